@@ -1,0 +1,116 @@
+"""Pipelines: one folder per domain with `pipeline.yaml`, `ontology.ttl` and optional `patterns.py`.
+
+`load_pipeline(name)` returns a validated `Pipeline`. `name` is a folder under this package
+(`solar_reddit`, `legal_contracts`, `generic`) or a path to a folder with a pipeline.yaml.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from sro.errors import SROError
+
+HERE = Path(__file__).parent
+
+
+class PipelineError(SROError):
+    """A missing or invalid pipeline."""
+
+
+class AxiomConfig(BaseModel):
+    weight: float = 1.0
+    gate: float | None = None  # hard gate: reject when this axiom scores below it
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class PredicateDef(BaseModel):
+    """An ontology predicate as extraction sees it (the ontology.ttl stays the source of truth for RDF)."""
+
+    name: str  # local name, e.g. "paybackPeriod"
+    label: str | None = None
+    synonyms: list[str] = Field(default_factory=list)  # surface verbs/phrases mapped onto it
+    domain: str | None = None
+    range: str | None = None  # class local name or xsd datatype ("decimal", "date", "duration", "money")
+    functional: bool = False
+
+
+class Pattern(BaseModel):
+    """An offline extraction pattern: a regex whose match yields one candidate triple.
+
+    Templates use the regex's named groups: "{amount}". The special subject "@document" stands for an
+    entity of the source document itself (the contract; the poster's installation), which the extractor
+    names from the document's title/id. The quote is the sentence that holds the match, offsets exact.
+    """
+
+    name: str
+    regex: str  # Python regex, compiled with re.IGNORECASE | re.MULTILINE
+    predicate: str  # ontology local name
+    subject: str = "@document"
+    subject_type: str | None = None  # ontology class of the subject
+    object: str  # template over named groups
+    object_type: str = "entity"  # entity | string | decimal | integer | money | date | duration
+    object_class: str | None = None  # ontology class when object_type == "entity"
+    unit: str | None = None  # fixed unit, or "{group}"
+    currency: str | None = None  # fixed currency, or "{group}"
+    qualifiers: dict[str, str] = Field(default_factory=dict)  # name -> template
+
+
+class MCTSDefaults(BaseModel):
+    exploration: float = 1.4
+    widening_k: float = 2.0
+    widening_alpha: float = 0.5
+    parallel: int = 2
+    max_depth: int = 3
+    max_nodes: int = 20
+
+
+class Pipeline(BaseModel):
+    name: str
+    description: str = ""
+    base_iri: str | None = None
+    instructions: str = ""  # extraction instructions for the LLM extractor
+    predicates: list[PredicateDef] = Field(default_factory=list)
+    classes: list[str] = Field(default_factory=list)
+    axioms: dict[str, AxiomConfig] = Field(default_factory=dict)
+    threshold: float = 0.8
+    question_templates: list[str] = Field(default_factory=list)
+    mcts: MCTSDefaults = Field(default_factory=MCTSDefaults)
+    patterns: list[Pattern] = Field(default_factory=list)  # offline patterns declared in pipeline.yaml
+    folder: Path | None = None
+
+    @property
+    def ontology_path(self) -> Path | None:
+        path = self.folder / "ontology.ttl" if self.folder else None
+        return path if path and path.exists() else None
+
+    @property
+    def shapes_path(self) -> Path | None:
+        path = self.folder / "shapes.ttl" if self.folder else None
+        return path if path and path.exists() else None
+
+    def predicate(self, name: str) -> PredicateDef | None:
+        return next((p for p in self.predicates if p.name == name), None)
+
+
+def available() -> list[str]:
+    return sorted(p.parent.name for p in HERE.glob("*/pipeline.yaml"))
+
+
+@lru_cache(maxsize=32)
+def load_pipeline(name: str) -> Pipeline:
+    folder = Path(name) if ("/" in name or Path(name).is_dir()) else HERE / name
+    path = folder / "pipeline.yaml"
+    if not path.exists():
+        raise PipelineError(f"unknown pipeline {name!r}; available: {', '.join(available()) or 'none'}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Pipeline.model_validate({**data, "folder": folder})
+    except yaml.YAMLError as exc:
+        raise PipelineError(f"{path}: invalid YAML: {exc}") from None
+    except ValidationError as exc:
+        raise PipelineError(f"{path}: {exc}") from None

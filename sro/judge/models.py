@@ -1,0 +1,38 @@
+"""Judgments and verified triples."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from sro.extract.models import Candidate
+
+Verdict = Literal["accepted", "rejected", "conflict"]
+
+
+class AxiomScore(BaseModel):
+    axiom: str
+    score: float  # in [0, 1]
+    reason: str
+    weight: float = 1.0
+    gate: bool = False  # a hard gate rejects when score < the gate's minimum
+    skipped: bool = False  # e.g. entailment offline
+
+
+class Judgment(BaseModel):
+    scores: list[AxiomScore] = Field(default_factory=list)
+    total: float
+    verdict: Verdict
+    reasons: list[str] = Field(default_factory=list)  # why rejected / conflicting
+
+    def score_of(self, axiom: str) -> float | None:
+        return next((s.score for s in self.scores if s.axiom == axiom and not s.skipped), None)
+
+
+class VerifiedTriple(BaseModel):
+    subject_iri: str
+    predicate_iri: str
+    object_iri: str | None = None  # for entity objects; literals stay in candidate.object
+    candidate: Candidate
+    judgment: Judgment

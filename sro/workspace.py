@@ -1,0 +1,94 @@
+"""The one facade that opens a workspace and wires the stages.
+
+A workspace directory holds everything a campaign needs to be stopped and resumed:
+`sro.toml` (config), `sro.duckdb` (datasets, chunks, FTS, campaign state, candidates, judgments, LLM cache,
+ledger), `graph/` (embedded RDF store) and `runs/<campaign>/`. Stages are built lazily so that a command
+touching only datasets never imports litellm, spaCy or pyoxigraph.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sro.config import Settings, load_settings
+from sro.errors import WorkspaceError
+
+if TYPE_CHECKING:  # imported lazily at run time
+    import duckdb
+
+    from graph_store import GraphStore
+    from pipelines import Pipeline
+    from sro.data.store import DatasetStore
+    from sro.llm.client import LLMClient
+
+DB_FILE = "sro.duckdb"
+
+
+class Workspace:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.root = Path(settings.workspace)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> "Workspace":
+        settings = load_settings(path, overrides)
+        root = Path(settings.workspace)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create workspace {root}: {exc.strerror}") from None
+        return cls(settings)
+
+    # --- storage -----------------------------------------------------------------------------
+    @cached_property
+    def db(self) -> "duckdb.DuckDBPyConnection":
+        """The workspace's DuckDB connection. Threads must use `self.db.cursor()`."""
+        from sro.data.db import connect
+
+        return connect(self.root / DB_FILE)
+
+    @cached_property
+    def graph(self) -> "GraphStore":
+        from graph_store import open_store
+
+        return open_store(str(self.root / "graph"))
+
+    def run_dir(self, campaign: str) -> Path:
+        path = self.root / "runs" / campaign
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # --- stages ------------------------------------------------------------------------------
+    @cached_property
+    def datasets(self) -> "DatasetStore":
+        from sro.data.store import DatasetStore
+
+        return DatasetStore(self.db, self.settings)
+
+    @cached_property
+    def llm(self) -> "LLMClient":
+        from sro.llm.client import LLMClient
+
+        return LLMClient.from_workspace(self)
+
+    def pipeline(self, name: str) -> "Pipeline":
+        from pipelines import load_pipeline
+
+        return load_pipeline(name)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        for name in ("graph", "db"):
+            value = self.__dict__.pop(name, None)
+            if value is not None:
+                value.close()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
