@@ -30,7 +30,7 @@ COMMAND_MODULES = [
     "sro.rlm.commands",
     "sro.extract.commands",
     "sro.campaign.commands",
-    "graph_store.commands",
+    "sro.graph_commands",
 ]
 
 
