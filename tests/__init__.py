@@ -1,0 +1,1 @@
+"""SRO test suite (a package so that `tests.support` is importable)."""
