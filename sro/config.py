@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from sro.errors import ConfigError
 
 ROLES = ("ceo", "worker", "judge")
 Role = Literal["ceo", "worker", "judge"]
 CONFIG_FILE = "sro.toml"
+_config_file: ContextVar[Path | None] = ContextVar("sro_config_file", default=None)
 
 
 class RoleConfig(BaseModel):
@@ -46,7 +49,12 @@ class Budgets(BaseModel):
     calls: int | None = None
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
+    """Resolved configuration. Sources, highest first: CLI flags (init kwargs), SRO_* environment, sro.toml."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SRO_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid"
+    )
     workspace: Path = Path("sro-workspace")
     ceo: RoleConfig = Field(default_factory=RoleConfig)
     worker: RoleConfig = Field(default_factory=RoleConfig)
@@ -62,66 +70,28 @@ class Settings(BaseModel):
     chunk_size: int = 1200
     chunk_overlap: int = 150
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get())
+        return (init_settings, env_settings, toml)
+
     def role(self, name: str) -> RoleConfig:
         if name not in ROLES:
             raise ConfigError(f"unknown role {name!r}; roles are {', '.join(ROLES)}")
         return getattr(self, name)
 
 
-def _deep_merge(base: dict, extra: dict) -> dict:
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        elif value is not None:
-            out[key] = value
-    return out
-
-
-def _env_layer(environ: os._Environ | dict) -> dict[str, Any]:
-    """Map SRO_<SECTION>_<FIELD> and SRO_<FIELD> variables onto the settings tree."""
-    layer: dict[str, Any] = {}
-    sections = {name: set(RoleConfig.model_fields) for name in ROLES}
-    sections["budgets"] = set(Budgets.model_fields)
-    top = set(Settings.model_fields) - set(sections) - {"role_budgets", "price_table"}
-    for key, value in environ.items():
-        if not key.startswith("SRO_") or value == "":
-            continue
-        name = key[4:].lower()
-        if name in top:
-            layer[name] = value
-            continue
-        for section, fields in sections.items():
-            if name.startswith(section + "_") and name[len(section) + 1 :] in fields:
-                layer.setdefault(section, {})[name[len(section) + 1 :]] = value
-    return layer
-
-
-def read_config_file(workspace: Path) -> dict[str, Any]:
-    path = workspace / CONFIG_FILE
-    if not path.exists():
-        return {}
+def load_settings(workspace: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Resolve settings for a workspace. `overrides` are CLI flags (nested dicts allowed)."""
+    root = Path(workspace or os.environ.get("SRO_WORKSPACE") or "sro-workspace")
+    path = root / CONFIG_FILE
+    token = _config_file.set(path if path.exists() else None)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return Settings(**{**(overrides or {}), "workspace": root})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid configuration ({path} / SRO_* environment / flags): {problems}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-
-
-def load_settings(
-    workspace: Path | str | None = None,
-    overrides: dict[str, Any] | None = None,
-    environ: dict | None = None,
-) -> Settings:
-    """Resolve settings for a workspace. `overrides` are CLI flags (nested dicts allowed)."""
-    env = _env_layer(os.environ if environ is None else environ)
-    root = Path(workspace or env.get("workspace") or Settings().workspace)
-    merged = _deep_merge(read_config_file(root), env)
-    merged = _deep_merge(merged, overrides or {})
-    merged["workspace"] = root
-    try:
-        return Settings.model_validate(merged)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"invalid configuration: {problems}") from None
+    finally:
+        _config_file.reset(token)
