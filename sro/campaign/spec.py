@@ -1,0 +1,244 @@
+"""CampaignSpec: the YAML file a user hands to `sro run SPEC.yaml`.
+
+Schema (every key except `question` and `datasets` is optional)::
+
+    name: solar-economics            # campaign id; default: the spec file's stem. [a-zA-Z0-9_.-], <= 64 chars
+    question: "Is a home solar installation economical, considering all the experience reports?"
+    datasets: [teslasolar]           # dataset names already ingested in the workspace (`sro data ...`)
+    pipeline: solar_reddit           # folder under pipelines/ or a path to one; default "generic"
+    offline: false                   # true: ignore configured models, every role runs offline
+    models:                          # per-role overrides of the workspace config (sro.toml / SRO_* env)
+      ceo:    {model: openai/gpt-4o-mini}
+      worker: {model: openai/gpt-4o-mini, base_url: "http://localhost:8000/v1", api_key_env: MY_KEY}
+      judge:  {model: null}          # null = this role offline
+    budgets:                         # any of them stops the campaign cleanly when reached; null = unlimited
+      usd: 2.0                       # LLM spend (cost ledger), all roles
+      tokens: 2000000                # prompt + completion tokens
+      calls: 500                     # LLM calls sent (cache hits are free and not counted)
+      wall_time_s: 1800              # summed over runs of the same campaign (resume continues the clock)
+      max_nodes: 30                  # research nodes expanded; default: pipeline mcts.max_nodes
+      max_depth: 3                   # root has depth 0; default: pipeline mcts.max_depth
+    mcts:                            # defaults come from the pipeline's `mcts:` section
+      exploration: 1.4               # c in PUCT / UCT
+      widening_k: 2.0                # progressive widening: a node with N visits may hold k * N**alpha children
+      widening_alpha: 0.5
+      parallel: 2                    # K expansions in flight at once (virtual loss keeps them apart)
+      children: 4                    # child questions proposed per expansion (at most)
+      cost_weight: 0.5               # reward penalty per USD spent by a node (reward is clipped to [0, 1])
+      min_gain: 0.0                  # a proposal whose estimated gain is below this is never expanded
+      max_failures: 3                # consecutive failed expansions that stop the campaign
+      rlm_iterations: 6              # root iterations of each node's RLM session
+    outputs:
+      report: true                   # runs/<campaign>/report.md
+      html: true                     # runs/<campaign>/report.html (self-contained)
+      tree_json: true                # runs/<campaign>/tree.json
+      graphml: true                  # runs/<campaign>/tree.graphml
+      key_facts: 25                  # facts listed in the report
+
+Unknown keys are errors (a typo must not silently fall back to a default). `load_spec(path)` raises
+`CampaignError` with the file, the key path and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sro.config import ROLES, RoleConfig
+from sro.errors import CampaignError
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CampaignBudgets(_Strict):
+    """Stopping budgets. None = unlimited (max_nodes/max_depth fall back to the pipeline's defaults)."""
+
+    usd: float | None = Field(None, ge=0)
+    tokens: int | None = Field(None, ge=0)
+    calls: int | None = Field(None, ge=0)
+    wall_time_s: float | None = Field(None, gt=0)
+    max_nodes: int | None = Field(None, ge=1)
+    max_depth: int | None = Field(None, ge=0)
+
+
+class MCTSParams(_Strict):
+    """Planner parameters; None = the pipeline's `mcts:` default (or the built-in default)."""
+
+    exploration: float | None = Field(None, ge=0)
+    widening_k: float | None = Field(None, gt=0)
+    widening_alpha: float | None = Field(None, ge=0, le=1)
+    parallel: int | None = Field(None, ge=1, le=64)
+    children: int = Field(4, ge=0, le=32)
+    cost_weight: float = Field(0.5, ge=0)
+    min_gain: float = Field(0.0, ge=0, le=1)
+    max_failures: int = Field(3, ge=1)
+    rlm_iterations: int = Field(6, ge=1, le=100)
+
+
+class Outputs(_Strict):
+    report: bool = True
+    html: bool = True
+    tree_json: bool = True
+    graphml: bool = True
+    key_facts: int = Field(25, ge=0, le=1000)
+
+
+class RoleOverride(_Strict):
+    """Same fields as sro.config.RoleConfig; only the given ones override the workspace config."""
+
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    max_concurrency: int | None = None
+    rpm: int | None = None
+    tpm: int | None = None
+    timeout_s: float | None = None
+
+
+class CampaignSpec(_Strict):
+    name: str | None = None
+    question: str = Field(min_length=3)
+    datasets: list[str] = Field(min_length=1)
+    pipeline: str = "generic"
+    offline: bool = False
+    models: dict[str, RoleOverride] = Field(default_factory=dict)
+    budgets: CampaignBudgets = Field(default_factory=CampaignBudgets)
+    mcts: MCTSParams = Field(default_factory=MCTSParams)
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @field_validator("name")
+    @classmethod
+    def _name_ok(cls, value: str | None) -> str | None:
+        if value is not None and not NAME_RE.match(value):
+            raise ValueError("use 1-64 characters from A-Z a-z 0-9 _ . - (it names runs/<campaign>/)")
+        return value
+
+    @field_validator("question")
+    @classmethod
+    def _question_ok(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if len(value) < 3:
+            raise ValueError("the question is empty")
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _roles_ok(cls, value: dict[str, RoleOverride]) -> dict[str, RoleOverride]:
+        unknown = sorted(set(value) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}")
+        return value
+
+    def model_overrides(self) -> dict[str, Any]:
+        """Settings overrides for Workspace.open(): offline blanks every role's model."""
+        if self.offline:
+            return {role: {"model": None} for role in ROLES}
+        out: dict[str, Any] = {}
+        for role, override in self.models.items():
+            fields = override.model_dump(exclude_unset=True)
+            if fields:
+                out[role] = fields
+        return out
+
+    def role_configs(self, base: dict[str, RoleConfig]) -> dict[str, RoleConfig]:
+        """The effective role configs given the workspace's ones (for display and offline checks)."""
+        merged = {}
+        overrides = self.model_overrides()
+        for role in ROLES:
+            data = base[role].model_dump()
+            data.update(overrides.get(role, {}))
+            merged[role] = RoleConfig.model_validate(data)
+        return merged
+
+
+def _format_errors(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see sro/campaign/spec.py for the schema)"
+        lines.append(f"  {where}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_spec(data: Any, source: str = "<spec>", default_name: str | None = None) -> CampaignSpec:
+    """Validate a parsed YAML mapping; errors name the source, key path and problem."""
+    if not isinstance(data, dict):
+        raise CampaignError(f"{source}: a campaign spec must be a YAML mapping (question:, datasets:, ...)")
+    if isinstance(data.get("datasets"), str):
+        data = {**data, "datasets": [data["datasets"]]}
+    try:
+        spec = CampaignSpec.model_validate(data)
+    except ValidationError as exc:
+        raise CampaignError(f"{source}: invalid campaign spec:\n{_format_errors(exc)}") from None
+    if spec.name is None and default_name:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "-", default_name)[:64] or "campaign"
+        spec = spec.model_copy(update={"name": safe})
+    return spec
+
+
+def load_spec(path: Path | str) -> CampaignSpec:
+    path = Path(path)
+    if not path.is_file():
+        raise CampaignError(f"campaign spec {path} not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CampaignError(f"{path}: invalid YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise CampaignError(f"{path}: not UTF-8 text") from None
+    return parse_spec(data, str(path), default_name=path.stem)
+
+
+class Effective(BaseModel):
+    """Spec values merged with the pipeline's `mcts:` defaults: what the planner actually uses."""
+
+    exploration: float
+    widening_k: float
+    widening_alpha: float
+    parallel: int
+    max_depth: int
+    max_nodes: int
+    children: int
+    cost_weight: float
+    min_gain: float
+    max_failures: int
+    rlm_iterations: int
+    usd: float | None = None
+    tokens: int | None = None
+    calls: int | None = None
+    wall_time_s: float | None = None
+
+
+def effective(spec: CampaignSpec, pipeline_mcts: Any | None = None) -> Effective:
+    """Fill None fields from the pipeline's MCTSDefaults (pipelines.MCTSDefaults or None)."""
+    from pipelines import MCTSDefaults
+
+    base = pipeline_mcts or MCTSDefaults()
+    m, b = spec.mcts, spec.budgets
+
+    def pick(value: Any, default: Any) -> Any:
+        return default if value is None else value
+
+    return Effective(
+        exploration=pick(m.exploration, base.exploration),
+        widening_k=pick(m.widening_k, base.widening_k),
+        widening_alpha=pick(m.widening_alpha, base.widening_alpha),
+        parallel=pick(m.parallel, base.parallel),
+        max_depth=pick(b.max_depth, base.max_depth),
+        max_nodes=pick(b.max_nodes, base.max_nodes),
+        children=m.children, cost_weight=m.cost_weight, min_gain=m.min_gain,
+        max_failures=m.max_failures, rlm_iterations=m.rlm_iterations,
+        usd=b.usd, tokens=b.tokens, calls=b.calls, wall_time_s=b.wall_time_s,
+    )
