@@ -42,3 +42,15 @@ class Hit(BaseModel):
     end: int
     text: str
     score: float | None = None
+
+
+class DatasetInfo(BaseModel):
+    """One row of `sro datasets` / DatasetStore.list()."""
+
+    name: str
+    documents: int
+    chunks: int
+    fields: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
+    synthetic: bool = False
+    description: str | None = None

@@ -1,0 +1,132 @@
+"""Dataset: the exploration API over one dataset (count, peek, get, sample, search, grep, sql, describe)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from sro.data.models import Document, Hit
+from sro.data.records import CHUNK_SELECT, DOC_SELECT, document_from_row, hit_from_row
+from sro.errors import DatasetError
+
+if TYPE_CHECKING:
+    from sro.data.store import DatasetStore
+
+BASE_FIELDS = ["id", "source_uri", "title", "text", "author", "created", "score", "parent_id", "kind"]
+_MAX_K = 10_000
+
+_SEARCH = f"""
+SELECT * FROM (
+    SELECT id, doc_id, dataset, ordinal, start_pos, end_pos, text,
+           fts_main_chunks.match_bm25(id, ?) AS score
+    FROM chunks WHERE dataset = ?
+) WHERE score IS NOT NULL ORDER BY score DESC, id LIMIT ?
+"""
+
+
+def fields_of(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
+    """Document columns that hold values in this dataset, then metadata keys (from up to 1000 documents)."""
+    present = con.execute(
+        "SELECT " + ", ".join(f"count({c})" for c in BASE_FIELDS) + " FROM documents WHERE dataset = ?",
+        [dataset],
+    ).fetchone()
+    fields = [c for c, n in zip(BASE_FIELDS, present or []) if n]
+    keys = con.execute(
+        """
+        SELECT DISTINCT unnest(json_keys(metadata)) AS k
+        FROM (SELECT metadata FROM documents WHERE dataset = ? AND metadata IS NOT NULL LIMIT 1000)
+        ORDER BY k
+        """,
+        [dataset],
+    ).fetchall()
+    return fields + [f"metadata.{k[0]}" for k in keys]
+
+
+def _k(k: int) -> int:
+    if not isinstance(k, int) or k < 1:
+        raise DatasetError(f"k must be a positive integer, got {k!r}")
+    return min(k, _MAX_K)
+
+
+class Dataset:
+    def __init__(self, store: "DatasetStore", name: str):
+        self.store = store
+        self.name = name
+
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        return self.store.cursor()
+
+    def __repr__(self) -> str:
+        return f"Dataset({self.name!r})"
+
+    def count(self) -> int:
+        return int(self._con().execute("SELECT count(*) FROM documents WHERE dataset = ?", [self.name]).fetchone()[0])
+
+    def peek(self, n: int = 5) -> list[Document]:
+        rows = self._con().execute(DOC_SELECT + " WHERE dataset = ? ORDER BY id LIMIT ?", [self.name, _k(n)])
+        return [document_from_row(r) for r in rows.fetchall()]
+
+    def get(self, doc_id: str) -> Document:
+        row = self._con().execute(DOC_SELECT + " WHERE dataset = ? AND id = ?", [self.name, doc_id]).fetchone()
+        if row is None:
+            raise DatasetError(f"no document {doc_id!r} in dataset {self.name!r}")
+        return document_from_row(row)
+
+    def sample(self, n: int, seed: int = 0) -> list[Document]:
+        """n documents in a pseudo-random order that depends only on (id, seed): reproducible."""
+        rows = self._con().execute(
+            DOC_SELECT + " WHERE dataset = ? ORDER BY hash(id, ?::BIGINT), id LIMIT ?", [self.name, seed, _k(n)]
+        )
+        return [document_from_row(r) for r in rows.fetchall()]
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        """BM25 over chunks (DuckDB FTS, Porter stemmer, English stop words)."""
+        if not query or not query.strip():
+            return []
+        self.store.refresh_index()
+        try:
+            rows = self._con().execute(_SEARCH, [query, self.name, _k(k)]).fetchall()
+        except duckdb.CatalogException:  # no index yet: the workspace has no chunks at all
+            return []
+        return [hit_from_row(r, float(r[7])) for r in rows]
+
+    def grep(self, regex: str, k: int = 10) -> list[Hit]:
+        """Chunks whose text matches an RE2 regular expression, in document order."""
+        try:
+            rows = self._con().execute(
+                CHUNK_SELECT + " WHERE dataset = ? AND regexp_matches(text, ?) ORDER BY doc_id, ordinal LIMIT ?",
+                [self.name, regex, _k(k)],
+            ).fetchall()
+        except (duckdb.InvalidInputException, duckdb.BinderException) as exc:
+            raise DatasetError(f"invalid regular expression {regex!r}: {exc}") from None
+        return [hit_from_row(r) for r in rows]
+
+    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict]:
+        """A read-only SQL query over views `documents` and `chunks` of this dataset only."""
+        from sro.data.readonly import run_readonly
+
+        return run_readonly(self.store, self.name, query, params)
+
+    def fields(self) -> list[str]:
+        return fields_of(self._con(), self.name)
+
+    def describe(self) -> dict:
+        """A compact description for prompts: size, fields, kinds and a short preview."""
+        con = self._con()
+        docs, chars = con.execute(
+            "SELECT count(*), coalesce(sum(length(text)), 0) FROM documents WHERE dataset = ?", [self.name]
+        ).fetchone()
+        chunks = con.execute("SELECT count(*) FROM chunks WHERE dataset = ?", [self.name]).fetchone()[0]
+        kinds = con.execute(
+            "SELECT kind, count(*) FROM documents WHERE dataset = ? GROUP BY kind ORDER BY kind", [self.name]
+        ).fetchall()
+        synthetic = con.execute("SELECT synthetic FROM datasets WHERE name = ?", [self.name]).fetchone()
+        preview = [
+            {"id": d.id, "title": d.title, "text": d.text[:200]} for d in self.peek(3)
+        ]
+        return {
+            "name": self.name, "documents": int(docs), "chunks": int(chunks), "chars": int(chars),
+            "kinds": {k or "doc": int(n) for k, n in kinds}, "fields": self.fields(),
+            "synthetic": bool(synthetic and synthetic[0]), "preview": preview,
+        }

@@ -1,0 +1,95 @@
+"""Move a staged batch of documents into `documents` and `chunks` inside the caller's transaction.
+
+Every ingest path fills the temp table `_stage` (same columns as `documents`) and calls `commit_stage`.
+DuckDB does the heavy lifting: de-duplication against stored ids, single-chunk documents in one INSERT;
+only documents longer than a chunk go through the Python chunker, which returns offsets only (the chunk
+text is cut by DuckDB from the stored document text).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+
+import duckdb
+
+from sro.data.chunking import chunk_spans
+
+STAGE_DDL = """
+CREATE OR REPLACE TEMP TABLE _stage (
+    id VARCHAR, dataset VARCHAR, source_uri VARCHAR, title VARCHAR, text VARCHAR, author VARCHAR,
+    created TIMESTAMP, score BIGINT, parent_id VARCHAR, kind VARCHAR, metadata JSON
+)
+"""
+_FETCH = 20_000
+
+
+def create_stage(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(STAGE_DDL)
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection) -> int:
+    """Keep the first row per id that is not stored yet; returns the number of new documents."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _new AS
+        SELECT * FROM _stage s
+        WHERE s.text IS NOT NULL AND length(s.text) > 0
+          AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = s.id)
+        QUALIFY row_number() OVER (PARTITION BY s.id) = 1
+        """
+    )
+    row = con.execute("INSERT INTO documents SELECT * FROM _new").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _chunk_long(con: duckdb.DuckDBPyConnection, size: int, overlap: int) -> int:
+    """Chunk documents longer than `size` in Python; offsets travel to DuckDB through a temp CSV."""
+    cur = con.execute("SELECT id, text FROM _new WHERE length(text) > ?", [size])
+    fd, path = tempfile.mkstemp(prefix="sro-spans-", suffix=".csv")
+    written = 0
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["doc_id", "ordinal", "start_pos", "end_pos"])
+            while rows := cur.fetchmany(_FETCH):
+                for doc_id, text in rows:
+                    for ordinal, (start, end) in enumerate(chunk_spans(text, size, overlap)):
+                        out.writerow([doc_id, ordinal, start, end])
+                        written += 1
+        if not written:
+            return 0
+        row = con.execute(
+            """
+            INSERT INTO chunks
+            SELECT n.id || '#' || s.ordinal, n.id, n.dataset, s.ordinal, s.start_pos, s.end_pos,
+                   substring(n.text, s.start_pos + 1, s.end_pos - s.start_pos)
+            FROM read_csv(?, header = true, quote = '"',
+                          columns = {'doc_id': 'VARCHAR', 'ordinal': 'INTEGER',
+                                     'start_pos': 'INTEGER', 'end_pos': 'INTEGER'}) s
+            JOIN _new n ON n.id = s.doc_id
+            """,
+            [path],
+        ).fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        os.unlink(path)
+
+
+def commit_stage(con: duckdb.DuckDBPyConnection, size: int, overlap: int) -> tuple[int, int]:
+    """Insert the staged documents that are new and their chunks. Returns (documents, chunks) added."""
+    added = _insert_new(con)
+    if not added:
+        return 0, 0
+    row = con.execute(
+        """
+        INSERT INTO chunks
+        SELECT id || '#0', id, dataset, 0, 0, length(text), text FROM _new WHERE length(text) <= ?
+        """,
+        [size],
+    ).fetchone()
+    chunks = int(row[0]) if row else 0
+    chunks += _chunk_long(con, size, overlap)
+    con.execute("DROP TABLE IF EXISTS _new")
+    return added, chunks

@@ -1,0 +1,186 @@
+"""DatasetStore: the workspace's collection of datasets, documents and chunks in DuckDB."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+import duckdb
+
+from sro.config import Settings
+from sro.data.models import Chunk, DatasetInfo, Document
+from sro.data.records import CHUNK_SELECT, DOC_SELECT, chunk_from_row, document_from_row, document_json
+from sro.data.schema import ensure_schema
+from sro.data.staging import commit_stage, create_stage
+from sro.errors import DatasetError
+
+if TYPE_CHECKING:
+    from sro.data.dataset import Dataset
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+FTS_DIRTY = "fts_dirty"
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name or ""):
+        raise DatasetError(f"invalid dataset name {name!r}: use letters, digits, '_', '-', '.' (max 64)")
+    return name
+
+
+class DatasetStore:
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings | None = None):
+        self.con = con
+        self.settings = settings or Settings()
+        self._index_lock = threading.Lock()
+        ensure_schema(con)
+
+    # --- reading ------------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A private connection for one operation: transactions and temp tables stay local to it."""
+        return self.con.cursor()
+
+    def list(self) -> list[DatasetInfo]:
+        rows = self.cursor().execute(
+            """
+            SELECT d.name, d.synthetic, d.description,
+                   (SELECT count(*) FROM documents x WHERE x.dataset = d.name),
+                   (SELECT count(*) FROM chunks c WHERE c.dataset = d.name),
+                   (SELECT list(DISTINCT kind ORDER BY kind) FROM documents x WHERE x.dataset = d.name)
+            FROM datasets d ORDER BY d.name
+            """
+        ).fetchall()
+        return [
+            DatasetInfo(name=r[0], synthetic=bool(r[1]), description=r[2], documents=r[3], chunks=r[4],
+                        kinds=[k for k in (r[5] or []) if k], fields=self._fields(r[0]))
+            for r in rows
+        ]
+
+    def _fields(self, name: str) -> list[str]:
+        from sro.data.dataset import fields_of
+
+        return fields_of(self.cursor(), name)
+
+    def exists(self, name: str) -> bool:
+        return bool(self.cursor().execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchone())
+
+    def dataset(self, name: str) -> "Dataset":
+        from sro.data.dataset import Dataset
+
+        if not self.exists(name):
+            known = ", ".join(i.name for i in self.list()) or "none"
+            raise DatasetError(f"unknown dataset {name!r} (known: {known})")
+        return Dataset(self, name)
+
+    def document(self, doc_id: str) -> Document:
+        row = self.cursor().execute(DOC_SELECT + " WHERE id = ?", [doc_id]).fetchone()
+        if row is None:
+            raise DatasetError(f"unknown document {doc_id!r}")
+        return document_from_row(row)
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        row = self.cursor().execute(CHUNK_SELECT + " WHERE id = ?", [chunk_id]).fetchone()
+        if row is None:
+            raise DatasetError(f"unknown chunk {chunk_id!r}")
+        return chunk_from_row(row)
+
+    def iter_chunks(self, dataset: str, *, after: str | None = None, batch: int = 1000) -> Iterator[list[Chunk]]:
+        """Chunks of a dataset in stable id order, `batch` at a time, starting after chunk id `after`."""
+        self.dataset(dataset)
+        last = after or ""
+        cur = self.cursor()
+        while True:
+            rows = cur.execute(
+                CHUNK_SELECT + " WHERE dataset = ? AND id > ? ORDER BY id LIMIT ?", [dataset, last, batch]
+            ).fetchall()
+            if not rows:
+                return
+            yield [chunk_from_row(r) for r in rows]
+            last = rows[-1][0]
+
+    # --- writing ------------------------------------------------------------------------------
+    def ensure_dataset(
+        self, name: str, *, description: str | None = None, synthetic: bool = False,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> None:
+        check_name(name)
+        (con or self.cursor()).execute(
+            "INSERT INTO datasets (name, description, synthetic) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [name, description, synthetic],
+        )
+
+    def touch(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
+        """Record a change: bump the dataset version and mark the full-text index stale."""
+        con.execute("UPDATE datasets SET version = version + 1 WHERE name = ?", [name])
+        con.execute(
+            "INSERT INTO data_state VALUES (?, 'true') ON CONFLICT (key) DO UPDATE SET value = 'true'", [FTS_DIRTY]
+        )
+
+    def stage_ndjson(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+        """Load a staging NDJSON file (layout of records.document_json) into `_stage`."""
+        create_stage(con)
+        con.execute(
+            """
+            INSERT INTO _stage
+            SELECT id, dataset, source_uri, title, text, author, TRY_CAST(created AS TIMESTAMP), score,
+                   parent_id, kind, metadata
+            FROM read_json(?, format = 'newline_delimited', maximum_object_size = 1073741824,
+                columns = {id: 'VARCHAR', dataset: 'VARCHAR', source_uri: 'VARCHAR', title: 'VARCHAR',
+                           text: 'VARCHAR', author: 'VARCHAR', created: 'VARCHAR', score: 'BIGINT',
+                           parent_id: 'VARCHAR', kind: 'VARCHAR', metadata: 'VARCHAR'})
+            """,
+            [path],
+        )
+
+    def commit(self, con: duckdb.DuckDBPyConnection, dataset: str) -> tuple[int, int]:
+        """Move `_stage` into the dataset (inside the caller's transaction)."""
+        added, chunks = commit_stage(con, self.settings.chunk_size, self.settings.chunk_overlap)
+        if added:
+            self.touch(con, dataset)
+        return added, chunks
+
+    def add_documents(self, dataset: str, docs: Iterable[Document]) -> tuple[int, int]:
+        """Add documents (ids already stored are skipped) in one transaction. Returns (added, chunks_added)."""
+        check_name(dataset)
+        fd, path = tempfile.mkstemp(prefix="sro-docs-", suffix=".ndjson")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                for doc in docs:
+                    fh.write(document_json(doc, dataset) + "\n")
+            con = self.cursor()
+            con.execute("BEGIN")
+            try:
+                self.ensure_dataset(dataset, con=con)
+                self.stage_ndjson(con, path)
+                result = self.commit(con, dataset)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            os.unlink(path)
+        self.refresh_index()
+        return result
+
+    # --- full-text index ------------------------------------------------------------------------
+    def index_stale(self) -> bool:
+        row = self.cursor().execute("SELECT value FROM data_state WHERE key = ?", [FTS_DIRTY]).fetchone()
+        return bool(row and row[0] == "true")
+
+    def refresh_index(self, force: bool = False) -> bool:
+        """Rebuild the BM25 index over all chunks when something changed. Returns True if rebuilt."""
+        with self._index_lock:
+            if not force and not self.index_stale():
+                return False
+            con = self.cursor()
+            con.execute("BEGIN")
+            try:
+                con.execute("PRAGMA create_fts_index('chunks', 'id', 'text', overwrite = 1)")
+                con.execute("UPDATE data_state SET value = 'false' WHERE key = ?", [FTS_DIRTY])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return True
