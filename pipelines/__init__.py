@@ -45,6 +45,12 @@ class Pattern(BaseModel):
     Templates use the regex's named groups: "{amount}". The special subject "@document" stands for an
     entity of the source document itself (the contract; the poster's installation), which the extractor
     names from the document's title/id. The quote is the sentence that holds the match, offsets exact.
+
+    `normalizer` (optional, issue 8) names a function in `pipelines.normalize.NORMALIZERS` ("date",
+    "duration", "jurisdiction", "money", "decimal", "party"). An extractor that executes patterns should set
+    the literal's `Value.value` to `pipelines.normalize.apply(normalizer, object_text)` (and for entity objects
+    may use it as the canonical label), and skip the match when it returns None (the text was unreadable).
+    Without a normalizer the extractor's own literal recognition applies.
     """
 
     name: str
@@ -58,6 +64,10 @@ class Pattern(BaseModel):
     unit: str | None = None  # fixed unit, or "{group}"
     currency: str | None = None  # fixed currency, or "{group}"
     qualifiers: dict[str, str] = Field(default_factory=dict)  # name -> template
+    normalizer: str | None = None  # see the docstring; a name in pipelines.normalize.NORMALIZERS
+    # Only matches starting within the first N characters of the *document* count (preambles: parties,
+    # agreement date). None = anywhere. An extractor compares chunk.start + match.start() with it.
+    within_chars: int | None = None
 
 
 class MCTSDefaults(BaseModel):
