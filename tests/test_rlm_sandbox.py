@@ -1,0 +1,213 @@
+"""The sandbox against hostile code: every attempt fails with a readable error and the next step works."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sro.rlm.limits import SandboxLimits
+from sro.rlm.sandbox import Sandbox
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(SandboxLimits(timeout_s=3, memory_mb=512)) as box:
+        yield box
+
+
+def refused(sb: Sandbox, code: str, *needles: str) -> str:
+    result = sb.run(code)
+    assert not result.ok, f"{code!r} was allowed: {result.stdout!r}"
+    assert result.error and all(n in result.error for n in needles), result.error
+    after = sb.run("print(6 * 7)")
+    assert after.ok and after.stdout == "42\n", "the next step must work"
+    return result.error
+
+
+def test_variables_persist_and_last_expression_is_echoed(sb):
+    assert sb.run("notes_count = 3\nwords = ['a', 'b']").ok
+    result = sb.run("words.append('c')\nlen(words) + notes_count")
+    assert result.ok and result.stdout == "6\n"
+
+
+@pytest.mark.parametrize("code", [
+    "().__class__.__bases__[0].__subclasses__()",
+    "x = ().__class__",
+    "(lambda: 1).__globals__",
+    "__builtins__",
+    "print.__self__",
+    "[].__class__.__mro__",
+    "__import__('os')",
+])
+def test_dunder_walks_are_refused_at_compile_time(sb, code):
+    refused(sb, code, "_")
+
+
+@pytest.mark.parametrize("code,needle", [
+    ("g = (i for i in [1])\ng.gi_frame", "gi_frame"),
+    ("g = (i for i in [1])\ngetattr(g, 'gi_' + 'frame')", "gi_frame"),
+    ("g = (i for i in [1])\ngetattr(g, 'gi_code')", "gi_code"),
+    ("def f():\n    yield 1\nf().gi_frame.f_back", "gi_frame"),
+    ("getattr(getattr, '__globals__')", "__globals__"),
+    ("getattr([], '_' + '_class__')", "__class__"),
+    ("try:\n    1/0\nexcept Exception as e:\n    getattr(e, '__traceback__')", "__traceback__"),
+    ("f = lambda: 1\nf.f_globals", "f_globals"),
+])
+def test_frame_and_private_attribute_access_is_refused(sb, code, needle):
+    refused(sb, code, needle)
+
+
+@pytest.mark.parametrize("code", [
+    "'{0.__class__}'.format(1)",
+    "'{a.__class__}'.format_map({'a': 1})",
+    "str.format('{0.__class__}', 1)",
+    "getattr('{0}', 'format')",
+    "f = getattr(str, 'format_map')",
+])
+def test_str_format_leaks_are_refused(sb, code):
+    refused(sb, code, "format")
+
+
+def test_string_formatter_is_not_importable(sb):
+    refused(sb, "import string\nstring.Formatter().format('{0.__class__}', 1)", "'string' is not allowed")
+    refused(sb, "from string import Formatter", "'string' is not allowed")
+
+
+def test_getattr_with_non_str_name(sb):
+    refused(sb, "getattr([], 5)", "TypeError", "must be a str")
+    refused(sb, "hasattr([], 'append') and getattr([], None)", "TypeError")
+
+
+def test_except_star_and_positional_only_guard_shadowing(sb):
+    refused(sb, "try:\n    pass\nexcept* ValueError:\n    pass", "TryStar")
+    refused(sb, "def f(_getattr_, /):\n    return _getattr_\nf(getattr)", "_getattr_")
+    refused(sb, "def f(_write_=None, /):\n    pass", "_write_")
+    refused(sb, "lambda _getiter_, /: 1", "_getiter_")
+
+
+@pytest.mark.parametrize("module", ["os", "sys", "subprocess", "ctypes", "importlib", "pickle", "io", "socket",
+                                    "operator", "posix", "shutil", "threading", "gc", "inspect"])
+def test_imports_outside_the_allowlist(sb, module):
+    refused(sb, f"import {module}", f"import of {module!r} is not allowed")
+    refused(sb, f"from {module} import path", f"import of {module!r} is not allowed")
+
+
+def test_module_attribute_walks_to_unsafe_modules(sb):
+    refused(sb, "import re\nre.enum.sys", "module 'enum' is not available")
+    refused(sb, "from re import enum", "module 'enum' is not available")
+    refused(sb, "import datetime\ngetattr(datetime, 'sys', None)", "module 'sys' is not available")
+    refused(sb, "import statistics\nstatistics.sys.modules", "module 'sys' is not available")
+    refused(sb, "import fractions\nfractions.operator.attrgetter('__class__')", "module 'operator'")
+    refused(sb, "import builtins", "reserved name")
+
+
+@pytest.mark.parametrize("code,needle", [
+    ("open('/etc/passwd').read()", "open() is not available"),
+    ("eval('1+1')", "Eval calls are not allowed"),
+    ("exec('x=1')", "Exec calls are not allowed"),
+    ("e = eval\ne('1')", "eval() is not available"),
+    ("compile('1', 'f', 'eval')", "compile() is not available"),
+    ("globals()", "globals() is not available"),
+    ("vars()", "vars() is not available"),
+    ("type('X', (), {})", "TypeError"),
+    ("class X:\n    pass", "class definitions are not supported"),
+])
+def test_dangerous_builtins(sb, code, needle):
+    refused(sb, code, needle)
+
+
+def test_writes_to_modules_and_functions_are_refused(sb):
+    refused(sb, "import math\nmath.pi = 3", "cannot set attribute 'pi' of module 'math'")
+    refused(sb, "import math\nsetattr(math, 'pi', 3)", "module 'math'")
+    refused(sb, "def f():\n    pass\nf.x = 1", "cannot set attribute 'x' of function")
+    refused(sb, "import math\ndel math.pi", "cannot delete attribute")
+    refused(sb, "t = (1, 2)\nt[0] = 5", "tuple")
+    assert sb.run("import math\nprint(math.pi)").stdout.startswith("3.14159")
+    ok = sb.run("d = {}\nd['k'] = 1\nl = [0]\nl[0] = 2\ns = set()\ns.add(3)\nprint(d, l, s)")
+    assert ok.ok and ok.stdout == "{'k': 1} [2] {3}\n"
+
+
+def test_host_filesystem_untouched(sb, tmp_path):
+    target = tmp_path / "pwned.txt"
+    refused(sb, f"open({str(target)!r}, 'w').write('x')", "open() is not available")
+    assert not target.exists()
+
+
+def test_secret_in_host_environment_is_invisible(monkeypatch):
+    monkeypatch.setenv("SRO_TEST_SECRET_KEY", "sk-very-secret-123")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-secret-456")
+    with Sandbox(SandboxLimits(timeout_s=3)) as box:
+        environ = Path(f"/proc/{box.pid}/environ").read_bytes().decode()
+        assert "secret" not in environ and "SRO_TEST_SECRET_KEY" not in environ
+        assert "OPENAI_API_KEY" not in environ
+        result = box.run("import os\nos.environ")
+        assert not result.ok and "not allowed" in result.error
+        leak = box.run("print(SHOW_VARS(), datasets)")
+        assert "secret" not in leak.stdout
+
+
+def test_child_limits_and_identity():
+    with Sandbox(SandboxLimits(timeout_s=3, memory_mb=400)) as box:
+        limits = Path(f"/proc/{box.pid}/limits").read_text()
+        status = Path(f"/proc/{box.pid}/status").read_text()
+        fds = os.listdir(f"/proc/{box.pid}/fd")
+    assert "Max processes             0" in limits
+    assert str(400 * 1024 * 1024) in limits  # address space
+    if os.geteuid() == 0:
+        uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+        assert uid_line.split()[1] == "65534", "a root host must drop the child to nobody"
+    # stdin/stdout/stderr (devnull, devnull, log) + the two protocol pipes
+    assert len(fds) <= 6, fds
+
+
+def test_timeout_kills_restarts_and_reports_lost_variables():
+    with Sandbox(SandboxLimits(timeout_s=1.5)) as box:
+        box.run("keep = 1")
+        first_pid = box.pid
+        result = box.run("while True:\n    pass")
+        assert not result.ok and result.restarted
+        assert "TimeoutError" in result.error and "variables were lost" in result.error
+        assert box.pid != first_pid
+        gone = box.run("keep")
+        assert not gone.ok and "NameError" in gone.error
+        assert box.run("print('alive')").stdout == "alive\n"
+
+
+@pytest.mark.parametrize("code,needle", [
+    ("x = 10**10**10", "variables were lost"),
+    ("while True:\n    print('y' * 1000)", "variables were lost"),
+])
+def test_cpu_bombs_are_stopped(code, needle):
+    with Sandbox(SandboxLimits(timeout_s=1.5, memory_mb=512)) as box:
+        result = box.run(code)
+        assert not result.ok and needle in result.error
+        assert box.run("print('alive')").stdout == "alive\n"
+
+
+def test_memory_recursion_and_output_bombs(sb):
+    refused(sb, "x = [0] * (10**10)", "MemoryError")
+    refused(sb, "b = bytes(10**10)", "MemoryError")
+    refused(sb, "def f(n):\n    return f(n + 1)\nf(0)", "RecursionError")
+    flood = sb.run("print('x' * 10_000_000)")
+    assert flood.ok and flood.truncated and len(flood.stdout) == 20_000
+    assert flood.output_chars == 10_000_001
+    assert "output truncated" in flood.render(20_000)
+
+
+def test_fork_attempts_fail(sb):
+    refused(sb, "import os\nos.fork()", "not allowed")
+    refused(sb, "import subprocess", "not allowed")
+    refused(sb, "import multiprocessing", "not allowed")
+
+
+def test_final_and_final_var_and_answer_dict(sb):
+    result = sb.run("answer['content'] = 'done'\nanswer['ready'] = True")
+    assert result.final == "done"
+    result = sb.run("summary = {'n': 2}\nFINAL_VAR('summary')")
+    assert result.final == '{"n": 2}'
+    result = sb.run("FINAL_VAR('nope')")
+    assert not result.ok and "no variable named 'nope'" in result.error
+    result = sb.run("FINAL(42)")
+    assert result.final == "42"
