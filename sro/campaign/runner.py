@@ -1,0 +1,286 @@
+"""Run (or resume) a campaign: K expansions in flight, budgets, clean stops, the report at the end.
+
+Every exit path goes through `_finish`: in-flight expansions are cancelled (their nodes stay `new` and are
+redone on resume from the LLM cache), the stop reason is stored, the report is written. kill -9 skips all
+of that and loses nothing either: committed nodes are in DuckDB, the rest is redone on `--resume`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sro.campaign.budget import BudgetGuard, Spend, budget_reason, spend_of
+from sro.campaign.spec import CampaignSpec, Effective, effective
+from sro.errors import BudgetExceeded, CampaignError
+from sro.mcts.expand import ExpandContext, Expander, Expansion, Proposal
+from sro.mcts.planner import Planner, PlannerParams
+from sro.mcts.propose import ceo_proposals, offline_proposals, template_seeds
+from sro.mcts.reward import RewardWeights
+from sro.mcts.select import SelectParams
+from sro.mcts.tree import ResearchNode, TreeStore, node_id
+
+
+@dataclass
+class RunSummary:
+    campaign: str
+    nodes_expanded: int = 0
+    nodes_total: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    llm_calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    stopped_reason: str = ""
+    report: str | None = None
+    elapsed_s: float = 0.0
+    resumed: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class CampaignRunner:
+    def __init__(self, ws: Any, spec: CampaignSpec, *, name: str | None = None, resume: bool = False,
+                 expander: Expander | None = None, observer: Callable[["CampaignRunner"], None] | None = None,
+                 handle_signals: bool = True, llm: Any | None = None):
+        self.ws, self.spec, self.resume = ws, spec, resume
+        self.name = name or spec.name or "campaign"
+        self.observer, self.handle_signals = observer, handle_signals
+        self._expander, self._llm = expander, llm
+        self.errors: list[str] = []
+        self.in_flight: dict[asyncio.Task, ResearchNode] = {}
+        self._stop_reason: str | None = None
+        self._failures = 0
+
+    # --- setup ---------------------------------------------------------------------------------
+    def _open(self) -> None:
+        self.pipeline = self.ws.pipeline(self.spec.pipeline)
+        self.eff: Effective = effective(self.spec, self.pipeline.mcts)
+        self.store = TreeStore(self.ws.db)
+        row = self.store.campaign(self.name)
+        spec_json = self.spec.model_dump_json()
+        if row is None and self.resume:
+            raise CampaignError(f"nothing to resume: campaign {self.name!r} does not exist in {self.ws.root}")
+        if row is not None and not self.resume:
+            raise CampaignError(f"campaign {self.name!r} already exists; add --resume to continue it "
+                                "or --name to start a new one")
+        if row is not None and row["question"] != self.spec.question:
+            raise CampaignError(f"campaign {self.name!r} was started with a different question "
+                                f"({row['question']!r}); use --name for a new campaign")
+        if row is None:
+            root = ResearchNode(id=node_id(self.name, None, self.spec.question), parent=None,
+                                question=self.spec.question, depth=0, seq=1)
+            self.store.create_campaign(self.name, self.spec.question, self.spec.pipeline, spec_json, root)
+        self.store.start_run(self.name, spec_json)
+        elapsed_before = float((row or {}).get("elapsed_s") or 0.0)
+        params = PlannerParams(
+            select=SelectParams(self.eff.exploration, self.eff.widening_k, self.eff.widening_alpha,
+                                self.eff.max_depth, self.eff.min_gain),
+            weights=RewardWeights(cost_weight=self.eff.cost_weight), children=self.eff.children)
+        self.planner = Planner(self.store, self.store.load(self.name), params, elapsed_before)
+        self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
+
+    @property
+    def llm(self) -> Any:
+        """The campaign's view of the LLM client: tags ledger rows, enforces the spec's budgets."""
+        if self._llm is None:
+            from sro.config import Budgets
+
+            budgets = Budgets(usd=self.eff.usd, tokens=self.eff.tokens, calls=self.eff.calls)
+            self._llm = self.ws.llm.scoped(campaign=self.name, budgets=budgets)
+        return self._llm
+
+    def _spend(self) -> Spend:
+        try:
+            return spend_of(self.llm)
+        except ImportError:  # no LLM layer installed: nodes' own counters are all we know
+            nodes = self.planner.tree.expanded()
+            return Spend(sum(n.calls for n in nodes), sum(n.tokens for n in nodes),
+                         sum(n.cost_usd for n in nodes))
+
+    def _default_expander(self) -> Expander:
+        from sro.mcts.expand_rlm import RLMExpander
+
+        return RLMExpander(self.ws, self.llm)
+
+    # --- main loop -----------------------------------------------------------------------------
+    async def run(self) -> RunSummary:
+        self._open()
+        expander = self._expander or self._default_expander()
+        remove_handlers = self._install_signals()
+        try:
+            await self._loop(expander)
+        except BaseException as exc:  # noqa: BLE001 - a clean stop whatever happened, then re-raise
+            self._stop_reason = self._stop_reason or ("interrupted" if isinstance(
+                exc, (KeyboardInterrupt, asyncio.CancelledError)) else "error")
+            if not isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+            await self._cancel_in_flight()
+            summary = self._finish()
+            if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
+                return summary
+            raise
+        finally:
+            remove_handlers()
+        return self._finish()
+
+    async def _loop(self, expander: Expander) -> None:
+        while self._stop_reason is None:
+            self._launch(expander)
+            if not self.in_flight:
+                self._stop_reason = self._stop_reason or "exhausted"
+                break
+            timeout = self.guard.remaining_wall_s()
+            done, _ = await asyncio.wait(list(self.in_flight), timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if not done:  # wall time ran out mid-expansion
+                self._stop_reason = "wall_time"
+                break
+            for task in done:
+                self._settle(task, self.in_flight.pop(task))
+            self._notify()
+        await self._cancel_in_flight()
+
+    def _launch(self, expander: Expander) -> None:
+        while self._stop_reason is None and len(self.in_flight) < self.eff.parallel:
+            reason = self.guard.exhausted(len(self.planner.tree.expanded()), len(self.in_flight))
+            if reason:
+                # Budgets that are not node counts stop at once; max_nodes lets in-flight work finish.
+                if reason != "max_nodes" or not self.in_flight:
+                    self._stop_reason = reason
+                return
+            node = self.planner.select()
+            if node is None:
+                return
+            task = asyncio.create_task(self._expand(expander, node), name=f"expand-{node.id}")
+            self.in_flight[task] = node
+            self._notify()
+
+    async def _expand(self, expander: Expander, node: ResearchNode) -> tuple[Expansion, list[Proposal], float]:
+        t0 = time.monotonic()
+        ctx = ExpandContext(
+            campaign=self.name, root_question=self.spec.question, datasets=list(self.spec.datasets),
+            pipeline=self.spec.pipeline, path_questions=[n.question for n in self.planner.tree.path(node.id)[:-1]],
+            memory=self._memory(), max_iterations=self.eff.rlm_iterations)
+        covered = set(self.planner.covered)  # snapshot: what the campaign had committed when we started
+        try:
+            exp = await expander(node, ctx)
+        except (BudgetExceeded, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one failed node must not end the campaign
+            exp = Expansion(errors=[f"{type(exc).__name__}: {exc}"])
+        proposals = await self._propose(node, exp, covered) if not exp.failed else []
+        return exp, proposals, time.monotonic() - t0
+
+    async def _propose(self, node: ResearchNode, exp: Expansion, covered: set[str]) -> list[Proposal]:
+        n = self.eff.children
+        seeds = template_seeds(self.pipeline.question_templates) if node.parent is None else []
+        proposals: list[Proposal] = []
+        if self._ceo_online():
+            try:
+                proposals = await ceo_proposals(self.llm, node, exp, root_question=self.spec.question,
+                                                covered=covered, n=n, namespace=f"{self.name}:{node.id}")
+            except BudgetExceeded:
+                raise
+            except Exception as exc:  # noqa: BLE001 - fall back to data-driven proposals, say so
+                exp.errors.append(f"CEO proposals failed, used offline ones: {type(exc).__name__}: {exc}")
+        if not proposals:
+            proposals = [p for p in exp.proposals] + offline_proposals(
+                node, exp, covered=covered, templates=self.pipeline.question_templates, n=n)
+        return seeds + proposals
+
+    def _ceo_online(self) -> bool:
+        try:
+            return not self.llm.is_offline("ceo")
+        except ImportError:
+            return False
+
+    def _settle(self, task: asyncio.Task, node: ResearchNode) -> None:
+        exc = task.exception() if not task.cancelled() else asyncio.CancelledError()
+        if isinstance(exc, BudgetExceeded):
+            self.planner.abandon(node)
+            self._stop_reason = budget_reason(str(exc))
+            self.errors.append(f"node {node.id}: {exc}")
+            return
+        if exc is not None:
+            self.planner.abandon(node)
+            if not isinstance(exc, asyncio.CancelledError):
+                raise exc
+            return
+        exp, proposals, duration = task.result()
+        seeds = len(template_seeds(self.pipeline.question_templates)) if node.parent is None else 0
+        self.planner.complete(node, exp, proposals, duration, max_children=self.eff.children + seeds)
+        if exp.errors:
+            self.errors.extend(f"node {node.id}: {e}" for e in exp.errors)
+        self._failures = self._failures + 1 if exp.failed else 0
+        if self._failures >= self.eff.max_failures:
+            self._stop_reason = "errors"
+
+    async def _cancel_in_flight(self) -> None:
+        tasks = list(self.in_flight)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in tasks:
+            self.planner.abandon(self.in_flight.pop(task))
+
+    def _memory(self) -> list[str]:
+        """Research memory: answers of the best committed nodes, so later nodes build on earlier ones."""
+        done = [n for n in self.planner.tree.expanded() if n.answer and n.status == "expanded"]
+        done.sort(key=lambda n: (-(n.reward or 0.0), n.seq))
+        return [f"{n.question} -> {n.answer[:300]}" for n in done[:8]]
+
+    # --- stopping ------------------------------------------------------------------------------
+    def request_stop(self, reason: str = "interrupted") -> None:
+        if self._stop_reason is None:
+            self._stop_reason = reason
+        for task in list(self.in_flight):
+            task.cancel()
+
+    def _install_signals(self) -> Callable[[], None]:
+        if not self.handle_signals or threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        loop = asyncio.get_running_loop()
+        installed = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.request_stop)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError):
+                pass
+        return lambda: [loop.remove_signal_handler(s) for s in installed] and None
+
+    def _finish(self) -> RunSummary:
+        reason = self._stop_reason or "exhausted"
+        summary = self.summary(reason)
+        self.store.finish_run(self.name, reason, self.planner.elapsed(), self.errors)
+        if self.spec.outputs.report:
+            try:
+                from sro.campaign.report import write_report
+
+                summary.report = str(write_report(self.ws, self.name, summary=summary))
+            except Exception as exc:  # noqa: BLE001 - the run's state is saved; report the failure
+                summary.errors.append(f"report failed: {type(exc).__name__}: {exc}")
+        self._notify()
+        return summary
+
+    def summary(self, reason: str | None = None) -> RunSummary:
+        nodes = self.planner.tree.expanded()
+        spent = self.guard.spend()
+        return RunSummary(
+            campaign=self.name, nodes_expanded=len(nodes), nodes_total=len(self.planner.tree),
+            accepted=len(self.planner.seen), rejected=sum(n.rejected for n in nodes),
+            llm_calls=spent.calls, tokens=spent.tokens, cost_usd=round(spent.cost_usd, 6),
+            stopped_reason=reason or self._stop_reason or "", elapsed_s=round(self.planner.elapsed(), 3),
+            resumed=self.resume, errors=list(self.errors[-20:]))
+
+    def _notify(self) -> None:
+        if self.observer is not None:
+            self.observer(self)

@@ -1,0 +1,116 @@
+"""The planner: one campaign's tree plus the MCTS steps select -> (expansion elsewhere) -> complete.
+
+`complete()` turns an Expansion into the node's result: novelty against the campaign's committed triples,
+reward, child nodes from the proposals, one DuckDB transaction, then in-memory backpropagation. Everything
+here is synchronous and runs on the event-loop thread, so commits never interleave.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sro.mcts.expand import Expansion, Proposal
+from sro.mcts.reward import RewardWeights, compute_reward
+from sro.mcts.select import SelectParams, best_path, release, select
+from sro.mcts.terms import term_set
+from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree, TreeStore, node_id
+
+
+@dataclass(frozen=True)
+class PlannerParams:
+    select: SelectParams = SelectParams()
+    weights: RewardWeights = RewardWeights()
+    children: int = 4
+
+
+class Planner:
+    def __init__(self, store: TreeStore, tree: Tree, params: PlannerParams, elapsed_before: float = 0.0):
+        self.store, self.tree, self.params = store, tree, params
+        self.seen: set[str] = store.seen_keys(tree.campaign)
+        self.covered: set[str] = term_set(
+            f"{r['subject']} {r['predicate']} {r['object']}" for r in store.seen_rows(tree.campaign))
+        self._questions = {_norm(n.question) for n in tree}
+        self._elapsed_before = elapsed_before
+        self._t0 = time.monotonic()
+
+    # --- clock (summed over runs of the campaign) ---------------------------------------------------
+    def elapsed(self) -> float:
+        return self._elapsed_before + (time.monotonic() - self._t0)
+
+    # --- MCTS steps --------------------------------------------------------------------------------
+    def select(self) -> ResearchNode | None:
+        return select(self.tree, self.params.select)
+
+    def abandon(self, node: ResearchNode) -> None:
+        """An expansion that did not finish (cancelled, budget refused a call): the node stays new."""
+        release(self.tree, node.id)
+
+    def complete(self, node: ResearchNode, exp: Expansion, proposals: list[Proposal],
+                 duration_s: float, max_children: int | None = None) -> list[ResearchNode]:
+        """Record an expansion: reward, children, one transaction, then backprop. Returns the children."""
+        novel = [t for t in _unique(exp.accepted) if t.key not in self.seen]
+        covered_now = self.covered | term_set(t.text() for t in exp.accepted)
+        parts = compute_reward(node.question, novel=len(novel), scores=[t.score for t in exp.accepted],
+                               covered_terms=covered_now, cost_usd=exp.cost_usd, weights=self.params.weights)
+        failed = exp.failed
+        node.status = FAILED if failed else EXPANDED
+        node.reward = 0.0 if failed else parts.total
+        node.accepted, node.rejected, node.candidates, node.novel = (
+            len(exp.accepted), exp.rejected, exp.candidates, len(novel))
+        node.cost_usd, node.tokens, node.calls = exp.cost_usd, exp.tokens, exp.calls
+        node.answer = exp.answer[:4000]
+        node.error = "; ".join(exp.errors)[:2000] or None
+        node.expanded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        node.duration_s = duration_s
+        node.findings = {"reward": parts.as_dict(), "forced": exp.forced,
+                         "rejected_by_axiom": exp.rejected_by_axiom,
+                         "sources": sorted({t.doc_id for t in exp.accepted if t.doc_id})[:20]}
+        children = [] if failed else self._children(node, proposals, max_children or self.params.children)
+        seen_rows = [(t.key, t.subject, t.predicate, t.object, t.score) for t in novel]
+        self.store.commit_expansion(self.tree.campaign, node, children, seen_rows, self.elapsed())
+        # Only after the commit succeeded does memory change, so a failed commit leaves both in step.
+        for child in children:
+            self.tree.add(child)
+            self._questions.add(_norm(child.question))
+        self.seen.update(t.key for t in novel)
+        self.covered |= term_set(f"{t.subject} {t.predicate} {t.object}" for t in novel)
+        release(self.tree, node.id)
+        self.tree.backprop(node.id, node.reward)
+        return children
+
+    def _children(self, node: ResearchNode, proposals: list[Proposal], limit: int) -> list[ResearchNode]:
+        if node.depth + 1 > self.params.select.max_depth:
+            return []
+        out: list[ResearchNode] = []
+        taken: set[str] = set()
+        for prop in proposals:
+            key = _norm(prop.question)
+            if not key or key in self._questions or key in taken:
+                continue
+            taken.add(key)
+            out.append(ResearchNode(
+                id=node_id(self.tree.campaign, node.id, prop.question), parent=node.id,
+                question=prop.question.strip(), depth=node.depth + 1, prior=prop.prior,
+                seq=self.tree.next_seq(), source=prop.source, status=NEW))
+            if len(out) >= limit:
+                break
+        return out
+
+    def best_branch(self) -> list[ResearchNode]:
+        return best_path(self.tree)
+
+
+def _norm(question: str) -> str:
+    return " ".join(question.lower().split()).rstrip("?. ")
+
+
+def _unique(triples: list) -> list:
+    seen: set[str] = set()
+    out = []
+    for t in triples:
+        if t.key not in seen:
+            seen.add(t.key)
+            out.append(t)
+    return out

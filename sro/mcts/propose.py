@@ -1,0 +1,100 @@
+"""Child questions for an expanded node.
+
+With a CEO model: one structured call that sees the node's question, what it found and what the campaign
+already covers, and returns sub-questions with priors (PUCT uses them). Offline: salient terms and
+capitalised entity names from the node's evidence that the campaign's accepted triples do not cover yet,
+poured into the pipeline's question templates; no priors (UCT), ranked by document frequency. Offline
+proposals are plainly data-driven; they do not pretend to be a model's judgement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Iterable
+
+from pydantic import BaseModel, Field
+
+from sro.mcts.expand import Expansion, Proposal
+from sro.mcts.terms import STOPWORDS, salient, term_set, terms
+from sro.mcts.tree import ResearchNode
+
+if TYPE_CHECKING:
+    from sro.llm.client import LLMClient
+
+DEFAULT_TEMPLATES = (
+    "What do the sources report about {term}?",
+    "What experiences, numbers and problems are reported for {term}?",
+)
+ENTITY_RE = re.compile(r"\b([A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+){0,3})\b")
+PLACEHOLDER_RE = re.compile(r"\{(term|entity|topic)\}")
+
+
+class ChildQuestion(BaseModel):
+    question: str = Field(min_length=3)
+    prior: float = Field(ge=0.0, le=1.0, description="probability that answering it adds verified facts")
+    why: str = ""
+
+
+class ChildQuestions(BaseModel):
+    questions: list[ChildQuestion] = Field(default_factory=list)
+
+
+def entities(texts: Iterable[str], *, exclude: set[str], top: int = 5) -> list[str]:
+    """Capitalised names (1-4 words) seen in at least two texts, not yet covered; sentence-initial
+    common words are dropped by the stopword filter."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        found = set()
+        for match in ENTITY_RE.finditer(text or ""):
+            name = match.group(1)
+            words = terms(name)
+            if words and not all(w in exclude for w in words) and name.lower() not in STOPWORDS:
+                found.add(name)
+        counts.update(found)
+    ranked = sorted((n for n, c in counts.items() if c >= 2), key=lambda n: (-counts[n], n))
+    return ranked[:top]
+
+
+def offline_proposals(
+    node: ResearchNode, exp: Expansion, *, covered: set[str], templates: list[str] | None, n: int,
+) -> list[Proposal]:
+    """Data-driven sub-questions: uncovered salient entities first, then uncovered salient terms."""
+    texts = [e.get("text", "") for e in exp.evidence] + [t.quote for t in exp.accepted]
+    exclude = covered | set(terms(node.question))
+    subjects = entities(texts, exclude=exclude, top=n)
+    taken = term_set(subjects)
+    subjects += [t for t, _ in salient(texts, exclude=exclude | taken, top=n) if t not in taken]
+    usable = [t for t in (templates or []) if PLACEHOLDER_RE.search(t)] or list(DEFAULT_TEMPLATES)
+    out: list[Proposal] = []
+    for i, subject in enumerate(subjects[:n]):
+        template = usable[(node.depth + i) % len(usable)]
+        out.append(Proposal(PLACEHOLDER_RE.sub(subject, template), None, "offline"))
+    return out
+
+
+def template_seeds(templates: list[str] | None) -> list[Proposal]:
+    """The pipeline's fixed questions (templates without a placeholder) seed the root's children."""
+    return [Proposal(t, None, "template") for t in (templates or []) if not PLACEHOLDER_RE.search(t)]
+
+
+async def ceo_proposals(
+    client: "LLMClient", node: ResearchNode, exp: Expansion, *, root_question: str, covered: set[str],
+    n: int, namespace: str,
+) -> list[Proposal]:
+    facts = "\n".join(f"- {t.subject} | {t.predicate} | {t.object}" for t in exp.accepted[:20]) or "- (none)"
+    hints = "\n".join(f"- {p.question}" for p in exp.proposals[:10]) or "- (none)"
+    prompt = (
+        f"You plan a research campaign over text datasets.\nRoot question: {root_question}\n"
+        f"Current sub-question: {node.question}\nIts answer so far: {exp.answer[:1500] or '(none)'}\n"
+        f"Verified facts it found:\n{facts}\n"
+        f"Topics the campaign already covers: {', '.join(sorted(covered)[:60]) or '(none)'}\n"
+        f"Gaps the explorer suggested:\n{hints}\n\n"
+        f"Propose at most {n} new sub-questions that are still unknown, answerable from the datasets and "
+        "useful for the root question. For each give `prior`: your probability (0-1) that it yields new "
+        "verified facts."
+    )
+    result = await client.astructured("ceo", [{"role": "user", "content": prompt}], ChildQuestions,
+                                      namespace=namespace)
+    ranked = sorted(result.questions, key=lambda q: -q.prior)[:n]
+    return [Proposal(q.question.strip(), q.prior, "ceo") for q in ranked]
