@@ -1,0 +1,85 @@
+"""Offline extractor: spaCy dependency SVO + typed literals + the pipeline's declared patterns.
+
+No model is involved and nothing here imitates one. Speed comes from (1) splitting chunks into sentences
+with a regex and parsing only sentences with enough content, (2) batching them through `nlp.pipe`, and
+(3) caching the parses so the judge's direction axiom reuses them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Span
+
+from sro.extract import literals, sentences
+from sro.extract.models import Candidate, Entity, Evidence, Term
+from sro.extract.nlp import ParseCache, shared_cache
+from sro.extract.patterns import PatternEngine
+from sro.extract.svo import triples
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
+    from sro.data.models import Chunk, Document
+
+EXTRACTOR_ID = "nlp:spacy"
+_NER_CLASS = {"PERSON": "Person", "ORG": "Organization", "GPE": "Place", "LOC": "Place", "FAC": "Place",
+              "NORP": "Group", "PRODUCT": "Product", "EVENT": "Event", "WORK_OF_ART": "CreativeWork",
+              "LAW": "Law", "LANGUAGE": "Language"}
+
+
+class OfflineExtractor:
+    def __init__(self, pipeline: "Pipeline", cache: ParseCache | None = None):
+        self.pipeline = pipeline
+        self.cache = cache or shared_cache()
+        self.patterns = PatternEngine(pipeline)
+
+    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
+        return await asyncio.to_thread(self.run_sync, chunks, docs)
+
+    def run_sync(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
+        per_chunk = [(chunk, list(sentences.split(chunk.text))) for chunk in chunks]
+        wanted = [s.text for _, sents in per_chunk for s in sents if sentences.worth_parsing(s.text)]
+        self.cache.parse_many(wanted)  # one batched nlp.pipe over all misses
+        out: list[Candidate] = []
+        for chunk, sents in per_chunk:
+            out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
+            for sent in sents:
+                if sentences.worth_parsing(sent.text):
+                    out.extend(self._from_sentence(chunk, sent))
+        return out
+
+    def _from_sentence(self, chunk: "Chunk", sent: sentences.Sentence) -> list[Candidate]:
+        doc = self.cache.parse(sent.text)
+        evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=chunk.start + sent.start,
+                            end=chunk.start + sent.end, quote=sent.text)
+        seen: set[tuple[str, str, str]] = set()
+        out = []
+        for raw in triples(doc):
+            subject, obj = _entity(raw.subject), _term(raw.object)
+            if subject is None or obj is None or subject.text == obj.text:
+                continue
+            key = (subject.text, raw.predicate, obj.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Candidate(subject=subject, predicate=raw.predicate, object=obj, evidence=evidence,
+                                 extractor=EXTRACTOR_ID))
+        return out
+
+
+def _entity(span: Span) -> Entity | None:
+    text = span.text.strip(" ,;:'\"()")
+    if not text or not any(ch.isalnum() for ch in text):
+        return None
+    label = span.root.ent_type_ if span.root.ent_type_ else (span.ents[0].label_ if span.ents else "")
+    return Entity(text=text, type=_NER_CLASS.get(label))
+
+
+def _term(span: Span) -> Term | None:
+    label = span.root.ent_type_  # a literal only when the phrase's head is the number/date itself
+    if label:
+        value = literals.from_entity(span.text, label)
+        if value is not None:
+            return value
+    return _entity(span)

@@ -1,0 +1,84 @@
+"""The pipeline Pattern engine: each declared regex match yields one candidate triple.
+
+Patterns are how a domain pipeline (legal_contracts, solar_reddit) gets precise offline facts such as
+"governing law", "term", "price paid". A template like "{amount}" is filled from the regex's named
+groups. Subject "@document" stands for the source document itself, named from its title (or id).
+The quote is the sentence (or sentences) holding the match, with exact document offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterator
+
+from sro.errors import ExtractionError
+from sro.extract import literals
+from sro.extract.models import Candidate, Entity, Evidence, Term
+from sro.extract.sentences import Sentence, containing
+
+if TYPE_CHECKING:
+    from pipelines import Pattern, Pipeline
+    from sro.data.models import Chunk, Document
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, groups: dict[str, str | None]) -> str:
+    return _FIELD.sub(lambda m: (groups.get(m.group(1)) or "").strip(), template).strip()
+
+
+def document_entity(doc: "Document | None", chunk: "Chunk", type_: str | None) -> Entity:
+    name = (doc.title if doc and doc.title else None) or chunk.doc_id
+    return Entity(text=name, type=type_, ref="document")
+
+
+class PatternEngine:
+    def __init__(self, pipeline: "Pipeline"):
+        self.compiled: list[tuple["Pattern", re.Pattern[str]]] = []
+        for pattern in pipeline.patterns:
+            try:
+                self.compiled.append((pattern, re.compile(pattern.regex, re.IGNORECASE | re.MULTILINE)))
+            except re.error as exc:
+                raise ExtractionError(f"pipeline {pipeline.name}: pattern {pattern.name!r}: bad regex: {exc}") \
+                    from None
+
+    def run(self, chunk: "Chunk", sents: list[Sentence], doc: "Document | None") -> Iterator[Candidate]:
+        for pattern, regex in self.compiled:
+            for match in regex.finditer(chunk.text):
+                candidate = self._candidate(pattern, match, chunk, sents, doc)
+                if candidate is not None:
+                    yield candidate
+
+    def _candidate(self, pattern: "Pattern", match: re.Match[str], chunk: "Chunk", sents: list[Sentence],
+                   doc: "Document | None") -> Candidate | None:
+        groups = match.groupdict()
+        start, end = containing(sents, match.start(), match.end())
+        if pattern.subject == "@document":
+            subject = document_entity(doc, chunk, pattern.subject_type)
+        else:
+            text = fill(pattern.subject, groups)
+            if not text:
+                return None
+            subject = Entity(text=text, type=pattern.subject_type)
+        obj = self._object(pattern, groups)
+        if obj is None:
+            return None
+        evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=chunk.start + start,
+                            end=chunk.start + end, quote=chunk.text[start:end])
+        qualifiers = {k: v for k, t in pattern.qualifiers.items() if (v := fill(t, groups))}
+        return Candidate(subject=subject, predicate=pattern.predicate, object=obj, qualifiers=qualifiers,
+                         evidence=evidence, extractor=f"pattern:{pattern.name}")
+
+    @staticmethod
+    def _object(pattern: "Pattern", groups: dict[str, str | None]) -> Term | None:
+        text = fill(pattern.object, groups)
+        if not text:
+            return None
+        if pattern.object_type == "entity":
+            return Entity(text=text, type=pattern.object_class)
+        unit = fill(pattern.unit, groups) if pattern.unit else None
+        currency = fill(pattern.currency, groups) if pattern.currency else None
+        value = literals.from_type(text, pattern.object_type, unit=unit or None, currency=currency or None)
+        if value is not None and unit:
+            value = value.model_copy(update={"unit": unit})
+        return value

@@ -1,0 +1,104 @@
+"""Mapping surface predicates onto the pipeline ontology.
+
+A surface predicate ("was designed by", "design by", "charges", "paybackPeriod") maps onto an ontology
+predicate when its normalised lemma phrase equals the predicate's name, label or one of its synonyms
+(all normalised the same way). Unmapped predicates are kept, never dropped, under the relation namespace
+https://sro.dev/rel/ as camelCase, and counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from sro.extract.nlp import load_nlp
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
+
+REL_NS = "https://sro.dev/rel/"
+_AUX = {"be", "is", "are", "was", "were", "been", "being", "has", "have", "had", "do", "does", "did", "will",
+        "shall", "would", "should", "can", "could", "may", "might", "must"}
+
+
+class MappedPredicate(NamedTuple):
+    iri: str
+    name: str  # ontology local name, or the camelCase relation name
+    mapped: bool
+
+
+def split_camel(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
+
+
+@lru_cache(maxsize=50_000)
+def lemma_phrase(text: str) -> str:
+    """"was Designed by" -> "design by"; auxiliaries dropped unless the phrase is only an auxiliary."""
+    words = split_camel(text).lower().split()
+    if not words:
+        return ""
+    if all(re.fullmatch(r"[a-z]+", w) for w in words) and len(words) <= 6:
+        lemmas = _lemmas(" ".join(words))
+    else:
+        lemmas = words
+    kept = [w for w in lemmas if w not in _AUX] or lemmas
+    return " ".join(kept)
+
+
+@lru_cache(maxsize=50_000)
+def _lemmas(phrase: str) -> list[str]:
+    nlp = load_nlp()
+    with nlp.select_pipes(enable=["tok2vec", "tagger", "attribute_ruler", "lemmatizer"]):
+        return [t.lemma_.lower() for t in nlp(phrase)]
+
+
+def camel(phrase: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", phrase)
+    if not words:
+        return "relatedTo"
+    return words[0].lower() + "".join(w[:1].upper() + w[1:] for w in words[1:])
+
+
+@lru_cache(maxsize=16)
+def _ontology_iris(path: str | None) -> dict[str, str]:
+    """Local name -> IRI of every property/class declared in ontology.ttl (the RDF source of truth)."""
+    if not path:
+        return {}
+    import rdflib
+
+    graph = rdflib.Graph().parse(path, format="turtle")
+    out: dict[str, str] = {}
+    for subject in set(graph.subjects()):
+        if isinstance(subject, rdflib.URIRef):
+            local = re.split(r"[#/]", str(subject))[-1]
+            out.setdefault(local, str(subject))
+    return out
+
+
+class PredicateMapper:
+    def __init__(self, pipeline: "Pipeline"):
+        self.pipeline = pipeline
+        iris = _ontology_iris(str(pipeline.ontology_path) if pipeline.ontology_path else None)
+        fallback = f"https://sro.dev/ontology/{pipeline.name}#"
+        self._iri = {p.name: iris.get(p.name, fallback + p.name) for p in pipeline.predicates}
+        self._index: dict[str, str] = {}
+        for pred in pipeline.predicates:
+            for form in [pred.name, split_camel(pred.name), pred.label or "", *pred.synonyms]:
+                if form:
+                    self._index.setdefault(form.lower().strip(), pred.name)
+                    self._index.setdefault(lemma_phrase(form), pred.name)
+        self.unmapped: Counter[str] = Counter()
+
+    def map(self, surface: str) -> MappedPredicate:
+        name = self._index.get(surface.lower().strip()) or self._index.get(lemma_phrase(surface))
+        if name:
+            return MappedPredicate(self._iri[name], name, True)
+        rel = camel(lemma_phrase(surface) or surface)
+        self.unmapped[rel] += 1
+        return MappedPredicate(REL_NS + rel, rel, False)
+
+    def class_iri(self, local: str) -> str:
+        iris = _ontology_iris(str(self.pipeline.ontology_path) if self.pipeline.ontology_path else None)
+        return iris.get(local, f"https://sro.dev/ontology/{self.pipeline.name}#{local}")

@@ -1,0 +1,64 @@
+"""Cheap sentence splitting with exact offsets, used before (and instead of) the parser.
+
+Parsing is the expensive part of offline extraction, so chunks are split with a regex first and only
+sentences that can yield a triple are parsed (see `worth_parsing`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, NamedTuple
+
+# A sentence ends at . ! ? followed by whitespace and an upper-case/quote/digit start, or at a blank line.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[])|\n\s*\n|\n(?=\s*(?:[-*•]|\d+\.)\s)")
+_ABBREV = re.compile(r"\b(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|Inc|Ltd|Co|Corp|No|vs|etc|e\.g|i\.e|U\.S|Sec|Art)\.$")
+_CONTENT = re.compile(r"[A-Za-z]{2,}")
+
+
+class Sentence(NamedTuple):
+    start: int  # offset in the text that was split
+    end: int
+    text: str
+
+
+def split(text: str, max_len: int = 600) -> Iterator[Sentence]:
+    """Sentences of `text` with exact offsets (leading/trailing whitespace trimmed)."""
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if _ABBREV.search(text[max(start, match.start() - 6) : match.start()].rstrip()):
+            continue  # "Mr. Smith", "U.S. law": not a boundary
+        yield from _emit(text, start, match.start(), max_len)
+        start = match.end()
+    yield from _emit(text, start, len(text), max_len)
+
+
+def _emit(text: str, start: int, end: int, max_len: int) -> Iterator[Sentence]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start < 3:
+        return
+    # Over-long "sentences" (tables, run-on legal clauses) are cut at ; or , so the parser sees sane input.
+    while end - start > max_len:
+        cut = max(text.rfind(sep, start, start + max_len) for sep in (";", ":", ",", " "))
+        if cut <= start:
+            cut = start + max_len
+        yield Sentence(start, cut + 1, text[start : cut + 1])
+        start = cut + 1
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield Sentence(start, end, text[start:end])
+
+
+def worth_parsing(sentence: str) -> bool:
+    """Skip fragments without at least three words of content (headings, numbering, signatures)."""
+    return len(_CONTENT.findall(sentence)) >= 3
+
+
+def containing(sentences: list[Sentence], start: int, end: int) -> tuple[int, int]:
+    """Offsets of the sentence(s) covering [start, end) — the quote of a pattern match."""
+    first = next((s for s in sentences if s.start <= start < s.end), None)
+    last = next((s for s in sentences if s.start < end <= s.end), None)
+    return (first.start if first else start, last.end if last else end)

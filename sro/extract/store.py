@@ -1,0 +1,130 @@
+"""DuckDB persistence of the triple stage: candidates, judgments, aliases, finished chunks.
+
+Ids are deterministic (a hash of what the candidate says and where), so re-running a chunk adds nothing.
+Every candidate is kept, accepted or not, with its judgment and reasons. Rows go in with parameterised
+multi-row VALUES in batches: no user value is ever spliced into SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Iterable, Sequence
+
+import duckdb
+
+from sro.extract.models import Candidate
+from sro.judge.models import Judgment
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS candidates (
+    id VARCHAR PRIMARY KEY, pipeline VARCHAR, chunk_id VARCHAR, doc_id VARCHAR, start_char INTEGER,
+    end_char INTEGER, subject VARCHAR, subject_iri VARCHAR, predicate VARCHAR, predicate_iri VARCHAR,
+    object VARCHAR, object_iri VARCHAR, object_kind VARCHAR, quote VARCHAR, extractor VARCHAR, model VARCHAR,
+    campaign VARCHAR, node VARCHAR, data JSON, created_at TIMESTAMP DEFAULT current_timestamp);
+CREATE TABLE IF NOT EXISTS judgments (
+    candidate_id VARCHAR PRIMARY KEY, verdict VARCHAR, total DOUBLE, scores JSON, reasons JSON,
+    judged_at TIMESTAMP DEFAULT current_timestamp);
+CREATE TABLE IF NOT EXISTS aliases (
+    alias VARCHAR PRIMARY KEY, key VARCHAR, iri VARCHAR, label VARCHAR, type VARCHAR, mentions BIGINT);
+CREATE TABLE IF NOT EXISTS candidates_done (
+    pipeline VARCHAR, chunk_id VARCHAR, extractor VARCHAR, candidates INTEGER,
+    done_at TIMESTAMP DEFAULT current_timestamp, PRIMARY KEY (pipeline, chunk_id));
+"""
+BATCH = 400
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
+def candidate_id(c: Candidate) -> str:
+    obj = c.object.value if c.object.kind == "literal" else c.object.text
+    parts = [c.evidence.doc_id, str(c.evidence.start), str(c.evidence.end), c.subject.text, c.predicate,
+             c.object.kind, obj, c.extractor]
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple],
+                suffix: str = "ON CONFLICT DO NOTHING") -> None:
+    """Multi-row parameterised INSERT; `table`/`columns` are our constants, values are parameters."""
+    marks = "(" + ", ".join("?" for _ in columns) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    for i in range(0, len(rows), BATCH):
+        batch = rows[i : i + BATCH]
+        params = [v for row in batch for v in row]
+        con.execute(head + ", ".join(marks for _ in batch) + " " + suffix, params)
+
+
+class TripleStore:
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        ensure_schema(con)
+
+    def existing(self, ids: Iterable[str]) -> set[str]:
+        ids = list(ids)
+        if not ids:
+            return set()
+        rows = self.con.execute("SELECT id FROM candidates WHERE id IN (SELECT unnest(?))", [ids]).fetchall()
+        return {r[0] for r in rows}
+
+    def save(self, pipeline: str, items: Sequence[tuple[str, Candidate, Judgment]]) -> None:
+        cand_rows, judge_rows = [], []
+        for cid, c, j in items:
+            obj_iri = c.object.iri if c.object.kind == "entity" else None
+            obj = c.object.text if c.object.kind == "entity" else c.object.value
+            cand_rows.append((cid, pipeline, c.evidence.chunk_id, c.evidence.doc_id, c.evidence.start,
+                              c.evidence.end, c.subject.text, c.subject.iri, c.predicate, c.predicate_iri, obj,
+                              obj_iri, c.object.kind, c.evidence.quote, c.extractor, c.model, c.campaign, c.node,
+                              c.model_dump_json()))
+            judge_rows.append((cid, j.verdict, j.total, json.dumps([s.model_dump() for s in j.scores]),
+                               json.dumps(j.reasons)))
+        self.con.execute("BEGIN")
+        try:
+            bulk_insert(self.con, "candidates", ["id", "pipeline", "chunk_id", "doc_id", "start_char", "end_char",
+                        "subject", "subject_iri", "predicate", "predicate_iri", "object", "object_iri",
+                        "object_kind", "quote", "extractor", "model", "campaign", "node", "data"], cand_rows)
+            bulk_insert(self.con, "judgments", ["candidate_id", "verdict", "total", "scores", "reasons"],
+                        judge_rows)
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def mark_done(self, pipeline: str, counts: dict[str, int], extractor: str) -> None:
+        rows = [(pipeline, chunk_id, extractor, n) for chunk_id, n in counts.items()]
+        bulk_insert(self.con, "candidates_done", ["pipeline", "chunk_id", "extractor", "candidates"], rows)
+
+    def done_chunks(self, pipeline: str, chunk_ids: Iterable[str]) -> set[str]:
+        ids = list(chunk_ids)
+        if not ids:
+            return set()
+        rows = self.con.execute("SELECT chunk_id FROM candidates_done WHERE pipeline = ? AND chunk_id IN "
+                                "(SELECT unnest(?))", [pipeline, ids]).fetchall()
+        return {r[0] for r in rows}
+
+    def support(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], list[str]]:
+        """(s_iri, p_iri, o) -> doc ids of stored candidates saying the same thing (corroboration)."""
+        keys = list(set(keys))
+        if not keys:
+            return {}
+        rows = self.con.execute(
+            "SELECT subject_iri, predicate_iri, coalesce(object_iri, object), list(DISTINCT doc_id) FROM candidates "
+            "WHERE subject_iri IN (SELECT unnest(?)) GROUP BY ALL", [[k[0] for k in keys]]).fetchall()
+        wanted = set(keys)
+        return {(s, p, o): docs for s, p, o, docs in rows if (s, p, o) in wanted}
+
+    def triples(self, *, rejected: bool = False, limit: int = 50, pipeline: str | None = None) -> list[dict[str, Any]]:
+        verdicts = ["rejected", "conflict"] if rejected else ["accepted"]
+        sql = ("SELECT c.subject, c.predicate_iri, c.object, j.verdict, j.total, j.reasons, c.quote, c.doc_id, "
+               "c.start_char, c.end_char, c.extractor FROM candidates c JOIN judgments j ON j.candidate_id = c.id "
+               "WHERE j.verdict IN (SELECT unnest(?)) AND (? IS NULL OR c.pipeline = ?) "
+               "ORDER BY c.doc_id, c.start_char, c.id LIMIT ?")
+        cur = self.con.execute(sql, [verdicts, pipeline, pipeline, limit])
+        cols = [d[0] for d in cur.description]
+        out = [dict(zip(cols, row)) for row in cur.fetchall()]
+        for row in out:
+            row["reasons"] = json.loads(row["reasons"] or "[]")
+        return out

@@ -1,0 +1,157 @@
+"""Subject–verb–object triples from one parsed sentence (spaCy dependency parse).
+
+Rules (each yields (subject span, predicate phrase, object span)):
+- active verb: nsubj -> verb -> dobj/attr/oprd/dative; verb + preposition -> pobj ("locate in")
+- passive: nsubjpass -> verb "by" -> agent's pobj ("design by"), plus prepositional objects
+- copula with a relational noun: "The capital of France is Paris" -> (France, capital, Paris);
+  "X is the capital of Y" -> (X, "be capital of", Y)
+- conjunctions share subjects/objects; relative clauses take the noun they modify as subject
+- noun-phrase modifiers between two named entities: "Hall, in Virginia" -> (Hall, in, Virginia)
+Predicates are lemma phrases; resolution maps them onto the pipeline ontology.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple
+
+from spacy.tokens import Doc, Span, Token
+
+_SUBJ = {"nsubj", "nsubjpass", "csubj"}
+_OBJ = {"dobj", "attr", "oprd", "dative", "obj"}
+_LITERAL_LABELS = {"MONEY", "DATE", "QUANTITY", "CARDINAL", "PERCENT", "TIME", "ORDINAL"}
+_NE_PREPS = {"in", "of", "at", "from", "near", "on", "by", "for"}
+
+
+class Raw(NamedTuple):
+    subject: Span
+    predicate: str
+    object: Span
+
+
+def mention(token: Token) -> Span:
+    """The noun phrase headed by `token`: its entity if it is in one, else its left modifiers + itself."""
+    if token.ent_type_ and token.ent_iob_:
+        for ent in token.doc.ents:
+            if ent.start <= token.i < ent.end:
+                return _extend_compound(ent, token)
+    left = token.i
+    for child in token.lefts:
+        if child.dep_ in ("compound", "amod", "nummod", "poss", "nmod", "quantmod", "npadvmod") or (
+            child.dep_ == "det" and child.lower_ not in ("the", "a", "an")
+        ):
+            left = min(left, child.left_edge.i)
+    right = token.i
+    for child in token.rights:
+        if child.dep_ in ("compound", "flat", "nummod", "appos") and child.i == right + 1:
+            right = child.i
+    span = token.doc[left : right + 1]
+    while len(span) > 1 and span[0].dep_ in ("det", "punct"):
+        span = span[1:]
+    return span
+
+
+def _extend_compound(ent: Span, token: Token) -> Span:
+    """An entity inside a longer proper-noun phrase ("ALCO RS-3") keeps the whole phrase; a money amount
+    keeps its currency sign; a place keeps its comma-appended region ("Swords, Dublin")."""
+    doc = token.doc
+    left = min([ent.start] + [c.i for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"])
+    if left > 0 and doc[left - 1].pos_ == "SYM" and ent.label_ == "MONEY":
+        left -= 1
+    end = ent.end
+    if ent.label_ == "GPE" and end + 1 < len(doc) and doc[end].text == "," and doc[end + 1].ent_type_ == "GPE" \
+            and doc[end + 1].dep_ == "appos":
+        end = next((e.end for e in doc.ents if e.start == end + 1), end)
+    return doc[left:end]
+
+
+def _conjuncts(token: Token) -> list[Token]:
+    return [token, *[t for t in token.conjuncts if t.pos_ in ("NOUN", "PROPN", "NUM", "PRON")]]
+
+
+def _subjects(verb: Token) -> list[Token]:
+    subs = [c for c in verb.children if c.dep_ in _SUBJ]
+    if not subs and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        return _subjects(verb.head)
+    if not subs and verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN"):
+        return [verb.head]
+    if verb.dep_ == "relcl" and subs and subs[0].tag_ in ("WDT", "WP") and verb.head.pos_ in ("NOUN", "PROPN"):
+        return [verb.head]  # "the hall, which is located in ..." -> the hall
+    return [t for s in subs for t in _conjuncts(s)]
+
+
+def _is_passive(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+
+
+def _objects(verb: Token) -> Iterator[tuple[str, Token]]:
+    """(predicate, object head) pairs for a verb."""
+    lemma = verb.lemma_.lower()
+    particle = " ".join(c.lower_ for c in verb.children if c.dep_ == "prt")
+    base = f"{lemma} {particle}".strip()
+    neg = any(c.dep_ == "neg" for c in verb.children)
+    if neg:
+        base = "not " + base
+    for child in verb.children:
+        if child.dep_ in _OBJ:
+            for obj in _conjuncts(child):
+                yield from _copula_or_plain(base, verb, obj)
+        elif child.dep_ in ("prep", "agent"):
+            for pobj in (c for c in child.children if c.dep_ == "pobj"):
+                for obj in _conjuncts(pobj):
+                    yield f"{base} {child.lower_}", obj
+        elif child.dep_ == "acomp":
+            for prep in (c for c in child.children if c.dep_ == "prep"):
+                for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+                    yield f"{base} {child.lemma_.lower()} {prep.lower_}", pobj
+
+
+def _copula_or_plain(base: str, verb: Token, obj: Token) -> Iterator[tuple[str, Token]]:
+    """"X is the capital of Y" also gives (X, "be capital of", Y)."""
+    yield base, obj
+    if verb.lemma_ == "be" and obj.pos_ == "NOUN":
+        for prep in (c for c in obj.children if c.dep_ == "prep"):
+            for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+                yield f"be {obj.lemma_.lower()} {prep.lower_}", pobj
+
+
+def _relational_subject(subj: Token) -> tuple[Token, str] | None:
+    """"The location of Trane (is Swords)" -> (Trane, "location"): the noun names the relation."""
+    if subj.pos_ != "NOUN":
+        return None
+    for prep in (c for c in subj.children if c.dep_ == "prep" and c.lower_ == "of"):
+        for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+            return pobj, subj.lemma_.lower()
+    for poss in (c for c in subj.children if c.dep_ == "poss" and c.pos_ == "PROPN"):
+        return poss, subj.lemma_.lower()
+    return None
+
+
+def triples(doc: Doc | Span) -> Iterator[Raw]:
+    for verb in doc:
+        if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass"):
+            continue
+        subjects = _subjects(verb)
+        if not subjects:
+            continue
+        pairs = list(_objects(verb))
+        for subj in subjects:
+            relational = _relational_subject(subj) if verb.lemma_ == "be" else None
+            for predicate, obj in pairs:
+                if relational and predicate == "be":
+                    yield Raw(mention(relational[0]), relational[1], mention(obj))
+                yield Raw(mention(subj), predicate, mention(obj))
+    yield from _noun_modifiers(doc)
+
+
+def _noun_modifiers(doc: Doc | Span) -> Iterator[Raw]:
+    """Between two named entities only: "Alan B. Miller Hall, in Virginia" -> (Hall, in, Virginia)."""
+    for token in doc:
+        if token.dep_ != "prep" or token.lower_ not in _NE_PREPS or token.head.pos_ != "PROPN":
+            continue
+        head = token.head
+        if not head.ent_type_ or head.ent_type_ in _LITERAL_LABELS:
+            continue
+        for pobj in (c for c in token.children if c.dep_ == "pobj"):
+            for obj in _conjuncts(pobj):
+                if obj.ent_type_ and obj.ent_type_ not in _LITERAL_LABELS:
+                    yield Raw(mention(head), token.lower_, mention(obj))

@@ -1,0 +1,136 @@
+"""Schema: the triple fits the ontology.
+
+Three checks, the lowest wins:
+1. declared range/domain of an ontology predicate (datatype ranges need a literal of that type, class
+   ranges need an entity, typed entities must match);
+2. a lexical range check for any predicate: words in the predicate name ("location", "architect",
+   "population", "date") imply the kind of object (place, person, number, date); the object's named-entity
+   label in the quote's parse must not contradict it (a person where a place is expected);
+3. SHACL shapes (pyshacl), when the pipeline has shapes.ttl, run once per batch in `shacl_batch`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sro.extract.models import Candidate, Entity, Value
+from sro.extract.predicates import split_camel
+from sro.judge.axioms.mentions import locate_term
+from sro.judge.context import JudgeContext
+from sro.judge.models import AxiomScore
+
+if TYPE_CHECKING:
+    from pipelines import PredicateDef
+
+NAME = "schema"
+DATATYPES = {"decimal": {"decimal", "integer"}, "integer": {"integer"}, "date": {"date"}, "duration": {"duration"},
+             "money": {"money"}, "string": {"string", "decimal", "integer", "date", "money", "duration"},
+             "boolean": {"boolean"}}
+# word in a predicate name -> the kind of object it implies
+CUES = {
+    "place": "location located country city state region place birthplace deathplace ground headquarters "
+             "headquarter capital residence hometown county province continent venue",
+    "person": "architect leader manager creator author spouse founder president director producer chairman "
+              "coach designer father mother child successor predecessor governor mayor editor composer writer "
+              "starring owner dean chancellor",
+    "date": "date year established birthdate deathdate",
+    "number": "population length area capacity elevation height runway mass weight budget gross density "
+              "width diameter temperature apoapsis periapsis period price cost amount",
+}
+CUE = {word: kind for kind, words in CUES.items() for word in words.split()}
+LABEL_KIND = {"GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person", "DATE": "date",
+              "CARDINAL": "number", "QUANTITY": "number", "MONEY": "number", "PERCENT": "number"}
+COMPATIBLE = {"place": {"place"}, "person": {"person"}, "date": {"date", "number"}, "number": {"number"}}
+
+
+def expected_kind(predicate: str) -> str | None:
+    words = split_camel(predicate).lower().split()
+    if "".join(words) in CUE:
+        return CUE["".join(words)]
+    # the last cue word is the head noun: "birthPlace" -> place, "populationTotal" -> population
+    return next((CUE[w] for w in reversed(words) if w in CUE), None)
+
+
+def observed_kind(c: Candidate, ctx: JudgeContext) -> str | None:
+    obj = c.object
+    if isinstance(obj, Value):
+        return {"date": "date", "decimal": "number", "integer": "number", "money": "number",
+                "duration": "number"}.get(obj.datatype)
+    support, start, end = locate_term(obj, c.evidence.quote)
+    if support < 0.6 or end <= start:
+        return None
+    doc = ctx.cache.parse(c.evidence.quote)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    labels = [t.ent_type_ for t in span or () if t.ent_type_]
+    if not labels:
+        return None
+    return LABEL_KIND.get(max(set(labels), key=labels.count), "other")
+
+
+def _declared(c: Candidate, pred: "PredicateDef") -> tuple[float, str]:
+    rng = pred.range
+    if rng in DATATYPES:
+        if not isinstance(c.object, Value):
+            return 0.2, f"{pred.name} expects a {rng} literal, got entity {c.object.text!r}"
+        if c.object.datatype not in DATATYPES[rng]:
+            return 0.3, f"{pred.name} expects {rng}, got {c.object.datatype}"
+    elif rng:
+        if isinstance(c.object, Value):
+            return 0.3, f"{pred.name} expects a {rng} entity, got a {c.object.datatype} literal"
+        if c.object.type and c.object.type != rng:
+            return 0.7, f"object typed {c.object.type}, range is {rng}"
+    if pred.domain and c.subject.type and c.subject.type != pred.domain:
+        return 0.7, f"subject typed {c.subject.type}, domain is {pred.domain}"
+    return 1.0, f"fits {pred.name}'s domain/range"
+
+
+def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
+    pred = ctx.predicate_by_iri.get(c.predicate_iri or "")
+    value, reason = _declared(c, pred) if pred else (1.0, "predicate not in the ontology (no declared range)")
+    local = re.split(r"[#/]", c.predicate_iri or c.predicate)[-1]
+    want = expected_kind(local) or expected_kind(c.predicate)
+    if want and value > 0.2:
+        got = observed_kind(c, ctx)
+        if got and got not in COMPATIBLE[want]:
+            value, reason = 0.2, f"{local} implies a {want} object; the quote marks {c.object.text!r} as {got}"
+    return AxiomScore(axiom=NAME, score=value, reason=reason)
+
+
+def shacl_batch(candidates: list[Candidate], ctx: JudgeContext) -> dict[int, str]:
+    """Index -> SHACL violation message, validating the whole batch in one pyshacl run."""
+    shapes = ctx.pipeline.shapes_path
+    if shapes is None or not candidates:
+        return {}
+    import pyshacl
+    import rdflib
+
+    from sro.extract.predicates import PredicateMapper
+
+    mapper = PredicateMapper(ctx.pipeline)
+    data = rdflib.Graph()
+    for c in candidates:
+        if not (c.subject.iri and c.predicate_iri):
+            continue
+        s = rdflib.URIRef(c.subject.iri)
+        obj = rdflib.URIRef(c.object.iri) if isinstance(c.object, Entity) and c.object.iri else \
+            rdflib.Literal(c.object.value if isinstance(c.object, Value) else c.object.text)
+        data.add((s, rdflib.URIRef(c.predicate_iri), obj))
+        for term, typ in ((c.subject, c.subject.type), (c.object, getattr(c.object, "type", None))):
+            if typ and getattr(term, "iri", None):
+                data.add((rdflib.URIRef(term.iri), rdflib.RDF.type, rdflib.URIRef(mapper.class_iri(typ))))
+    conforms, results, _ = pyshacl.validate(data, shacl_graph=str(shapes), ont_graph=None, inference="none")
+    if conforms:
+        return {}
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    bad: dict[tuple[str, str | None], str] = {}
+    for result in results.subjects(rdflib.RDF.type, sh.ValidationResult):
+        focus = str(results.value(result, sh.focusNode))
+        path = results.value(result, sh.resultPath)
+        bad[(focus, str(path) if path else None)] = str(results.value(result, sh.resultMessage) or "SHACL violation")
+    out = {}
+    for i, c in enumerate(candidates):
+        msg = bad.get((c.subject.iri or "", c.predicate_iri)) or bad.get((c.subject.iri or "", None))
+        if msg:
+            out[i] = msg
+    return out

@@ -1,0 +1,40 @@
+"""Specificity: no pronoun or vague subject/object, and an atomic statement."""
+
+from __future__ import annotations
+
+from sro.extract.keys import canonical_key
+from sro.extract.models import Candidate, Entity
+from sro.judge.context import JudgeContext
+from sro.judge.models import AxiomScore
+
+NAME = "specificity"
+PRONOUNS = {"i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them", "this", "that",
+            "these", "those", "which", "who", "whom", "what", "someone", "somebody", "something", "anyone",
+            "anything", "everyone", "everything", "one", "ones", "itself", "themselves", "myself", "ourselves",
+            "mine", "yours", "here", "there", "thing", "stuff", "people", "guy", "way", "lot", "other", "others",
+            "same", "all", "both", "each", "none", "some", "many", "much", "few"}
+MAX_WORDS = 10
+
+
+def _vague(entity: Entity) -> str | None:
+    key = canonical_key(entity.text)
+    if not key:
+        return "empty"
+    if key in PRONOUNS or entity.text.strip().lower() in PRONOUNS:
+        return f"pronoun or vague word {entity.text!r}"
+    if len(key.split()) > MAX_WORDS:
+        return f"not atomic: {len(key.split())} words"
+    return None
+
+
+def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
+    problems = []
+    if c.subject.ref != "document" and (why := _vague(c.subject)):
+        problems.append(f"subject: {why}")
+    if isinstance(c.object, Entity) and (why := _vague(c.object)):
+        problems.append(f"object: {why}")
+    if problems:
+        return AxiomScore(axiom=NAME, score=0.0, reason="; ".join(problems))
+    if isinstance(c.object, Entity) and " and " in f" {c.object.text.lower()} ":
+        return AxiomScore(axiom=NAME, score=0.6, reason="object may list several entities (contains 'and')")
+    return AxiomScore(axiom=NAME, score=1.0, reason="specific subject and object")

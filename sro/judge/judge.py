@@ -1,0 +1,120 @@
+"""AxiomJudge: scores candidates with named axioms and decides accepted / rejected / conflict.
+
+total = weighted mean of the axioms that ran (skipped ones, such as entailment offline, take no part).
+Verdict: any hard gate failed -> rejected (reasons name the axioms); a functional-predicate contradiction
+-> conflict; total below the pipeline threshold (default 0.8) -> rejected; else accepted.
+Weights and gates: DEFAULTS below, overridden field by field by the pipeline's `axioms:` section.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Callable
+
+from pipelines import AxiomConfig
+from sro.extract.models import Candidate
+from sro.extract.predicates import PredicateMapper
+from sro.judge.axioms import contradiction, corroboration, direction, entailment, grounding, reliability, schema, \
+    specificity
+from sro.judge.context import JudgeContext
+from sro.judge.models import AxiomScore, Judgment
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
+    from sro.data.models import Document
+
+DEFAULTS: dict[str, AxiomConfig] = {
+    "grounding": AxiomConfig(weight=3.0, gate=0.75),
+    "direction": AxiomConfig(weight=2.0, gate=0.3),
+    "schema": AxiomConfig(weight=1.5, gate=0.3),
+    "specificity": AxiomConfig(weight=1.0, gate=0.5),
+    "contradiction": AxiomConfig(weight=0.0),  # decides the `conflict` verdict, not the total
+    "corroboration": AxiomConfig(weight=0.5),
+    "reliability": AxiomConfig(weight=0.5),
+    "entailment": AxiomConfig(weight=3.0, gate=0.5),
+}
+PER_CANDIDATE: dict[str, Callable[[Candidate, JudgeContext], AxiomScore]] = {
+    "grounding": grounding.score, "direction": direction.score, "schema": schema.score,
+    "specificity": specificity.score, "reliability": reliability.score,
+}
+
+
+def effective_axioms(pipeline: "Pipeline") -> dict[str, AxiomConfig]:
+    out = {}
+    for name, default in DEFAULTS.items():
+        mine = pipeline.axioms.get(name)
+        out[name] = default.model_copy(update=mine.model_dump(include=mine.model_fields_set)) if mine else default
+    return out
+
+
+class AxiomJudge:
+    def __init__(self, ws: Any, pipeline: "Pipeline", *, client: Any = None, graph: Any = None,
+                 threshold: float | None = None):
+        self.ws = ws
+        self.pipeline = pipeline
+        self.axioms = effective_axioms(pipeline)
+        self.threshold = pipeline.threshold if threshold is None else threshold
+        self.client = client
+        self.graph = graph
+        mapper = PredicateMapper(pipeline)
+        self.predicate_by_iri = {mapper.map(p.name).iri: p for p in pipeline.predicates}
+
+    def context(self, docs: dict[str, "Document"] | None = None,
+                stored_support: dict | None = None) -> JudgeContext:
+        graph = self.graph
+        return JudgeContext(pipeline=self.pipeline, docs=docs or {}, predicate_by_iri=self.predicate_by_iri,
+                            graph_values=graph.values if graph is not None else None,
+                            stored_support=stored_support or {}, client=self.client)
+
+    def run(self, candidates: list[Candidate], docs: dict[str, "Document"] | None = None) -> list[Judgment]:
+        """Synchronous judging (outside an event loop); use `arun` from async code."""
+        return asyncio.run(self.arun(candidates, docs))
+
+    async def arun(self, candidates: list[Candidate], docs: dict[str, "Document"] | None = None, *,
+                   ctx: JudgeContext | None = None) -> list[Judgment]:
+        ctx = ctx or self.context(docs)
+        per: list[list[AxiomScore]] = [[fn(c, ctx) for fn in PER_CANDIDATE.values()] for c in candidates]
+        for i, message in schema.shacl_batch(candidates, ctx).items():
+            per[i] = [AxiomScore(axiom="schema", score=0.2, reason=f"SHACL: {message}") if s.axiom == "schema"
+                      else s for s in per[i]]
+        for extra in (contradiction.batch(candidates, ctx), corroboration.batch(candidates, ctx),
+                      await entailment.batch(candidates, self.client)):
+            for scores, score in zip(per, extra):
+                scores.append(score)
+        return [self.combine(scores) for scores in per]
+
+    def combine(self, scores: list[AxiomScore]) -> Judgment:
+        weighted, total_weight, reasons, gated = 0.0, 0.0, [], False
+        conflict = False
+        for s in scores:
+            cfg = self.axioms.get(s.axiom, AxiomConfig())
+            s.weight, s.gate = cfg.weight, cfg.gate is not None
+            if s.skipped:
+                continue
+            weighted += cfg.weight * s.score
+            total_weight += cfg.weight
+            if cfg.gate is not None and s.score < cfg.gate:
+                gated = True
+                reasons.append(f"{s.axiom}: {s.reason}")
+            if s.axiom == "contradiction" and s.score == 0.0:
+                conflict = True
+        total = round(weighted / total_weight, 4) if total_weight else 0.0
+        if gated:
+            verdict = "rejected"
+        elif conflict:
+            verdict = "conflict"
+            reasons.append(next(f"contradiction: {s.reason}" for s in scores if s.axiom == "contradiction"))
+        elif total < self.threshold:
+            verdict = "rejected"
+            weakest = min((s for s in scores if not s.skipped and s.weight > 0), key=lambda s: s.score)
+            reasons.append(f"total {total:.2f} below threshold {self.threshold:.2f} (weakest: {weakest.axiom}: "
+                           f"{weakest.reason})")
+        else:
+            verdict = "accepted"
+        return Judgment(scores=scores, total=total, verdict=verdict, reasons=reasons)
+
+
+def rejection_axioms(judgment: Judgment) -> list[str]:
+    """Axioms that caused a rejection ("threshold" when only the total was too low)."""
+    names = [r.split(":", 1)[0] for r in judgment.reasons]
+    return ["threshold" if n.startswith("total") else n for n in names]
