@@ -1,6 +1,7 @@
 """Move a staged batch of documents into `documents` and `chunks` inside the caller's transaction.
 
-Every ingest path fills the temp table `_stage` (same columns as `documents`) and calls `commit_stage`.
+Every ingest path fills the temp table `_stage` (the columns of `documents` plus `skip_reason`, NULL for rows
+to keep) and calls `commit_stage`.
 DuckDB does the heavy lifting: de-duplication against stored ids, single-chunk documents in one INSERT;
 only documents longer than a chunk go through the Python chunker, which returns offsets only (the chunk
 text is cut by DuckDB from the stored document text).
@@ -19,9 +20,10 @@ from sro.data.chunking import chunk_spans
 STAGE_DDL = """
 CREATE OR REPLACE TEMP TABLE _stage (
     id VARCHAR, dataset VARCHAR, source_uri VARCHAR, title VARCHAR, text VARCHAR, author VARCHAR,
-    created TIMESTAMP, score BIGINT, parent_id VARCHAR, kind VARCHAR, metadata JSON
+    created TIMESTAMP, score BIGINT, parent_id VARCHAR, kind VARCHAR, metadata JSON, skip_reason VARCHAR
 )
 """
+DOC_COLS = "id, dataset, source_uri, title, text, author, created, score, parent_id, kind, metadata"
 _FETCH = 20_000
 
 
@@ -32,10 +34,10 @@ def create_stage(con: duckdb.DuckDBPyConnection) -> None:
 def _insert_new(con: duckdb.DuckDBPyConnection) -> int:
     """Keep the first row per id that is not stored yet; returns the number of new documents."""
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _new AS
-        SELECT * FROM _stage s
-        WHERE s.text IS NOT NULL AND length(s.text) > 0
+        SELECT {DOC_COLS} FROM _stage s
+        WHERE s.skip_reason IS NULL AND s.text IS NOT NULL AND length(s.text) > 0
           AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = s.id)
         QUALIFY row_number() OVER (PARTITION BY s.id) = 1
         """

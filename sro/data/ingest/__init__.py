@@ -1,0 +1,1 @@
+"""Ingest paths: Reddit dumps, live Reddit, tables and document folders. Each file is one transaction."""

@@ -1,0 +1,70 @@
+"""Stream lines out of plain, .gz or .zst files in big blocks, with exact line numbers for errors.
+
+Pushshift/Arctic Shift dumps use zstd long-distance windows up to 2 GiB, hence max_window_size. Only one block
+(a few MB) and one partial line are in memory at any time.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import zstandard
+
+from sro.errors import IngestError
+
+BLOCK = 8 << 20
+
+
+def open_binary(path: Path) -> BinaryIO:
+    name = path.name.lower()
+    raw = open(path, "rb")
+    if name.endswith(".zst") or name.endswith(".zstd"):
+        dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
+        return dctx.stream_reader(raw, read_size=1 << 20, closefd=True)  # type: ignore[return-value]
+    if name.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def compression_of(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith((".zst", ".zstd")):
+        return "zstd"
+    return "gzip" if name.endswith(".gz") else "uncompressed"
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, line without newline) for every line; decompression errors name the line reached."""
+    lineno = 0
+    rest = b""
+    with open_binary(path) as fh:
+        while True:
+            try:
+                block = fh.read(BLOCK)
+            except (zstandard.ZstdError, OSError, EOFError, gzip.BadGzipFile) as exc:
+                raise IngestError(f"corrupt compressed data: {exc}", str(path), lineno + 1) from None
+            if not block:
+                break
+            parts = (rest + block).split(b"\n")
+            rest = parts.pop()
+            for part in parts:
+                lineno += 1
+                yield lineno, part
+    if rest:
+        yield lineno + 1, rest
+
+
+def check_text_file(path: Path, data: bytes) -> str:
+    """Decode a whole text file strictly; errors name the line of the first bad byte."""
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        raise IngestError("binary data (NUL bytes), not a text file", str(path), data.count(b"\n", 0, nul) + 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise IngestError(f"undecodable bytes (not UTF-8) at byte {exc.start}", str(path), line) from None
+
+

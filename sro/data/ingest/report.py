@@ -1,0 +1,63 @@
+"""What an ingest run reports: counts, skip reasons and errors naming file and line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+MAX_ISSUES_PER_FILE = 50  # a binary file would otherwise produce one error per "line"
+
+
+class IngestIssue(BaseModel):
+    file: str
+    line: int | None = None
+    message: str
+
+
+class IngestReport(BaseModel):
+    dataset: str
+    documents_added: int = 0
+    chunks_added: int = 0
+    skipped: int = 0  # records read but not stored (deleted, empty, filtered, bad lines)
+    skip_reasons: dict[str, int] = Field(default_factory=dict)
+    already_present: int = 0  # records whose id was stored before (re-ingest)
+    files: int = 0
+    files_failed: int = 0
+    stopped: bool = False  # --on-error stop hit an error
+    errors: list[IngestIssue] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    def merge(self, outcome: "FileOutcome", added: int, chunks: int) -> None:
+        self.documents_added += added
+        self.chunks_added += chunks
+        self.already_present += max(0, outcome.records - added - sum(outcome.skipped.values()))
+        for reason, n in outcome.skipped.items():
+            self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + n
+            self.skipped += n
+        self.errors.extend(outcome.issues)
+
+
+@dataclass
+class FileOutcome:
+    """Per-file counters, merged into the report only when the file's transaction commits."""
+
+    file: str
+    strict: bool = False  # --on-error stop: the first bad line fails the file
+    records: int = 0  # records read (valid lines / rows / files), kept or skipped
+    skipped: Counter = field(default_factory=Counter)
+    issues: list[IngestIssue] = field(default_factory=list)
+    bad_lines: int = 0
+
+    def bad_line(self, line: int, message: str) -> None:
+        """A line that cannot be read: fatal in strict mode, else skipped and reported."""
+        from sro.errors import IngestError
+
+        if self.strict:
+            raise IngestError(message, self.file, line)
+        self.bad_lines += 1
+        self.records += 1
+        self.skipped["bad_line"] += 1
+        if len(self.issues) < MAX_ISSUES_PER_FILE:
+            self.issues.append(IngestIssue(file=self.file, line=line, message=message))

@@ -1,0 +1,79 @@
+"""Run a loader over files, one DuckDB transaction per file, and collect one IngestReport.
+
+A loader fills the temp table `_stage` for one file (or raises IngestError). When a file fails, its
+transaction is rolled back: stored data is untouched and nothing of the half-read file is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Literal
+
+import duckdb
+
+from sro.data.ingest.report import FileOutcome, IngestIssue, IngestReport
+from sro.data.store import DatasetStore, check_name
+from sro.errors import IngestError
+
+OnError = Literal["skip", "stop"]
+Loader = Callable[[duckdb.DuckDBPyConnection, Path, FileOutcome], None]
+_DUCK_LINE = re.compile(r"\b[Ll]ine:? (\d+)")
+
+
+def _issue(path: Path, exc: Exception) -> IngestIssue:
+    if isinstance(exc, IngestError):
+        return IngestIssue(file=exc.file or str(path), line=exc.line, message=exc.reason)
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    found = _DUCK_LINE.search(str(exc))  # DuckDB's CSV/JSON readers name the line in their messages
+    return IngestIssue(file=str(path), line=int(found.group(1)) if found else None, message=message)
+
+
+def ingest_one(
+    store: DatasetStore, dataset: str, path: Path, loader: Loader, outcome: FileOutcome, info: dict
+) -> tuple[int, int]:
+    con = store.cursor()
+    con.execute("BEGIN")
+    try:
+        loader(con, path, outcome)  # first: a loader may restart the (still empty) transaction
+        store.ensure_dataset(dataset, con=con, **info)
+        added, chunks = store.commit(con, dataset)
+        con.execute("COMMIT")
+        return added, chunks
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+
+
+def run_ingest(
+    store: DatasetStore, dataset: str, files: Iterable[Path], loader: Loader, *,
+    on_error: OnError = "skip", on_file: Callable[[Path, IngestReport], None] | None = None,
+    description: str | None = None, synthetic: bool = False,
+) -> IngestReport:
+    """Ingest each file in its own transaction; `description`/`synthetic` label a new dataset."""
+    check_name(dataset)
+    report = IngestReport(dataset=dataset)
+    started = time.perf_counter()
+    for path in files:
+        report.files += 1
+        outcome = FileOutcome(file=str(path), strict=on_error == "stop")
+        try:
+            info = {"description": description, "synthetic": synthetic}
+            added, chunks = ingest_one(store, dataset, path, loader, outcome, info)
+        except (IngestError, duckdb.Error, OSError, ValueError) as exc:
+            report.files_failed += 1
+            report.errors.append(_issue(path, exc))
+            if on_error == "stop":
+                report.stopped = True
+                break
+        else:
+            report.merge(outcome, added, chunks)
+        if on_file:
+            on_file(path, report)
+    if report.documents_added:
+        store.refresh_index()
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
