@@ -10,6 +10,7 @@ a URL ending in `/sparql` or `/query` is used as given (update at the same URL o
 from __future__ import annotations
 
 import io
+import time
 from typing import Iterator
 
 import httpx
@@ -73,11 +74,12 @@ class RemoteStore(BaseStore):
         except httpx.HTTPError as exc:
             raise BackendError(f"SPARQL endpoint {url} unreachable: {exc}") from None
 
-    def _check(self, resp: httpx.Response, what: str) -> httpx.Response:
+    def _check(self, resp: httpx.Response, what: str, body: bytes | None = None) -> httpx.Response:
+        text = body.decode("utf-8", "replace") if body is not None else resp.text
         if resp.status_code == 400:
-            raise syntax_error(SyntaxError(resp.text.strip()))
+            raise syntax_error(SyntaxError(text.strip()))
         if resp.status_code >= 300:
-            raise BackendError(f"{what} failed at {resp.request.url}: HTTP {resp.status_code} {resp.text[:300]}")
+            raise BackendError(f"{what} failed at {resp.request.url}: HTTP {resp.status_code} {text[:300]}")
         return resp
 
     # --- primitives ---------------------------------------------------------------------------------------
@@ -111,21 +113,35 @@ class RemoteStore(BaseStore):
         text = inject_values(sparql, bindings)
         params = {self.union_param: ""} if union and self.union_param else None
         try:
-            resp = self._http.post(self.query_url, data={"query": text}, params=params,
-                                   headers={"Accept": ACCEPT}, timeout=timeout_s or httpx.USE_CLIENT_DEFAULT)
+            resp, body = self._fetch(text, params, timeout_s)
         except httpx.TimeoutException:
             raise QueryTimeout(f"query exceeded its timeout of {timeout_s:g} s" if timeout_s
                                else "query timed out at the endpoint's client timeout") from None
         except httpx.HTTPError as exc:
             raise BackendError(f"SPARQL endpoint {self.query_url} unreachable: {exc}") from None
-        self._check(resp, "SPARQL query")
+        self._check(resp, "SPARQL query", body)
         ctype = resp.headers.get("content-type", "").split(";")[0].strip()
         if ctype in ("application/sparql-results+json", "application/json"):
-            return collect(parse_query_results(resp.content, format=QueryResultsFormat.JSON), lambda: False)
+            return collect(parse_query_results(body, format=QueryResultsFormat.JSON), lambda: False)
         fmt = RdfFormat.from_media_type(ctype)
         if fmt is None:
             raise BackendError(f"endpoint answered with unsupported content type {ctype!r}")
-        return QueryResult(kind="graph", triples=[q.triple for q in parse(resp.content, format=fmt)])
+        return QueryResult(kind="graph", triples=[q.triple for q in parse(body, format=fmt)])
+
+    def _fetch(self, text: str, params: dict | None, timeout_s: float | None) -> tuple[httpx.Response, bytes]:
+        """POST the query and read the body against a total deadline: httpx's read timeout only bounds the
+        gap between bytes, and a server streaming a huge result never leaves a gap. Closing the response
+        drops the connection, which makes a streaming server stop."""
+        deadline = time.monotonic() + timeout_s if timeout_s else None
+        timeout = httpx.Timeout(timeout_s, connect=10.0) if timeout_s else httpx.USE_CLIENT_DEFAULT
+        with self._http.stream("POST", self.query_url, data={"query": text}, params=params,
+                               headers={"Accept": ACCEPT}, timeout=timeout) as resp:
+            chunks = []
+            for chunk in resp.iter_bytes():
+                chunks.append(chunk)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("total query deadline exceeded")
+            return resp, b"".join(chunks)
 
     def iter_quads(self) -> Iterator[Quad]:
         if self.store_url:

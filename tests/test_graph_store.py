@@ -1,0 +1,138 @@
+"""The GraphStore contract, run against the embedded store and a real Oxigraph server alike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from graph_store import EntityRecord, Iri, Lit, QuerySyntaxError, QueryTimeout
+from graph_store.errors import InvalidTermError
+from tests.support.graph_fixtures import EX, fact, oxigraph, sample_facts, store  # noqa: F401
+
+PFX = "PREFIX sro: <https://sro.dev/ns#>\nPREFIX prov: <http://www.w3.org/ns/prov#>\n"
+
+
+def test_add_is_idempotent_and_counts(store):
+    facts = sample_facts()
+    first = store.add_facts(facts)
+    assert (first.new_facts, first.new_sources, first.unchanged) == (len(facts), len(facts), 0)
+    quads = store.stats()["quads"]
+    again = store.add_facts(facts)
+    assert (again.new_facts, again.new_sources, again.unchanged) == (0, 0, len(facts))
+    assert store.stats()["quads"] == quads
+    st = store.stats()
+    assert st["facts"] == st["sources"] == len(facts)
+    assert st["documents"] == 4 and st["campaigns"] == 2
+
+
+def test_second_source_merges_into_one_assertion(store):
+    store.add_facts([fact("x", "p", "y", doc="d1", score=0.6)])
+    res = store.add_facts([fact("x", "p", "y", doc="d2", score=0.9), fact("x", "p", "y", doc="d3", score=0.7)])
+    assert (res.new_facts, res.new_sources) == (0, 2)
+    rows = store.query(PFX + "SELECT ?a ?s ?n WHERE { ?a a sro:Assertion ; sro:score ?s ; sro:sourceCount ?n }").rows
+    assert rows == [{"a": rows[0]["a"], "s": Decimal("0.9"), "n": 3}]
+    docs = store.query(PFX + "SELECT ?d WHERE { ?a sro:evidence ?e . ?e prov:wasDerivedFrom ?d } ORDER BY ?d").rows
+    assert [r["d"] for r in docs] == [EX + "doc/d1", EX + "doc/d2", EX + "doc/d3"]
+    # the triple itself exists once, in one assertion graph
+    n = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?s = <%sx>) }" % EX).rows
+    assert n[0]["n"] == 1
+
+
+def test_second_source_in_same_batch(store):
+    res = store.add_facts([fact("x", "p", "y", doc="d1", score=0.4), fact("x", "p", "y", doc="d2", score=0.8)])
+    assert (res.new_facts, res.new_sources) == (1, 2)
+    row = store.query(PFX + "SELECT ?s ?n WHERE { ?a sro:score ?s ; sro:sourceCount ?n }").rows
+    assert row == [{"s": Decimal("0.8"), "n": 2}]
+
+
+def test_qualifiers_distinguish_facts(store):
+    kw = fact("i", "capacity", Lit(value="10", datatype="decimal"), qualifiers={"unit": "kW"})
+    mw = fact("i", "capacity", Lit(value="10", datatype="decimal"), qualifiers={"unit": "MW"})
+    assert store.add_facts([kw, mw]).new_facts == 2
+    units = store.query(PFX + "SELECT ?u WHERE { ?a sro:unit ?u } ORDER BY ?u").rows
+    assert [r["u"] for r in units] == ["MW", "kW"]
+
+
+def test_values_typed_literals_and_entities(store):
+    store.add_facts(sample_facts())
+    assert store.values(EX + "contract1", EX + "term") == [
+        Lit(value="P10Y", datatype="http://www.w3.org/2001/XMLSchema#duration")]
+    assert store.values(EX + "inverterA", EX + "madeBy") == [Iri(value=EX + "acme")]
+    assert store.values(EX + "acme", EX + "name") == [Lit(value="Acme GmbH", lang="de")]
+    assert store.values(EX + "nobody", EX + "name") == []
+    store.add_entities([EntityRecord(iri=EX + "acme", types=[EX + "Manufacturer"], label="Acme",
+                                     aliases=["ACME Corp", "Acme GmbH"])])
+    rows = store.query("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?l ?alt WHERE { ?e a ?t ; rdfs:label ?l ; skos:altLabel ?alt } ORDER BY ?alt""",
+                       {"t": Iri(value=EX + "Manufacturer")}).rows
+    assert [(r["l"], r["alt"]) for r in rows] == [("Acme", "ACME Corp"), ("Acme", "Acme GmbH")]
+    assert store.stats()["entities"] == 1
+
+
+HOSTILE = ['a"b', "it's", "<http://evil/>", "x\ny\r\tz", "} } ; DROP ALL ; SELECT * WHERE { ?s ?p ?o",
+           '"""', "'''", "\\", "\\u0022) } #", "\\U0000003E", "# comment", "?s", "UNION { ?s ?p ?o }", "\u00e9\u4e2d"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_bindings_stay_values(store, value):
+    store.add_facts(sample_facts())
+    # the value comes back exactly, as a plain literal
+    row = store.query("SELECT ?v (STR(?v) AS ?text) (DATATYPE(?v) AS ?dt) WHERE {}", {"v": value}).rows
+    assert row[0]["text"] == value and row[0]["dt"] == "http://www.w3.org/2001/XMLSchema#string"
+    # used as a filter it matches nothing (no quote equals it) instead of widening or breaking the query
+    res = store.query(PFX + "SELECT ?e WHERE { ?e sro:quote ?q FILTER(?q = ?v) }", {"v": value})
+    assert res.rows == []
+    # a bound variable that the query does not project must still be honoured (not ignored)
+    res = store.query(PFX + "SELECT ?e WHERE { ?e sro:quote ?v }", {"v": value})
+    assert res.rows == []
+
+
+def test_binding_matches_exactly_the_hostile_stored_quote(store):
+    store.add_facts(sample_facts())
+    quote = 'He said "Acme" <made> it\n'
+    rows = store.query(PFX + "SELECT ?d WHERE { ?e sro:quote ?q ; prov:wasDerivedFrom ?d }", {"q": quote}).rows
+    assert rows == [{"d": EX + "doc/doc1"}]
+
+
+def test_bad_bindings_are_refused(store):
+    with pytest.raises(InvalidTermError):
+        store.query("SELECT * WHERE { ?s ?p ?o }", {"s } DROP": "x"})
+    with pytest.raises((InvalidTermError, ValueError)):
+        store.query("SELECT * WHERE { ?s ?p ?o }", {"s": Iri(value="http://a/<b>")})
+    with pytest.raises(InvalidTermError):
+        store.query("SELECT * WHERE { ?s ?p ?o }", {"s": object()})
+
+
+def test_query_forms_and_formats(store):
+    store.add_facts(sample_facts())
+    sel = store.query("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?o", {"p": Iri(value=EX + "capacity")})
+    assert sel.kind == "select" and sel.rows == [{"s": EX + "inverterA", "o": Decimal("12.5")}]
+    assert sel.serialize("csv").splitlines() == ["s,o", f"{EX}inverterA,12.5"]
+    assert sel.serialize("tsv").splitlines()[1].startswith(f"<{EX}inverterA>\t")
+    import json
+
+    assert json.loads(sel.serialize("json"))["results"]["bindings"][0]["o"]["datatype"].endswith("#decimal")
+    ask = store.query("ASK { ?s ?p ?o }", {"s": Iri(value=EX + "acme")})
+    assert ask.kind == "ask" and ask.boolean is True
+    assert store.query("ASK { ?s ?p ?o }", {"s": Iri(value=EX + "ghost")}).boolean is False
+    con = store.query("CONSTRUCT { ?s <http://x/p> ?o } WHERE { ?s ?p ?o }", {"p": Iri(value=EX + "madeBy")})
+    assert con.kind == "graph" and len(con.triples) == 1
+    assert "<http://x/p>" in con.serialize("turtle") or "x/p" in con.serialize("turtle")
+    des = store.query(f"DESCRIBE <{EX}panel>")
+    assert des.kind == "graph" and len(des.triples) >= 1
+
+
+def test_syntax_error_has_position(store):
+    with pytest.raises(QuerySyntaxError) as err:
+        store.query("SELECT ?s\nWHERE {\n  ?s ?p \n}")
+    assert err.value.line == 4 and err.value.column is not None
+
+
+def test_query_timeout(store):
+    store.add_facts([fact(f"s{i}", "p", f"o{i}", doc=f"d{i}") for i in range(60)])
+    # a streaming cross product: the deadline stops it between rows (and the remote connection is dropped),
+    # so nothing keeps computing after the test
+    slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with pytest.raises(QueryTimeout):
+        store.query(slow, timeout_s=0.2)
