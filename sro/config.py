@@ -35,6 +35,12 @@ class RoleConfig(BaseModel):
     rpm: int | None = None
     tpm: int | None = None
     timeout_s: float = 120.0
+    # Retries (sro.llm.retry): exponential backoff with full jitter, capped; Retry-After wins when larger.
+    max_retries: int = 4
+    retry_base_s: float = 0.5
+    retry_max_s: float = 30.0
+    # Structured output: "auto" asks litellm what the model supports; "json_schema" | "tool" | "prompt" force one.
+    structured_mode: str = "auto"
 
     @property
     def offline(self) -> bool:

@@ -82,6 +82,9 @@ class Workspace:
 
     # --- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
+        llm = self.__dict__.pop("llm", None)
+        if llm is not None:  # flush buffered cache/ledger rows before the db closes
+            llm.close()
         for name in ("graph", "db"):
             value = self.__dict__.pop(name, None)
             if value is not None:

@@ -1,0 +1,281 @@
+"""LLMClient: every model call in SRO goes through here.
+
+One call = resolve the role -> cache lookup -> budget check (before sending) -> per-model limiter ->
+litellm request with our own retry loop -> ledger row + cache write. `scoped()` views share the cache,
+ledger and limiters of their parent and add campaign/node tags and extra budgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from pydantic import BaseModel
+
+from sro.config import Budgets, Settings
+from sro.errors import BudgetExceeded, LLMError, SROError
+from sro.llm import backend, retry, roles, structured
+from sro.llm.budgets import BudgetScope, Estimate, check_and_reserve
+from sro.llm.cache import LLMCache, cache_key
+from sro.llm.ledger import Ledger
+from sro.llm.limits import Limiters
+from sro.llm.portal import Portal
+from sro.llm.types import Completion, Spend, StructuredOutputError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from sro.workspace import Workspace
+
+log = logging.getLogger("sro.llm")
+Prompt = str | Sequence[dict[str, Any]]
+COMPLETION_ESTIMATE = 256  # tokens assumed for an answer when max_tokens is unset (budget estimate only)
+
+
+class _Shared:
+    """State shared by a client and all its scoped views."""
+
+    def __init__(self, settings: Settings, cursor: Callable[[], "duckdb.DuckDBPyConnection"]):
+        self.settings = settings
+        self.cache = LLMCache(cursor)
+        self.ledger = Ledger(cursor)
+        self.limiters = Limiters()
+        self.secrets = roles.secret_values(settings)
+        self.session = BudgetScope("session", settings.budgets, dict(settings.role_budgets))
+        self.campaigns: dict[str, BudgetScope] = {}
+        self.portal = Portal()
+
+    def campaign_scope(self, campaign: str) -> BudgetScope:
+        """Per-campaign budget (settings.budgets / role_budgets), counting what the ledger already holds."""
+        scope = self.campaigns.get(campaign)
+        if scope is None:
+            scope = BudgetScope(f"campaign {campaign}", self.settings.budgets, dict(self.settings.role_budgets))
+            scope.spent = self.ledger.spent(campaign=campaign)
+            for role in scope.role_limits:
+                scope.role_spent[role] = self.ledger.spent(campaign=campaign, role=role)
+            self.campaigns[campaign] = scope
+        return scope
+
+
+class LLMClient:
+    def __init__(self, settings: Settings, cursor: Callable[[], "duckdb.DuckDBPyConnection"], *,
+                 _shared: _Shared | None = None, campaign: str | None = None, node: str | None = None,
+                 chain: list[BudgetScope] | None = None):
+        self.settings = settings
+        self._s = _shared or _Shared(settings, cursor)
+        self.campaign, self.node = campaign, node
+        self._chain = chain if chain is not None else [self._s.session]
+
+    @classmethod
+    def from_workspace(cls, ws: "Workspace") -> "LLMClient":
+        local = threading.local()
+        db = ws.db
+
+        def cursor() -> "duckdb.DuckDBPyConnection":
+            # DuckDB connections are not thread-safe: each thread gets its own cursor on the workspace db.
+            if getattr(local, "cur", None) is None:
+                local.cur = db.cursor()
+            return local.cur
+
+        return cls(ws.settings, cursor)
+
+    # --- roles ---------------------------------------------------------------------------------
+    def is_offline(self, role: str) -> bool:
+        return self.settings.role(role).offline
+
+    def model_of(self, role: str) -> str | None:
+        return self.settings.role(role).model
+
+    def scoped(self, campaign: str | None = None, node: str | None = None,
+               budgets: Budgets | None = None) -> "LLMClient":
+        """A view tagging its calls with campaign/node and enforcing `budgets` on top of the parent's."""
+        campaign = campaign if campaign is not None else self.campaign
+        chain = list(self._chain)
+        if campaign is not None and campaign != self.campaign:
+            chain = [self._s.campaign_scope(campaign)]
+        node = node if node is not None else self.node
+        if budgets is not None or (node is not None and node != self.node):
+            scope = BudgetScope(f"node {node}" if node else "sub-call", budgets or Budgets())
+            if node is not None and node != self.node:
+                scope.spent = self._s.ledger.spent(campaign=campaign, node=node)
+            chain.append(scope)
+        return LLMClient(self.settings, lambda: None, _shared=self._s, campaign=campaign, node=node, chain=chain)
+
+    def spent(self) -> Spend:
+        """Spend of this view's innermost scope (cache hits are free)."""
+        s = self._chain[-1].spent
+        return Spend(s.calls, s.tokens, s.cost_usd)
+
+    # --- calls ---------------------------------------------------------------------------------
+    async def acomplete(self, role: str, prompt: Prompt, *, namespace: str = "", cache: bool | None = None,
+                        **params: Any) -> Completion:
+        """One chat completion for `role`. Raises LLMError (after retries) or BudgetExceeded (before sending)."""
+        cfg = roles.require_model(self.settings, role)
+        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+        params = self._params(cfg, params)
+        use_cache = self.settings.cache and (cache if cache is not None else params.get("temperature", 0) == 0)
+        key = cache_key(cfg.model, messages, params, namespace) if use_cache else None
+        start = time.perf_counter()
+        if key is not None:
+            entry = self._s.cache.get(key)
+            if entry is not None:
+                return self._from_cache(role, cfg.model, namespace, entry, start)
+        est = self._estimate(cfg.model, messages, params)
+        chain = check_and_reserve(self._chain, role, est)
+        try:
+            return await self._call(role, cfg, messages, params, namespace, key, est, start)
+        finally:
+            for scope in chain:
+                scope.reserve(role, est, sign=-1)
+
+    def complete(self, role: str, prompt: Prompt, **kwargs: Any) -> Completion:
+        """Sync wrapper (runs on the client's own event-loop thread; safe from any thread)."""
+        return self._s.portal.run(self.acomplete(role, prompt, **kwargs))
+
+    async def abatch(self, role: str, items: Sequence[Prompt], *, namespace: str = "",
+                     **params: Any) -> list[Completion | SROError]:
+        """Complete every item concurrently (bounded by the model's limiter); results keep input order and a
+        failed item holds its LLMError (or BudgetExceeded) instead of failing the batch."""
+        cfg = roles.require_model(self.settings, role)
+        merged = self._params(cfg, dict(params))
+        if self.settings.cache and merged.get("temperature", 0) == 0 and params.get("cache", True):
+            # warm the cache's memory with one query for the whole batch
+            self._s.cache.get_many([cache_key(cfg.model, _messages(p), merged, namespace) for p in items])
+
+        async def one(item: Prompt) -> Completion | SROError:
+            try:
+                return await self.acomplete(role, item, namespace=namespace, **params)
+            except (LLMError, BudgetExceeded) as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(i) for i in items)))
+
+    def batch(self, role: str, items: Sequence[Prompt], **kwargs: Any) -> list[Completion | SROError]:
+        return self._s.portal.run(self.abatch(role, items, **kwargs))
+
+    async def astructured(self, role: str, messages: Prompt, schema: type[BaseModel], *, namespace: str = "",
+                          mode: str | None = None, **params: Any) -> BaseModel:
+        """A validated `schema` instance; re-asks once with the validation error, then StructuredOutputError."""
+        cfg = roles.require_model(self.settings, role)
+        mode = structured.choose_mode(cfg.model, mode or cfg.structured_mode)
+        msgs, extra = structured.request(_messages(messages), schema, mode)
+        for attempt in (1, 2):
+            comp = await self.acomplete(role, msgs, namespace=namespace, **extra, **params)
+            try:
+                return structured.parse(comp.text, schema)
+            except structured.Unparseable as problem:
+                if attempt == 2:
+                    raise StructuredOutputError(
+                        f"{cfg.model} ({role}) did not return a valid {schema.__name__} after a re-ask: {problem}",
+                        raw=comp.text) from None
+                log.info("structured output from %s invalid (%s); re-asking once", cfg.model, problem)
+                msgs = structured.reask(msgs, comp.text, str(problem))
+        raise AssertionError("unreachable")
+
+    def structured(self, role: str, messages: Prompt, schema: type[BaseModel], **kwargs: Any) -> BaseModel:
+        return self._s.portal.run(self.astructured(role, messages, schema, **kwargs))
+
+    # --- internals -----------------------------------------------------------------------------
+    def _params(self, cfg: Any, params: dict[str, Any]) -> dict[str, Any]:
+        params.pop("cache", None)
+        params.setdefault("temperature", cfg.temperature)
+        if cfg.max_tokens is not None:
+            params.setdefault("max_tokens", cfg.max_tokens)
+        return {k: v for k, v in params.items() if v is not None}
+
+    def _estimate(self, model: str, messages: list[dict], params: dict[str, Any]) -> Estimate:
+        if not any(s.limited for s in self._chain):
+            return Estimate(0, 0.0)  # nothing to enforce: skip the arithmetic
+        prompt = sum(len(str(m.get("content") or "")) for m in messages) // 4 + 4 * len(messages)
+        answer = int(params.get("max_tokens") or COMPLETION_ESTIMATE)
+        p_in, p_out = backend.price(self.settings, model)
+        return Estimate(prompt + answer, prompt * p_in + answer * p_out)
+
+    async def _call(self, role: str, cfg: Any, messages: list[dict], params: dict[str, Any], namespace: str,
+                    key: str | None, est: Estimate, start: float) -> Completion:
+        limiter = self._s.limiters.get(cfg.model, cfg.max_concurrency, cfg.rpm, cfg.tpm)
+        attempt = 0
+        async with limiter.slot(est.tokens or 1):
+            while True:
+                attempt += 1
+                try:
+                    response = await backend.send(cfg, roles.api_key(cfg), messages, params)
+                    break
+                except Exception as exc:  # noqa: BLE001 - classified below; nothing escapes unnamed
+                    if isinstance(exc, asyncio.CancelledError):
+                        raise
+                    if attempt > cfg.max_retries or not retry.is_retryable(exc):
+                        raise self._failure(role, cfg, namespace, exc, attempt, start) from None
+                    wait = retry.backoff_s(attempt, cfg, exc)
+                    log.warning("%s: %s; retry %d/%d in %.2fs", cfg.model,
+                                self._redact(retry.cause(exc)), attempt, cfg.max_retries, wait)
+                    await asyncio.sleep(wait)
+        text, finish, pt, ct = backend.parse(response)
+        p_in, p_out = backend.price(self.settings, cfg.model)
+        cost = pt * p_in + ct * p_out
+        latency = (time.perf_counter() - start) * 1000
+        for scope in self._chain:
+            scope.commit(role, pt + ct, cost)
+        self._record(role, cfg.model, namespace, pt, ct, cost, latency, False, "ok", attempt)
+        if key is not None:
+            self._s.cache.put({"key": key, "namespace": namespace, "model": cfg.model, "text": text,
+                               "finish_reason": finish, "prompt_tokens": pt, "completion_tokens": ct,
+                               "cost_usd": cost})
+        return Completion(text=text, model=cfg.model, role=role, prompt_tokens=pt, completion_tokens=ct,
+                          cost_usd=cost, latency_ms=latency, cached=False, finish_reason=finish, attempts=attempt)
+
+    def _from_cache(self, role: str, model: str, namespace: str, entry: dict, start: float) -> Completion:
+        latency = (time.perf_counter() - start) * 1000
+        pt, ct = entry["prompt_tokens"] or 0, entry["completion_tokens"] or 0
+        self._record(role, model, namespace, pt, ct, 0.0, latency, True, "ok", 0)
+        return Completion(text=entry["text"], model=model, role=role, prompt_tokens=pt, completion_tokens=ct,
+                          cost_usd=0.0, latency_ms=latency, cached=True, finish_reason=entry["finish_reason"],
+                          attempts=0)
+
+    def _failure(self, role: str, cfg: Any, namespace: str, exc: BaseException, attempts: int,
+                 start: float) -> LLMError:
+        why = self._redact(retry.cause(exc))
+        provider = getattr(exc, "llm_provider", None) or roles.provider_of(cfg.model)
+        verdict = "after %d attempts" % attempts if attempts > 1 else "(not retryable)" \
+            if not retry.is_retryable(exc) else "after 1 attempt"
+        message = f"{provider} model {cfg.model} (role {role}) failed {verdict}: {why}"
+        self._record(role, cfg.model, namespace, 0, 0, 0.0, (time.perf_counter() - start) * 1000, False,
+                     "error", attempts, error=why)
+        err = LLMError(message)
+        err.status_code = getattr(exc, "status_code", None)  # type: ignore[attr-defined]
+        return err
+
+    def _record(self, role: str, model: str, namespace: str, pt: int, ct: int, cost: float, latency: float,
+                cached: bool, status: str, attempts: int, error: str | None = None) -> None:
+        self._s.ledger.record(role=role, model=model, provider=roles.provider_of(model), namespace=namespace,
+                              campaign=self.campaign, node=self.node, prompt_tokens=pt, completion_tokens=ct,
+                              cost_usd=cost, latency_ms=round(latency, 3), cached=cached, status=status,
+                              attempts=attempts, error=error)
+
+    def _redact(self, text: str) -> str:
+        return roles.redact(text, self._s.secrets)
+
+    # --- reporting and lifecycle ---------------------------------------------------------------
+    @property
+    def ledger(self) -> Ledger:
+        return self._s.ledger
+
+    @property
+    def cache(self) -> LLMCache:
+        return self._s.cache
+
+    def flush(self) -> None:
+        """Write buffered cache entries and ledger rows to DuckDB."""
+        self._s.cache.flush()
+        self._s.ledger.flush()
+
+    def close(self) -> None:
+        self.flush()
+        self._s.portal.stop()
+
+
+def _messages(prompt: Prompt) -> list[dict]:
+    return [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
