@@ -54,7 +54,7 @@ def _allowed(store: "BaseStore", min_score: float | None, campaign: str | None) 
     return assertions, evidence
 
 
-def _keep(q: Quad, assertions: set[str], evidence: set[str] | None) -> bool:
+def _keep(q: Quad, assertions: set[str], evidence: set[str] | None, activity_prefix: str | None) -> bool:
     g = q.graph_name
     if not isinstance(g, NamedNode):
         return True
@@ -73,6 +73,8 @@ def _keep(q: Quad, assertions: set[str], evidence: set[str] | None) -> bool:
             return False
         if evidence is not None and "/evidence/" in s:
             return s.split("/axiom/")[0] in evidence
+    elif activity_prefix is not None and s.startswith(v.ACTIVITY_BASE):
+        return s.startswith(activity_prefix)  # activities of other campaigns go with their evidence
     return True
 
 
@@ -107,7 +109,8 @@ def export_store(store: "BaseStore", fmt: str, out: str | IO[bytes], *, min_scor
     quads: Iterable[Quad] = store.iter_quads()
     if min_score is not None or campaign is not None:
         assertions, evidence = _allowed(store, min_score, campaign)
-        quads = (q for q in quads if _keep(q, assertions, evidence))
+        act = v.activity_iri(campaign, "x", "")[:-1] if campaign is not None else None
+        quads = (q for q in quads if _keep(q, assertions, evidence, act))
     items = _Counter(quads if name in QUAD_FORMATS else _flatten(quads))
     rdf_format = QUAD_FORMATS.get(name) or FLAT_FORMATS[name]
     prefixes = v.PREFIXES if name in ("trig", "turtle", "jsonld") else None
@@ -189,6 +192,6 @@ def to_rdflib_dataset(quads: Iterable[Quad]) -> Any:
     ds = rdflib.Dataset()
     for q in quads:
         g = q.graph_name
-        target = ds.default_context if isinstance(g, DefaultGraph) else ds.graph(to_rdflib_term(g))
+        target = ds.default_graph if isinstance(g, DefaultGraph) else ds.graph(to_rdflib_term(g))
         target.add((to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object)))
     return ds
