@@ -12,6 +12,7 @@ class Entity(BaseModel):
     text: str  # surface form as written in the source
     type: str | None = None  # ontology class local name, e.g. "Inverter", "Party"
     iri: str | None = None  # set by resolution
+    label: str | None = None  # canonical name when a normaliser gave one ("New York" for "the State of New York")
     ref: TypingLiteral["document"] | None = None  # "document": stands for the source document itself
 
 

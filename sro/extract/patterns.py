@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from sro.errors import ExtractionError
 from sro.extract import literals
-from sro.extract.models import Candidate, Entity, Evidence, Term
+from sro.extract.models import Candidate, Entity, Evidence, Term, Value
 from sro.extract.sentences import Sentence, containing
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sro.data.models import Chunk, Document
 
 _FIELD = re.compile(r"\{(\w+)\}")
+_DATATYPES = {"string", "decimal", "integer", "money", "date", "duration", "boolean"}
 
 
 def fill(template: str, groups: dict[str, str | None]) -> str:
@@ -45,6 +46,8 @@ class PatternEngine:
     def run(self, chunk: "Chunk", sents: list[Sentence], doc: "Document | None") -> Iterator[Candidate]:
         for pattern, regex in self.compiled:
             for match in regex.finditer(chunk.text):
+                if pattern.within_chars is not None and chunk.start + match.start() >= pattern.within_chars:
+                    break  # matches come in order: the rest lie further into the document
                 candidate = self._candidate(pattern, match, chunk, sents, doc)
                 if candidate is not None:
                     yield candidate
@@ -74,8 +77,20 @@ class PatternEngine:
         text = fill(pattern.object, groups)
         if not text:
             return None
+        normal = None
+        if pattern.normalizer:
+            from pipelines import normalize
+
+            normal = normalize.apply(pattern.normalizer, text)
+            if normal is None:
+                return None  # unreadable value: no answer rather than a guess
         if pattern.object_type == "entity":
-            return Entity(text=text, type=pattern.object_class)
+            return Entity(text=text, type=pattern.object_class, label=normal)
+        if normal is not None:
+            datatype = pattern.object_type if pattern.object_type in _DATATYPES else "string"
+            return Value(text=text, datatype=datatype, value=normal,
+                         unit=fill(pattern.unit, groups) or None if pattern.unit else None,
+                         currency=fill(pattern.currency, groups) or None if pattern.currency else None)
         unit = fill(pattern.unit, groups) if pattern.unit else None
         currency = fill(pattern.currency, groups) if pattern.currency else None
         value = literals.from_type(text, pattern.object_type, unit=unit or None, currency=currency or None)

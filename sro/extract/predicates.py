@@ -81,7 +81,7 @@ class PredicateMapper:
     def __init__(self, pipeline: "Pipeline"):
         self.pipeline = pipeline
         iris = _ontology_iris(str(pipeline.ontology_path) if pipeline.ontology_path else None)
-        fallback = f"https://sro.dev/ontology/{pipeline.name}#"
+        fallback = pipeline.base_iri or f"https://sro.dev/ontology/{pipeline.name}#"
         self._iri = {p.name: iris.get(p.name, fallback + p.name) for p in pipeline.predicates}
         self._index: dict[str, str] = {}
         for pred in pipeline.predicates:
@@ -101,4 +101,4 @@ class PredicateMapper:
 
     def class_iri(self, local: str) -> str:
         iris = _ontology_iris(str(self.pipeline.ontology_path) if self.pipeline.ontology_path else None)
-        return iris.get(local, f"https://sro.dev/ontology/{self.pipeline.name}#{local}")
+        return iris.get(local, (self.pipeline.base_iri or f"https://sro.dev/ontology/{self.pipeline.name}#") + local)

@@ -42,7 +42,8 @@ class Resolver:
         self.threshold = threshold
         self.borderline_margin = borderline
         self.con = con if con is not None else (ws.db if ws is not None else None)
-        self.base = base_iri or pipeline.base_iri or (ws.settings.base_iri if ws is not None else "https://sro.dev/id/")
+        # Entities live under the workspace's base IRI; a pipeline's base_iri is its ontology namespace.
+        self.base = base_iri or (ws.settings.base_iri if ws is not None else "https://sro.dev/id/")
         self.predicates = PredicateMapper(pipeline)
         self.aliases: dict[str, Alias] = {}  # alias key -> entity
         self.blocks: dict[str, list[str]] = defaultdict(list)  # block -> entity keys
@@ -63,7 +64,7 @@ class Resolver:
     def resolve_entity(self, entity: Entity, doc_id: str | None = None) -> Entity:
         if entity.ref == "document" and doc_id:
             return entity.model_copy(update={"iri": document_iri(self.base, doc_id)})
-        key = canonical_key(entity.text)
+        key = canonical_key(entity.label or entity.text)
         alias = self.aliases.get(key) or self._match(key, entity)
         self._count(key, alias)
         return entity.model_copy(update={"iri": alias.iri, "type": entity.type or alias.type})
@@ -79,7 +80,7 @@ class Resolver:
                 self.aliases[key] = alias
                 return alias
             self.borderline.append((key, target, score))
-        alias = Alias(key=key, iri=entity_iri(self.base, key), label=entity.text, type=entity.type)
+        alias = Alias(key=key, iri=entity_iri(self.base, key), label=entity.label or entity.text, type=entity.type)
         self.aliases[key] = alias
         block.append(key)
         return alias

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from pipelines import AxiomConfig
 from sro.extract.models import Candidate
 from sro.extract.predicates import PredicateMapper
-from sro.judge.axioms import contradiction, corroboration, direction, entailment, grounding, reliability, schema, \
-    specificity
+from sro.judge.axioms import contradiction, corroboration, direction, entailment, grounding, schema, \
+    source_reliability, specificity
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
 
@@ -30,12 +30,12 @@ DEFAULTS: dict[str, AxiomConfig] = {
     "specificity": AxiomConfig(weight=1.0, gate=0.5),
     "contradiction": AxiomConfig(weight=0.0),  # decides the `conflict` verdict, not the total
     "corroboration": AxiomConfig(weight=0.5),
-    "reliability": AxiomConfig(weight=0.5),
+    "source_reliability": AxiomConfig(weight=0.5),
     "entailment": AxiomConfig(weight=3.0, gate=0.5),
 }
 PER_CANDIDATE: dict[str, Callable[[Candidate, JudgeContext], AxiomScore]] = {
     "grounding": grounding.score, "direction": direction.score, "schema": schema.score,
-    "specificity": specificity.score, "reliability": reliability.score,
+    "specificity": specificity.score, "source_reliability": source_reliability.score,
 }
 
 

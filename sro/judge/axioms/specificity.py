@@ -27,6 +27,11 @@ def _vague(entity: Entity) -> str | None:
     return None
 
 
+def _generic(text: str) -> bool:
+    words = canonical_key(text).split()
+    return 0 < len(words) <= 2 and text == text.lower() and not any(ch.isdigit() for ch in text)
+
+
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     problems = []
     if c.subject.ref != "document" and (why := _vague(c.subject)):
@@ -35,6 +40,9 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
         problems.append(f"object: {why}")
     if problems:
         return AxiomScore(axiom=NAME, score=0.0, reason="; ".join(problems))
+    if c.subject.ref != "document" and _generic(c.subject.text):
+        return AxiomScore(axiom=NAME, score=0.4, reason=f"subject {c.subject.text!r} is a generic common noun "
+                          "(likely an anaphor: 'the company', 'the system'), not a named entity")
     if isinstance(c.object, Entity) and " and " in f" {c.object.text.lower()} ":
         return AxiomScore(axiom=NAME, score=0.6, reason="object may list several entities (contains 'and')")
     return AxiomScore(axiom=NAME, score=1.0, reason="specific subject and object")

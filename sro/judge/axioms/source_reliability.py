@@ -2,7 +2,7 @@
 
 Contracts and regulations ("doc", "row") are primary sources; submissions and comments are opinions whose
 weight grows with community score. The numbers are priors, configurable per pipeline through
-`axioms.reliability.params` (keys: kind_<kind>, score_bonus, depth_penalty).
+`axioms.reliability.params` (keys: default, kind_<kind>, score_bonus, depth_penalty).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sro.extract.models import Candidate
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 
-NAME = "reliability"
+NAME = "source_reliability"
 KIND_PRIOR = {"doc": 0.9, "row": 0.9, "submission": 0.7, "comment": 0.6}
 
 
@@ -22,7 +22,7 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     doc = ctx.docs.get(c.evidence.doc_id)
     if doc is None:
         return AxiomScore(axiom=NAME, score=0.7, reason="source metadata unavailable: neutral prior")
-    prior = float(params.get(f"kind_{doc.kind}", KIND_PRIOR.get(doc.kind, 0.75)))
+    prior = float(params.get(f"kind_{doc.kind}", params.get("default", KIND_PRIOR.get(doc.kind, 0.75))))
     parts = [f"{doc.kind} prior {prior:.2f}"]
     if doc.score is not None and doc.kind in ("submission", "comment"):
         bonus = float(params.get("score_bonus", 0.05)) * math.copysign(math.log10(1 + abs(doc.score)), doc.score)

@@ -1,0 +1,52 @@
+"""What TripleStage.run returns to its callers (CLI, RLM primitive, campaign runner)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from sro.judge.models import VerifiedTriple
+
+
+class StageResult(BaseModel):
+    chunks: int = 0
+    candidates: int = 0  # candidates produced for these chunks (new and already stored)
+    new_candidates: int = 0  # of which stored for the first time
+    accepted: list[VerifiedTriple] = Field(default_factory=list)
+    rejected: list[VerifiedTriple] = Field(default_factory=list)
+    conflicts: list[VerifiedTriple] = Field(default_factory=list)
+    n_accepted: int = 0  # counts survive `merge(keep_triples=False)`
+    n_rejected: int = 0
+    n_conflicts: int = 0
+    rejected_by_axiom: dict[str, int] = Field(default_factory=dict)  # gate/threshold causes of rejection
+    new_facts: int = 0  # assertions added to the graph by this run
+    unmapped_predicates: dict[str, int] = Field(default_factory=dict)
+    extractor: str = ""
+    calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    errors: list[str] = Field(default_factory=list)
+
+    def merge(self, other: "StageResult", keep_triples: bool = True) -> None:
+        """Accumulate another batch's result (the CLI keeps counts only, to bound memory)."""
+        for name in ("chunks", "candidates", "new_candidates", "new_facts", "calls", "tokens", "n_accepted",
+                     "n_rejected", "n_conflicts"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.cost_usd += other.cost_usd
+        for src, dst in ((other.rejected_by_axiom, self.rejected_by_axiom),
+                         (other.unmapped_predicates, self.unmapped_predicates)):
+            for key, n in src.items():
+                dst[key] = dst.get(key, 0) + n
+        if keep_triples:
+            self.accepted += other.accepted
+            self.rejected += other.rejected
+            self.conflicts += other.conflicts
+        self.errors += other.errors
+        self.extractor = other.extractor or self.extractor
+
+    def summary(self) -> dict:
+        return {"chunks": self.chunks, "candidates": self.candidates, "new_candidates": self.new_candidates,
+                "accepted": self.n_accepted, "rejected": self.n_rejected, "conflicts": self.n_conflicts,
+                "rejected_by_axiom": self.rejected_by_axiom, "new_facts": self.new_facts,
+                "unmapped_predicates": len(self.unmapped_predicates), "extractor": self.extractor,
+                "calls": self.calls, "tokens": self.tokens, "cost_usd": round(self.cost_usd, 6),
+                "errors": len(self.errors)}

@@ -1,0 +1,125 @@
+"""TripleStage: the one entry point other stages call to turn chunks into judged, stored triples.
+
+extract (LLM when a worker model is configured, else offline NLP + patterns) -> resolve -> judge ->
+store every candidate and judgment in DuckDB (deterministic ids: a re-run stores nothing new) -> write
+accepted triples as Facts (plus entity records) to the workspace graph (idempotent there as well).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from sro.errors import SROError
+from sro.extract.offline import OfflineExtractor
+from sro.extract.resolve import Resolver
+from sro.extract.result import StageResult
+from sro.extract.store import TripleStore, candidate_id
+from sro.extract.to_graph import entity_records, to_fact
+from sro.judge.axioms.corroboration import triple_key
+from sro.judge.judge import AxiomJudge, rejection_axioms
+from sro.judge.models import VerifiedTriple
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
+    from sro.data.models import Chunk, Document
+    from sro.workspace import Workspace
+
+DOC_CACHE = 256
+
+
+class TripleStage:
+    def __init__(self, ws: "Workspace", pipeline: "Pipeline | str", *, offline: bool | None = None):
+        self.ws = ws
+        self.pipeline = ws.pipeline(pipeline) if isinstance(pipeline, str) else pipeline
+        self.store = TripleStore(ws.db)
+        self.client = self._client()
+        self.offline = offline if offline is not None else (self.client is None or self.client.is_offline("worker"))
+        self.resolver = Resolver(ws, self.pipeline)
+        self._docs: OrderedDict[str, "Document"] = OrderedDict()
+
+    def _client(self) -> Any:
+        try:
+            return self.ws.llm
+        except ImportError:  # the LLM layer is optional for offline work
+            return None
+
+    def extractor(self, client: Any) -> Any:
+        if self.offline:
+            return OfflineExtractor(self.pipeline)
+        from sro.extract.llm_extractor import LLMExtractor
+
+        return LLMExtractor(client, self.pipeline)
+
+    def documents(self, chunks: list["Chunk"]) -> dict[str, "Document"]:
+        for doc_id in dict.fromkeys(c.doc_id for c in chunks):
+            if doc_id not in self._docs:
+                self._docs[doc_id] = self.ws.datasets.document(doc_id)
+            self._docs.move_to_end(doc_id)
+        while len(self._docs) > DOC_CACHE:
+            self._docs.popitem(last=False)
+        return {c.doc_id: self._docs[c.doc_id] for c in chunks}
+
+    async def run(self, chunks: list["Chunk"], *, campaign: str | None = None, node: str | None = None) -> StageResult:
+        result = StageResult(chunks=len(chunks))
+        if not chunks:
+            return result
+        client = self.client.scoped(campaign=campaign, node=node) if self.client is not None else None
+        extractor = self.extractor(client)
+        result.extractor = "nlp:spacy" if self.offline else "llm"
+        docs = self.documents(chunks)
+        before = client.spent() if client is not None else None
+        try:
+            raw = await extractor.run(chunks, docs)
+        except SROError as exc:
+            result.errors.append(f"extraction failed: {exc}")
+            return result
+        result.errors += getattr(extractor, "errors", [])
+        raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in raw]
+        candidates = self.resolver.run(raw)
+        judge = AxiomJudge(self.ws, self.pipeline, client=client, graph=self.ws.graph)
+        ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))
+        judgments = await judge.arun(candidates, ctx=ctx)
+        ids = [candidate_id(c) for c in candidates]
+        known = self.store.existing(ids)
+        fresh = list({cid: (cid, c, j) for cid, c, j in zip(ids, candidates, judgments) if cid not in known}.values())
+        self.store.save(self.pipeline.name, fresh)
+        self.resolver.flush()
+        result.candidates, result.new_candidates = len(candidates), len(fresh)
+        self._sort(result, candidates, judgments)
+        self._write_graph(result)
+        counts = {ch.id: 0 for ch in chunks}
+        counts.update(Counter(c.evidence.chunk_id for c in candidates))
+        self.store.mark_done(self.pipeline.name, counts, result.extractor)
+        result.unmapped_predicates = dict(self.resolver.predicates.unmapped)
+        self.resolver.predicates.unmapped.clear()
+        if client is not None and before is not None:
+            after = client.spent()
+            result.calls, result.tokens = after.calls - before.calls, after.tokens - before.tokens
+            result.cost_usd = after.cost_usd - before.cost_usd
+        return result
+
+    def _sort(self, result: StageResult, candidates: list, judgments: list) -> None:
+        rejected = Counter()
+        for c, j in zip(candidates, judgments):
+            triple = VerifiedTriple(subject_iri=c.subject.iri, predicate_iri=c.predicate_iri,
+                                    object_iri=getattr(c.object, "iri", None), candidate=c, judgment=j)
+            if j.verdict == "accepted":
+                result.accepted.append(triple)
+            elif j.verdict == "conflict":
+                result.conflicts.append(triple)
+            else:
+                result.rejected.append(triple)
+                rejected.update(rejection_axioms(j))
+        result.n_accepted, result.n_rejected = len(result.accepted), len(result.rejected)
+        result.n_conflicts = len(result.conflicts)
+        result.rejected_by_axiom = dict(rejected)
+
+    def _write_graph(self, result: StageResult) -> None:
+        if not result.accepted:
+            return
+        base = self.ws.settings.base_iri
+        facts = [to_fact(t, base) for t in result.accepted]
+        added = self.ws.graph.add_facts(facts)
+        result.new_facts = added.new_facts
+        self.ws.graph.add_entities(entity_records(result.accepted, self.resolver.predicates))
