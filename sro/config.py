@@ -73,6 +73,8 @@ class Settings(BaseSettings):
         description="model -> {input_per_mtok, output_per_mtok} in USD, overrides litellm's price map",
     )
     base_iri: str = "https://sro.dev/id/"
+    # graph_store location: None = embedded Oxigraph in <workspace>/graph; an http(s) URL = remote SPARQL endpoint
+    graph_url: str | None = None
     chunk_size: int = 1200
     chunk_overlap: int = 150
 

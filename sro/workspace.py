@@ -55,7 +55,7 @@ class Workspace:
     def graph(self) -> "GraphStore":
         from graph_store import open_store
 
-        return open_store(str(self.root / "graph"))
+        return open_store(self.settings.graph_url or str(self.root / "graph"))
 
     def run_dir(self, campaign: str) -> Path:
         path = self.root / "runs" / campaign
