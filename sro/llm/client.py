@@ -70,7 +70,7 @@ class LLMClient:
         self._chain = chain if chain is not None else [self._s.session]
 
     @classmethod
-    def from_workspace(cls, ws: "Workspace") -> "LLMClient":
+    def from_workspace(cls, ws: "Workspace", settings: Settings | None = None) -> "LLMClient":
         local = threading.local()
         db = ws.db
 
@@ -80,7 +80,7 @@ class LLMClient:
                 local.cur = db.cursor()
             return local.cur
 
-        return cls(ws.settings, cursor)
+        return cls(settings or ws.settings, cursor)
 
     # --- roles ---------------------------------------------------------------------------------
     def is_offline(self, role: str) -> bool:

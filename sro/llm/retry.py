@@ -8,11 +8,13 @@ attempt counts, waits and the ledger are ours.
 from __future__ import annotations
 
 import random
+import re
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
 from sro.config import RoleConfig
 
+_PREFIX = re.compile(r"^(?:(?:litellm\.)?[A-Za-z]+Error:\s*)+")
 MAX_RETRY_AFTER_S = 300.0  # a provider asking for longer than this is treated as a 5-minute wait
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
 NO_RETRY_STATUS = {400, 401, 402, 403, 404, 413, 422}
@@ -78,7 +80,8 @@ def backoff_s(attempt: int, cfg: RoleConfig, exc: BaseException) -> float:
 
 def cause(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
-    text = str(exc).strip().replace("\n", " ")
+    # litellm prefixes messages with its class names ("litellm.RateLimitError: RateLimitError: ...")
+    text = _PREFIX.sub("", str(exc).strip().replace("\n", " "))
     if len(text) > 400:
         text = text[:400] + "…"
     kind = type(exc).__name__

@@ -122,6 +122,11 @@ class ScriptedLLMServer:
         rx = re.compile(pattern, re.S)
         return sum(1 for r in reqs if rx.search(message_text(r)))
 
+    def role(self, model: str = "openai/test-worker", key_env: str = "SRO_TEST_KEY", **extra: Any) -> dict:
+        """Role overrides pointing at this server, e.g. `Workspace.open(p, {"worker": server.role()})`.
+        Pass e.g. `retry_base_s=0.01` to keep retry tests fast."""
+        return {"model": model, "base_url": self.base_url, "api_key_env": key_env, **extra}
+
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/v1"
