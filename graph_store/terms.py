@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 from graph_store.errors import InvalidTermError
 from graph_store.model import XSD, Iri, Lit, Term, check_iri, LANG_RE
@@ -98,16 +98,23 @@ def parse_binding(text: str) -> NamedNode | Literal:
             return bind_value(cast(text))
         except (ValueError, ArithmeticError):
             pass
-    if text.startswith('"') and '"' in text[1:]:
-        end = text.rindex('"')
-        body, rest = text[1:end], text[end + 1:]
-        if rest.startswith("@") and LANG_RE.match(rest[1:]):
-            return Literal(body, language=rest[1:])
-        if rest.startswith("^^<") and rest.endswith(">"):
-            return Literal(body, datatype=NamedNode(check_iri(rest[3:-1])))
-        if rest == "":
-            return Literal(body)
+    if text.startswith('"'):
+        lit = _ntriples_literal(text)
+        if lit is not None:
+            return lit
     return Literal(text)
+
+
+def _ntriples_literal(text: str) -> Literal | None:
+    """Read `"..."`, `"..."@lang` or `"..."^^<dt>` with N-Triples escapes using pyoxigraph's parser; the
+    result must be exactly one literal object, else the text is not a literal (and is taken as plain text)."""
+    try:
+        quads = list(parse(f"<urn:x:s> <urn:x:p> {text} .", format=RdfFormat.N_TRIPLES))
+    except SyntaxError:
+        return None
+    if len(quads) != 1 or not isinstance(quads[0].object, Literal):
+        return None
+    return quads[0].object
 
 
 def sparql_string(text: str) -> str:

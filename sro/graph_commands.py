@@ -1,0 +1,162 @@
+"""CLI glue for graph_store: `sro query`, `sro export`, `sro graph stats`, `sro graph import`.
+
+graph_store has its own error family (it never imports sro); here those errors become GraphError so the CLI
+prints them without a traceback and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+
+from sro.console import console, err_console, print_json, print_table, workspace_of
+from sro.errors import GraphError
+
+graph_app = typer.Typer(help="Inspect and load the RDF graph.", no_args_is_help=True)
+STORE_OPT = typer.Option(None, "--store", help="Graph store: a directory or http(s) SPARQL endpoint URL "
+                         "[default: the workspace's store, or SRO_GRAPH_URL].")
+
+
+@contextmanager
+def _graph_errors() -> Iterator[None]:
+    from pydantic import ValidationError
+
+    from graph_store import GraphStoreError
+
+    try:
+        yield
+    except GraphStoreError as exc:
+        raise GraphError(str(exc)) from None
+    except ValidationError as exc:
+        raise GraphError(str(exc)) from None
+
+
+@contextmanager
+def _open(ctx: typer.Context, store: Optional[str]) -> Iterator[object]:
+    with _graph_errors():
+        if store:
+            from graph_store import open_store
+
+            s = open_store(store)
+            try:
+                yield s
+            finally:
+                s.close()
+            return
+        ws = workspace_of(ctx)
+        try:
+            yield ws.graph
+        finally:
+            ws.close()
+
+
+def _bindings(pairs: list[str]) -> dict:
+    from graph_store.terms import parse_binding
+
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise GraphError(f"--bind expects name=value, got {pair!r}")
+        with _graph_errors():
+            out[name.strip()] = parse_binding(value)
+    return out
+
+
+def query_cmd(
+    ctx: typer.Context,
+    sparql: Optional[str] = typer.Argument(None, help="SPARQL query text (or use --file)."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Read the query from a .rq file."),
+    fmt: str = typer.Option("table", "--format", help="table | csv | tsv | json (graphs: turtle | ntriples | jsonld)"),
+    bind: List[str] = typer.Option([], "--bind", help="name=value; <iri>, 42, 4.5, \"text\"@en or plain text. "
+                                   "Repeatable. Values are bound as RDF terms, never spliced into the query."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Give up after this many seconds."),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+    store: Optional[str] = STORE_OPT,
+) -> None:
+    """Run a SPARQL query (SELECT / ASK / CONSTRUCT / DESCRIBE). The default graph is the union of all graphs."""
+    if file is not None:
+        try:
+            sparql = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise GraphError(f"cannot read {file}: {exc.strerror}") from None
+    if not sparql:
+        raise GraphError("give a query as an argument or with --file")
+    fmt = "json" if as_json else fmt.lower()
+    bindings = _bindings(bind)
+    with _open(ctx, store) as s, _graph_errors():
+        result = s.query(sparql, bindings=bindings, timeout_s=timeout)
+        if fmt == "table" and result.kind == "select":
+            from graph_store.sparql import short
+
+            rows = [{v: short(t) for v, t in zip(result.variables, row)} for row in result.terms]
+            print_table(rows, result.variables)
+            err_console.print(f"{len(rows)} row(s)")
+        else:
+            sys.stdout.write(result.serialize(fmt) + "\n")
+
+
+def export_cmd(
+    ctx: typer.Context,
+    fmt: str = typer.Option("trig", "--format", help="trig | nquads | turtle | ntriples | jsonld"),
+    output: str = typer.Option(..., "--output", "-o", help="Output file ('-' for stdout)."),
+    min_score: Optional[float] = typer.Option(None, "--min-score", help="Only facts with sro:score >= this."),
+    campaign: Optional[str] = typer.Option(None, "--campaign", help="Only facts (and sources) of this campaign."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    store: Optional[str] = STORE_OPT,
+) -> None:
+    """Stream the graph to a file. Flat formats keep provenance by reifying each fact with its assertion IRI."""
+    with _open(ctx, store) as s, _graph_errors():
+        if output == "-":
+            n = s.export(fmt, sys.stdout.buffer, min_score=min_score, campaign=campaign)
+            sys.stdout.flush()
+        else:
+            with open(output, "wb") as out:
+                n = s.export(fmt, out, min_score=min_score, campaign=campaign)
+    summary = {"format": fmt, "output": output, "statements": n}
+    if as_json:
+        print_json(summary)
+    elif output != "-":
+        console.print(f"wrote {n} statements as {fmt} to {output}")
+
+
+@graph_app.command("stats")
+def stats_cmd(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    store: Optional[str] = STORE_OPT,
+) -> None:
+    """Counts: quads, facts (assertions), sources (evidence), documents, campaigns, entities, predicates."""
+    with _open(ctx, store) as s, _graph_errors():
+        stats = s.stats()
+    if as_json:
+        print_json(stats)
+    else:
+        print_table([{"key": k, "value": v} for k, v in stats.items()], ["key", "value"], title="graph")
+
+
+@graph_app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="RDF file: trig, nq, ttl, nt, jsonld, rdf/xml, n3, or any rdflib format."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Format name when the extension does not say."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    store: Optional[str] = STORE_OPT,
+) -> None:
+    """Load a file in one transaction: a corrupt file is refused with its line and nothing is written."""
+    with _open(ctx, store) as s, _graph_errors():
+        n = s.import_file(str(file), fmt)
+    if as_json:
+        print_json({"file": str(file), "quads": n})
+    else:
+        console.print(f"imported {n} quads from {file}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("query")(query_cmd)
+    app.command("export")(export_cmd)
+    app.add_typer(graph_app, name="graph")
