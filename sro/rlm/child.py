@@ -121,7 +121,12 @@ def main(argv: list[str]) -> None:
         kind = message.get("t")
         if kind == "shutdown":
             return
-        if kind == "exec":
+        if kind == "set":  # host-provided input data, e.g. rlm_query's context
+            name = str(message.get("name", ""))
+            if name.isidentifier() and not name.startswith("_"):
+                runtime.globals[name] = message.get("value")
+            channel.send({"t": "done", "ok": True, "error": None, "stdout": ""})
+        elif kind == "exec":
             arm_cpu(int(message.get("cpu_s") or cpu_s))
             channel.send(runtime.execute(str(message.get("code", "")), int(message.get("max_output", 20_000))))
 

@@ -164,6 +164,15 @@ class Sandbox:
         lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else ""
 
+    def set_var(self, name: str, value: Any) -> None:
+        """Bind plain data to a variable in the REPL (used for rlm_query's `context`)."""
+        if self.proc is None:
+            self.start()
+        self._send({"t": "set", "name": name, "value": value})
+        line = self._reader.read(self.limits.start_timeout_s)
+        if not line or decode(line).get("t") != "done":
+            raise SandboxError(f"could not set variable {name!r} in the sandbox")
+
     def run(self, code: str, handler: Handler | None = None, timeout_s: float | None = None) -> StepResult:
         if self.proc is None:
             self.start()

@@ -1,0 +1,37 @@
+"""Typed results of an RLM session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RLMResult(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    answer: str
+    forced: bool = False  # True when a limit (iterations, budget) ended the session, not the root's choice
+    iterations: int = 0
+    root_prompt_tokens: list[int] = Field(default_factory=list)  # one entry per root turn
+    sub_calls: int = 0  # llm_query prompts + llm_batch prompts + rlm_query sessions
+    cost_usd: float = 0.0
+    tokens: int = 0
+    evidence: list[dict[str, Any]] = Field(default_factory=list)  # search/grep hits the session saw
+    stage_results: list[Any] = Field(default_factory=list)  # sro.extract StageResult per extract_triples
+    proposed_questions: list[str] = Field(default_factory=list)
+    errors: int = 0  # steps that ended in an error
+    session_id: str = ""
+    trajectory: str | None = None  # path of the JSONL file
+    policy: str = ""  # "llm:<model>" or "offline"
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON the CLI prints."""
+        return {
+            "answer": self.answer, "forced": self.forced, "iterations": self.iterations,
+            "root_prompt_tokens": self.root_prompt_tokens, "sub_calls": self.sub_calls,
+            "cost_usd": round(self.cost_usd, 6), "tokens": self.tokens, "evidence": len(self.evidence),
+            "triples_accepted": sum(len(getattr(r, "accepted", []) or []) for r in self.stage_results),
+            "proposed_questions": self.proposed_questions, "errors": self.errors, "policy": self.policy,
+            "trajectory": self.trajectory,
+        }

@@ -1,0 +1,201 @@
+"""Host side of the primitives: serve the sandbox's proxy calls from datasets, the LLM client, the
+extraction stage, notes and child RLM sessions. Runs in the sandbox thread of a session.
+
+Everything returned is plain data. The host also keeps what a session result needs: evidence hits,
+sub-call counts and extraction results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from sro.errors import SandboxError
+
+if TYPE_CHECKING:
+    from sro.llm.client import LLMClient
+    from sro.workspace import Workspace
+
+MAX_BATCH = 256
+MAX_EXTRACT = 64
+MAX_EVIDENCE = 200
+EVIDENCE_TEXT = 500
+LLM_ROLES = ("worker", "judge", "ceo")
+
+
+@dataclass
+class SessionContext:
+    ws: "Workspace"
+    datasets: list[str]
+    client: "LLMClient"
+    loop: asyncio.AbstractEventLoop
+    campaign: str | None = None
+    node: str | None = None
+    depth: int = 0
+    max_depth: int = 2
+    pipeline: str = "generic"
+    spawn: Callable[[str, Any], Awaitable[str]] | None = None  # starts a child RLM session
+
+
+def _hit(hit: Any) -> dict[str, Any]:
+    return hit.model_dump(mode="json") if hasattr(hit, "model_dump") else dict(hit)
+
+
+@dataclass
+class PrimitiveHost:
+    ctx: SessionContext
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sub_calls: int = 0
+    explore_calls: int = 0  # data and model calls: an answer before any is refused once
+    stage_results: list[Any] = field(default_factory=list)
+    _notes: Any = None
+    _stage: Any = None
+
+    def __call__(self, fn: str, args: list) -> Any:
+        if fn.startswith("dataset.") or fn == "datasets":
+            self.explore_calls += 1
+            return self._dataset_call(fn, args)
+        handler = {
+            "llm_query": self.llm_query, "llm_batch": self.llm_batch, "rlm_query": self.rlm_query,
+            "extract_triples": self.extract_triples, "notes.get": self._notes_call("get"),
+            "notes.set": self._notes_call("set"), "notes.delete": self._notes_call("delete"),
+            "notes.keys": self._notes_call("keys"),
+        }.get(fn)
+        if handler is None:
+            raise SandboxError(f"unknown primitive {fn!r}")
+        if not fn.startswith("notes."):
+            self.explore_calls += 1
+        return handler(*args)
+
+    # --- datasets -------------------------------------------------------------------------------
+    def datasets(self) -> list[dict[str, Any]]:
+        out = []
+        for name in self.ctx.datasets:
+            info = self.ctx.ws.datasets.dataset(name).describe()
+            out.append({k: info.get(k) for k in ("name", "documents", "chunks", "chars", "fields", "kinds")})
+        return out
+
+    def _dataset_call(self, fn: str, args: list) -> Any:
+        if fn == "datasets":
+            return self.datasets()
+        if not args or not isinstance(args[0], str):
+            raise SandboxError(f"{fn}: the first argument is a dataset name")
+        name, rest = args[0], args[1:]
+        if name not in self.ctx.datasets:
+            raise SandboxError(f"dataset {name!r} is not available to this session; "
+                               f"available: {', '.join(self.ctx.datasets) or 'none'}")
+        ds = self.ctx.ws.datasets.dataset(name)
+        method = fn.split(".", 1)[1]
+        if method not in {"count", "fields", "describe", "peek", "get", "sample", "search", "grep", "sql"}:
+            raise SandboxError(f"unknown dataset method {method!r}")
+        value = getattr(ds, method)(*rest)
+        if method in ("search", "grep"):
+            hits = [_hit(h) for h in value]
+            self._remember(hits)
+            return hits
+        if method in ("peek", "sample"):
+            return [d.model_dump(mode="json") for d in value]
+        if method == "get":
+            return value.model_dump(mode="json")
+        return value
+
+    def _remember(self, hits: list[dict[str, Any]]) -> None:
+        for h in hits:
+            if len(self.evidence) >= MAX_EVIDENCE:
+                return
+            key = h.get("chunk_id") or f"{h.get('doc_id')}:{h.get('start')}"
+            self.evidence.setdefault(key, {**h, "text": str(h.get("text", ""))[:EVIDENCE_TEXT]})
+
+    # --- models ---------------------------------------------------------------------------------
+    def _role(self, role: Any) -> str:
+        if role not in LLM_ROLES:
+            raise SandboxError(f"role must be one of {', '.join(LLM_ROLES)}")
+        return role
+
+    def llm_query(self, prompt: Any, role: str = "worker") -> str:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise SandboxError("llm_query takes a non-empty prompt string")
+        role = self._role(role)
+        self.sub_calls += 1
+        return self.ctx.client.complete(role, prompt, namespace="rlm").text
+
+    def llm_batch(self, prompts: Any, role: str = "worker") -> list[str]:
+        if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+            raise SandboxError("llm_batch takes a list of prompt strings")
+        if len(prompts) > MAX_BATCH:
+            raise SandboxError(f"llm_batch takes at most {MAX_BATCH} prompts per call")
+        role = self._role(role)
+        self.sub_calls += len(prompts)
+        results = self.ctx.client.batch(role, prompts, namespace="rlm")
+        return [r.text if hasattr(r, "text") else f"ERROR: {r}" for r in results]
+
+    def rlm_query(self, task: Any, context: Any = None) -> str:
+        if not isinstance(task, str) or not task.strip():
+            raise SandboxError("rlm_query takes a task string (and optional plain-data context)")
+        if self.ctx.depth + 1 > self.ctx.max_depth or self.ctx.spawn is None:
+            raise SandboxError(f"rlm_query depth limit reached (max_depth={self.ctx.max_depth}); "
+                               "use llm_query for this sub-question")
+        self.sub_calls += 1
+        return self._await(self.ctx.spawn(task, context))
+
+    def _await(self, coro: Awaitable[Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.ctx.loop).result()
+
+    # --- extraction -----------------------------------------------------------------------------
+    def extract_triples(self, items: Any) -> dict[str, Any]:
+        try:
+            from sro.extract.stage import TripleStage
+        except ImportError:
+            raise SandboxError("extraction stage not available (sro.extract.stage is missing)") from None
+        if not isinstance(items, list) or not items:
+            raise SandboxError("extract_triples takes a chunk id, a hit dict or a list of them")
+        if len(items) > MAX_EXTRACT:
+            raise SandboxError(f"extract_triples takes at most {MAX_EXTRACT} chunks per call")
+        chunks = [self._chunk(item) for item in items]
+        if self._stage is None:
+            self._stage = TripleStage(self.ctx.ws, self.ctx.ws.pipeline(self.ctx.pipeline))
+        result = self._await(self._stage.run(chunks, campaign=self.ctx.campaign, node=self.ctx.node))
+        self.stage_results.append(result)
+        return summarize_stage(result)
+
+    def _chunk(self, item: Any) -> Any:
+        chunk_id = item.get("chunk_id") if isinstance(item, dict) else item
+        if not isinstance(chunk_id, str):
+            raise SandboxError("extract_triples needs chunk ids (hit['chunk_id']) so every triple keeps its "
+                               "source span; free text cannot be cited")
+        chunk = self.ctx.ws.datasets.chunk(chunk_id)
+        if chunk.dataset not in self.ctx.datasets:
+            raise SandboxError(f"chunk {chunk_id!r} is not in this session's datasets")
+        return chunk
+
+    # --- notes ----------------------------------------------------------------------------------
+    def _notes_call(self, op: str) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            if self._notes is None:
+                from sro.rlm.notes import NotesStore
+
+                self._notes = NotesStore(self.ctx.ws.db.cursor, self.ctx.campaign or "adhoc")
+            value = getattr(self._notes, op)(*args)
+            return list(value) if isinstance(value, tuple) else value
+
+        return call
+
+
+def summarize_stage(result: Any) -> dict[str, Any]:
+    """What model code sees of an extraction run: accepted facts in short form and counts."""
+    accepted = []
+    for vt in getattr(result, "accepted", []) or []:
+        cand = vt.candidate
+        accepted.append({
+            "subject": cand.subject.text, "predicate": cand.predicate, "object": cand.object.text,
+            "score": round(vt.judgment.total, 3), "chunk_id": cand.evidence.chunk_id,
+            "quote": cand.evidence.quote[:300],
+        })
+    rejected = getattr(result, "rejected", []) or []
+    return {
+        "accepted": accepted, "rejected": len(rejected), "conflicts": len(getattr(result, "conflicts", []) or []),
+        "candidates": getattr(result, "candidates", None) if isinstance(getattr(result, "candidates", None), int)
+        else len(getattr(result, "candidates", []) or []),
+        "errors": [str(e)[:300] for e in (getattr(result, "errors", []) or [])][:10],
+    }

@@ -1,0 +1,82 @@
+"""Texts the root model reads: the system prompt (datasets described, never their data), turn messages,
+and the one way code is taken from a reply (a fenced ```repl or ```python block)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sro.rlm.guards import ALLOWED_MODULES
+
+MAX_DATASETS_DESCRIBED = 8
+PREVIEW_CHARS = 160
+
+SYSTEM = """You are the root of a Recursive Language Model (RLM) research session.
+You never see the corpus directly. You work in a persistent Python REPL (a restricted sandbox): each turn,
+write exactly one fenced code block (```repl ... ```); it runs, and you get its printed output back,
+truncated to {max_output:,} characters. Variables persist between turns. Print summaries, not raw data.
+
+Datasets you can read:
+{datasets}
+
+Primitives in the REPL (all return plain data: str, int, float, list, dict):
+- datasets() -> list of {{name, documents, chunks, chars, fields, kinds}}
+- ds = dataset(name); ds.count(); ds.fields(); ds.describe(); ds.peek(n=5); ds.get(doc_id); ds.sample(n, seed=0)
+- ds.search(query, k=10) -> BM25 hits [{{dataset, doc_id, chunk_id, start, end, text, score}}]
+- ds.grep(regex, k=10) -> hits whose text matches an RE2 regex (use (?i) for case-insensitive)
+- ds.sql(query, params=None) -> rows; read-only SQL over views `documents` and `chunks` of that dataset;
+  pass values as params with ? placeholders
+- llm_query(prompt, role="worker") -> str: a worker model reads what you give it (use it to read passages)
+- llm_batch(prompts, role="worker") -> list[str], run in parallel
+- rlm_query(task, context=None) -> str: a sub-RLM with its own REPL (context becomes its `context` variable){depth_note}
+- extract_triples(chunk_ids_or_hits) -> {{accepted: [{{subject, predicate, object, score, chunk_id, quote}}],
+  rejected, conflicts, candidates, errors}}: extracts, judges and stores verified facts from those chunks
+- notes: a dict-like memory kept across the sessions of this campaign (notes[key] = value, notes.get(key))
+- SHOW_VARS() -> your variables and their types
+- FINAL(value) or FINAL_VAR("name") ends the session with that answer; or set answer["content"] = ...
+  and answer["ready"] = True. Put follow-up research questions in answer["questions"] (list of str).
+
+Sandbox rules: imports only from {modules}. No files, no network, no classes, no names starting with "_",
+no str.format (use f-strings). Write counts[k] = counts.get(k, 0) + 1 instead of counts[k] += 1.
+Explore the data before answering: an answer given before any search, grep, peek or model call is refused.
+Cite document ids in your answer."""
+
+FIRST_USER = "Question: {question}\n\nStart by exploring the datasets. Reply with one ```repl block."
+NEXT_USER = "Output of turn {turn}:\n{output}\n\nContinue: one ```repl block (or FINAL(...) when you can answer)."
+NO_CODE = ("Your reply had no ```repl code block. Reply with exactly one fenced block, for example:\n"
+           "```repl\nprint(datasets())\n```")
+REFUSED = ("Your answer was refused: you have not looked at the data yet. Use dataset(...).search/grep/peek "
+           "(or llm_query over passages) first, then answer with FINAL(...).")
+FORCE = ("{reason} Give your final answer now: reply with one ```repl block that calls FINAL(...) with the best "
+         "answer you can support from what you have found so far.")
+
+_BLOCK = re.compile(r"```(?:repl|python|py)[ \t]*\n(.*?)```", re.S)
+
+
+def extract_code(reply: str) -> str | None:
+    """The first ```repl / ```python block of a reply, or None. Only fenced code runs; prose never does."""
+    match = _BLOCK.search(reply or "")
+    return match.group(1) if match else None
+
+
+def describe_dataset(info: dict[str, Any]) -> str:
+    fields = ", ".join(str(f) for f in (info.get("fields") or [])[:20])
+    lines = [f"- {info.get('name')}: {info.get('documents', 0):,} documents, {info.get('chunks', 0):,} chunks, "
+             f"{info.get('chars', 0):,} characters; fields: {fields or '-'}"]
+    for doc in (info.get("preview") or [])[:2]:
+        text = " ".join(str(doc.get("text", "")).split())[:PREVIEW_CHARS]
+        title = f" {str(doc.get('title'))[:80]!r}" if doc.get("title") else ""
+        lines.append(f"    e.g. [{doc.get('id')}]{title}: {text}...")
+    return "\n".join(lines)
+
+
+def system_prompt(infos: list[dict[str, Any]], *, max_output: int, depth: int, max_depth: int) -> str:
+    shown = [describe_dataset(i) for i in infos[:MAX_DATASETS_DESCRIBED]]
+    if len(infos) > MAX_DATASETS_DESCRIBED:
+        shown.append(f"- ... and {len(infos) - MAX_DATASETS_DESCRIBED} more (call datasets())")
+    depth_note = (" [not available at this depth]" if depth + 1 > max_depth
+                  else f" [depth {depth} of max {max_depth}]")
+    return SYSTEM.format(
+        max_output=max_output, datasets="\n".join(shown) or "- (none)", depth_note=depth_note,
+        modules=", ".join(sorted(ALLOWED_MODULES)),
+    )

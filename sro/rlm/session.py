@@ -1,0 +1,194 @@
+"""RLMSession: the root loop. The root (CEO model or offline policy) writes code; the sandbox runs it; the
+capped output goes back; limits end the session with one forced answer."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any, Callable
+
+from sro.config import Budgets
+from sro.errors import BudgetExceeded, SROError
+from sro.rlm.models import RLMResult
+from sro.rlm.policy import LLMRoot, OfflinePolicy, RootPolicy, RootTurn
+from sro.rlm.primitives import PrimitiveHost, SessionContext
+from sro.rlm.prompts import FORCE, NEXT_USER, NO_CODE, REFUSED, extract_code, system_prompt
+from sro.rlm.sandbox import Sandbox, StepResult
+from sro.rlm.limits import SandboxLimits
+from sro.rlm.trajectory import Trajectory
+from sro.rlm.transcript import Transcript
+
+if TYPE_CHECKING:
+    from sro.llm.client import LLMClient
+    from sro.workspace import Workspace
+
+SUB_BUDGET_SHARE = 0.5  # a child session may spend at most this share of what the parent has left
+
+
+async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run blocking sandbox work on its own thread (never a shared pool: nested rlm_query would exhaust it)."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not future.done():
+            future.set_result(value) if ok else future.set_exception(value)
+
+    def work() -> None:
+        try:
+            value = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            loop.call_soon_threadsafe(settle, False, exc)
+        else:
+            loop.call_soon_threadsafe(settle, True, value)
+
+    threading.Thread(target=work, name="rlm-sandbox", daemon=True).start()
+    return await future
+
+
+def _share(budgets: Budgets | None, client: "LLMClient") -> Budgets | None:
+    if budgets is None:
+        return Budgets()
+    spent = client.spent()
+
+    def part(limit: float | int | None, used: float | int, kind: type) -> Any:
+        return None if limit is None else kind(max(0, (limit - used) * SUB_BUDGET_SHARE))
+
+    return Budgets(usd=part(budgets.usd, spent.cost_usd, float), tokens=part(budgets.tokens, spent.tokens, int),
+                   calls=part(budgets.calls, spent.calls, int))
+
+
+class RLMSession:
+    def __init__(self, ws: "Workspace", *, datasets: list[str], policy: RootPolicy | None = None,
+                 campaign: str | None = None, node: str | None = None, max_iterations: int = 12, depth: int = 0,
+                 max_depth: int = 2, budgets: Budgets | None = None, limits: SandboxLimits | None = None,
+                 pipeline: str = "generic", client: "LLMClient | None" = None, context: Any = None,
+                 prompt_budget_tokens: int = 7_000, parent: str | None = None):
+        self.ws, self.datasets, self.policy = ws, list(datasets), policy
+        self.campaign, self.node, self.depth, self.max_depth = campaign, node, depth, max_depth
+        self.max_iterations, self.budgets, self.pipeline = max(1, max_iterations), budgets, pipeline
+        self.limits = limits or SandboxLimits()
+        self.context, self.parent, self.prompt_budget_tokens = context, parent, prompt_budget_tokens
+        self.client = (client or ws.llm).scoped(campaign=campaign, node=node, budgets=budgets or Budgets())
+        self.id = uuid.uuid4().hex[:12]
+        self.children: list[RLMResult] = []
+
+    # --- public ---------------------------------------------------------------------------------
+    async def run(self, question: str) -> RLMResult:
+        policy = self.policy or (OfflinePolicy(question) if self.client.is_offline("ceo") else LLMRoot(self.client))
+        infos = [self.ws.datasets.dataset(name).describe() for name in self.datasets]
+        system = system_prompt(infos, max_output=self.limits.max_output, depth=self.depth, max_depth=self.max_depth)
+        transcript = Transcript(system, question, self.prompt_budget_tokens)
+        host = PrimitiveHost(SessionContext(
+            ws=self.ws, datasets=self.datasets, client=self.client, loop=asyncio.get_running_loop(),
+            campaign=self.campaign, node=self.node, depth=self.depth, max_depth=self.max_depth,
+            pipeline=self.pipeline, spawn=self._spawn,
+        ))
+        path = self.ws.run_dir(self.campaign or "adhoc") / "trajectories" / f"{self.id}.jsonl"
+        traj = Trajectory(path)
+        sandbox = Sandbox(self.limits)
+        result = RLMResult(answer="", session_id=self.id, trajectory=str(path), policy=policy.name)
+        try:
+            await in_thread(sandbox.start)
+            if self.context is not None:
+                await in_thread(sandbox.set_var, "context", self.context)
+            traj.write("start", session=self.id, parent=self.parent, depth=self.depth, question=question[:2000],
+                       datasets=self.datasets, policy=policy.name, sandbox_start_ms=round(sandbox.start_ms, 2))
+            await self._loop(policy, transcript, sandbox, host, traj, result)
+        finally:
+            await in_thread(sandbox.close)
+            self._finish(result, host)
+            traj.write("result", **result.summary())
+            traj.close()
+        return result
+
+    # --- the loop -------------------------------------------------------------------------------
+    async def _ask(self, policy: RootPolicy, transcript: Transcript, result: RLMResult,
+                   forced: bool = False) -> RootTurn | str:
+        """The root's next reply, or the reason it cannot be asked (budget, model failure)."""
+        try:
+            turn = await policy.next(transcript.messages(), forced=forced)
+        except (BudgetExceeded, SROError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        result.iterations += 1
+        result.root_prompt_tokens.append(turn.prompt_tokens)
+        return turn
+
+    async def _step(self, turn: RootTurn, sandbox: Sandbox, host: PrimitiveHost, traj: Trajectory,
+                    result: RLMResult) -> tuple[str | None, StepResult | None, str]:
+        code = extract_code(turn.text)
+        step = None if code is None else await in_thread(sandbox.run, code, host)
+        feedback = NO_CODE if step is None else NEXT_USER.format(
+            turn=result.iterations, output=step.render(self.limits.max_output))
+        if step is not None and not step.ok:
+            result.errors += 1
+        if step is not None and step.questions:
+            result.proposed_questions = step.questions
+        return code, step, feedback
+
+    async def _loop(self, policy: RootPolicy, transcript: Transcript, sandbox: Sandbox, host: PrimitiveHost,
+                    traj: Trajectory, result: RLMResult) -> None:
+        refused = False
+        reason = f"You have used all {self.max_iterations} turns."
+        for _ in range(self.max_iterations):
+            turn = await self._ask(policy, transcript, result)
+            if isinstance(turn, str):
+                return self._fallback(result, transcript, turn)
+            code, step, feedback = await self._step(turn, sandbox, host, traj, result)
+            note = ""
+            if step is not None and step.final is not None:
+                if host.explore_calls or refused:
+                    result.answer = step.final
+                    self._record(traj, result, turn, code, step, feedback, host, "final answer")
+                    return None
+                refused, note = True, "answer refused: no exploration yet"
+                feedback = f"{feedback}\n\n{REFUSED}"
+            transcript.add(turn.text, code, feedback)
+            self._record(traj, result, turn, code, step, feedback, host, note)
+        transcript.pending = FORCE.format(reason=reason)
+        turn = await self._ask(policy, transcript, result, forced=True)
+        result.forced = True
+        if isinstance(turn, str):
+            return self._fallback(result, transcript, turn)
+        code, step, feedback = await self._step(turn, sandbox, host, traj, result)
+        self._record(traj, result, turn, code, step, feedback, host, "forced final turn")
+        if step is not None and step.final is not None:
+            result.answer = step.final
+            return None
+        return self._fallback(result, transcript, "the forced final turn gave no FINAL(...)")
+
+    def _fallback(self, result: RLMResult, transcript: Transcript, why: str) -> None:
+        result.forced = True
+        last = transcript.turns[-1].feedback[:2000] if transcript.turns else ""
+        result.answer = f"[no final answer: {why}]" + (f"\nLast output:\n{last}" if last else "")
+
+    def _record(self, traj: Trajectory, result: RLMResult, turn: RootTurn, code: str | None,
+                step: StepResult | None, feedback: str, host: PrimitiveHost, note: str) -> None:
+        spent = self.client.spent()
+        traj.turn(result.iterations, code=code, result=step, feedback=feedback,
+                  root_prompt_tokens=turn.prompt_tokens, root_completion_tokens=turn.completion_tokens,
+                  spent={"calls": spent.calls, "tokens": spent.tokens, "cost_usd": round(spent.cost_usd, 6),
+                         "sub_calls": host.sub_calls}, note=note)
+
+    def _finish(self, result: RLMResult, host: PrimitiveHost) -> None:
+        spent = self.client.spent()
+        result.cost_usd, result.tokens = spent.cost_usd, spent.tokens
+        result.sub_calls = host.sub_calls + sum(c.sub_calls for c in self.children)
+        result.evidence = list(host.evidence.values())
+        for child in self.children:
+            result.evidence.extend(e for e in child.evidence if e not in result.evidence)
+            result.stage_results.extend(child.stage_results)
+        result.stage_results[:0] = host.stage_results
+
+    # --- recursion ------------------------------------------------------------------------------
+    async def _spawn(self, task: str, context: Any) -> str:
+        child = RLMSession(
+            self.ws, datasets=self.datasets, campaign=self.campaign, node=self.node,
+            max_iterations=self.max_iterations, depth=self.depth + 1, max_depth=self.max_depth,
+            budgets=_share(self.budgets, self.client), limits=self.limits, pipeline=self.pipeline,
+            client=self.client, context=context, prompt_budget_tokens=self.prompt_budget_tokens, parent=self.id,
+        )
+        outcome = await child.run(task)
+        self.children.append(outcome)
+        return outcome.answer
