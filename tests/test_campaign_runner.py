@@ -67,7 +67,7 @@ def run(ws, sp, expander, **kw):
 
 def test_runs_until_max_nodes_and_persists(workspace):
     exp = TopicExpander()
-    summary = run(workspace, spec(), exp)
+    summary = run(workspace, spec(outputs={"report": True}), exp)
     assert summary.stopped_reason == "max_nodes"
     assert summary.nodes_expanded == 6 == len(exp.calls)
     assert summary.rejected == 6 and summary.accepted > 0
@@ -75,6 +75,21 @@ def test_runs_until_max_nodes_and_persists(workspace):
     assert tree.root.visits == 6 and len(tree.expanded()) == 6
     assert len(set(exp.calls)) == 6  # no question expanded twice
     assert TreeStore(workspace.db).campaign("t")["stopped_reason"] == "max_nodes"
+    run_dir = workspace.root / "runs" / "t"
+    assert summary.report == str(run_dir / "report.md")
+    md = (run_dir / "report.md").read_text()
+    assert "Is solar economical?" in md and "max_nodes" in md and "## Research tree" in md
+    assert md.count("— expanded") == 6
+    html = (run_dir / "report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html and "http" not in html.split("<body>")[0]
+    import json
+
+    import networkx as nx
+
+    tree = json.loads((run_dir / "tree.json").read_text())
+    assert tree["root"]["visits"] == 6 and tree["root"]["children"]
+    graph = nx.read_graphml(run_dir / "tree.graphml")
+    assert graph.number_of_nodes() == summary.nodes_total and graph.number_of_edges() == summary.nodes_total - 1
 
 
 def test_parallel_expansions_overlap(workspace):

@@ -57,11 +57,13 @@ class CampaignRunner:
         self.in_flight: dict[asyncio.Task, ResearchNode] = {}
         self._stop_reason: str | None = None
         self._failures = 0
+        self._notes_cursor: Any = None
 
     # --- setup ---------------------------------------------------------------------------------
     def _open(self) -> None:
         self.pipeline = self.ws.pipeline(self.spec.pipeline)
         self.eff: Effective = effective(self.spec, self.pipeline.mcts)
+        self._apply_settings()
         self.store = TreeStore(self.ws.db)
         row = self.store.campaign(self.name)
         spec_json = self.spec.model_dump_json()
@@ -86,14 +88,29 @@ class CampaignRunner:
         self.planner = Planner(self.store, self.store.load(self.name), params, elapsed_before)
         self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
 
+    def _apply_settings(self) -> None:
+        """The spec's models and budgets become the workspace settings for this run. The LLM layer's
+        campaign scope takes its limits from settings.budgets and its spend so far from the ledger, so
+        budgets hold across resumes and cover every call of the campaign (RLM, extraction, judge, CEO)."""
+        from sro.config import Budgets, RoleConfig
+
+        settings = self.ws.settings
+        overrides = self.spec.model_overrides()
+        llm_built = "llm" in self.ws.__dict__
+        for role, fields in overrides.items():
+            merged = RoleConfig.model_validate({**settings.role(role).model_dump(), **fields})
+            if merged != settings.role(role):
+                if llm_built:
+                    raise CampaignError("open the workspace with the spec's model overrides "
+                                        "(its LLM client already exists)")
+                setattr(settings, role, merged)
+        settings.budgets = Budgets(usd=self.eff.usd, tokens=self.eff.tokens, calls=self.eff.calls)
+
     @property
     def llm(self) -> Any:
-        """The campaign's view of the LLM client: tags ledger rows, enforces the spec's budgets."""
+        """The campaign's view of the LLM client (tags ledger rows; enforces the campaign budgets)."""
         if self._llm is None:
-            from sro.config import Budgets
-
-            budgets = Budgets(usd=self.eff.usd, tokens=self.eff.tokens, calls=self.eff.calls)
-            self._llm = self.ws.llm.scoped(campaign=self.name, budgets=budgets)
+            self._llm = self.ws.llm.scoped(campaign=self.name)
         return self._llm
 
     def _spend(self) -> Spend:
@@ -107,7 +124,7 @@ class CampaignRunner:
     def _default_expander(self) -> Expander:
         from sro.mcts.expand_rlm import RLMExpander
 
-        return RLMExpander(self.ws, self.llm)
+        return RLMExpander(self.ws)
 
     # --- main loop -----------------------------------------------------------------------------
     async def run(self) -> RunSummary:
@@ -122,13 +139,13 @@ class CampaignRunner:
             if not isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
                 self.errors.append(f"{type(exc).__name__}: {exc}")
             await self._cancel_in_flight()
-            summary = self._finish()
+            summary = await self._finish()
             if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
                 return summary
             raise
         finally:
             remove_handlers()
-        return self._finish()
+        return await self._finish()
 
     async def _loop(self, expander: Expander) -> None:
         while self._stop_reason is None:
@@ -184,7 +201,7 @@ class CampaignRunner:
         proposals: list[Proposal] = []
         if self._ceo_online():
             try:
-                proposals = await ceo_proposals(self.llm, node, exp, root_question=self.spec.question,
+                proposals = await ceo_proposals(self.llm.scoped(node=node.id), node, exp, root_question=self.spec.question,
                                                 covered=covered, n=n, namespace=f"{self.name}:{node.id}")
             except BudgetExceeded:
                 raise
@@ -194,6 +211,12 @@ class CampaignRunner:
             proposals = [p for p in exp.proposals] + offline_proposals(
                 node, exp, covered=covered, templates=self.pipeline.question_templates, n=n)
         return seeds + proposals
+
+    def _llm_or_none(self) -> Any | None:
+        try:
+            return self.llm
+        except ImportError:
+            return None
 
     def _ceo_online(self) -> bool:
         try:
@@ -216,11 +239,29 @@ class CampaignRunner:
         exp, proposals, duration = task.result()
         seeds = len(template_seeds(self.pipeline.question_templates)) if node.parent is None else 0
         self.planner.complete(node, exp, proposals, duration, max_children=self.eff.children + seeds)
+        self._remember(node)
         if exp.errors:
             self.errors.extend(f"node {node.id}: {e}" for e in exp.errors)
         self._failures = self._failures + 1 if exp.failed else 0
         if self._failures >= self.eff.max_failures:
             self._stop_reason = "errors"
+
+    def _remember(self, node: ResearchNode) -> None:
+        """Research memory: the node's finding goes into the campaign's `notes`, which later RLM sessions
+        read. Written just after the commit (a crash in between loses only the note; the answer itself is
+        committed in mcts_nodes)."""
+        if node.status != "expanded" or not (node.answer or node.accepted):
+            return
+        try:
+            from sro.rlm.notes import NotesStore
+        except ImportError:
+            return
+        if self._notes_cursor is None:
+            self._notes_cursor = self.ws.db.cursor()
+        notes = NotesStore(lambda: self._notes_cursor, self.name)
+        notes.set(f"finding:{node.id}", {"question": node.question, "answer": node.answer[:1000],
+                                         "accepted": node.accepted, "new": node.novel,
+                                         "reward": round(node.reward or 0.0, 3)})
 
     async def _cancel_in_flight(self) -> None:
         tasks = list(self.in_flight)
@@ -257,7 +298,7 @@ class CampaignRunner:
                 pass
         return lambda: [loop.remove_signal_handler(s) for s in installed] and None
 
-    def _finish(self) -> RunSummary:
+    async def _finish(self) -> RunSummary:
         reason = self._stop_reason or "exhausted"
         summary = self.summary(reason)
         self.store.finish_run(self.name, reason, self.planner.elapsed(), self.errors)
@@ -265,7 +306,10 @@ class CampaignRunner:
             try:
                 from sro.campaign.report import write_report
 
-                summary.report = str(write_report(self.ws, self.name, summary=summary))
+                out = self.spec.outputs
+                summary.report = str(await write_report(
+                    self.ws, self.name, summary=summary, llm=self._llm_or_none(), key_facts=out.key_facts,
+                    html=out.html, tree_json=out.tree_json, graphml=out.graphml))
             except Exception as exc:  # noqa: BLE001 - the run's state is saved; report the failure
                 summary.errors.append(f"report failed: {type(exc).__name__}: {exc}")
         self._notify()

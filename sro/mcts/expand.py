@@ -58,8 +58,9 @@ class Expansion:
 
     @property
     def failed(self) -> bool:
-        """Nothing came back and something went wrong: counts toward the campaign's failure limit."""
-        return bool(self.errors) and not self.accepted and not self.evidence and not self.candidates
+        """Something went wrong and no candidate came back (evidence alone does not count: a session
+        whose worker fails every call still finds passages). Counts toward the failure limit."""
+        return bool(self.errors) and not self.accepted and not self.candidates
 
 
 @dataclass

@@ -48,12 +48,19 @@ def entities(texts: Iterable[str], *, exclude: set[str], top: int = 5) -> list[s
         found = set()
         for match in ENTITY_RE.finditer(text or ""):
             name = match.group(1)
+            if " " not in name and _sentence_initial(text, match.start()):
+                continue  # "Owners said ..." is capitalised by grammar, not because it is a name
             words = terms(name)
             if words and not all(w in exclude for w in words) and name.lower() not in STOPWORDS:
                 found.add(name)
         counts.update(found)
     ranked = sorted((n for n, c in counts.items() if c >= 2), key=lambda n: (-counts[n], n))
     return ranked[:top]
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:;\n\"'(*-"
 
 
 def offline_proposals(

@@ -20,6 +20,7 @@ wasn't we were weren't what when where which while who whom why will with won't 
 yours yourself yourselves get got getting really like just one two also even still thing things know think
 want going yes yeah lot lots way well make made say said see seen use used using per via etc anyone someone
 something anything everything every considering consider given based them they're i'm i've i'd you're
+often always never since around back need needs new old better best good great sure maybe probably
 question questions answer does much many whether what's which how's year years month months day days time
 """.split())
 

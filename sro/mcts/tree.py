@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
@@ -24,7 +25,7 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS campaigns (
         name VARCHAR PRIMARY KEY, question VARCHAR, pipeline VARCHAR, spec_json VARCHAR,
         status VARCHAR, stopped_reason VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP,
-        elapsed_s DOUBLE DEFAULT 0, runs INTEGER DEFAULT 0, errors_json VARCHAR DEFAULT '[]')""",
+        elapsed_s DOUBLE DEFAULT 0, runs INTEGER DEFAULT 0, errors_json VARCHAR DEFAULT '[]', pid INTEGER)""",
     """CREATE TABLE IF NOT EXISTS mcts_nodes (
         campaign VARCHAR, id VARCHAR, parent VARCHAR, question VARCHAR, depth INTEGER, prior DOUBLE,
         seq INTEGER, source VARCHAR, status VARCHAR, reward DOUBLE, accepted INTEGER, rejected INTEGER,
@@ -201,7 +202,7 @@ class TreeStore:
                          "WHERE campaign = ? AND status = 'failed'", [name])
         self.con.execute(
             "UPDATE campaigns SET status = 'running', stopped_reason = NULL, runs = runs + 1, spec_json = ?, "
-            "updated_at = ? WHERE name = ?", [spec_json, _now(), name])
+            "updated_at = ?, pid = ? WHERE name = ?", [spec_json, _now(), os.getpid(), name])
 
     def finish_run(self, name: str, reason: str, elapsed_s: float, errors: list[str]) -> None:
         self.con.execute(

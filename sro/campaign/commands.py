@@ -1,0 +1,145 @@
+"""CLI: `sro run SPEC.yaml [--name N] [--resume] [--json]`, `sro status [CAMPAIGN] [--json]`,
+`sro report CAMPAIGN [--json]`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from sro.console import console, err_console, print_json, print_table, workspace_of
+from sro.errors import CampaignError
+
+JsonOpt = typer.Option(False, "--json", help="Print a JSON object instead of a summary.")
+EXIT_CODES = {"errors": 1, "error": 1, "interrupted": 130}
+
+
+def _overrides(ctx: typer.Context, spec: Any) -> dict[str, Any]:
+    """Spec models, then the global --ceo-model/--worker-model/--judge-model flags on top (flags win)."""
+    merged = spec.model_overrides()
+    cli = (ctx.find_root().obj or {}).get("overrides", {})
+    for key, value in cli.items():
+        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged
+
+
+def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume: bool, as_json: bool) -> None:
+    from sro.campaign.live import LiveView
+    from sro.campaign.runner import CampaignRunner
+    from sro.campaign.spec import load_spec, parse_spec
+
+    spec = load_spec(spec_path)
+    if name:
+        spec = parse_spec({**spec.model_dump(exclude_none=True), "name": name}, str(spec_path))
+    with workspace_of(ctx, _overrides(ctx, spec)) as ws, LiveView(enabled=not as_json) as view:
+        runner = CampaignRunner(ws, spec, resume=resume, observer=view.update)
+        summary = asyncio.run(runner.run())
+    data = summary.as_dict()
+    if as_json:
+        print_json(data)
+    else:
+        console.print(
+            f"[bold]{summary.campaign}[/]: stopped ({summary.stopped_reason}); {summary.nodes_expanded} nodes "
+            f"expanded of {summary.nodes_total}; {summary.accepted} triples accepted, {summary.rejected} rejected; "
+            f"{summary.llm_calls} LLM calls, {summary.tokens} tokens, ${summary.cost_usd:.4f}; "
+            f"{summary.elapsed_s:.1f}s")
+        for error in summary.errors[:10]:
+            err_console.print(f"[red]error[/] {error}")
+        if summary.report:
+            console.print(f"report: {summary.report}")
+    code = EXIT_CODES.get(summary.stopped_reason, 0)
+    if code:
+        raise typer.Exit(code)
+
+
+def status_rows(ws: Any, campaign: str | None) -> list[dict[str, Any]]:
+    from sro.mcts.tree import TreeStore
+
+    store = TreeStore(ws.db)
+    rows = store.campaigns() if campaign is None else [r for r in [store.campaign(campaign)] if r]
+    if campaign is not None and not rows:
+        known = ", ".join(c["name"] for c in store.campaigns()) or "none"
+        raise CampaignError(f"unknown campaign {campaign!r}; campaigns in this workspace: {known}")
+    out = []
+    for row in rows:
+        tree = store.load(row["name"])
+        expanded = tree.expanded()
+        out.append({
+            "campaign": row["name"], "question": row["question"], "pipeline": row["pipeline"],
+            "status": _status(row), "stopped_reason": row["stopped_reason"], "runs": row["runs"],
+            "nodes_expanded": len(expanded), "nodes_total": len(tree),
+            "accepted": len(store.seen_keys(row["name"])), "rejected": sum(n.rejected for n in expanded),
+            "elapsed_s": round(float(row["elapsed_s"] or 0), 2),
+            "best_branch": [n.question for n in _best(tree)],
+            "errors": json.loads(row["errors_json"] or "[]")[-5:],
+        })
+    return out
+
+
+def _status(row: dict[str, Any]) -> str:
+    """'running' only while the process that runs it lives; a killed run says so."""
+    if row["status"] != "running":
+        return row["status"]
+    import psutil
+
+    pid = row.get("pid")
+    return "running" if pid and psutil.pid_exists(pid) else "killed (continue with sro run SPEC --resume)"
+
+
+def _best(tree: Any) -> list[Any]:
+    from sro.mcts.select import best_path
+
+    return best_path(tree)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        ctx: typer.Context,
+        spec: Path = typer.Argument(..., help="Campaign spec (YAML); see `sro/campaign/spec.py` for the schema."),
+        name: Optional[str] = typer.Option(None, "--name", help="Campaign name (default: spec name or file stem)."),
+        resume: bool = typer.Option(False, "--resume", help="Continue an existing campaign of this name."),
+        as_json: bool = JsonOpt,
+    ) -> None:
+        """Run (or resume) a research campaign; writes runs/<campaign>/report.md and report.html."""
+        run_command(ctx, spec, name, resume, as_json)
+
+    @app.command("status")
+    def status(ctx: typer.Context, campaign: Optional[str] = typer.Argument(None), as_json: bool = JsonOpt) -> None:
+        """Campaigns in this workspace, or one campaign in detail."""
+        with workspace_of(ctx) as ws:
+            rows = status_rows(ws, campaign)
+        if as_json:
+            print_json(rows if campaign is None else rows[0])
+            return
+        if campaign is None:
+            print_table(rows, ["campaign", "status", "stopped_reason", "nodes_expanded", "nodes_total",
+                               "accepted", "rejected", "elapsed_s", "runs"], title="campaigns")
+            return
+        row = rows[0]
+        for key, value in row.items():
+            if key == "best_branch":
+                console.print("[bold]best branch[/]:")
+                for depth, question in enumerate(value):
+                    console.print(f"  {'  ' * depth}{question}")
+            else:
+                console.print(f"[bold]{key}[/]: {value}")
+
+    @app.command("report")
+    def report(ctx: typer.Context, campaign: str = typer.Argument(...), as_json: bool = JsonOpt) -> None:
+        """(Re)write runs/<campaign>/report.md, report.html, tree.json and tree.graphml."""
+        from sro.campaign.report import write_report
+
+        with workspace_of(ctx) as ws:
+            try:
+                llm = ws.llm.scoped(campaign=campaign)
+            except ImportError:
+                llm = None
+            path = asyncio.run(write_report(ws, campaign, llm=llm))
+        if as_json:
+            print_json({"campaign": campaign, "report": str(path), "html": str(path.with_suffix(".html"))})
+        else:
+            console.print(f"report: {path}\nhtml: {path.with_suffix('.html')}")
