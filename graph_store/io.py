@@ -161,6 +161,8 @@ def to_rdflib_term(t: Any) -> Any:
     if isinstance(t, Literal):
         if t.language:
             return rdflib.Literal(t.value, lang=t.language)
+        if t.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+            return rdflib.Literal(t.value)  # rdflib tells "x" and "x"^^xsd:string apart; RDF 1.1 does not
         return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
     raise InvalidTermError(f"rdflib has no form for {t!r}")
 
