@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from sro.errors import SandboxError
+from sro.errors import DatasetError, SandboxError
 
 if TYPE_CHECKING:
     from sro.llm.client import LLMClient
@@ -164,7 +164,11 @@ class PrimitiveHost:
         if not isinstance(chunk_id, str):
             raise SandboxError("extract_triples needs chunk ids (hit['chunk_id']) so every triple keeps its "
                                "source span; free text cannot be cited")
-        chunk = self.ctx.ws.datasets.chunk(chunk_id)
+        try:
+            chunk = self.ctx.ws.datasets.chunk(chunk_id)
+        except DatasetError:
+            raise SandboxError(f"{chunk_id[:80]!r} is not a known chunk id: extract_triples needs chunk ids "
+                               "(hit['chunk_id']) so every triple keeps its source span") from None
         if chunk.dataset not in self.ctx.datasets:
             raise SandboxError(f"chunk {chunk_id!r} is not in this session's datasets")
         return chunk
