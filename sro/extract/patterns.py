@@ -29,7 +29,9 @@ def fill(template: str, groups: dict[str, str | None]) -> str:
 
 
 def document_entity(doc: "Document | None", chunk: "Chunk", type_: str | None) -> Entity:
-    name = (doc.title if doc and doc.title else None) or chunk.doc_id
+    title = doc.title.strip() if doc and doc.title else ""
+    # Long "titles" (first lines of EDGAR filings) make poor names: fall back to the document id.
+    name = title if 0 < len(title) <= 100 else chunk.doc_id
     return Entity(text=name, type=type_, ref="document")
 
 

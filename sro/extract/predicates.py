@@ -91,11 +91,13 @@ class PredicateMapper:
                     self._index.setdefault(lemma_phrase(form), pred.name)
         self.unmapped: Counter[str] = Counter()
 
-    def map(self, surface: str) -> MappedPredicate:
-        name = self._index.get(surface.lower().strip()) or self._index.get(lemma_phrase(surface))
+    def map(self, surface: str, lemmatized: bool = False) -> MappedPredicate:
+        """`lemmatized`: the surface is already a lemma phrase (offline extractor), skip spaCy."""
+        key = surface.lower().strip()
+        name = self._index.get(key) or (None if lemmatized else self._index.get(lemma_phrase(surface)))
         if name:
             return MappedPredicate(self._iri[name], name, True)
-        rel = camel(lemma_phrase(surface) or surface)
+        rel = camel(key if lemmatized else (lemma_phrase(surface) or surface))
         self.unmapped[rel] += 1
         return MappedPredicate(REL_NS + rel, rel, False)
 

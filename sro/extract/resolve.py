@@ -95,7 +95,7 @@ class Resolver:
         for c in candidates:
             subject = self.resolve_entity(c.subject, c.evidence.doc_id)
             obj = self.resolve_entity(c.object, c.evidence.doc_id) if c.object.kind == "entity" else c.object
-            mapped = self.predicates.map(c.predicate)
+            mapped = self.predicates.map(c.predicate, lemmatized=not c.extractor.startswith("llm"))
             out.append(c.model_copy(update={"subject": subject, "object": obj, "predicate_iri": mapped.iri}))
         return out
 

@@ -52,9 +52,17 @@ def _emit(text: str, start: int, end: int, max_len: int) -> Iterator[Sentence]:
         yield Sentence(start, end, text[start:end])
 
 
-def worth_parsing(sentence: str) -> bool:
-    """Skip fragments without at least three words of content (headings, numbering, signatures)."""
-    return len(_CONTENT.findall(sentence)) >= 3
+_ANCHOR = re.compile(r"\d|(?<=[a-z,;:()] )[A-Z]")
+
+
+def worth_parsing(sentence: str, max_chars: int = 400) -> bool:
+    """Parse only sentences that can yield a useful triple: three or more words of content, at most
+    `max_chars` long (longer run-ons parse slowly and badly; patterns still see them), and an anchor —
+    a digit or a capitalised word after the first — since SVO over common nouns alone is rarely specific
+    enough to pass the judge."""
+    if len(sentence) > max_chars or len(_CONTENT.findall(sentence)) < 3:
+        return False
+    return _ANCHOR.search(sentence) is not None
 
 
 def containing(sentences: list[Sentence], start: int, end: int) -> tuple[int, int]:

@@ -29,7 +29,9 @@ DOC_CACHE = 256
 
 
 class TripleStage:
-    def __init__(self, ws: "Workspace", pipeline: "Pipeline | str", *, offline: bool | None = None):
+    def __init__(self, ws: "Workspace", pipeline: "Pipeline | str", *, offline: bool | None = None,
+                 gleaning: int = 0):
+        self.gleaning = gleaning
         self.ws = ws
         self.pipeline = ws.pipeline(pipeline) if isinstance(pipeline, str) else pipeline
         self.store = TripleStore(ws.db)
@@ -49,7 +51,7 @@ class TripleStage:
             return OfflineExtractor(self.pipeline)
         from sro.extract.llm_extractor import LLMExtractor
 
-        return LLMExtractor(client, self.pipeline)
+        return LLMExtractor(client, self.pipeline, gleaning=self.gleaning)
 
     def documents(self, chunks: list["Chunk"]) -> dict[str, "Document"]:
         for doc_id in dict.fromkeys(c.doc_id for c in chunks):
@@ -88,8 +90,9 @@ class TripleStage:
         result.candidates, result.new_candidates = len(candidates), len(fresh)
         self._sort(result, candidates, judgments)
         self._write_graph(result)
-        counts = {ch.id: 0 for ch in chunks}
-        counts.update(Counter(c.evidence.chunk_id for c in candidates))
+        failed = getattr(extractor, "failed_chunks", set())  # retried on the next run, not marked done
+        counts = {ch.id: 0 for ch in chunks if ch.id not in failed}
+        counts.update(Counter(c.evidence.chunk_id for c in candidates if c.evidence.chunk_id not in failed))
         self.store.mark_done(self.pipeline.name, counts, result.extractor)
         result.unmapped_predicates = dict(self.resolver.predicates.unmapped)
         self.resolver.predicates.unmapped.clear()

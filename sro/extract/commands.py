@@ -1,0 +1,112 @@
+"""`sro extract` (extract, resolve, judge over a dataset; resumable) and `sro triples` (list them)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Optional
+
+import typer
+
+from sro.console import console, print_json, print_table, progress, workspace_of
+
+
+def _pending(ws, dataset: str, pipeline: str, limit: int | None, batch: int):
+    """Chunks not yet finished for this pipeline, in stable order, `batch` at a time (resumability)."""
+    from sro.extract.store import TripleStore
+
+    store = TripleStore(ws.db)
+    left = limit
+    for chunks in ws.datasets.iter_chunks(dataset, batch=batch):
+        done = store.done_chunks(pipeline, [c.id for c in chunks])
+        todo = [c for c in chunks if c.id not in done]
+        if left is not None:
+            todo = todo[:left]
+            left -= len(todo)
+        if todo:
+            yield todo
+        if left is not None and left <= 0:
+            return
+
+
+def _count_pending(ws, dataset: str, pipeline: str) -> int:
+    from sro.extract.store import ensure_schema
+
+    ensure_schema(ws.db)
+    row = ws.db.execute("SELECT count(*) FROM chunks c WHERE c.dataset = ? AND NOT EXISTS (SELECT 1 FROM "
+                        "candidates_done d WHERE d.pipeline = ? AND d.chunk_id = c.id)", [dataset, pipeline]).fetchone()
+    return int(row[0])
+
+
+async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, show: bool, gleaning: int):
+    from sro.extract.result import StageResult
+    from sro.extract.stage import TripleStage
+
+    stage = TripleStage(ws, pipeline, gleaning=gleaning)
+    total = StageResult()
+    todo = _count_pending(ws, dataset, pipeline)
+    todo = min(todo, limit) if limit is not None else todo
+    with progress(show) as bar:
+        task = bar.add_task(f"extract {dataset}", total=todo)
+        for chunks in _pending(ws, dataset, stage.pipeline.name, limit, batch):
+            result = await stage.run(chunks)
+            total.merge(result, keep_triples=False)
+            bar.update(task, advance=len(chunks))
+    return stage, total
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("extract")
+    def extract(
+        ctx: typer.Context,
+        dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset to extract triples from."),
+        pipeline: str = typer.Option("generic", "--pipeline", "-p", help="Pipeline (folder under pipelines/)."),
+        limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many unfinished chunks."),
+        batch: int = typer.Option(0, "--batch", help="Chunks per stage call [offline 64, LLM 16]."),
+        gleaning: int = typer.Option(0, "--gleaning", help="Extra LLM passes for missed facts."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
+    ) -> None:
+        """Extract, resolve and judge triples over a dataset. Resumable: finished chunks are skipped."""
+        ws = workspace_of(ctx)
+        try:
+            started = time.perf_counter()
+            offline = ws.settings.worker.offline
+            stage, total = asyncio.run(_run(ws, dataset, pipeline, limit, batch or (64 if offline else 16),
+                                            not as_json, gleaning))
+            summary = {"dataset": dataset, "pipeline": stage.pipeline.name, **total.summary(),
+                       "seconds": round(time.perf_counter() - started, 2)}
+            if as_json:
+                print_json({**summary, "errors": total.errors[:50]})
+                return
+            rows = [{"metric": k, "value": v} for k, v in summary.items() if k != "rejected_by_axiom"]
+            rows += [{"metric": f"rejected by {k}", "value": v} for k, v in sorted(total.rejected_by_axiom.items())]
+            print_table(rows, title="sro extract")
+            for err in total.errors[:5]:
+                console.print(f"[yellow]warning:[/] {err}")
+        finally:
+            ws.close()
+
+    @app.command("triples")
+    def triples(
+        ctx: typer.Context,
+        rejected: bool = typer.Option(False, "--rejected", help="Show rejected and conflicting candidates."),
+        pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Only this pipeline's triples."),
+        limit: int = typer.Option(20, "--limit", "-n"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """List judged triples with their quotes (accepted by default)."""
+        from sro.extract.store import TripleStore
+
+        ws = workspace_of(ctx)
+        try:
+            rows = TripleStore(ws.db).triples(rejected=rejected, limit=limit, pipeline=pipeline)
+            if as_json:
+                print_json(rows)
+                return
+            view = [{"subject": r["subject"], "predicate": r["predicate_iri"].rsplit("/", 1)[-1].rsplit("#", 1)[-1],
+                     "object": r["object"], "score": f"{r['total']:.2f}",
+                     "why" if rejected else "quote": "; ".join(r["reasons"]) if rejected else r["quote"][:160],
+                     "source": f"{r['doc_id']}:{r['start_char']}-{r['end_char']}"} for r in rows]
+            print_table(view, title="rejected triples" if rejected else "accepted triples")
+        finally:
+            ws.close()

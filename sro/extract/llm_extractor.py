@@ -1,0 +1,151 @@
+"""LLM extractor (worker role): pipeline instructions + ontology predicates in the prompt, structured
+output through the LLM client, several chunks per call, every quote located to exact offsets.
+
+A quote the grounding module cannot find in its chunk is *kept* with a placeholder span, so that the
+grounding axiom rejects it visibly (stored with the reason) instead of it vanishing. An optional gleaning
+pass asks once more for facts the first pass missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from sro.errors import SROError
+from sro.extract import literals
+from sro.extract.grounding import locate
+from sro.extract.models import Candidate, Entity, Evidence, Term, Value
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
+    from sro.data.models import Chunk, Document
+
+EXTRACTOR_ID = "llm"
+MAX_CHARS_PER_CALL = 6000
+MAX_CHUNKS_PER_CALL = 4
+
+
+class LLMTriple(BaseModel):
+    chunk: int = Field(0, description="index of the passage the fact comes from")
+    subject: str
+    subject_type: str | None = None
+    predicate: str
+    object: str
+    object_type: Literal["entity", "string", "decimal", "integer", "money", "date", "duration", "boolean"] = "entity"
+    object_class: str | None = None
+    value: str | None = Field(None, description="normalised literal: 12000, 2021-06-01, P10Y")
+    unit: str | None = None
+    currency: str | None = None
+    qualifiers: dict[str, str] = Field(default_factory=dict)
+    quote: str = Field(description="the sentence stating the fact, copied verbatim from the passage")
+
+
+class LLMTriples(BaseModel):
+    triples: list[LLMTriple] = Field(default_factory=list)
+
+
+def batches(chunks: list["Chunk"], max_chars: int = MAX_CHARS_PER_CALL,
+            max_chunks: int = MAX_CHUNKS_PER_CALL) -> list[list["Chunk"]]:
+    """Consecutive chunks packed into calls: fewer calls, each prompt still small enough to read well."""
+    out: list[list["Chunk"]] = []
+    size = 0
+    for chunk in chunks:
+        if out and len(out[-1]) < max_chunks and size + len(chunk.text) <= max_chars:
+            out[-1].append(chunk)
+            size += len(chunk.text)
+        else:
+            out.append([chunk])
+            size = len(chunk.text)
+    return out
+
+
+def system_prompt(pipeline: "Pipeline") -> str:
+    preds = "\n".join(
+        f"- {p.name}" + (f" ({p.label})" if p.label else "") + (f": {p.domain or 'any'} -> {p.range}" if p.range else "")
+        + (" [one value per subject]" if p.functional else "") for p in pipeline.predicates)
+    classes = ", ".join(pipeline.classes) or "any"
+    return (f"You extract knowledge-graph triples for the '{pipeline.name}' pipeline.\n"
+            f"{pipeline.instructions.strip()}\n\nOntology predicates (prefer these names):\n{preds or '- (none)'}\n"
+            f"Classes: {classes}\n\nRules: every triple names the passage index it comes from in `chunk` and "
+            "copies the sentence that states it verbatim into `quote`. Literal objects set object_type and a "
+            "normalised `value`. Never use pronouns as subject or object. Return JSON {\"triples\": [...]}.")
+
+
+def user_prompt(group: list["Chunk"], docs: dict[str, "Document"]) -> str:
+    parts = []
+    for i, chunk in enumerate(group):
+        doc = docs.get(chunk.doc_id)
+        title = f" (document: {doc.title})" if doc is not None and doc.title else ""
+        parts.append(f"[passage {i}]{title}\n{chunk.text}")
+    return "\n\n".join(parts)
+
+
+class LLMExtractor:
+    def __init__(self, client: Any, pipeline: "Pipeline", *, gleaning: int = 0):
+        self.client = client
+        self.pipeline = pipeline
+        self.gleaning = gleaning
+        self.errors: list[str] = []
+        self.failed_chunks: set[str] = set()
+
+    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
+        groups = batches(chunks)
+        results = await asyncio.gather(*(self._group(g, docs) for g in groups))
+        return [c for group in results for c in group]
+
+    async def _group(self, group: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
+        messages = [{"role": "system", "content": system_prompt(self.pipeline)},
+                    {"role": "user", "content": user_prompt(group, docs)}]
+        try:
+            found = await self.client.astructured("worker", messages, LLMTriples, namespace="extract")
+            triples = list(found.triples)
+            for _ in range(self.gleaning):
+                more = await self._glean(messages, triples)
+                if not more:
+                    break
+                triples += more
+        except SROError as exc:
+            self.errors.append(f"chunks {group[0].id}..{group[-1].id}: {exc}")
+            self.failed_chunks.update(c.id for c in group)
+            return []
+        model = self.client.model_of("worker")
+        return [c for t in triples if (c := self._candidate(t, group, docs, model)) is not None]
+
+    async def _glean(self, messages: list[dict], triples: list[LLMTriple]) -> list[LLMTriple]:
+        done = "\n".join(f"({t.subject}; {t.predicate}; {t.object})" for t in triples) or "(none)"
+        follow = messages + [{"role": "user", "content": "Already extracted:\n" + done +
+                              "\nList only facts from the passages that are MISSING above, same format. "
+                              "Return {\"triples\": []} if none are missing."}]
+        more = await self.client.astructured("worker", follow, LLMTriples, namespace="extract:glean")
+        seen = {(t.subject.lower(), t.predicate.lower(), t.object.lower()) for t in triples}
+        return [t for t in more.triples if (t.subject.lower(), t.predicate.lower(), t.object.lower()) not in seen]
+
+    def _candidate(self, t: LLMTriple, group: list["Chunk"], docs: dict[str, "Document"],
+                   model: str | None) -> Candidate | None:
+        if not (0 <= t.chunk < len(group)) or not t.subject.strip() or not t.object.strip():
+            self.errors.append(f"dropped malformed triple ({t.subject}; {t.predicate}; {t.object})")
+            return None
+        chunk = group[t.chunk]
+        span = locate(t.quote, chunk.text)
+        if span is None:
+            # Not locatable: keep a placeholder span; the grounding axiom rejects it with the reason.
+            start, end, quote = chunk.start, min(chunk.end, chunk.start + max(1, len(t.quote))), t.quote
+        else:
+            start, end = chunk.start + span[0], chunk.start + span[1]
+            quote = chunk.text[span[0] : span[1]]
+        evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=start, end=end, quote=quote)
+        subject = Entity(text=t.subject.strip(), type=t.subject_type)
+        return Candidate(subject=subject, predicate=t.predicate.strip(), object=self._object(t),
+                         qualifiers=t.qualifiers, evidence=evidence, extractor=EXTRACTOR_ID, model=model)
+
+    @staticmethod
+    def _object(t: LLMTriple) -> Term:
+        if t.object_type == "entity":
+            return Entity(text=t.object.strip(), type=t.object_class)
+        parsed = literals.from_type(t.object, t.object_type, unit=t.unit, currency=t.currency)
+        if parsed is None:
+            return Value(text=t.object, datatype="string", value=t.value or t.object.strip(), unit=t.unit)
+        update = {"value": t.value} if t.value and t.object_type != "money" else {}
+        return parsed.model_copy(update=update)
