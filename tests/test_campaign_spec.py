@@ -59,6 +59,8 @@ def test_offline_blanks_every_role():
         ("question: q?\ndatasets: [d]\nmcts: {widening_alpha: 2}\n", "mcts.widening_alpha"),
         ("question: q?\ndatasets: [d]\nmodels: {boss: {model: x}}\n", "unknown role(s) boss"),
         ("question: q?\ndatasets: [d]\nname: 'a b/c'\n", "name: use 1-64 characters"),
+        ("question: q?\ndatasets: [d]\nmodels: {ceo: {modle: x}}\n", "ceo: unknown key(s) modle"),
+        ("question: q?\ndatasets: [d]\nmodels: {ceo: {max_retries: many}}\n", "max_retries"),
         ("- just\n- a list\n", "must be a YAML mapping"),
         ("question: [unclosed\n", "invalid YAML"),
     ],

@@ -197,7 +197,7 @@ class CampaignRunner:
 
     async def _propose(self, node: ResearchNode, exp: Expansion, covered: set[str]) -> list[Proposal]:
         n = self.eff.children
-        seeds = template_seeds(self.pipeline.question_templates) if node.parent is None else []
+        seeds = template_seeds(self.pipeline.question_templates, self.spec.datasets) if node.parent is None else []
         proposals: list[Proposal] = []
         if self._ceo_online():
             try:
@@ -208,8 +208,10 @@ class CampaignRunner:
             except Exception as exc:  # noqa: BLE001 - fall back to data-driven proposals, say so
                 exp.errors.append(f"CEO proposals failed, used offline ones: {type(exc).__name__}: {exc}")
         if not proposals:
-            proposals = [p for p in exp.proposals] + offline_proposals(
-                node, exp, covered=covered, templates=self.pipeline.question_templates, n=n)
+            # Offline: our own proposals know what the campaign already covers; the session's own
+            # suggestions (if any) only fill up the remaining places.
+            proposals = offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
+                                          n=n, datasets=self.spec.datasets) + list(exp.proposals)
         return seeds + proposals
 
     def _llm_or_none(self) -> Any | None:
@@ -237,7 +239,7 @@ class CampaignRunner:
                 raise exc
             return
         exp, proposals, duration = task.result()
-        seeds = len(template_seeds(self.pipeline.question_templates)) if node.parent is None else 0
+        seeds = len(template_seeds(self.pipeline.question_templates, self.spec.datasets)) if node.parent is None else 0
         self.planner.complete(node, exp, proposals, duration, max_children=self.eff.children + seeds)
         self._remember(node)
         if exp.errors:

@@ -91,27 +91,13 @@ class Outputs(_Strict):
     key_facts: int = Field(25, ge=0, le=1000)
 
 
-class RoleOverride(_Strict):
-    """Same fields as sro.config.RoleConfig; only the given ones override the workspace config."""
-
-    model: str | None = None
-    base_url: str | None = None
-    api_key_env: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    max_concurrency: int | None = None
-    rpm: int | None = None
-    tpm: int | None = None
-    timeout_s: float | None = None
-
-
 class CampaignSpec(_Strict):
     name: str | None = None
     question: str = Field(min_length=3)
     datasets: list[str] = Field(min_length=1)
     pipeline: str = "generic"
     offline: bool = False
-    models: dict[str, RoleOverride] = Field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     budgets: CampaignBudgets = Field(default_factory=CampaignBudgets)
     mcts: MCTSParams = Field(default_factory=MCTSParams)
     outputs: Outputs = Field(default_factory=Outputs)
@@ -133,10 +119,22 @@ class CampaignSpec(_Strict):
 
     @field_validator("models")
     @classmethod
-    def _roles_ok(cls, value: dict[str, RoleOverride]) -> dict[str, RoleOverride]:
+    def _roles_ok(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Roles must exist; their keys are sro.config.RoleConfig's fields, checked by validating them."""
         unknown = sorted(set(value) - set(ROLES))
         if unknown:
             raise ValueError(f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}")
+        for role, fields in value.items():
+            if not isinstance(fields, dict):
+                raise ValueError(f"{role}: expected a mapping such as {{model: openai/gpt-4o-mini}}")
+            bad = sorted(set(fields) - set(RoleConfig.model_fields))
+            if bad:
+                raise ValueError(f"{role}: unknown key(s) {', '.join(bad)}; "
+                                 f"known: {', '.join(RoleConfig.model_fields)}")
+            try:
+                RoleConfig.model_validate(fields)
+            except ValidationError as exc:
+                raise ValueError(f"{role}: {_format_errors(exc).strip()}") from None
         return value
 
     def model_overrides(self) -> dict[str, Any]:
@@ -144,10 +142,9 @@ class CampaignSpec(_Strict):
         if self.offline:
             return {role: {"model": None} for role in ROLES}
         out: dict[str, Any] = {}
-        for role, override in self.models.items():
-            fields = override.model_dump(exclude_unset=True)
+        for role, fields in self.models.items():
             if fields:
-                out[role] = fields
+                out[role] = dict(fields)
         return out
 
     def role_configs(self, base: dict[str, RoleConfig]) -> dict[str, RoleConfig]:

@@ -27,7 +27,8 @@ DEFAULT_TEMPLATES = (
     "What experiences, numbers and problems are reported for {term}?",
 )
 ENTITY_RE = re.compile(r"\b([A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+){0,3})\b")
-PLACEHOLDER_RE = re.compile(r"\{(term|entity|topic)\}")
+PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+NUMERIC_SLOTS = frozenset({"size", "amount", "year", "number", "count", "price", "kw", "kwh", "capacity"})
 
 
 class ChildQuestion(BaseModel):
@@ -47,8 +48,11 @@ def entities(texts: Iterable[str], *, exclude: set[str], top: int = 5) -> list[s
     for text in texts:
         found = set()
         for match in ENTITY_RE.finditer(text or ""):
-            name = match.group(1)
-            if " " not in name and _sentence_initial(text, match.start()):
+            raw = match.group(1)
+            name = _trim(raw)
+            if not name:
+                continue
+            if name == raw and " " not in name and _sentence_initial(text, match.start()):
                 continue  # "Owners said ..." is capitalised by grammar, not because it is a name
             words = terms(name)
             if words and not all(w in exclude for w in words) and name.lower() not in STOPWORDS:
@@ -58,31 +62,67 @@ def entities(texts: Iterable[str], *, exclude: set[str], top: int = 5) -> list[s
     return ranked[:top]
 
 
+def _trim(name: str) -> str:
+    """Drop leading function words the capitalisation pattern picked up ("The SolarEdge" -> "SolarEdge")."""
+    words = name.split()
+    while words and words[0].lower() in STOPWORDS:
+        words.pop(0)
+    return " ".join(words)
+
+
 def _sentence_initial(text: str, start: int) -> bool:
     before = text[:start].rstrip()
     return not before or before[-1] in ".!?:;\n\"'(*-"
 
 
+def _slots(template: str) -> set[str]:
+    return set(PLACEHOLDER_RE.findall(template)) - {"dataset"}
+
+
+def fill(template: str, subject: str | None, datasets: list[str]) -> str | None:
+    """Fill every placeholder: {dataset} with the dataset names, any other slot with `subject`. None if the
+    template wants a number (e.g. {size}) and the subject has none."""
+    slots = _slots(template)
+    if slots and subject is None:
+        return None
+    if subject is not None and slots & NUMERIC_SLOTS and not any(ch.isdigit() for ch in subject):
+        return None
+    names = " and ".join(datasets) or "the datasets"
+    return PLACEHOLDER_RE.sub(lambda m: names if m.group(1) == "dataset" else str(subject), template)
+
+
 def offline_proposals(
     node: ResearchNode, exp: Expansion, *, covered: set[str], templates: list[str] | None, n: int,
+    datasets: list[str] | None = None,
 ) -> list[Proposal]:
-    """Data-driven sub-questions: uncovered salient entities first, then uncovered salient terms."""
+    """Data-driven sub-questions: uncovered salient entities first, then uncovered salient terms, each
+    poured into the next pipeline template that has a slot for it."""
     texts = [e.get("text", "") for e in exp.evidence] + [t.quote for t in exp.accepted]
     exclude = covered | set(terms(node.question))
     subjects = entities(texts, exclude=exclude, top=n)
     taken = term_set(subjects)
     subjects += [t for t, _ in salient(texts, exclude=exclude | taken, top=n) if t not in taken]
-    usable = [t for t in (templates or []) if PLACEHOLDER_RE.search(t)] or list(DEFAULT_TEMPLATES)
+    usable = [t for t in (templates or []) if _slots(t)] or list(DEFAULT_TEMPLATES)
     out: list[Proposal] = []
-    for i, subject in enumerate(subjects[:n]):
-        template = usable[(node.depth + i) % len(usable)]
-        out.append(Proposal(PLACEHOLDER_RE.sub(subject, template), None, "offline"))
+    for i, subject in enumerate(subjects):
+        for k in range(len(usable)):
+            question = fill(usable[(node.depth + i + k) % len(usable)], subject, datasets or [])
+            if question:
+                out.append(Proposal(question, None, "offline"))
+                break
+        if len(out) >= n:
+            break
     return out
 
 
-def template_seeds(templates: list[str] | None) -> list[Proposal]:
-    """The pipeline's fixed questions (templates without a placeholder) seed the root's children."""
-    return [Proposal(t, None, "template") for t in (templates or []) if not PLACEHOLDER_RE.search(t)]
+def template_seeds(templates: list[str] | None, datasets: list[str] | None = None) -> list[Proposal]:
+    """The pipeline's templates without a subject slot (only {dataset}, or none) seed the root's children."""
+    out = []
+    for template in templates or []:
+        question = fill(template, None, datasets or [])
+        if question:
+            out.append(Proposal(question, None, "template"))
+    return out
 
 
 async def ceo_proposals(

@@ -58,12 +58,24 @@ def coverage(question: str, covered: set[str]) -> float:
     return len(wanted & covered) / len(wanted)
 
 
+NOUNISH_RE = re.compile(r"\b(?:the|a|an|my|our|their|his|her|your|this|that|these|those|of|new|old)\s+"
+                        r"([A-Za-z][A-Za-z0-9'+-]{2,})", re.I)
+
+
+def nounish(text: str) -> set[str]:
+    """Stemmed words that follow a determiner somewhere in the text: a cheap noun filter, so that
+    'inverter' qualifies as a topic and 'took' or 'without' do not."""
+    return {stem(m.group(1).lower()) for m in NOUNISH_RE.finditer(text or "")}
+
+
 def salient(texts: Iterable[str], *, exclude: set[str], top: int = 10, min_count: int = 2) -> list[tuple[str, int]]:
-    """Most frequent content terms across texts that are not in `exclude`, counted once per text
-    (document frequency), ties broken alphabetically so the order is deterministic."""
+    """Most frequent noun-like content terms across texts that are not in `exclude`, counted once per
+    text (document frequency), ties broken alphabetically so the order is deterministic."""
     counts: Counter[str] = Counter()
+    nouns: set[str] = set()
     for text in texts:
         counts.update(set(terms(text)))
-    ranked = sorted(((t, c) for t, c in counts.items() if c >= min_count and t not in exclude),
+        nouns |= nounish(text)
+    ranked = sorted(((t, c) for t, c in counts.items() if c >= min_count and t not in exclude and t in nouns),
                     key=lambda tc: (-tc[1], tc[0]))
     return ranked[:top]
