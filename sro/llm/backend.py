@@ -27,7 +27,6 @@ def litellm_module() -> Any:
         litellm.turn_off_message_logging = True  # redact prompts/answers in anything litellm logs
         litellm.suppress_debug_info = True
         litellm.set_verbose = False
-        litellm.drop_params = True  # providers that lack a param (e.g. seed) must not fail the call
         litellm.num_retries = 0
         for name in ("callbacks", "success_callback", "failure_callback", "_async_success_callback",
                      "_async_failure_callback", "input_callback", "service_callback"):
@@ -37,6 +36,10 @@ def litellm_module() -> Any:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         _READY = True
     return litellm
+
+
+class EmptyResponse(ValueError):
+    """litellm handed back no usable response (seen e.g. for HTTP 422); not worth retrying."""
 
 
 async def send(cfg: RoleConfig, key: str | None, messages: list[dict], params: dict[str, Any]) -> Any:
@@ -55,7 +58,10 @@ async def send(cfg: RoleConfig, key: str | None, messages: list[dict], params: d
 
 def parse(response: Any) -> tuple[str, str | None, int, int]:
     """(text, finish_reason, prompt_tokens, completion_tokens). A forced tool call's arguments are the text."""
-    choice = response.choices[0]
+    choices = getattr(response, "choices", None)
+    if not choices:
+        raise EmptyResponse(f"provider returned no choices ({type(response).__name__})")
+    choice = choices[0]
     message = choice.message
     text = message.content or ""
     calls = getattr(message, "tool_calls", None)

@@ -203,6 +203,7 @@ class LLMClient:
                 attempt += 1
                 try:
                     response = await backend.send(cfg, roles.api_key(cfg), messages, params)
+                    text, finish, pt, ct = backend.parse(response)
                     break
                 except Exception as exc:  # noqa: BLE001 - classified below; nothing escapes unnamed
                     if isinstance(exc, asyncio.CancelledError):
@@ -213,7 +214,6 @@ class LLMClient:
                     log.warning("%s: %s; retry %d/%d in %.2fs", cfg.model,
                                 self._redact(retry.cause(exc)), attempt, cfg.max_retries, wait)
                     await asyncio.sleep(wait)
-        text, finish, pt, ct = backend.parse(response)
         p_in, p_out = backend.price(self.settings, cfg.model)
         cost = pt * p_in + ct * p_out
         latency = (time.perf_counter() - start) * 1000

@@ -22,7 +22,7 @@ RETRY_NAMES = ("RateLimitError", "InternalServerError", "ServiceUnavailableError
                "APIConnectionError", "Timeout", "APITimeoutError", "TimeoutError", "ClientConnectorError")
 NO_RETRY_NAMES = ("AuthenticationError", "BadRequestError", "ContextWindowExceededError", "NotFoundError",
                   "PermissionDeniedError", "ContentPolicyViolationError", "UnprocessableEntityError",
-                  "UnsupportedParamsError", "PaymentRequiredError")
+                  "UnsupportedParamsError", "PaymentRequiredError", "EmptyResponse")
 
 
 def _names(exc: BaseException) -> set[str]:
