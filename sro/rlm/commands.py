@@ -1,0 +1,87 @@
+"""CLI: `sro sandbox FILE` (run a file in a fresh sandbox) and `sro rlm "question" --dataset NAME`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from sro.console import console, print_json, workspace_of
+from sro.errors import ConfigError
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _sandbox(file: Path, timeout: float, json_: bool) -> None:
+    from sro.rlm.limits import SandboxLimits
+    from sro.rlm.sandbox import Sandbox
+
+    try:
+        code = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {file}: {exc}") from None
+    limits = SandboxLimits(timeout_s=timeout)
+    with Sandbox(limits) as box:
+        result = box.run(code)
+    if json_:
+        print_json({"ok": result.ok, "error": result.error, "stdout": result.stdout,
+                    "truncated": result.truncated, "output_chars": result.output_chars,
+                    "final": result.final, "ms": round(result.ms, 2)})
+    else:
+        typer.echo(result.render(limits.max_output))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _print_result(result: object) -> None:
+    console.rule("answer" + (" (forced)" if result.forced else ""))
+    console.print(result.answer, markup=False, highlight=False)
+    console.rule()
+    console.print(f"policy: {result.policy}   iterations: {result.iterations}   sub-calls: {result.sub_calls}   "
+                  f"cost: ${result.cost_usd:.4f}   tokens: {result.tokens:,}   errors: {result.errors}")
+    console.print(f"root prompt tokens per turn: {result.root_prompt_tokens}")
+    if result.proposed_questions:
+        console.print("proposed questions:")
+        for q in result.proposed_questions:
+            console.print(f"  - {q}", markup=False)
+    console.print(f"trajectory: {result.trajectory}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("sandbox")
+    def sandbox(
+        file: Path = typer.Argument(..., help="Python file to run in a fresh RLM sandbox (no datasets)."),
+        timeout: float = typer.Option(30.0, "--timeout", help="Wall-clock limit in seconds."),
+        json_: bool = JSON,
+    ) -> None:
+        """Run FILE in a fresh sandbox exactly as model code would run, for debugging and audits."""
+        _sandbox(file, timeout, json_)
+
+    @app.command("rlm")
+    def rlm(
+        ctx: typer.Context,
+        question: str = typer.Argument(..., help="The question for the RLM session."),
+        dataset: List[str] = typer.Option(..., "--dataset", "-d", help="Dataset the session may read (repeat)."),
+        max_iterations: int = typer.Option(12, "--max-iterations", help="Root turns before a forced answer."),
+        max_depth: int = typer.Option(2, "--max-depth", help="Recursion limit for rlm_query."),
+        campaign: Optional[str] = typer.Option(None, "--campaign", help="Campaign for notes and trajectories."),
+        pipeline: str = typer.Option("generic", "--pipeline", help="Pipeline used by extract_triples."),
+        timeout: float = typer.Option(30.0, "--timeout", help="Wall-clock limit per sandbox step (seconds)."),
+        json_: bool = JSON,
+    ) -> None:
+        """Run one RLM session over datasets (offline policy when no CEO model is configured)."""
+        from sro.rlm.limits import SandboxLimits
+        from sro.rlm.session import RLMSession
+
+        with workspace_of(ctx) as ws:
+            for name in dataset:
+                ws.datasets.dataset(name)  # unknown names fail before a sandbox starts
+            session = RLMSession(ws, datasets=dataset, max_iterations=max_iterations, max_depth=max_depth,
+                                 campaign=campaign, pipeline=pipeline, limits=SandboxLimits(timeout_s=timeout))
+            result = asyncio.run(session.run(question))
+        if json_:
+            print_json(result.summary())
+        else:
+            _print_result(result)
