@@ -91,6 +91,10 @@ class Pipeline(BaseModel):
     question_templates: list[str] = Field(default_factory=list)
     mcts: MCTSDefaults = Field(default_factory=MCTSDefaults)
     patterns: list[Pattern] = Field(default_factory=list)  # offline patterns declared in pipeline.yaml
+    # Offline extraction runs spaCy SVO + literals besides the patterns unless this is false (issue 8):
+    # for contracts, SVO triples map onto no CUAD category and cost ~95% of the offline time, so
+    # legal_contracts sets `offline_svo: false` and the offline extractor should then run patterns only.
+    offline_svo: bool = True
     folder: Path | None = None
 
     @property

@@ -197,7 +197,51 @@ def party_key(text: str) -> str:
     return " ".join(t.split())
 
 
+UTILITY_ALIASES = {
+    "pge": "PG&E", "pg&e": "PG&E", "sdge": "SDG&E", "sdg&e": "SDG&E", "sce": "SCE",
+    "southern california edison": "SCE", "duke": "Duke Energy", "xcel": "Xcel Energy", "dominion": "Dominion Energy",
+    "coned": "Con Edison", "con ed": "Con Edison", "con edison": "Con Edison", "nvenergy": "NV Energy",
+    "heco": "Hawaiian Electric", "pse": "PSE", "puget sound energy": "PSE", "pseg": "PSE&G", "pse&g": "PSE&G",
+}
+
+
+def utility(text: str) -> str | None:
+    """Canonical utility name: "PGE" and "PG&E" are one company."""
+    key = " ".join(text.split())
+    return UTILITY_ALIASES.get(key.lower(), key) or None
+
+
+def net_metering(text: str) -> str | None:
+    """"NEM3", "nem 3.0", "NEM-3" -> "NEM 3.0"; "net billing" -> "net billing"; "net metering" as is."""
+    t = " ".join(text.lower().split())
+    if m := re.search(r"nem\s?-?\s?([123])", t):
+        return f"NEM {m[1]}.0"
+    if "1:1" in t:
+        return "1:1 net metering"
+    return "net billing" if "billing" in t else "net metering"
+
+
+REGION_ALIASES = {
+    "ca": "California", "tx": "Texas", "fl": "Florida", "az": "Arizona", "nv": "Nevada", "co": "Colorado",
+    "nj": "New Jersey", "ny": "New York", "ma": "Massachusetts", "ct": "Connecticut", "il": "Illinois",
+    "socal": "California", "norcal": "California", "bay area": "California",
+}
+
+
+def region(text: str) -> str | None:
+    """A US state, province or country; postal codes and "SoCal"/"Bay Area" map onto the state."""
+    key = " ".join(text.split())
+    return REGION_ALIASES.get(key.lower()) or jurisdiction(key) or key.title()
+
+
+def cents(text: str) -> str | None:
+    """"32 cents" -> "0.32" (USD)."""
+    value = decimal(text)
+    return f"{float(value) / 100:.4f}".rstrip("0").rstrip(".") if value else None
+
+
 NORMALIZERS: dict[str, Callable[[str], str | None]] = {
+    "utility": utility, "net_metering": net_metering, "region": region, "cents": cents,
     "date": iso_date, "duration": duration, "jurisdiction": jurisdiction, "money": money,
     "decimal": decimal, "party": lambda s: party_key(s) or None,
 }
