@@ -79,6 +79,8 @@ class ScriptedLLMServer:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._ids = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0  # most requests open at once (to check client concurrency limits)
 
     # --- scripting -----------------------------------------------------------------------------
     def add(
@@ -111,6 +113,7 @@ class ScriptedLLMServer:
             self.rules.clear()
             self.requests.clear()
             self.request_headers.clear()
+        self.peak_in_flight = 0
         self._default = Rule(None, "OK")
 
     def count(self, pattern: str | None = None) -> int:
@@ -198,8 +201,13 @@ class ScriptedLLMServer:
             self.request_headers.append(dict(request.headers))
         text = message_text(body)
         rule = self._match(text)
-        if rule.delay_s:
-            await asyncio.sleep(rule.delay_s)
+        self.in_flight += 1  # only touched on the server's loop thread
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if rule.delay_s:
+                await asyncio.sleep(rule.delay_s)
+        finally:
+            self.in_flight -= 1
         content = rule.response(body) if callable(rule.response) else rule.response
         headers = dict(rule.headers or {})
         if rule.raw:
