@@ -50,7 +50,7 @@ having he her here hers him his how i if in into is it its itself just me more m
 once only or other our out over own same she should so some such than that the their them then there these they
 this those through to too under until up very was we were what when where which while who whom why will with
 would you your yours says said like just get got one two use used using also many much well tell find corpus
-question answer there their know think""".split())
+question answer there their know think long often kind way ever still""".split())
 
 
 def question_terms(question: str, limit: int = 8) -> list[str]:

@@ -1,0 +1,43 @@
+"""The root prompt stays bounded, and only fenced code blocks run."""
+
+from __future__ import annotations
+
+from sro.rlm.policy import OfflinePolicy, question_terms
+from sro.rlm.prompts import extract_code, system_prompt
+from sro.rlm.transcript import CHARS_PER_TOKEN, Transcript, estimate_tokens
+
+
+def test_only_fenced_blocks_are_code():
+    assert extract_code("Sure.\n```repl\nprint(1)\n```\nand ```python\nx\n```") == "print(1)\n"
+    assert extract_code("```python\nFINAL(2)\n```") == "FINAL(2)\n"
+    assert extract_code("The answer is FINAL('42') and FINAL_VAR(x)") is None
+    assert extract_code("```\nprint('untagged')\n```") is None
+
+
+def test_history_stays_under_budget_however_long_the_session():
+    transcript = Transcript("s" * 4_000, "question?", budget_tokens=7_000)
+    for turn in range(60):
+        transcript.add(f"thinking...\n```repl\nprint({turn})\n```", f"print({turn})", "o" * 20_000)
+        messages = transcript.messages()
+        assert sum(len(m["content"]) for m in messages) <= 7_000 * CHARS_PER_TOKEN
+    assert "earlier turns omitted" in messages[2]["content"]
+    assert messages[-1]["content"].startswith("o"), "the latest output is kept"
+    transcript.pending = "Give your final answer now."
+    assert transcript.messages()[-1]["content"].endswith("Give your final answer now.")
+    assert estimate_tokens(transcript.messages()) < 8_000
+
+
+def test_system_prompt_describes_datasets_but_never_their_text():
+    huge = "x" * 1_000_000
+    info = {"name": "big", "documents": 10**6, "chunks": 2 * 10**6, "chars": 10**9, "fields": ["title", "text"],
+            "preview": [{"id": "d1", "title": "T", "text": huge}, {"id": "d2", "text": huge}, {"id": "d3", "text": huge}]}
+    prompt = system_prompt([info] * 20, max_output=20_000, depth=0, max_depth=2)
+    assert "big: 1,000,000 documents" in prompt and "and 12 more" in prompt
+    assert len(prompt) < 12_000
+
+
+def test_offline_policy_is_deterministic_and_says_what_it_is():
+    assert question_terms("What is the warranty of the SMA inverter?") == ["warranty", "sma", "inverter"]
+    a, b = OfflinePolicy("Which inverter failed?"), OfflinePolicy("Which inverter failed?")
+    assert a.steps == b.steps and a.compose == b.compose
+    assert "offline policy" in a.compose and "not a model's judgement" in a.compose
