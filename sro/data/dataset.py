@@ -16,15 +16,6 @@ if TYPE_CHECKING:
 BASE_FIELDS = ["id", "source_uri", "title", "text", "author", "created", "score", "parent_id", "kind"]
 _MAX_K = 10_000
 
-_SEARCH = f"""
-SELECT * FROM (
-    SELECT id, doc_id, dataset, ordinal, start_pos, end_pos, text,
-           fts_main_chunks.match_bm25(id, ?) AS score
-    FROM chunks WHERE dataset = ?
-) WHERE score IS NOT NULL ORDER BY score DESC, id LIMIT ?
-"""
-
-
 def fields_of(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
     """Document columns that hold values in this dataset, then metadata keys (from up to 1000 documents)."""
     present = con.execute(
@@ -81,15 +72,13 @@ class Dataset:
         return [document_from_row(r) for r in rows.fetchall()]
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
-        """BM25 over chunks (DuckDB FTS, Porter stemmer, English stop words)."""
+        """BM25 over this dataset's chunks (Porter stemmer of the FTS extension, English stop words)."""
         if not query or not query.strip():
             return []
+        from sro.data.fts import bm25
+
         self.store.refresh_index()
-        try:
-            rows = self._con().execute(_SEARCH, [query, self.name, _k(k)]).fetchall()
-        except duckdb.CatalogException:  # no index yet: the workspace has no chunks at all
-            return []
-        return [hit_from_row(r, float(r[7])) for r in rows]
+        return [hit_from_row(r, float(r[7])) for r in bm25(self._con(), self.name, query, _k(k))]
 
     def grep(self, regex: str, k: int = 10) -> list[Hit]:
         """Chunks whose text matches an RE2 regular expression, in document order."""

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS documents (
     kind VARCHAR,
     metadata JSON
 );
+CREATE SEQUENCE IF NOT EXISTS chunk_key_seq;
 CREATE TABLE IF NOT EXISTS chunks (
     id VARCHAR NOT NULL,              -- f"{doc_id}#{ordinal}"
     doc_id VARCHAR NOT NULL,
@@ -36,7 +37,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     ordinal INTEGER NOT NULL,
     start_pos INTEGER NOT NULL,       -- character offsets into documents.text
     end_pos INTEGER NOT NULL,
-    text VARCHAR NOT NULL
+    text VARCHAR NOT NULL,
+    key BIGINT NOT NULL               -- integer key used by the full-text index (sro.data.fts)
 );
 CREATE TABLE IF NOT EXISTS data_state (
     key VARCHAR PRIMARY KEY,
@@ -46,4 +48,7 @@ CREATE TABLE IF NOT EXISTS data_state (
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    from sro.data.fts import ensure_fts_schema
+
     con.execute(SCHEMA)
+    ensure_fts_schema(con)

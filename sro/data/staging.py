@@ -66,7 +66,7 @@ def _chunk_long(con: duckdb.DuckDBPyConnection, size: int, overlap: int) -> int:
             """
             INSERT INTO chunks
             SELECT n.id || '#' || s.ordinal, n.id, n.dataset, s.ordinal, s.start_pos, s.end_pos,
-                   substring(n.text, s.start_pos + 1, s.end_pos - s.start_pos)
+                   substring(n.text, s.start_pos + 1, s.end_pos - s.start_pos), nextval('chunk_key_seq')
             FROM read_csv(?, header = true, quote = '"',
                           columns = {'doc_id': 'VARCHAR', 'ordinal': 'INTEGER',
                                      'start_pos': 'INTEGER', 'end_pos': 'INTEGER'}) s
@@ -87,7 +87,8 @@ def commit_stage(con: duckdb.DuckDBPyConnection, size: int, overlap: int) -> tup
     row = con.execute(
         """
         INSERT INTO chunks
-        SELECT id || '#0', id, dataset, 0, 0, length(text), text FROM _new WHERE length(text) <= ?
+        SELECT id || '#0', id, dataset, 0, 0, length(text), text, nextval('chunk_key_seq')
+        FROM _new WHERE length(text) <= ?
         """,
         [size],
     ).fetchone()

@@ -169,18 +169,14 @@ class DatasetStore:
         row = self.cursor().execute("SELECT value FROM data_state WHERE key = ?", [FTS_DIRTY]).fetchone()
         return bool(row and row[0] == "true")
 
-    def refresh_index(self, force: bool = False) -> bool:
-        """Rebuild the BM25 index over all chunks when something changed. Returns True if rebuilt."""
+    def refresh_index(self, force: bool = False) -> int:
+        """Index chunks added since the last call (incremental). Returns the number of chunks indexed."""
+        from sro.data.fts import index_pending
+
         with self._index_lock:
             if not force and not self.index_stale():
-                return False
+                return 0
             con = self.cursor()
-            con.execute("BEGIN")
-            try:
-                con.execute("PRAGMA create_fts_index('chunks', 'id', 'text', overwrite = 1)")
-                con.execute("UPDATE data_state SET value = 'false' WHERE key = ?", [FTS_DIRTY])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            return True
+            # Clear the flag first: a write committed while we index sets it again, so nothing is missed.
+            con.execute("UPDATE data_state SET value = 'false' WHERE key = ?", [FTS_DIRTY])
+            return index_pending(con)

@@ -51,9 +51,10 @@ def ingest_one(
 def run_ingest(
     store: DatasetStore, dataset: str, files: Iterable[Path], loader: Loader, *,
     on_error: OnError = "skip", on_file: Callable[[Path, IngestReport], None] | None = None,
-    description: str | None = None, synthetic: bool = False,
+    description: str | None = None, synthetic: bool = False, index: bool = True,
 ) -> IngestReport:
-    """Ingest each file in its own transaction; `description`/`synthetic` label a new dataset."""
+    """Ingest each file in its own transaction; `description`/`synthetic` label a new dataset.
+    With index=False the BM25 index is left stale (rebuilt by the next search) - for benchmarks."""
     check_name(dataset)
     report = IngestReport(dataset=dataset)
     started = time.perf_counter()
@@ -73,7 +74,7 @@ def run_ingest(
             report.merge(outcome, added, chunks)
         if on_file:
             on_file(path, report)
-    if report.documents_added:
+    if report.documents_added and index:
         store.refresh_index()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
