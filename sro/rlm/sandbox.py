@@ -92,10 +92,12 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.start_ms = 0.0
         self.restarts = 0
+        self.closed = False
         self._stderr = None
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
+        self.closed = False
         t0 = time.perf_counter()
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
@@ -127,6 +129,7 @@ class Sandbox:
             self._stderr = None
 
     def close(self) -> None:
+        self.closed = True  # a step still running in another thread must not restart the child
         if self.proc is not None and self.proc.poll() is None:
             try:
                 self._send({"t": "shutdown"})
@@ -174,6 +177,8 @@ class Sandbox:
             raise SandboxError(f"could not set variable {name!r} in the sandbox")
 
     def run(self, code: str, handler: Handler | None = None, timeout_s: float | None = None) -> StepResult:
+        if self.closed:
+            raise SandboxError("the sandbox is closed")
         if self.proc is None:
             self.start()
         timeout = timeout_s or self.limits.timeout_s
@@ -235,5 +240,8 @@ class Sandbox:
         return f"exit code {code}"
 
     def _fail(self, error: str) -> StepResult:
+        if self.closed:
+            self.kill()
+            return StepResult(ok=False, error="SandboxError: the session was closed", stdout="")
         self.restart()
         return StepResult(ok=False, error=error, stdout="", restarted=True)
