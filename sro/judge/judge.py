@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from pipelines import AxiomConfig
 from sro.extract.models import Candidate
 from sro.extract.predicates import PredicateMapper
-from sro.judge.axioms import contradiction, corroboration, direction, entailment, grounding, schema, \
+from sro.judge.axioms import anchor, contradiction, corroboration, direction, entailment, grounding, schema, \
     source_reliability, specificity
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
@@ -27,6 +27,7 @@ DEFAULTS: dict[str, AxiomConfig] = {
     "grounding": AxiomConfig(weight=3.0, gate=0.75),
     "direction": AxiomConfig(weight=2.0, gate=0.3),
     "schema": AxiomConfig(weight=1.5, gate=0.3),
+    "anchor": AxiomConfig(weight=1.5, gate=0.3),
     "specificity": AxiomConfig(weight=1.0, gate=0.5),
     "contradiction": AxiomConfig(weight=0.0),  # decides the `conflict` verdict, not the total
     "corroboration": AxiomConfig(weight=0.5),
@@ -34,7 +35,7 @@ DEFAULTS: dict[str, AxiomConfig] = {
     "entailment": AxiomConfig(weight=3.0, gate=0.5),
 }
 PER_CANDIDATE: dict[str, Callable[[Candidate, JudgeContext], AxiomScore]] = {
-    "grounding": grounding.score, "direction": direction.score, "schema": schema.score,
+    "grounding": grounding.score, "direction": direction.score, "schema": schema.score, "anchor": anchor.score,
     "specificity": specificity.score, "source_reliability": source_reliability.score,
 }
 

@@ -33,15 +33,22 @@ CUES = {
              "headquarter capital residence hometown county province continent venue",
     "person": "architect leader manager creator author spouse founder president director producer chairman "
               "coach designer father mother child successor predecessor governor mayor editor composer writer "
-              "starring owner dean chancellor",
-    "date": "date year established birthdate deathdate",
+              "starring dean chancellor spouse",
+    "org": "organisation organization broadcasted broadcast operator league club affiliation almamater team "
+           "employer publisher manufacturer",
+    "date": "date year established birthdate deathdate aired",
     "number": "population length area capacity elevation height runway mass weight budget gross density "
-              "width diameter temperature apoapsis periapsis period price cost amount",
+              "width diameter temperature apoapsis periapsis period price cost amount number members member "
+              "employees students",
 }
 CUE = {word: kind for kind, words in CUES.items() for word in words.split()}
-LABEL_KIND = {"GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person", "DATE": "date",
+ORG_WORDS = {"university", "school", "college", "institute", "council", "club", "company", "corporation", "inc",
+             "band", "party", "association", "agency", "organisation", "organization", "fc", "ltd", "airline",
+             "bank", "records", "league", "committee", "army", "force", "navy", "ministry", "department"}
+LABEL_KIND = {"GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person", "DATE": "date", "ORG": "org",
               "CARDINAL": "number", "QUANTITY": "number", "MONEY": "number", "PERCENT": "number"}
-COMPATIBLE = {"place": {"place"}, "person": {"person"}, "date": {"date", "number"}, "number": {"number"}}
+COMPATIBLE = {"place": {"place"}, "person": {"person"}, "date": {"date", "number"}, "number": {"number"},
+              "org": {"org"}}
 
 
 def expected_kind(predicate: str) -> str | None:
@@ -57,6 +64,9 @@ def observed_kind(c: Candidate, ctx: JudgeContext) -> str | None:
     if isinstance(obj, Value):
         return {"date": "date", "decimal": "number", "integer": "number", "money": "number",
                 "duration": "number"}.get(obj.datatype)
+    words = set(re.findall(r"[a-z]+", obj.text.lower()))
+    if words & ORG_WORDS:
+        return "org"  # the head words say organisation, whatever the NER model thinks
     support, start, end = locate_term(obj, c.evidence.quote)
     if support < 0.6 or end <= start:
         return None
@@ -92,7 +102,9 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     want = expected_kind(local) or expected_kind(c.predicate)
     if want and value > 0.2:
         got = observed_kind(c, ctx)
-        if got and got not in COMPATIBLE[want]:
+        if want in ("number", "date") and isinstance(c.object, Entity) and not any(ch.isdigit() for ch in c.object.text):
+            value, reason = 0.2, f"{local} implies a {want}; object {c.object.text!r} has no number in it"
+        elif got in COMPATIBLE and got not in COMPATIBLE[want]:
             value, reason = 0.2, f"{local} implies a {want} object; the quote marks {c.object.text!r} as {got}"
     return AxiomScore(axiom=NAME, score=value, reason=reason)
 
