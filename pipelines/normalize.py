@@ -52,7 +52,12 @@ def iso_date(text: str) -> str | None:
             return None
         if m[1] == "[]":
             return str(year)
-        return f"{year}-{int(m[1]):02d}" if m[2] == "[]" else f"{year}-{int(m[1]):02d}-{int(m[2]):02d}"
+        if m[2] == "[]":
+            return f"{year}-{int(m[1]):02d}" if 1 <= int(m[1]) <= 12 else None
+        month, day = int(m[1]), int(m[2])
+        if month > 12 >= day:  # day-first ("29/3/18"), as non-US contracts write it
+            month, day = day, month
+        return _ymd(year, month, day)
     month_day = re.search(rf"\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b\s*,?\s*(\d{{4}})\b", t)
     day_month = re.search(
         rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?({_MONTH_RE})\s*,?\s*(?:in\s+the\s+year\s+)?(\d{{4}})\b", t)
@@ -240,8 +245,13 @@ def cents(text: str) -> str | None:
     return f"{float(value) / 100:.4f}".rstrip("0").rstrip(".") if value else None
 
 
+def perpetual(text: str) -> str | None:
+    """"in perpetuity", "perpetual", "remain in effect until terminated" -> "perpetual" (CUAD's answer)."""
+    return "perpetual" if re.search(r"perpetu|indefinitely|until\s+terminated", text, re.I) else None
+
+
 NORMALIZERS: dict[str, Callable[[str], str | None]] = {
-    "utility": utility, "net_metering": net_metering, "region": region, "cents": cents,
+    "perpetual": perpetual, "utility": utility, "net_metering": net_metering, "region": region, "cents": cents,
     "date": iso_date, "duration": duration, "jurisdiction": jurisdiction, "money": money,
     "decimal": decimal, "party": lambda s: party_key(s) or None,
 }
