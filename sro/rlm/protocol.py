@@ -34,13 +34,3 @@ def decode(line: bytes) -> dict[str, Any]:
         raise ProtocolError("message without a type")
     return message
 
-
-def plain(value: Any) -> Any:
-    """Check that `value` is plain JSON data (str, int, float, bool, None, list, dict with str keys)."""
-    try:
-        return json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            "primitive arguments and results must be plain data "
-            f"(str, int, float, bool, None, list, dict): {exc}"
-        ) from None
