@@ -39,12 +39,14 @@ class OfflineExtractor:
 
     def run_sync(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
         per_chunk = [(chunk, list(sentences.split(chunk.text))) for chunk in chunks]
-        wanted = [s.text for _, sents in per_chunk for s in sents if sentences.worth_parsing(s.text)]
-        self.cache.parse_many(wanted)  # one batched nlp.pipe over all misses
+        svo = getattr(self.pipeline, "offline_svo", True)  # a pipeline may run its patterns only
+        if svo:
+            wanted = [s.text for _, sents in per_chunk for s in sents if sentences.worth_parsing(s.text)]
+            self.cache.parse_many(wanted)  # one batched nlp.pipe over all misses
         out: list[Candidate] = []
         for chunk, sents in per_chunk:
             out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
-            for sent in sents:
+            for sent in sents if svo else ():
                 if sentences.worth_parsing(sent.text):
                     out.extend(self._from_sentence(chunk, sent))
         return out

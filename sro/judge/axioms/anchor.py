@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Token
 
+from sro.extract.keys import singular
 from sro.extract.models import Candidate
 from sro.extract.predicates import split_camel
 from sro.judge.axioms.mentions import locate_term
@@ -34,7 +35,7 @@ def words_of(*forms: str) -> frozenset[str]:
     for form in forms:
         for word in re.findall(r"[a-z]+", split_camel(form).lower()):
             if len(word) >= 4 and word not in _STOP:
-                out.add(word[:-1] if word.endswith("s") and len(word) > 4 else word)
+                out.update({word, singular(word)})
     return frozenset(out)
 
 

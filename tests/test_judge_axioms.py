@@ -1,0 +1,127 @@
+"""Axioms one by one, and their combination into verdicts (offline; entailment through the loopback server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from pipelines import Pipeline, PredicateDef, load_pipeline
+from sro.data.models import Document
+from sro.extract.models import Candidate, Entity, Evidence, Value
+from sro.extract.resolve import Resolver
+from sro.judge.judge import AxiomJudge, rejection_axioms
+
+Q1 = "Alan B. Miller Hall, in Virginia, was designed by Robert A.M. Stern."
+Q2 = "The address of the hall is 101 Ukrop Way and the current tenants are the Mason School of Business."
+DOCS = {"d1": Document(id="d1", dataset="t", source_uri="x", text=Q1 + " " + Q2, kind="doc")}
+
+
+def cand(s, p, o, quote=Q1, start=0, doc="d1") -> Candidate:
+    obj = o if isinstance(o, Value) else Entity(text=o)
+    ev = Evidence(chunk_id=f"{doc}#0", doc_id=doc, start=start, end=start + len(quote), quote=quote)
+    return Candidate(subject=Entity(text=s), predicate=p, object=obj, evidence=ev, extractor="test")
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return Pipeline(name="t", predicates=[PredicateDef(name="architect", synonyms=["designed by"]),
+                                          PredicateDef(name="address"), PredicateDef(name="currentTenants"),
+                                          PredicateDef(name="price", range="money"),
+                                          PredicateDef(name="governingLaw", functional=True)])
+
+
+def judge(pipeline, cands, docs=DOCS, **kw):
+    cands = Resolver(None, pipeline).run(cands)
+    return AxiomJudge(None, pipeline, **kw).run(cands, docs)
+
+
+def score(j, axiom):
+    return next(s for s in j.scores if s.axiom == axiom)
+
+
+def test_correct_triple_accepted_with_all_axioms_named(pipeline):
+    [j] = judge(pipeline, [cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern")])
+    assert j.verdict == "accepted" and j.total >= 0.8
+    assert {s.axiom for s in j.scores} >= {"grounding", "direction", "schema", "anchor", "specificity",
+                                           "contradiction", "corroboration", "source_reliability", "entailment"}
+    assert score(j, "entailment").skipped and "offline" in score(j, "entailment").reason
+
+
+def test_swapped_subject_object_rejected_by_direction(pipeline):
+    [j] = judge(pipeline, [cand("Robert A.M. Stern", "architect", "Alan B. Miller Hall")])
+    assert j.verdict == "rejected" and "direction" in rejection_axioms(j)
+
+
+def test_quote_from_another_sentence_fails_grounding(pipeline):
+    start = len(Q1) + 1
+    [j] = judge(pipeline, [cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern", quote=Q2, start=start)])
+    assert j.verdict == "rejected" and "grounding" in rejection_axioms(j)
+
+
+def test_quote_not_at_its_offsets_fails_grounding(pipeline):
+    [j] = judge(pipeline, [cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern", start=3)])
+    assert score(j, "grounding").score == 0.0 and j.verdict == "rejected"
+
+
+def test_object_far_from_the_predicate_word_rejected_by_anchor(pipeline):
+    q = Q1 + " " + Q2
+    [j] = judge(pipeline, [cand("Alan B. Miller Hall", "address", "Robert A.M. Stern", quote=q)])
+    assert j.verdict == "rejected" and "anchor" in rejection_axioms(j)
+    [ok] = judge(pipeline, [cand("hall", "address", "101 Ukrop Way", quote=Q2, start=len(Q1) + 1)])
+    assert score(ok, "anchor").score == 1.0
+
+
+def test_pronoun_subject_rejected_by_specificity(pipeline):
+    [j] = judge(pipeline, [cand("it", "architect", "Robert A.M. Stern")])
+    assert "specificity" in rejection_axioms(j)
+
+
+def test_declared_range_checked_by_schema(pipeline):
+    [j] = judge(pipeline, [cand("Alan B. Miller Hall", "price", "Robert A.M. Stern")])
+    assert score(j, "schema").score <= 0.3 and "schema" in rejection_axioms(j)
+
+
+def test_corroboration_counts_distinct_authors(pipeline):
+    docs = {f"d{i}": Document(id=f"d{i}", dataset="t", source_uri="x", text=Q1, author=a, kind="comment")
+            for i, a in enumerate(["ann", "bob", "bob"])}
+    cands = [cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern", doc=d) for d in docs]
+    js = judge(pipeline, cands, docs=docs)
+    assert [score(j, "corroboration").score for j in js] == [0.85, 0.85, 0.85]  # 3 documents, 2 authors
+
+
+def test_source_reliability_uses_reddit_score():
+    pipeline = load_pipeline("generic")
+    docs = {"hi": Document(id="hi", dataset="t", source_uri="x", text=Q1, kind="comment", score=500),
+            "lo": Document(id="lo", dataset="t", source_uri="x", text=Q1, kind="comment", score=-20)}
+    js = judge(pipeline, [cand("Alan B. Miller Hall", "design by", "Robert A.M. Stern", doc=d) for d in docs],
+               docs=docs)
+    assert score(js[0], "source_reliability").score > score(js[1], "source_reliability").score
+
+
+def test_functional_predicate_disagreement_in_batch_is_conflict(pipeline):
+    q = "The contract is governed by the laws of Delaware and the laws of New York."
+    docs = {"d1": Document(id="d1", dataset="t", source_uri="x", text=q)}
+    js = judge(pipeline, [cand("contract", "governingLaw", "Delaware", quote=q),
+                          cand("contract", "governingLaw", "New York", quote=q)], docs=docs)
+    for j in js:
+        assert score(j, "contradiction").score == 0.0
+        assert j.verdict in ("conflict", "rejected")
+
+
+def test_entailment_through_loopback_judge(pipeline, tmp_path, llm_server, monkeypatch):
+    from sro.workspace import Workspace
+
+    monkeypatch.setenv("SRO_TEST_KEY", "sk-test")
+    llm_server.add(r"states the triple", '{"verdicts": [{"index": 0, "entailed": true, "confidence": 0.9}, '
+                                         '{"index": 1, "entailed": false, "reason": "reversed"}]}')
+    ws = Workspace.open(tmp_path / "ws", {"judge": llm_server.role("openai/test-judge")})
+    try:
+        cands = Resolver(None, pipeline).run([cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern"),
+                                              cand("Alan B. Miller Hall", "currentTenants", "Virginia")])
+        js = asyncio.run(AxiomJudge(ws, pipeline, client=ws.llm).arun(cands, DOCS))
+    finally:
+        ws.close()
+    assert llm_server.count(r"states the triple") == 1  # both candidates in one call
+    assert score(js[0], "entailment").score == 0.9 and not score(js[0], "entailment").skipped
+    assert js[1].verdict == "rejected" and "entailment" in rejection_axioms(js[1])
