@@ -14,7 +14,7 @@ from pyoxigraph import NamedNode, Quad
 
 from graph_store import vocab as v
 from graph_store.model import AddResult, EntityRecord, Fact, QueryResult, Term
-from graph_store.provenance import entity_quads, fact_quads, merge_update
+from graph_store.provenance import QuadText, entity_quads, fact_quads, merge_update
 from graph_store.sparql import check_bindings
 from graph_store.terms import from_ox, sparql_term
 
@@ -38,13 +38,17 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
-def insert_data(quads: Iterable[Quad]) -> str:
-    """INSERT DATA text from quads, every term written by `sparql_term` (validated, escaped)."""
+def quad_text(q: Quad) -> QuadText:
+    """Text tuple of a parsed Quad (import paths); the default graph is ''."""
+    g = sparql_term(q.graph_name) if isinstance(q.graph_name, NamedNode) else ""
+    return sparql_term(q.subject), sparql_term(q.predicate), sparql_term(q.object), g
+
+
+def insert_data(quads: Iterable[QuadText]) -> str:
+    """INSERT DATA text from quad text tuples (terms already validated and escaped by graph_store.terms)."""
     by_graph: dict[str, list[str]] = {}
-    for q in quads:
-        g = "" if not isinstance(q.graph_name, NamedNode) else sparql_term(q.graph_name)
-        line = f"{sparql_term(q.subject)} {sparql_term(q.predicate)} {sparql_term(q.object)} ."
-        by_graph.setdefault(g, []).append(line)
+    for s, p, o, g in quads:
+        by_graph.setdefault(g, []).append(f"{s} {p} {o} .")
     parts = [("\n".join(lines) if not g else f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}")
              for g, lines in by_graph.items()]
     return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
@@ -59,8 +63,8 @@ class BaseStore(ABC):
         """Which of these assertion/evidence IRIs already have an rdf:type in the provenance graph."""
 
     @abstractmethod
-    def _insert(self, quads: list[Quad]) -> None:
-        """Add quads atomically."""
+    def _insert(self, quads: list[QuadText]) -> None:
+        """Add quads (text tuples); atomic for small writes (see the backends for large ones)."""
 
     @abstractmethod
     def _update(self, sparql: str) -> None:
@@ -97,8 +101,8 @@ class BaseStore(ABC):
         built = [fact_quads(f) for f in facts]
         existing = self._existing(sorted({b.assertion for b in built}))
         evid_known = self._existing(sorted({b.evidence for b in built if b.assertion in existing}))
-        new_quads: list[Quad] = []
-        merge_quads: list[Quad] = []
+        new_quads: list[QuadText] = []
+        merge_quads: list[QuadText] = []
         merged: set[str] = set()
         seen_a: set[str] = set(existing)
         seen_e: set[str] = set(evid_known)

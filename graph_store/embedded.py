@@ -12,9 +12,12 @@ from graph_store import vocab as v
 from graph_store.errors import BackendError, ImportFailed
 from graph_store.base import BaseStore
 from graph_store.model import QueryResult
+from graph_store.provenance import QuadText, is_marker, nquads
 from graph_store.sparql import inject_values, run_with_timeout, syntax_error
 
 TYPE = v.RDF.type
+MARKER_NODES = (v.SRO.Assertion, v.SRO.Evidence)
+BULK_MIN_QUADS = 50_000  # below this a transaction is cheap enough and avoids many small SST files
 
 
 def collect(res: Any, cancelled: Callable[[], bool]) -> QueryResult:
@@ -57,8 +60,25 @@ class EmbeddedStore(BaseStore):
         pg, store = v.PROVENANCE_GRAPH, self._store
         return {i for i in iris if next(store.quads_for_pattern(NamedNode(i), TYPE, None, pg), None) is not None}
 
-    def _insert(self, quads: list[Quad]) -> None:
-        self._store.extend(quads)  # one transaction
+    def _insert(self, quads: list[QuadText]) -> None:
+        """Small writes: one transaction (`Store.load`). Large writes: pyoxigraph's bulk loader (several times
+        faster, not transactional) for everything except the marker quads (`rdf:type sro:Assertion/Evidence`),
+        which follow in a transaction. `add_facts` decides "already stored" by those markers only, so a crash
+        in between leaves facts that a re-run writes again (quads are a set: no duplicates), never facts that
+        look complete but are not. IRIs were validated when the models were built, hence `lenient`."""
+        if len(quads) < BULK_MIN_QUADS:
+            self._store.load(nquads(quads), RdfFormat.N_QUADS, lenient=True)
+            return
+        self._store.bulk_load(nquads([q for q in quads if not is_marker(q)]), RdfFormat.N_QUADS, lenient=True)
+        self._store.load(nquads([q for q in quads if is_marker(q)]), RdfFormat.N_QUADS, lenient=True)
+
+    def _insert_parsed(self, quads: list[Quad]) -> None:
+        if len(quads) < BULK_MIN_QUADS:
+            self._store.extend(quads)
+            return
+        marker = [q for q in quads if q.predicate == TYPE and q.object in MARKER_NODES]
+        self._store.bulk_extend(q for q in quads if not (q.predicate == TYPE and q.object in MARKER_NODES))
+        self._store.extend(marker)
 
     def _update(self, sparql: str) -> None:
         try:
@@ -97,7 +117,7 @@ class EmbeddedStore(BaseStore):
 
         quads = parse_file(path, fmt)  # parses everything first: a corrupt file writes nothing
         try:
-            self._store.extend(quads)
+            self._insert_parsed(quads)  # validated in full above; large files use the bulk loader
         except OSError as exc:
             raise ImportFailed(f"could not write: {exc}", path) from None
         return len(quads)

@@ -131,6 +131,13 @@ class EntityRecord(BaseModel):
 
     _check = field_validator("iri")(lambda cls, v: check_iri(v))
 
+    @field_validator("lang")
+    @classmethod
+    def _lang(cls, v: str | None) -> str | None:
+        if v is not None and not LANG_RE.match(v):
+            raise InvalidTermError(f"invalid language tag {v!r}")
+        return v
+
     @field_validator("types")
     @classmethod
     def _types(cls, v: list[str]) -> list[str]:

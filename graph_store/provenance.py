@@ -13,6 +13,10 @@
 
 Aggregates (sro:score = max over evidence, sro:sourceCount) are written here for a new assertion and
 recomputed by `merge_update()` when a second source arrives.
+
+Quads are built as text tuples (s, p, o, g) in N-Quads term syntax, not as pyoxigraph Quad objects: a Quad
+costs a few microseconds to construct and a fact has ~30 of them, which would dominate bulk loads. Every term
+goes through `terms.lit_text` / validated IRIs, and that text is valid in both N-Quads and SPARQL.
 """
 
 from __future__ import annotations
@@ -20,24 +24,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pyoxigraph import Literal, NamedNode, Quad
-
 from graph_store import vocab as v
 from graph_store.model import EntityRecord, Fact
-from graph_store.terms import to_ox
-from graph_store.vocab import PROV, RDF, RDFS, SKOS, SRO, XSD
+from graph_store.terms import lit_text, term_text
 
-PG = v.PROVENANCE_GRAPH
-_QUAL_PROPS = {k: SRO[k] for k in v.KNOWN_QUALIFIERS}
+QuadText = tuple[str, str, str, str]
 
 
-def _dec(x: float) -> Literal:
-    # xsd:decimal keeps scores exact and comparable across engines (no float formatting surprises)
-    return Literal(str(Decimal(repr(float(x)))), datatype=XSD.decimal)
+def _iri(value: str) -> str:
+    return f"<{value}>"
 
 
-def _int(x: int) -> Literal:
-    return Literal(str(int(x)), datatype=XSD.integer)
+PG = _iri(v.PROVENANCE_GRAPH_IRI)
+TYPE = _iri(v.RDF_NS + "type")
+ASSERTION, EVIDENCE, AXIOM_SCORE = (_iri(v.NS + n) for n in ("Assertion", "Evidence", "AxiomScore"))
+ACTIVITY = _iri(v.PROV_NS + "Activity")
+MARKER_TYPES = (ASSERTION, EVIDENCE)  # "already stored" is decided by these two quads only
+S = {n: _iri(v.NS + n) for n in (
+    "score", "sourceCount", "evidence", "qualifier", "key", "value", "quote", "chunk", "model", "charStart",
+    "charEnd", "campaign", "node", "extractor", "verdict", "axiom", "axiomScore", *v.KNOWN_QUALIFIERS)}
+P_DERIVED, P_GENERATED_BY, P_GENERATED_AT = (_iri(v.PROV_NS + n) for n in
+                                             ("wasDerivedFrom", "wasGeneratedBy", "generatedAtTime"))
+XSD_DECIMAL, XSD_INTEGER, XSD_DATETIME = (v.XSD_NS + n for n in ("decimal", "integer", "dateTime"))
+ONE = lit_text("1", XSD_INTEGER)
+
+
+def _dec(x: float) -> str:
+    # xsd:decimal keeps scores exact and comparable across engines; format "f" avoids "1E-7" (not a decimal)
+    return lit_text(format(Decimal(repr(float(x))), "f"), XSD_DECIMAL)
+
+
+def _int(x: int) -> str:
+    return lit_text(str(int(x)), XSD_INTEGER)
 
 
 @dataclass
@@ -46,85 +64,84 @@ class FactQuads:
 
     assertion: str
     evidence: str
-    assertion_quads: list[Quad] = field(default_factory=list)  # triple + assertion node + aggregates
-    evidence_quads: list[Quad] = field(default_factory=list)  # evidence node, axiom scores, activity
+    assertion_quads: list[QuadText] = field(default_factory=list)  # triple + assertion node + aggregates
+    evidence_quads: list[QuadText] = field(default_factory=list)  # evidence node, axiom scores, activity
 
 
 def fact_iris(fact: Fact) -> tuple[str, str]:
-    s, p, o = NamedNode(fact.subject), NamedNode(fact.predicate), to_ox(fact.object)
-    a = v.assertion_iri(str(s), str(p), str(o), fact.qualifiers)
+    a = v.assertion_iri(_iri(fact.subject), _iri(fact.predicate), term_text(fact.object), fact.qualifiers)
     pr = fact.provenance
     return a, v.evidence_iri(a, pr.source, pr.chunk, pr.char_start, pr.char_end)
 
 
 def fact_quads(fact: Fact) -> FactQuads:
-    s, p, o = NamedNode(fact.subject), NamedNode(fact.predicate), to_ox(fact.object)
-    a_iri = v.assertion_iri(str(s), str(p), str(o), fact.qualifiers)
+    s, p, o = _iri(fact.subject), _iri(fact.predicate), term_text(fact.object)
+    a_iri = v.assertion_iri(s, p, o, fact.qualifiers)
     pr = fact.provenance
     e_iri = v.evidence_iri(a_iri, pr.source, pr.chunk, pr.char_start, pr.char_end)
-    a, e = NamedNode(a_iri), NamedNode(e_iri)
-    out = FactQuads(a_iri, e_iri)
-    aq = out.assertion_quads
-    aq.append(Quad(s, p, o, a))
-    aq.append(Quad(a, RDF.type, SRO.Assertion, PG))
-    aq.append(Quad(a, SRO.score, _dec(pr.score), PG))
-    aq.append(Quad(a, SRO.sourceCount, _int(1), PG))
+    a, score = _iri(a_iri), _dec(pr.score)
+    aq = [(s, p, o, a), (a, TYPE, ASSERTION, PG), (a, S["score"], score, PG), (a, S["sourceCount"], ONE, PG)]
     for key, value in fact.qualifiers.items():
-        prop = _QUAL_PROPS.get(key)
-        if prop is not None:
-            aq.append(Quad(a, prop, Literal(value), PG))
+        if key in v.KNOWN_QUALIFIERS:
+            aq.append((a, S[key], lit_text(value), PG))
         else:
-            q = NamedNode(v.qualifier_iri(a_iri, key))
-            aq += [Quad(a, SRO.qualifier, q, PG), Quad(q, SRO.key, Literal(key), PG),
-                   Quad(q, SRO.value, Literal(value), PG)]
-    out.evidence_quads = evidence_quads(a, e, fact)
-    return out
+            q = _iri(v.qualifier_iri(a_iri, key))
+            aq += [(a, S["qualifier"], q, PG), (q, S["key"], lit_text(key), PG), (q, S["value"], lit_text(value), PG)]
+    return FactQuads(a_iri, e_iri, aq, evidence_quads(a, e_iri, fact, score))
 
 
-def evidence_quads(a: NamedNode, e: NamedNode, fact: Fact) -> list[Quad]:
-    pr = fact.provenance
-    act = NamedNode(v.activity_iri(pr.campaign, pr.node, pr.extractor))
+def evidence_quads(a: str, e_iri: str, fact: Fact, score: str | None = None) -> list[QuadText]:
+    pr, e = fact.provenance, _iri(e_iri)
+    act = _iri(v.activity_iri(pr.campaign, pr.node, pr.extractor))
     eq = [
-        Quad(a, SRO.evidence, e, PG),
-        Quad(e, RDF.type, SRO.Evidence, PG),
-        Quad(e, PROV.wasDerivedFrom, NamedNode(pr.source), PG),
-        Quad(e, PROV.wasGeneratedBy, act, PG),
-        Quad(e, PROV.generatedAtTime, Literal(pr.generated_at.isoformat(), datatype=XSD.dateTime), PG),
-        Quad(e, SRO.extractor, Literal(pr.extractor), PG),
-        Quad(e, SRO.score, _dec(pr.score), PG),
-        Quad(e, SRO.verdict, Literal(pr.verdict), PG),
-        Quad(act, RDF.type, PROV.Activity, PG),
+        (a, S["evidence"], e, PG),
+        (e, TYPE, EVIDENCE, PG),
+        (e, P_DERIVED, _iri(pr.source), PG),
+        (e, P_GENERATED_BY, act, PG),
+        (e, P_GENERATED_AT, lit_text(pr.generated_at.isoformat(), XSD_DATETIME), PG),
+        (e, S["extractor"], lit_text(pr.extractor), PG),
+        (e, S["score"], score or _dec(pr.score), PG),
+        (e, S["verdict"], lit_text(pr.verdict), PG),
+        (act, TYPE, ACTIVITY, PG),
     ]
-    optional = ((SRO.quote, pr.quote, Literal), (SRO.chunk, pr.chunk, Literal), (SRO.model, pr.model, Literal),
-                (SRO.charStart, pr.char_start, _int), (SRO.charEnd, pr.char_end, _int),
-                (SRO.campaign, pr.campaign, Literal), (SRO.node, pr.node, Literal))
-    for prop, value, make in optional:
+    for key, value in (("quote", pr.quote), ("chunk", pr.chunk), ("model", pr.model)):
         if value is not None:
-            eq.append(Quad(e, prop, make(value), PG))
-    for prop, value in ((SRO.campaign, pr.campaign), (SRO.node, pr.node)):
+            eq.append((e, S[key], lit_text(value), PG))
+    for key, number in (("charStart", pr.char_start), ("charEnd", pr.char_end)):
+        if number is not None:
+            eq.append((e, S[key], _int(number), PG))
+    for key, value in (("campaign", pr.campaign), ("node", pr.node)):
         if value is not None:
-            eq.append(Quad(act, prop, Literal(value), PG))
-    for axiom, score in pr.axiom_scores.items():
-        x = NamedNode(v.axiom_score_iri(e.value, axiom))
-        eq += [Quad(e, SRO.axiomScore, x, PG), Quad(x, RDF.type, SRO.AxiomScore, PG),
-               Quad(x, SRO.axiom, Literal(axiom), PG), Quad(x, SRO.value, _dec(score), PG)]
+            text = lit_text(value)
+            eq += [(e, S[key], text, PG), (act, S[key], text, PG)]
+    for axiom, value in pr.axiom_scores.items():
+        x = _iri(v.axiom_score_iri(e_iri, axiom))
+        eq += [(e, S["axiomScore"], x, PG), (x, TYPE, AXIOM_SCORE, PG), (x, S["axiom"], lit_text(axiom), PG),
+               (x, S["value"], _dec(value), PG)]
     return eq
 
 
-def entity_quads(rec: EntityRecord) -> list[Quad]:
-    g, e = v.ENTITIES_GRAPH, NamedNode(rec.iri)
-    lit = (lambda t: Literal(t, language=rec.lang)) if rec.lang else Literal
-    out = [Quad(e, RDF.type, NamedNode(t), g) for t in rec.types]
+def entity_quads(rec: EntityRecord) -> list[QuadText]:
+    g, e = _iri(v.ENTITIES_GRAPH_IRI), _iri(rec.iri)
+    out = [(e, TYPE, _iri(t), g) for t in rec.types]
     if rec.label:
-        out.append(Quad(e, RDFS.label, lit(rec.label), g))
-    out += [Quad(e, SKOS.altLabel, lit(alias), g) for alias in rec.aliases]
+        out.append((e, _iri(v.RDFS_NS + "label"), lit_text(rec.label, lang=rec.lang), g))
+    out += [(e, _iri(v.SKOS_NS + "altLabel"), lit_text(alias, lang=rec.lang), g) for alias in rec.aliases]
     return out
+
+
+def nquads(quads: list[QuadText]) -> str:
+    return "".join(f"{s} {p} {o} {g} .\n" for s, p, o, g in quads)
+
+
+def is_marker(q: QuadText) -> bool:
+    return q[1] == TYPE and q[2] in MARKER_TYPES
 
 
 def merge_update(assertions: list[str], prologue: bool = True) -> str:
     """SPARQL Update recomputing sro:score (max) and sro:sourceCount for assertions that gained a source.
     The IRIs are our own hex-hash IRIs, re-validated before they are written."""
-    values = " ".join(f"<{NamedNode(a).value}>" for a in assertions if v.is_assertion_iri(a))
+    values = " ".join(f"<{a}>" for a in assertions if v.is_assertion_iri(a) and a.isascii())
     # oxigraph accepts a prologue only at the start of an update request, so callers chaining operations
     # put the prefixes first and pass prologue=False
     return (v.SPARQL_PREFIXES if prologue else "") + f"""

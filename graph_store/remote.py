@@ -17,10 +17,11 @@ import httpx
 from pyoxigraph import QueryResultsFormat, Quad, RdfFormat, parse, parse_query_results, serialize
 
 from graph_store import vocab as v
-from graph_store.base import BaseStore, insert_data
+from graph_store.base import BaseStore, insert_data, quad_text
 from graph_store.embedded import collect
 from graph_store.errors import BackendError, ImportFailed, QueryTimeout
 from graph_store.model import QueryResult
+from graph_store.provenance import QuadText, nquads
 from graph_store.sparql import inject_values, syntax_error
 from graph_store.terms import sparql_term
 
@@ -92,12 +93,12 @@ class RemoteStore(BaseStore):
             found |= {row[0].value for row in self._run_query(q, {}, None, False).terms}
         return found
 
-    def _insert(self, quads: list[Quad]) -> None:
+    def _insert(self, quads: list[QuadText]) -> None:
         for i in range(0, len(quads), CHUNK):
             part = quads[i:i + CHUNK]
             if self.store_url:
-                body = serialize(part, format=RdfFormat.N_QUADS)
-                resp = self._post(self.store_url, content=body, headers={"Content-Type": "application/n-quads"})
+                resp = self._post(self.store_url, content=nquads(part).encode("utf-8"),
+                                  headers={"Content-Type": "application/n-quads"})
                 if resp.status_code not in (404, 405, 415):
                     self._check(resp, "Graph Store POST")
                     continue
@@ -171,7 +172,7 @@ class RemoteStore(BaseStore):
                 if resp.status_code not in (404, 405, 415):
                     self._check(resp, "Graph Store POST")
                     return len(quads)
-            self._update(insert_data(quads))  # one request: atomic on the server
+            self._update(insert_data([quad_text(q) for q in quads]))  # one request: atomic on the server
         except BackendError as exc:
             raise ImportFailed(str(exc), path) from None
         return len(quads)

@@ -10,6 +10,7 @@ pre-pass or in its string lexer.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -117,19 +118,29 @@ def _ntriples_literal(text: str) -> Literal | None:
     return quads[0].object
 
 
+_ESCAPES = str.maketrans(_ECHAR)
+_BACKSLASH_U = re.compile(r"\\\\([uU])")  # an escaped backslash followed by u/U after translation
+
+
 def sparql_string(text: str) -> str:
-    out = ['"']
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "uU":
-            out.append("\\\\\\u0075" if text[i + 1] == "u" else "\\\\\\u0055")
-            i += 2
-            continue
-        out.append(_ECHAR.get(ch, ch))
-        i += 1
-    out.append('"')
-    return "".join(out)
+    """A double-quoted string valid in SPARQL *and* N-Triples/N-Quads: ECHAR escapes only; a backslash that
+    precedes u/U is followed by the escaped letter (\\u0075), so no \\uXXXX sequence ever appears."""
+    body = text.translate(_ESCAPES)
+    if "\\u" in body or "\\U" in body:
+        body = _BACKSLASH_U.sub(lambda m: "\\\\" + ("\\u0075" if m.group(1) == "u" else "\\u0055"), body)
+    return f'"{body}"'
+
+
+def lit_text(value: str, datatype: str | None = None, lang: str | None = None) -> str:
+    """Text of a literal whose datatype IRI / language tag were validated by the model."""
+    body = sparql_string(value)
+    if lang:
+        return f"{body}@{lang}"
+    return body if not datatype or datatype == XSD_STRING else f"{body}^^<{datatype}>"
+
+
+def term_text(term: Term) -> str:
+    return f"<{term.value}>" if isinstance(term, Iri) else lit_text(term.value, term.datatype, term.lang)
 
 
 def sparql_term(term: OxTerm) -> str:

@@ -7,6 +7,8 @@ IRIs minted here are pure functions of their inputs so that re-adding a fact is 
 from __future__ import annotations
 
 import hashlib
+import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -72,6 +74,12 @@ ENTITIES_GRAPH = NamedNode(ENTITIES_GRAPH_IRI)
 KNOWN_QUALIFIERS = ("unit", "currency", "time", "condition", "quantity")
 
 
+@lru_cache(maxsize=4096)
+def _q(text: str) -> str:
+    # axiom names, campaigns, nodes and extractors repeat across millions of facts: quote each once
+    return quote(text, safe="")
+
+
 def _digest(text: str, size: int) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:size]
 
@@ -93,19 +101,24 @@ def evidence_iri(assertion: str, source: str, chunk: str | None, start: int | No
 
 
 def axiom_score_iri(evidence: str, axiom: str) -> str:
-    return f"{evidence}/axiom/{quote(axiom, safe='')}"
+    return f"{evidence}/axiom/{_q(axiom)}"
 
 
 def qualifier_iri(assertion: str, key: str) -> str:
-    return f"{assertion}/qualifier/{quote(key, safe='')}"
+    return f"{assertion}/qualifier/{_q(key)}"
 
 
+@lru_cache(maxsize=4096)
 def activity_iri(campaign: str | None, node: str | None, extractor: str) -> str:
     """The extraction activity: a campaign node when known, else the extractor run itself."""
     if campaign or node:
-        return f"{ACTIVITY_BASE}{quote(campaign or '-', safe='')}/{quote(node or '-', safe='')}"
-    return f"{ACTIVITY_BASE}extractor/{quote(extractor, safe='')}"
+        return f"{ACTIVITY_BASE}{_q(campaign or '-')}/{_q(node or '-')}"
+    return f"{ACTIVITY_BASE}extractor/{_q(extractor)}"
+
+
+_ASSERTION_RE = re.compile(re.escape(ASSERTION_BASE) + r"[0-9a-f]{32}")
 
 
 def is_assertion_iri(iri: str) -> bool:
-    return iri.startswith(ASSERTION_BASE) and "/" not in iri[len(ASSERTION_BASE):]
+    """True only for our own hash IRIs (so they are safe to write into SPARQL as they are)."""
+    return _ASSERTION_RE.fullmatch(iri) is not None
