@@ -189,3 +189,53 @@ def test_offline_policy_finds_the_needle_through_the_real_engine(tmp_path):
         records = [json.loads(x) for x in Path(result.trajectory).read_text().splitlines()]
         fns = {c["fn"] for r in records if r["type"] == "turn" for c in r["primitive_calls"]}
         assert {"datasets", "dataset.search", "dataset.grep", "extract_triples"} <= fns
+
+
+def _sandbox_children() -> list:
+    import psutil
+
+    return [p for p in psutil.Process().children(recursive=True)
+            if "sro.rlm.child" in " ".join(p.cmdline())]
+
+
+def test_step_timeout_inside_a_session_loses_variables_and_goes_on(ws, llm_server):
+    from sro.rlm.limits import SandboxLimits
+
+    plan(llm_server, {"slow": ["kept = dataset('demo').count()\nwhile True:\n    pass", "print(kept)",
+                               "FINAL('recovered')"]})
+    result = run(ws, "slow question", limits=SandboxLimits(timeout_s=1.5))
+    assert result.answer == "recovered" and result.errors == 2
+    second = json.dumps(root_requests(llm_server)[1]["messages"])
+    assert "variables were lost" in second
+    third = json.dumps(root_requests(llm_server)[2]["messages"])
+    assert "NameError" in third and "kept" in third
+
+
+def test_concurrent_sessions_and_cancellation_leave_no_child_behind(ws, llm_server):
+    from sro.rlm.limits import SandboxLimits
+
+    plan(llm_server, {"alpha": ["n = dataset('demo').count()", "FINAL(f'alpha {n}')"],
+                      "beta": ["h = dataset('demo').search('vault', k=1)", "FINAL('beta ' + h[0]['doc_id'])"],
+                      "spin": ["x = dataset('demo').count()\nwhile True:\n    pass"]})
+
+    async def both():
+        return await asyncio.gather(RLMSession(ws, datasets=["demo"]).run("alpha task"),
+                                    RLMSession(ws, datasets=["demo"]).run("beta task"))
+
+    a, b = asyncio.run(both())
+    assert (a.answer, b.answer) == ("alpha 41", "beta post:zzz")
+
+    async def cancel():
+        task = asyncio.ensure_future(
+            RLMSession(ws, datasets=["demo"], limits=SandboxLimits(timeout_s=60)).run("spin task"))
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if llm_server.count("spin task") and _sandbox_children():
+                break
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel())
+    assert _sandbox_children() == [], "a cancelled session kills its sandbox and never restarts it"
