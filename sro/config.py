@@ -41,6 +41,8 @@ class RoleConfig(BaseModel):
     retry_max_s: float = 30.0
     # Structured output: "auto" asks litellm what the model supports; "json_schema" | "tool" | "prompt" force one.
     structured_mode: str = "auto"
+    # "litellm" (any provider) or "direct" (OpenAI-compatible base_url without litellm's per-call overhead).
+    transport: Literal["litellm", "direct"] = "litellm"
 
     @property
     def offline(self) -> bool:

@@ -60,6 +60,16 @@ async def send(cfg: RoleConfig, key: str | None, messages: list[dict], params: d
     return await litellm.acompletion(**kwargs)
 
 
+async def complete(cfg: RoleConfig, key: str | None, messages: list[dict],
+                   params: dict[str, Any]) -> tuple[str, str | None, int, int]:
+    """(text, finish_reason, prompt_tokens, completion_tokens) through the role's transport."""
+    if cfg.transport == "direct":
+        from sro.llm import direct
+
+        return await direct.complete(cfg, key, messages, params)
+    return parse(await send(cfg, key, messages, params))
+
+
 def parse(response: Any) -> tuple[str, str | None, int, int]:
     """(text, finish_reason, prompt_tokens, completion_tokens). A forced tool call's arguments are the text."""
     choices = getattr(response, "choices", None)

@@ -202,12 +202,11 @@ class LLMClient:
             while True:
                 attempt += 1
                 try:
-                    response = await backend.send(cfg, roles.api_key(cfg), messages, params)
-                    text, finish, pt, ct = backend.parse(response)
+                    text, finish, pt, ct = await backend.complete(cfg, roles.api_key(cfg), messages, params)
                     break
                 except Exception as exc:  # noqa: BLE001 - classified below; nothing escapes unnamed
-                    if isinstance(exc, asyncio.CancelledError):
-                        raise
+                    if isinstance(exc, (asyncio.CancelledError, SROError)):
+                        raise  # cancellation and our own errors (e.g. ConfigError) pass through as they are
                     if attempt > cfg.max_retries or not retry.is_retryable(exc):
                         raise self._failure(role, cfg, namespace, exc, attempt, start) from None
                     wait = retry.backoff_s(attempt, cfg, exc)

@@ -26,6 +26,10 @@ class Portal:
                 self._loop = loop
             return self._loop
 
+    @property
+    def started(self) -> bool:
+        return self._loop is not None
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         loop = self._ensure()
         if threading.current_thread() is self._thread:
@@ -51,3 +55,4 @@ async def _cancel_pending() -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.get_running_loop().shutdown_asyncgens()  # closes pooled HTTP sessions (sro.llm.direct)

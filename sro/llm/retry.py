@@ -19,7 +19,8 @@ MAX_RETRY_AFTER_S = 300.0  # a provider asking for longer than this is treated a
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
 NO_RETRY_STATUS = {400, 401, 402, 403, 404, 413, 422}
 RETRY_NAMES = ("RateLimitError", "InternalServerError", "ServiceUnavailableError", "BadGatewayError",
-               "APIConnectionError", "Timeout", "APITimeoutError", "TimeoutError", "ClientConnectorError")
+               "APIConnectionError", "Timeout", "APITimeoutError", "TimeoutError", "ClientConnectionError",
+               "ServerDisconnectedError", "ClientPayloadError")
 NO_RETRY_NAMES = ("AuthenticationError", "BadRequestError", "ContextWindowExceededError", "NotFoundError",
                   "PermissionDeniedError", "ContentPolicyViolationError", "UnprocessableEntityError",
                   "UnsupportedParamsError", "PaymentRequiredError", "EmptyResponse")

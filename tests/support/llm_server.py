@@ -273,3 +273,23 @@ def _forced_tool(body: dict) -> str | None:
 def _error_type(status: int) -> str:
     return {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
             404: "not_found_error", 429: "rate_limit_error"}.get(status, "server_error")
+
+
+def main() -> None:
+    """`python -m tests.support.llm_server [--slow-ms 100]`: serve until stdin closes (benchmarks run the
+    server in its own process so its CPU does not compete with the client's event loop)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--slow-ms", type=float, default=100.0, help="delay for prompts containing [slow]")
+    args = parser.parse_args()
+    with ScriptedLLMServer() as server:
+        server.add(r"\[slow\]", "slow answer", delay_s=args.slow_ms / 1000)
+        server.default("fast answer")
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

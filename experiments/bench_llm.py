@@ -1,0 +1,138 @@
+"""LLM client benchmark against the loopback server (run in its own process).
+
+Measures: 2,000 worker calls at concurrency 32 with 100 ms server latency (wall vs ideal), client overhead
+per call against a zero-latency server (p50 of our client minus a bare HTTP round trip; litellm's own share
+reported separately), and a fully cached rerun from a fresh client. Writes experiments/results/bench_llm.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from sro.workspace import Workspace  # noqa: E402
+
+CALLS, CONCURRENCY, LATENCY_MS, SEQ_CALLS = 2000, 32, 100.0, 400
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "tests.support.llm_server", "--slow-ms", str(LATENCY_MS)],
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return proc, proc.stdout.readline().strip()
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+async def timed_seq(call, n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        t = time.perf_counter()
+        await call(i)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+async def baselines(base_url: str) -> dict[str, float]:
+    """p50 ms of a bare aiohttp round trip and of a bare litellm.acompletion to the same server."""
+    import aiohttp
+
+    from sro.llm.backend import litellm_module
+
+    litellm = litellm_module()
+    async with aiohttp.ClientSession() as session:
+        async def raw(i: int) -> None:
+            body = {"model": "m", "messages": [{"role": "user", "content": f"raw {i}"}]}
+            async with session.post(base_url + "/chat/completions", json=body) as resp:
+                await resp.json()
+
+        await timed_seq(raw, 50)
+        raw_ms = await timed_seq(raw, SEQ_CALLS)
+
+    async def bare(i: int) -> None:
+        await litellm.acompletion(model="openai/m", messages=[{"role": "user", "content": f"bare {i}"}],
+                                  api_base=base_url, api_key="sk-bench", max_retries=0)
+
+    await timed_seq(bare, 50)
+    return {"raw_http_ms_p50": p50(raw_ms), "bare_litellm_ms_p50": p50(await timed_seq(bare, SEQ_CALLS))}
+
+
+def run(tmp: Path, base_url: str, transport: str) -> dict:
+    role = {"model": "openai/bench-worker", "base_url": base_url, "max_concurrency": CONCURRENCY,
+            "transport": transport}
+    result: dict = {"transport": transport, "calls": CALLS, "concurrency": CONCURRENCY, "latency_ms": LATENCY_MS}
+    ws = Workspace.open(tmp / transport, {"worker": role})
+    client = ws.llm
+    prompts = [f"[slow] extract triples from passage {i}" for i in range(CALLS)]
+
+    async def throughput() -> list:
+        await client.abatch("worker", [f"warm {i}" for i in range(CONCURRENCY)])  # import + connections
+        t = time.perf_counter()
+        out = await client.abatch("worker", prompts)
+        result["wall_s"] = round(time.perf_counter() - t, 3)
+        return out
+
+    out = asyncio.run(throughput())
+    errors = [r for r in out if isinstance(r, Exception)]
+    assert not errors, errors[:3]
+    result["ideal_s"] = round(CALLS / CONCURRENCY * LATENCY_MS / 1000, 3)
+    result["ratio"] = round(result["wall_s"] / result["ideal_s"], 3)
+
+    async def overhead() -> dict:
+        base = await baselines(base_url)
+        await timed_seq(lambda i: client.acomplete("worker", f"warm fast {i}"), 50)
+        ours = await timed_seq(lambda i: client.acomplete("worker", f"fast {i}"), SEQ_CALLS)
+        return base | {"client_ms_p50": p50(ours)}
+
+    ov = asyncio.run(overhead())
+    result["overhead_ms_p50"] = round(ov["client_ms_p50"] - ov["raw_http_ms_p50"], 3)
+    if transport == "litellm":
+        result["sro_layer_ms_p50"] = round(ov["client_ms_p50"] - ov["bare_litellm_ms_p50"], 3)
+        result["litellm_ms_p50"] = round(ov["bare_litellm_ms_p50"] - ov["raw_http_ms_p50"], 3)
+    result.update({k: round(v, 3) for k, v in ov.items()})
+    ws.close()
+
+    ws = Workspace.open(tmp / transport, {"worker": role})  # fresh client: cold memory, cache only in DuckDB
+    t = time.perf_counter()
+    again = asyncio.run(ws.llm.abatch("worker", prompts))
+    result["cached_rerun_s"] = round(time.perf_counter() - t, 3)
+    result["cached_rerun_all_hits"] = all(getattr(r, "cached", False) for r in again)
+    ws.close()
+    return result
+
+
+def main() -> None:
+    proc, base_url = start_server()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = [run(Path(tmp), base_url, t) for t in ("litellm", "direct")]
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
+    result = dict(runs[0])  # top-level numbers: the default (litellm) transport
+    result["direct"] = runs[1]
+    result["targets"] = {"ratio": 1.25, "overhead_ms_p50": 2.0, "cached_rerun_s": 1.0}
+    result["cpu_count"], result["load_avg_1m"] = os.cpu_count(), round(os.getloadavg()[0], 2)
+    out = ROOT / "experiments" / "results" / "bench_llm.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    for r in runs:
+        print(f"bench_llm[{r['transport']}]: {CALLS} calls @{CONCURRENCY} x {LATENCY_MS:.0f} ms: wall {r['wall_s']} s "
+              f"(ideal {r['ideal_s']}, ratio {r['ratio']}); overhead p50 {r['overhead_ms_p50']} ms; "
+              f"cached rerun {r['cached_rerun_s']} s")
+
+
+if __name__ == "__main__":
+    main()
