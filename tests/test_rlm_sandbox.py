@@ -112,6 +112,8 @@ def test_module_attribute_walks_to_unsafe_modules(sb):
     ("globals()", "globals() is not available"),
     ("vars()", "vars() is not available"),
     ("type('X', (), {})", "TypeError"),
+    ("T = type(type(1))\nT('X', (), {'__eq__': None})", "type() of a class is not available"),
+    ("type(int)", "type() of a class is not available"),
     ("class X:\n    pass", "class definitions are not supported"),
 ])
 def test_dangerous_builtins(sb, code, needle):

@@ -189,7 +189,10 @@ def _unavailable(name: str, hint: str) -> Callable[..., Any]:
 
 
 def _one_arg_type(obj: Any) -> type:
-    """`type(x)` only: the three-argument form would build classes outside the guards."""
+    """`type(x)` only: the three-argument form, and `type(some_class)` (which returns `type` itself and so the
+    three-argument form), would build classes outside the guards."""
+    if isinstance(obj, type):
+        raise SandboxViolation("type() of a class is not available (classes cannot be built in the sandbox)")
     return type(obj)
 
 
