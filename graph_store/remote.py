@@ -21,7 +21,7 @@ from graph_store.base import BaseStore, insert_data, quad_text
 from graph_store.embedded import collect
 from graph_store.errors import BackendError, ImportFailed, QueryTimeout
 from graph_store.model import QueryResult
-from graph_store.provenance import QuadText, nquads
+from graph_store.provenance import QuadText, is_marker, nquads
 from graph_store.sparql import inject_values, syntax_error
 from graph_store.terms import sparql_term
 
@@ -94,6 +94,8 @@ class RemoteStore(BaseStore):
         return found
 
     def _insert(self, quads: list[QuadText]) -> None:
+        # markers ("already stored") go last, so a failure between requests leaves facts a re-run rewrites
+        quads = [q for q in quads if not is_marker(q)] + [q for q in quads if is_marker(q)]
         for i in range(0, len(quads), CHUNK):
             part = quads[i:i + CHUNK]
             if self.store_url:

@@ -136,3 +136,24 @@ def test_query_timeout(store):
     slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with pytest.raises(QueryTimeout):
         store.query(slow, timeout_s=0.2)
+
+
+def _readme_queries() -> list[str]:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "readme" / "50-graph.md").read_text()
+    return [block.split("```", 1)[0] for block in text.split("```sparql\n")[1:]]
+
+
+def test_readme_example_queries(store):
+    above, of_document, sources = _readme_queries()
+    store.add_facts(sample_facts())
+    store.add_facts([fact("inverterA", "madeBy", "acme", doc="doc9", score=0.5, quote="Acme built it")])
+    rows = store.query(above, {"min": Decimal("0.9")}).rows
+    assert [r["score"] for r in rows] == [Decimal("0.95"), Decimal("0.9")]
+    rows = store.query(of_document, {"doc": Iri(value=EX + "doc/doc3")}).rows
+    assert sorted((str(r["o"]), r["start"]) for r in rows) == [("12000", 40), ("P10Y", 0)]
+    rows = store.query(sources, {"s": Iri(value=EX + "inverterA"), "p": Iri(value=EX + "madeBy")}).rows
+    assert {(r["doc"], r["quote"]) for r in rows} == {(EX + "doc/doc1", 'He said "Acme" <made> it\n'),
+                                                      (EX + "doc/doc9", "Acme built it")}
+    assert {r["axiom"] for r in rows} == {"grounded", "typed"}
