@@ -213,3 +213,22 @@ def test_final_and_final_var_and_answer_dict(sb):
     assert not result.ok and "no variable named 'nope'" in result.error
     result = sb.run("FINAL(42)")
     assert result.final == "42"
+
+
+def test_allowed_modules_work_inside_the_unprivileged_child(sb):
+    code = """import datetime, json, re, statistics, random, difflib, fractions, textwrap, unicodedata, heapq
+import collections, itertools, functools, math, bisect, time
+d = datetime.datetime.strptime('2021-06-01', '%Y-%m-%d')
+rng = random.Random('seed')
+checks = [d.strftime('%d/%m/%Y'), json.loads('{"a": 1}')['a'], re.sub(' +', ' ', 'a  b'),
+          statistics.median([3, 1, 2]), round(statistics.stdev([1, 2, 3, 4]), 3), rng.randint(1, 1),
+          round(difflib.SequenceMatcher(None, 'abcd', 'abed').ratio(), 2), str(fractions.Fraction('1/3') * 3),
+          textwrap.shorten('hello big world', 12), unicodedata.normalize('NFKC', 'ﬁ'), heapq.nlargest(1, [1, 5]),
+          collections.Counter('aab').most_common(1)[0][0], list(itertools.islice(itertools.count(), 2)),
+          functools.reduce(lambda a, b: a + b, [1, 2]), math.isclose(0.1 + 0.2, 0.3), bisect.bisect([1, 3], 2),
+          time.time() > 0, datetime.date(2020, 1, 1).isoformat()]
+print(checks)"""
+    result = sb.run(code)
+    assert result.ok, result.error
+    assert result.stdout == ("['01/06/2021', 1, 'a b', 2, 1.291, 1, 0.75, '1', 'hello [...]', 'fi', [5], 'a', "
+                             "[0, 1], 3, True, 1, True, '2020-01-01']\n")

@@ -21,7 +21,7 @@ NOBODY = 65534
 # Imported before privileges are dropped: afterwards the interpreter's own files may be unreadable.
 PRELOAD = ("math", "re", "json", "statistics", "collections", "collections.abc", "itertools", "functools",
            "datetime", "random", "textwrap", "heapq", "bisect", "unicodedata", "difflib", "fractions",
-           "_strptime", "encodings.idna", "linecache", "traceback")
+           "_strptime", "time", "encodings.idna", "linecache", "traceback")
 
 
 def drop_privileges() -> None:

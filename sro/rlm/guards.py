@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import importlib
 import operator
+import sys
 import types
 from typing import Any, Callable
 
@@ -24,8 +25,12 @@ from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 # internals), not `operator` (attrgetter/methodcaller bypass _getattr_), not `sys`/`os`/`io`/`importlib`.
 ALLOWED_MODULES = frozenset({
     "math", "re", "json", "statistics", "collections", "collections.abc", "itertools", "functools",
-    "datetime", "random", "textwrap", "heapq", "bisect", "unicodedata", "difflib", "fractions",
+    "datetime", "random", "textwrap", "heapq", "bisect", "unicodedata", "difflib", "fractions", "time",
 })
+# Modules C code imports at run time through the *calling frame's* __import__ (ours): datetime.strftime
+# imports time, datetime.strptime imports _strptime. Model code cannot name `_strptime` (compile error), so
+# granting these preloaded modules here does not hand them to it.
+INTERNAL_IMPORTS = frozenset({"time", "_strptime"})
 
 # Containers model code may write to with `x[k] = v` / `x.a = v`. Instances of these reachable from allowed
 # modules at import time are recorded in _PROTECTED and stay read-only.
@@ -168,6 +173,8 @@ def guarded_inplacevar(op: str, x: Any, y: Any) -> Any:
 def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0):
     if level != 0:
         raise SandboxViolation("relative imports are not allowed in the sandbox")
+    if name in INTERNAL_IMPORTS and name in sys.modules:
+        return sys.modules[name]
     if name not in ALLOWED_MODULES:
         allowed = ", ".join(sorted(ALLOWED_MODULES))
         raise SandboxViolation(f"import of {name!r} is not allowed in the sandbox; allowed: {allowed}")
