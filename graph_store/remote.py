@@ -23,7 +23,6 @@ from graph_store.errors import BackendError, ImportFailed, QueryTimeout
 from graph_store.model import QueryResult
 from graph_store.provenance import QuadText, is_marker, nquads
 from graph_store.sparql import inject_values, syntax_error
-from graph_store.terms import sparql_term
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 CHUNK = 50_000  # quads per write request: bounded request size
@@ -182,5 +181,3 @@ class RemoteStore(BaseStore):
     def close(self) -> None:
         self._http.close()
 
-
-__all__ = ["RemoteStore", "sparql_term"]

@@ -28,8 +28,12 @@ def test_add_is_idempotent_and_counts(store):
 
 def test_second_source_merges_into_one_assertion(store):
     store.add_facts([fact("x", "p", "y", doc="d1", score=0.6)])
-    res = store.add_facts([fact("x", "p", "y", doc="d2", score=0.9), fact("x", "p", "y", doc="d3", score=0.7)])
+    hostile = 'x\\u0022 } ; DROP ALL # "\n<http://e/> \\'  # goes through SPARQL INSERT DATA (merge path)
+    res = store.add_facts([fact("x", "p", "y", doc="d2", score=0.9, quote=hostile),
+                           fact("x", "p", "y", doc="d3", score=0.7)])
     assert (res.new_facts, res.new_sources) == (0, 2)
+    quotes = store.query(PFX + "SELECT ?q WHERE { ?e sro:quote ?q }").rows
+    assert hostile in {r["q"] for r in quotes}
     rows = store.query(PFX + "SELECT ?a ?s ?n WHERE { ?a a sro:Assertion ; sro:score ?s ; sro:sourceCount ?n }").rows
     assert rows == [{"a": rows[0]["a"], "s": Decimal("0.9"), "n": 3}]
     docs = store.query(PFX + "SELECT ?d WHERE { ?a sro:evidence ?e . ?e prov:wasDerivedFrom ?d } ORDER BY ?d").rows
