@@ -232,3 +232,18 @@ print(checks)"""
     assert result.ok, result.error
     assert result.stdout == ("['01/06/2021', 1, 'a b', 2, 1.291, 1, 0.75, '1', 'hello [...]', 'fi', [5], 'a', "
                              "[0, 1], 3, True, 1, True, '2020-01-01']\n")
+
+
+def test_primitive_calls_per_step_are_capped():
+    served = []
+
+    def handler(fn, args):
+        served.append(fn)
+        return 1
+
+    with Sandbox(SandboxLimits(timeout_s=10, max_calls=50)) as box:
+        result = box.run("n = 0\nfor i in range(100):\n    n = n + datasets()", handler)
+        assert not result.ok and "more than 50 primitive calls in one step" in result.error
+        assert len(served) == 50
+        again = box.run("print(n, datasets())", handler)
+        assert again.ok and again.stdout == "50 1\n", "the cap is per step and variables survive"

@@ -19,6 +19,7 @@ class SandboxLimits:
     cpu_s: int = 3600  # CPU seconds over the child's life (each step is also capped at timeout_s + 1)
     fsize_bytes: int = 1 << 20  # the child writes no files; this caps its stderr log
     max_output: int = 20_000  # characters of stdout returned per step
+    max_calls: int = 5_000  # primitive calls per step (their host time does not count against timeout_s)
     start_timeout_s: float = 10.0
 
 

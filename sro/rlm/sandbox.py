@@ -223,6 +223,9 @@ class Sandbox:
         try:
             if handler is None:
                 raise SandboxError("no primitives are available in this sandbox (no session)")
+            if len(calls) >= self.limits.max_calls:
+                raise SandboxError(f"more than {self.limits.max_calls} primitive calls in one step; "
+                                   "batch your work (llm_batch, larger k) or split it across turns")
             data = encode({"t": "reply", "id": ident, "ok": True, "value": handler(fn, args)})
         except Exception as exc:  # noqa: BLE001 - any host failure becomes a readable error for the model
             error = str(exc) if isinstance(exc, SandboxError) else f"{type(exc).__name__}: {exc}"
