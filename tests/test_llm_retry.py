@@ -88,7 +88,7 @@ def test_retry_after_is_honoured(ws, llm_server):
 
 
 def test_timeouts_are_retried(tmp_path, llm_server):
-    llm_server.add(r"sleepy", "late", delay_s=2, times=1)
+    llm_server.add(r"sleepy", "late", delay_s=1, times=1)
     llm_server.add(r"sleepy", "on time")
     w = _open(tmp_path, llm_server, timeout_s=0.3)
     try:

@@ -65,6 +65,8 @@ def describe(settings: Settings) -> list[dict[str, Any]]:
             "tpm": cfg.tpm,
             "timeout_s": cfg.timeout_s,
             "max_retries": cfg.max_retries,
+            "transport": cfg.transport,
+            "structured_mode": cfg.structured_mode,
             "budget": settings.role_budgets.get(name).model_dump() if name in settings.role_budgets else None,
         })
     return rows
