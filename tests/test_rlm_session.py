@@ -239,3 +239,14 @@ def test_concurrent_sessions_and_cancellation_leave_no_child_behind(ws, llm_serv
 
     asyncio.run(cancel())
     assert _sandbox_children() == [], "a cancelled session kills its sandbox and never restarts it"
+
+
+def test_rlm_query_child_gets_a_share_of_the_parent_budget(ws, llm_server):
+    plan(llm_server, {"parent budget": ["r = rlm_query('kid task')\nprint(r)", "FINAL(r)"],
+                      "kid task": ["print(dataset('demo').count())", "FINAL('kid done')"]})
+    result = run(ws, "parent budget question", budgets=Budgets(calls=4))
+    # parent turn 1 uses 1 of 4 calls; the kid may spend half of the 3 left (1 call): its second turn is refused
+    assert result.answer.startswith("[no final answer: BudgetExceeded") and not result.forced
+    kid_requests = [r for r in root_requests(llm_server) if "kid task" in r["messages"][1]["content"]]
+    assert len(kid_requests) == 1
+    assert len(root_requests(llm_server)) == 3
