@@ -6,6 +6,7 @@ install/load is switched off and FTS is loaded by file path from the `duckdb-ext
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,9 @@ import duckdb
 from sro.errors import DatasetError, WorkspaceError
 
 NO_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# DuckDB would take 80% of RAM by default; bounded, it spills big ingests to <db>.tmp instead of growing.
+MEMORY_LIMIT_ENV = "SRO_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def fts_extension_path() -> Path:
@@ -37,7 +41,8 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Connect to a DuckDB file (or ':memory:') with FTS loaded and no runtime downloads."""
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=dict(NO_DOWNLOADS))
+        config = {**NO_DOWNLOADS, "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         raise WorkspaceError(f"cannot open {path}: {exc}") from None
     load_fts(con)

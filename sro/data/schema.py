@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     text VARCHAR NOT NULL,
     key BIGINT NOT NULL               -- integer key used by the full-text index (sro.data.fts)
 );
+-- Point lookups of BM25 hits by chunk key (a zone-map scan would read every chunk's text).
+CREATE INDEX IF NOT EXISTS chunks_key_idx ON chunks (key);
 CREATE TABLE IF NOT EXISTS data_state (
     key VARCHAR PRIMARY KEY,
     value VARCHAR

@@ -126,7 +126,7 @@ class DatasetStore:
             INSERT INTO _stage
             SELECT id, dataset, source_uri, title, text, author, TRY_CAST(created AS TIMESTAMP), score,
                    parent_id, kind, metadata, NULL
-            FROM read_json(?, format = 'newline_delimited', maximum_object_size = 1073741824,
+            FROM read_json(?, format = 'newline_delimited', maximum_object_size = 67108864,
                 columns = {id: 'VARCHAR', dataset: 'VARCHAR', source_uri: 'VARCHAR', title: 'VARCHAR',
                            text: 'VARCHAR', author: 'VARCHAR', created: 'VARCHAR', score: 'BIGINT',
                            parent_id: 'VARCHAR', kind: 'VARCHAR', metadata: 'VARCHAR'})

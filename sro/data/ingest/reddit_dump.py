@@ -33,7 +33,7 @@ WITH raw AS (
     SELECT *, (body IS NOT NULL OR link_id IS NOT NULL) AS is_comment,
            TRY_CAST(created_utc AS DOUBLE) AS ts
     FROM read_json($path, format = 'newline_delimited', compression = $compression,
-                   maximum_object_size = 268435456, columns = {_COLUMNS})
+                   maximum_object_size = 67108864, columns = {_COLUMNS})
 ), shaped AS (
     SELECT *,
         CASE WHEN is_comment THEN body
