@@ -123,3 +123,18 @@ def test_truncated_answer_is_reported(ws, llm_server):
     llm_server.add(r"long story", "Once upon a ti", finish_reason="length")
     comp = ws.llm.complete("worker", "tell a long story")
     assert comp.truncated and comp.text == "Once upon a ti"
+
+
+def test_idle_client_flushes_ledger_and_cache_in_background(ws, llm_server):
+    import time
+
+    ws.llm.complete("worker", "write me down")
+    cur = ws.db.cursor()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the background flusher runs every second
+        if cur.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 1:
+            break
+        time.sleep(0.1)
+    assert cur.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 1
+    assert cur.execute("SELECT count(*) FROM llm_cache").fetchone()[0] == 1
+    cur.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -20,6 +19,7 @@ from sro.errors import BudgetExceeded, LLMError, SROError
 from sro.llm import backend, retry, roles, structured
 from sro.llm.budgets import BudgetScope, Estimate, check_and_reserve
 from sro.llm.cache import LLMCache, cache_key
+from sro.llm.dbwrite import CursorPool, Flusher
 from sro.llm.ledger import Ledger
 from sro.llm.limits import Limiters
 from sro.llm.portal import Portal
@@ -47,6 +47,12 @@ class _Shared:
         self.session = BudgetScope("session", settings.budgets, dict(settings.role_budgets))
         self.campaigns: dict[str, BudgetScope] = {}
         self.portal = Portal()
+        self.cursors: CursorPool | None = None
+        self.flusher = Flusher(self.flush)
+
+    def flush(self) -> None:
+        self.cache.flush()
+        self.ledger.flush()
 
     def campaign_scope(self, campaign: str) -> BudgetScope:
         """Per-campaign budget (settings.budgets / role_budgets), counting what the ledger already holds."""
@@ -71,16 +77,10 @@ class LLMClient:
 
     @classmethod
     def from_workspace(cls, ws: "Workspace", settings: Settings | None = None) -> "LLMClient":
-        local = threading.local()
-        db = ws.db
-
-        def cursor() -> "duckdb.DuckDBPyConnection":
-            # DuckDB connections are not thread-safe: each thread gets its own cursor on the workspace db.
-            if getattr(local, "cur", None) is None:
-                local.cur = db.cursor()
-            return local.cur
-
-        return cls(settings or ws.settings, cursor)
+        pool = CursorPool(ws.db)
+        client = cls(settings or ws.settings, pool)
+        client._s.cursors = pool
+        return client
 
     # --- roles ---------------------------------------------------------------------------------
     def is_offline(self, role: str) -> bool:
@@ -268,12 +268,15 @@ class LLMClient:
 
     def flush(self) -> None:
         """Write buffered cache entries and ledger rows to DuckDB."""
-        self._s.cache.flush()
-        self._s.ledger.flush()
+        self._s.flush()
 
     def close(self) -> None:
-        self.flush()
+        """Flush, stop the background threads and release the DuckDB cursors (closes every view)."""
+        self._s.flusher.stop()
+        self._s.flush()
         self._s.portal.stop()
+        if self._s.cursors is not None:
+            self._s.cursors.close()
 
 
 def _messages(prompt: Prompt) -> list[dict]:

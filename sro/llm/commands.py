@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
         from sro.llm.ledger import Ledger
 
         with workspace_of(ctx) as ws:
-            rows = Ledger(ws.db.cursor).summary(campaign)
+            rows = Ledger(lambda: ws.db).summary(campaign)
         total = {k: sum(r[k] for r in rows) for k in
                  ("calls", "cache_hits", "failures", "prompt_tokens", "completion_tokens", "cost_usd")}
         total["cost_usd"] = round(total["cost_usd"], 6)
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         from sro.llm.cache import LLMCache
 
         with workspace_of(ctx) as ws:
-            removed = LLMCache(ws.db.cursor).clear(namespace)
+            removed = LLMCache(lambda: ws.db).clear(namespace)
         print_json({"removed": removed}) if json_ else console.print(f"removed {removed} cached responses")
 
     @cache_app.command("stats")
@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
         from sro.llm.cache import LLMCache
 
         with workspace_of(ctx) as ws:
-            info = LLMCache(ws.db.cursor).stats()
+            info = LLMCache(lambda: ws.db).stats()
         if json_:
             print_json(info)
         else:
