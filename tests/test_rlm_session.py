@@ -250,3 +250,19 @@ def test_rlm_query_child_gets_a_share_of_the_parent_budget(ws, llm_server):
     kid_requests = [r for r in root_requests(llm_server) if "kid task" in r["messages"][1]["content"]]
     assert len(kid_requests) == 1
     assert len(root_requests(llm_server)) == 3
+
+
+def test_offline_root_with_a_worker_model_reads_passages_with_llm_batch(tmp_path, llm_server, monkeypatch):
+    monkeypatch.setenv("SRO_TEST_KEY", "sk-test-key-0001")
+
+    def read(request: dict) -> str:
+        text = request["messages"][-1]["content"]
+        return "The vault code is 7481-ZEBRA." if "7481" in text else "NONE"
+
+    llm_server.add(r"Answer the question using only this passage", read)
+    with Workspace.open(tmp_path / "w", {"worker": llm_server.role()}) as w:
+        w.datasets.add_documents("demo", corpus())
+        result = asyncio.run(RLMSession(w, datasets=["demo"]).run("What is the secret code for the vault?"))
+    assert result.policy == "offline" and result.iterations == 5
+    assert "Worker model readings" in result.answer and "[post:zzz] The vault code is 7481-ZEBRA." in result.answer
+    assert result.sub_calls == llm_server.count(r"Answer the question using only this passage") >= 1

@@ -40,4 +40,4 @@ def test_offline_policy_is_deterministic_and_says_what_it_is():
     assert question_terms("What is the warranty of the SMA inverter?") == ["warranty", "sma", "inverter"]
     a, b = OfflinePolicy("Which inverter failed?"), OfflinePolicy("Which inverter failed?")
     assert a.steps == b.steps and a.compose == b.compose
-    assert "offline policy" in a.compose and "not a model's judgement" in a.compose
+    assert "offline policy" in a.compose and "it is not a CEO" in a.compose

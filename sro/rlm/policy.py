@@ -108,6 +108,16 @@ for batch in batches:
     facts.extend(result['accepted'])
 print(f"{len(facts)} verified facts", '; '.join(extraction_errors))"""
 
+READ = """prompts = []
+for h in top[:8]:
+    prompts.append('Answer the question using only this passage. Reply NONE if it does not help.\\n'
+                   f"Question: {QUESTION}\\nPassage [{h['doc_id']}]: {h['text']}")
+readings = []
+for h, text in zip(top[:8], llm_batch(prompts) if prompts else []):
+    if text.strip() and not text.startswith('ERROR') and 'NONE' not in text[:12]:
+        readings.append({'doc_id': h['doc_id'], 'text': text.strip()[:500]})
+print(f"{len(readings)} of {len(prompts)} passages answered by the worker model")"""
+
 COMPOSE = """QUESTION = {question}
 TERMS = {terms}
 import re
@@ -127,7 +137,8 @@ def snippet(text):
     start = max(0, min(found or [0]) - 120)
     return ' '.join(text[start:start + 360].split())
 lines = ["[offline policy: no CEO model is configured. This answer lists what keyword search, grep and the "
-         "extraction stage found; it is not a model's judgement.]", 'Question: ' + QUESTION]
+         "extraction stage found (plus worker readings when a worker model is configured); it is not a CEO "
+         "model's judgement.]", 'Question: ' + QUESTION]
 cited = []
 for h in ranked:
     if h['doc_id'] not in cited:
@@ -139,6 +150,14 @@ if ranked:
         lines.append(f"- [{{h['doc_id']}}] {{snippet(h['text'])}}")
 else:
     lines.append('No passage matched the question terms: ' + ', '.join(TERMS))
+try:
+    readings
+except NameError:
+    readings = []
+if readings:
+    lines.append('Worker model readings of the best passages (llm_batch):')
+    for r in readings[:5]:
+        lines.append(f"- [{{r['doc_id']}}] {{r['text']}}")
 if facts:
     lines.append('Verified facts:')
     for f in facts[:10]:
@@ -162,10 +181,11 @@ class OfflinePolicy:
 
     name = "offline"
 
-    def __init__(self, question: str):
+    def __init__(self, question: str, *, worker: bool = False):
         terms = question_terms(question)
         literal = {"question": json.dumps(question), "terms": json.dumps(terms)}
-        self.steps = [SURVEY.format(**literal), SEARCH, EXTRACT]
+        # With a worker model (but no CEO) the best passages are also read by it, map-style, via llm_batch.
+        self.steps = [SURVEY.format(**literal), SEARCH, *([READ] if worker else []), EXTRACT]
         self.compose = COMPOSE.format(**literal, stop=json.dumps(sorted(STOPWORDS)).replace("[", "{", 1)[:-1] + "}")
         self.turn = 0
 

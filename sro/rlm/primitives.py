@@ -117,8 +117,9 @@ class PrimitiveHost:
         if not isinstance(prompt, str) or not prompt.strip():
             raise SandboxError("llm_query takes a non-empty prompt string")
         role = self._role(role)
+        text = self.ctx.client.complete(role, prompt, namespace="rlm").text
         self.sub_calls += 1
-        return self.ctx.client.complete(role, prompt, namespace="rlm").text
+        return text
 
     def llm_batch(self, prompts: Any, role: str = "worker") -> list[str]:
         if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
@@ -126,8 +127,8 @@ class PrimitiveHost:
         if len(prompts) > MAX_BATCH:
             raise SandboxError(f"llm_batch takes at most {MAX_BATCH} prompts per call")
         role = self._role(role)
-        self.sub_calls += len(prompts)
         results = self.ctx.client.batch(role, prompts, namespace="rlm")
+        self.sub_calls += len(prompts)
         return [r.text if hasattr(r, "text") else f"ERROR: {r}" for r in results]
 
     def rlm_query(self, task: Any, context: Any = None) -> str:

@@ -32,7 +32,7 @@ Primitives in the REPL (all return plain data: str, int, float, list, dict):
 - extract_triples(chunk_ids_or_hits) -> {{accepted: [{{subject, predicate, object, score, chunk_id, quote}}],
   rejected, conflicts, candidates, errors}}: extracts, judges and stores verified facts from those chunks
 - notes: a dict-like memory kept across the sessions of this campaign (notes[key] = value, notes.get(key))
-- SHOW_VARS() -> your variables and their types
+- SHOW_VARS() -> your variables and their types. A failed primitive raises PrimitiveError (catchable).
 - FINAL(value) or FINAL_VAR("name") ends the session with that answer; or set answer["content"] = ...
   and answer["ready"] = True. Put follow-up research questions in answer["questions"] (list of str).
 

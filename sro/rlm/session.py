@@ -76,7 +76,9 @@ class RLMSession:
 
     # --- public ---------------------------------------------------------------------------------
     async def run(self, question: str) -> RLMResult:
-        policy = self.policy or (OfflinePolicy(question) if self.client.is_offline("ceo") else LLMRoot(self.client))
+        policy = self.policy or (
+            OfflinePolicy(question, worker=not self.client.is_offline("worker"))
+            if self.client.is_offline("ceo") else LLMRoot(self.client))
         infos = [self.ws.datasets.dataset(name).describe() for name in self.datasets]
         system = system_prompt(infos, max_output=self.limits.max_output, depth=self.depth, max_depth=self.max_depth)
         transcript = Transcript(system, question, self.prompt_budget_tokens)
