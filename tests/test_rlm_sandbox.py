@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,9 @@ def test_child_limits_and_identity():
         status = Path(f"/proc/{box.pid}/status").read_text()
         fds = os.listdir(f"/proc/{box.pid}/fd")
     assert "Max processes             0" in limits
+    assert re.search(r"Max file size\s+1048576\s+1048576", limits)
+    assert re.search(r"Max cpu time\s+\d+\s+3600", limits)
+    assert re.search(r"Max open files\s+64\s+64", limits)
     assert str(400 * 1024 * 1024) in limits  # address space
     if os.geteuid() == 0:
         uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
