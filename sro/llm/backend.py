@@ -46,7 +46,7 @@ async def send(cfg: RoleConfig, key: str | None, messages: list[dict], params: d
     """One provider request (no retries). Raises litellm's mapped exceptions."""
     litellm = litellm_module()
     kwargs: dict[str, Any] = {"model": cfg.model, "messages": messages, "timeout": cfg.timeout_s,
-                              "max_retries": 0, "num_retries": 0, **params}
+                              "max_retries": 0, "num_retries": 0, "no-log": True, **params}
     if "tools" in params:
         # litellm 1.106 imports its MCP bridge (needs the optional `mcp` package) for any call with tools;
         # SRO's forced tool calls are plain function calls, so skip that bridge.
