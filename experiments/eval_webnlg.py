@@ -152,11 +152,13 @@ def run_judge(entries, pipeline, docs) -> dict:
 
 
 async def run_llm(entries, pipeline, docs, chunks) -> dict | None:
+    from sro.config import load_settings
     from sro.workspace import Workspace
 
-    ws = Workspace.open(os.environ.get("SRO_WORKSPACE") or "/tmp/sro-eval-webnlg")
-    if ws.llm.is_offline("worker"):
-        return None
+    root = os.environ.get("SRO_WORKSPACE") or "/tmp/sro-eval-webnlg"
+    if load_settings(root).worker.offline:
+        return None  # no worker model configured: the LLM extractor is not evaluated
+    ws = Workspace.open(root)
     from sro.extract.llm_extractor import LLMExtractor
 
     extractor = LLMExtractor(ws.llm, pipeline)

@@ -112,7 +112,7 @@ class AxiomJudge:
                            f"{weakest.reason})")
         else:
             verdict = "accepted"
-        return Judgment(scores=scores, total=total, verdict=verdict, reasons=reasons)
+        return Judgment.model_construct(scores=scores, total=total, verdict=verdict, reasons=reasons)
 
 
 def rejection_axioms(judgment: Judgment) -> list[str]:

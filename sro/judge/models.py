@@ -12,12 +12,20 @@ Verdict = Literal["accepted", "rejected", "conflict"]
 
 
 class AxiomScore(BaseModel):
+    """Axioms build these in the hot path of judging; `AxiomScore.of(...)` skips re-validation of values
+    our own code produced (pydantic validation was a third of the offline judging time)."""
+
     axiom: str
     score: float  # in [0, 1]
     reason: str
     weight: float = 1.0
     gate: bool = False  # a hard gate rejects when score < the gate's minimum
     skipped: bool = False  # e.g. entailment offline
+
+    @classmethod
+    def of(cls, axiom: str, score: float, reason: str, *, skipped: bool = False) -> "AxiomScore":
+        return cls.model_construct(axiom=axiom, score=float(score), reason=reason, weight=1.0, gate=False,
+                                   skipped=skipped)
 
 
 class Judgment(BaseModel):

@@ -59,8 +59,19 @@ def distance(a: Token, b: Token) -> int:
 
 
 def _mentions(doc: Doc) -> list[Token]:
-    roots = {chunk.root.i for chunk in doc.noun_chunks} | {ent.root.i for ent in doc.ents}
-    return [doc[i] for i in sorted(roots) if doc[i].pos_ != "PRON"]
+    """Noun-phrase heads of the quote, computed once per cached parse."""
+    cached = doc.user_data.get("sro_mentions")
+    if cached is None:
+        roots = {chunk.root.i for chunk in doc.noun_chunks} | {ent.root.i for ent in doc.ents}
+        cached = doc.user_data["sro_mentions"] = [doc[i] for i in sorted(roots) if doc[i].pos_ != "PRON"]
+    return cached
+
+
+def _lemmas(doc: Doc) -> list[tuple[str, str]]:
+    cached = doc.user_data.get("sro_lemmas")
+    if cached is None:
+        cached = doc.user_data["sro_lemmas"] = [(t.lemma_.lower(), t.lower_) for t in doc]
+    return cached
 
 
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
@@ -70,16 +81,16 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     forms = (c.predicate, local) + ((pred.label or "",) if pred else ())
     words = words_of(*forms)
     if not words or c.subject.ref == "document":
-        return AxiomScore(axiom=NAME, score=1.0, reason="no content word in the predicate", skipped=True)
+        return AxiomScore.of(NAME, 1.0, reason="no content word in the predicate", skipped=True)
     quote = c.evidence.quote
     doc = ctx.cache.parse(quote)
-    anchors = [t for t in doc if t.lemma_.lower() in words or t.lower_ in words]
+    anchors = [doc[i] for i, (lemma, lower) in enumerate(_lemmas(doc)) if lemma in words or lower in words]
     if not anchors:
-        return AxiomScore(axiom=NAME, score=1.0, reason="predicate word not in the quote", skipped=True)
+        return AxiomScore.of(NAME, 1.0, reason="predicate word not in the quote", skipped=True)
     sup, start, end = locate_term(c.object, quote)
     span = doc.char_span(start, end, alignment_mode="expand") if sup >= 0.6 and end > start else None
     if span is None or not len(span):
-        return AxiomScore(axiom=NAME, score=1.0, reason="object not aligned with the parse", skipped=True)
+        return AxiomScore.of(NAME, 1.0, reason="object not aligned with the parse", skipped=True)
     obj = span.root
     s_sup, s_start, s_end = locate_term(c.subject, quote)
     s_span = doc.char_span(s_start, s_end, alignment_mode="expand") if s_sup >= 0.6 and s_end > s_start else None
@@ -89,6 +100,6 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     d_obj = min(distance(a, obj) for a in anchors)
     d_other = min((distance(a, m) for a in anchors for m in others), default=FAR)
     if d_obj < FAR and d_obj <= d_other + SLACK:
-        return AxiomScore(axiom=NAME, score=CLOSE, reason=f"object is {d_obj} step(s) from '{anchors[0].text}'")
-    return AxiomScore(axiom=NAME, score=MISPLACED, reason=(
+        return AxiomScore.of(NAME, CLOSE, reason=f"object is {d_obj} step(s) from '{anchors[0].text}'")
+    return AxiomScore.of(NAME, MISPLACED, reason=(
         f"'{anchors[0].text}' attaches to another phrase ({d_other} steps) rather than the object ({d_obj})"))

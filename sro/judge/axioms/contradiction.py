@@ -39,17 +39,17 @@ def batch(candidates: list[Candidate], ctx: JudgeContext) -> list[AxiomScore]:
     for c in candidates:
         key = (c.subject.iri or "", c.predicate_iri or "")
         if key not in groups:
-            out.append(AxiomScore(axiom=NAME, score=1.0, reason="predicate not functional"))
+            out.append(AxiomScore.of(NAME, 1.0, reason="predicate not functional"))
             continue
         mine = object_key(c)
         in_graph = held.get(key, set()) - {mine}
         in_batch = groups[key] - {mine}
         if in_graph:
-            out.append(AxiomScore(axiom=NAME, score=0.0, reason=f"graph already holds {sorted(in_graph)[:3]} "
+            out.append(AxiomScore.of(NAME, 0.0, reason=f"graph already holds {sorted(in_graph)[:3]} "
                                   "for this functional predicate"))
         elif in_batch:
-            out.append(AxiomScore(axiom=NAME, score=0.0, reason=f"other sources in this batch say "
+            out.append(AxiomScore.of(NAME, 0.0, reason=f"other sources in this batch say "
                                   f"{sorted(in_batch)[:3]}"))
         else:
-            out.append(AxiomScore(axiom=NAME, score=1.0, reason="no competing value"))
+            out.append(AxiomScore.of(NAME, 1.0, reason="no competing value"))
     return out

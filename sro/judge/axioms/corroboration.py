@@ -33,5 +33,5 @@ def batch(candidates: list[Candidate], ctx: JudgeContext) -> list[AxiomScore]:
         authors = {(ctx.docs[d].author or d) if d in ctx.docs else d for d in sources}
         n = len(authors)
         value = SCALE.get(n, 1.0) if n else 0.6
-        out.append(AxiomScore(axiom=NAME, score=value, reason=f"{len(sources)} document(s), {n} independent source(s)"))
+        out.append(AxiomScore.of(NAME, value, reason=f"{len(sources)} document(s), {n} independent source(s)"))
     return out

@@ -77,17 +77,17 @@ def judge_parse(doc: Doc, s: Token, o: Token) -> tuple[float, str]:
 
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     if c.subject.ref == "document":
-        return AxiomScore(axiom=NAME, score=1.0, reason="subject is the source document", skipped=True)
+        return AxiomScore.of(NAME, 1.0, reason="subject is the source document", skipped=True)
     quote = c.evidence.quote
     s_sup, s_start, s_end = locate_term(c.subject, quote)
     o_sup, o_start, o_end = locate_term(c.object, quote)
     if min(s_sup, o_sup) < 0.6:
-        return AxiomScore(axiom=NAME, score=UNKNOWN, reason="mentions not located in the quote")
+        return AxiomScore.of(NAME, UNKNOWN, reason="mentions not located in the quote")
     if s_start < o_end and o_start < s_end:
-        return AxiomScore(axiom=NAME, score=UNKNOWN, reason="subject and object overlap in the quote")
+        return AxiomScore.of(NAME, UNKNOWN, reason="subject and object overlap in the quote")
     doc = ctx.cache.parse(quote)
     s, o = _head(doc, s_start, s_end), _head(doc, o_start, o_end)
     if s is None or o is None or s.i == o.i:
-        return AxiomScore(axiom=NAME, score=UNKNOWN, reason="mentions not aligned with the parse")
+        return AxiomScore.of(NAME, UNKNOWN, reason="mentions not aligned with the parse")
     value, reason = judge_parse(doc, s, o)
-    return AxiomScore(axiom=NAME, score=value, reason=reason)
+    return AxiomScore.of(NAME, value, reason=reason)

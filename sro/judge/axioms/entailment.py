@@ -29,7 +29,7 @@ class Verdicts(BaseModel):
 
 
 def skipped(reason: str = "no judge model configured (offline)") -> AxiomScore:
-    return AxiomScore(axiom=NAME, score=0.0, reason=reason, skipped=True)
+    return AxiomScore.of(NAME, 0.0, reason=reason, skipped=True)
 
 
 def _line(i: int, c: Candidate) -> str:
@@ -59,6 +59,6 @@ async def batch(candidates: list[Candidate], client: Any) -> list[AxiomScore]:
                 out.append(skipped("judge gave no verdict for this item"))
             else:
                 value = max(0.0, min(1.0, v.confidence)) if v.entailed else 0.0
-                out.append(AxiomScore(axiom=NAME, score=value, reason=v.reason or
+                out.append(AxiomScore.of(NAME, value, reason=v.reason or
                                       ("entailed" if v.entailed else "not entailed")))
     return out

@@ -19,9 +19,9 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     ev = c.evidence
     text = ctx.doc_text(ev.doc_id)
     if text is not None and text[ev.start : ev.end] != ev.quote:
-        return AxiomScore(axiom=NAME, score=0.0, reason=f"quote not found at {ev.start}:{ev.end} of {ev.doc_id}")
+        return AxiomScore.of(NAME, 0.0, reason=f"quote not found at {ev.start}:{ev.end} of {ev.doc_id}")
     if not ev.quote.strip():
-        return AxiomScore(axiom=NAME, score=0.0, reason="empty quote")
+        return AxiomScore.of(NAME, 0.0, reason="empty quote")
     subj = 1.0 if c.subject.ref == "document" else locate_term(c.subject, ev.quote)[0]
     obj = locate_term(c.object, ev.quote)[0]
     value = min(subj, obj)
@@ -32,4 +32,4 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
         reason = f"{' and '.join(weak)} only partly supported by the quote (subject {subj:.2f}, object {obj:.2f})"
     if text is None:
         reason += "; source text unavailable, offsets unchecked"
-    return AxiomScore(axiom=NAME, score=round(value, 4), reason=reason)
+    return AxiomScore.of(NAME, round(value, 4), reason=reason)

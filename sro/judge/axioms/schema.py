@@ -106,7 +106,7 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
             value, reason = 0.2, f"{local} implies a {want}; object {c.object.text!r} has no number in it"
         elif got in COMPATIBLE and got not in COMPATIBLE[want]:
             value, reason = 0.2, f"{local} implies a {want} object; the quote marks {c.object.text!r} as {got}"
-    return AxiomScore(axiom=NAME, score=value, reason=reason)
+    return AxiomScore.of(NAME, value, reason=reason)
 
 
 def shacl_batch(candidates: list[Candidate], ctx: JudgeContext) -> dict[int, str]:

@@ -21,7 +21,7 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     params = ctx.pipeline.axioms.get(NAME).params if NAME in ctx.pipeline.axioms else {}
     doc = ctx.docs.get(c.evidence.doc_id)
     if doc is None:
-        return AxiomScore(axiom=NAME, score=0.7, reason="source metadata unavailable: neutral prior")
+        return AxiomScore.of(NAME, 0.7, reason="source metadata unavailable: neutral prior")
     prior = float(params.get(f"kind_{doc.kind}", params.get("default", KIND_PRIOR.get(doc.kind, 0.75))))
     parts = [f"{doc.kind} prior {prior:.2f}"]
     if doc.score is not None and doc.kind in ("submission", "comment"):
@@ -33,4 +33,4 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
         penalty = float(params.get("depth_penalty", 0.03)) * min(depth, 5)
         prior -= penalty
         parts.append(f"depth {depth} (-{penalty:.2f})")
-    return AxiomScore(axiom=NAME, score=round(min(1.0, max(0.0, prior)), 4), reason=", ".join(parts))
+    return AxiomScore.of(NAME, round(min(1.0, max(0.0, prior)), 4), reason=", ".join(parts))

@@ -39,10 +39,10 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     if isinstance(c.object, Entity) and (why := _vague(c.object)):
         problems.append(f"object: {why}")
     if problems:
-        return AxiomScore(axiom=NAME, score=0.0, reason="; ".join(problems))
+        return AxiomScore.of(NAME, 0.0, reason="; ".join(problems))
     if c.subject.ref != "document" and _generic(c.subject.text):
-        return AxiomScore(axiom=NAME, score=0.4, reason=f"subject {c.subject.text!r} is a generic common noun "
+        return AxiomScore.of(NAME, 0.4, reason=f"subject {c.subject.text!r} is a generic common noun "
                           "(likely an anaphor: 'the company', 'the system'), not a named entity")
     if isinstance(c.object, Entity) and " and " in f" {c.object.text.lower()} ":
-        return AxiomScore(axiom=NAME, score=0.6, reason="object may list several entities (contains 'and')")
-    return AxiomScore(axiom=NAME, score=1.0, reason="specific subject and object")
+        return AxiomScore.of(NAME, 0.6, reason="object may list several entities (contains 'and')")
+    return AxiomScore.of(NAME, 1.0, reason="specific subject and object")
