@@ -101,6 +101,7 @@ def bench_judge(pipeline_name: str, cands: list, cache: ParseCache, docs: dict) 
     wall, used = time.perf_counter() - t0, cpu() - c0
     return {"candidates": len(judgments), "seconds": round(wall, 2), "cpu_seconds": round(used, 2),
             "candidates_per_s": round(len(judgments) / wall, 1),
+            "candidates_per_cpu_s": round(len(judgments) / max(used, 1e-9), 1),
             "accepted": sum(j.verdict == "accepted" for j in judgments)}
 
 
@@ -165,7 +166,7 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2))
     print(f"bench_triples: extract {extract['chunks_per_s']} chunks/s ({extract['chunks_per_cpu_s']}/cpu-s), "
-          f"judge {judge['candidates_per_s']} cand/s, legal patterns "
+          f"judge {judge['candidates_per_s']} cand/s ({judge['candidates_per_cpu_s']}/cpu-s), legal patterns "
           f"{result.get('extract_legal_patterns', {}).get('chunks_per_s')} chunks/s, resolve "
           f"{args.mentions} mentions {result['resolve']['total_seconds_with_alias_table']} s "
           f"(load {load_avg:.1f})")

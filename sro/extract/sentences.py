@@ -52,7 +52,7 @@ def _emit(text: str, start: int, end: int, max_len: int) -> Iterator[Sentence]:
         yield Sentence(start, end, text[start:end])
 
 
-_ANCHOR = re.compile(r"\d|(?<=[a-z,;:()] )[A-Z]")
+_ANCHOR = re.compile(r"\d|(?<=[a-z,;:()] )(?!I\b|I['’])[A-Z]")  # "I" is not a name
 
 
 def worth_parsing(sentence: str, max_chars: int = 400) -> bool:

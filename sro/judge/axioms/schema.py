@@ -12,6 +12,7 @@ Three checks, the lowest wins:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sro.extract.models import Candidate, Entity, Value
@@ -109,6 +110,14 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     return AxiomScore.of(NAME, value, reason=reason)
 
 
+@lru_cache(maxsize=8)
+def _shapes(path: str):
+    """Parsed shapes graph, once per file (pyshacl would re-parse the file for every batch)."""
+    import rdflib
+
+    return rdflib.Graph().parse(path, format="turtle")
+
+
 def shacl_batch(candidates: list[Candidate], ctx: JudgeContext) -> dict[int, str]:
     """Index -> SHACL violation message, validating the whole batch in one pyshacl run."""
     shapes = ctx.pipeline.shapes_path
@@ -131,7 +140,7 @@ def shacl_batch(candidates: list[Candidate], ctx: JudgeContext) -> dict[int, str
         for term, typ in ((c.subject, c.subject.type), (c.object, getattr(c.object, "type", None))):
             if typ and getattr(term, "iri", None):
                 data.add((rdflib.URIRef(term.iri), rdflib.RDF.type, rdflib.URIRef(mapper.class_iri(typ))))
-    conforms, results, _ = pyshacl.validate(data, shacl_graph=str(shapes), ont_graph=None, inference="none")
+    conforms, results, _ = pyshacl.validate(data, shacl_graph=_shapes(str(shapes)), inference="none")
     if conforms:
         return {}
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
