@@ -9,10 +9,12 @@ term; BM25 (k1=1.2, b=0.75, per-dataset N and average length) is computed only o
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 
 K1, B = 1.2, 0.75
-BATCH = 200_000  # chunks per indexing batch: bounds memory and gives each batch term-sorted row groups
+BATCH = 100_000  # chunks per indexing batch: bounds memory and gives each batch term-sorted row groups
 TOKEN_RE = "[a-z0-9]+"
 TOKENS = f"regexp_extract_all(lower(strip_accents({{x}})), '{TOKEN_RE}')"
 
@@ -28,7 +30,13 @@ CREATE SEQUENCE IF NOT EXISTS chunk_key_seq;
 CREATE TABLE IF NOT EXISTS fts_stopwords (word VARCHAR);
 CREATE TABLE IF NOT EXISTS fts_postings (term UBIGINT, chunk_key BIGINT, dataset VARCHAR, tf INTEGER, len INTEGER);
 CREATE TABLE IF NOT EXISTS fts_lengths (chunk_key BIGINT, dataset VARCHAR, len INTEGER);
+CREATE TABLE IF NOT EXISTS fts_stats (dataset VARCHAR, n BIGINT, avgdl DOUBLE);
 """
+# Per-dataset BM25 statistics, refreshed after each indexing run so a query does not rescan fts_lengths.
+_STATS = [
+    "DELETE FROM fts_stats",
+    "INSERT INTO fts_stats SELECT dataset, count(*), avg(len)::DOUBLE FROM fts_lengths WHERE len > 0 GROUP BY dataset",
+]
 
 _PENDING = """
 SELECT min(key), max(key), count(*) FROM chunks c
@@ -38,15 +46,15 @@ WHERE NOT EXISTS (SELECT 1 FROM fts_lengths l WHERE l.chunk_key = c.key)
 _INDEX = [f"""
 CREATE OR REPLACE TEMP TABLE _fts_terms AS
 WITH todo AS (
-    SELECT key, dataset, text FROM chunks c
+    SELECT key, text FROM chunks c
     WHERE key BETWEEN $lo AND $hi AND NOT EXISTS (SELECT 1 FROM fts_lengths l WHERE l.chunk_key = c.key)
 ), toks AS (
-    SELECT key, dataset, unnest({TOKENS.format(x="text")}) AS tok FROM todo
+    SELECT key, unnest({TOKENS.format(x="text")}) AS tok FROM todo
 ), vocab AS (  -- stem each distinct token once
     SELECT tok, hash(stem(tok, 'porter')) AS term FROM (SELECT DISTINCT tok FROM toks)
     WHERE tok NOT IN (SELECT word FROM fts_stopwords)
 )
-SELECT t.key, t.dataset, v.term, count(*) AS tf FROM toks t JOIN vocab v USING (tok) GROUP BY ALL
+SELECT t.key, v.term, count(*) AS tf FROM toks t JOIN vocab v USING (tok) GROUP BY t.key, v.term
 """, """
 INSERT INTO fts_lengths
     SELECT c.key, c.dataset, coalesce(sum(t.tf), 0) FROM chunks c LEFT JOIN _fts_terms t ON t.key = c.key
@@ -54,32 +62,30 @@ INSERT INTO fts_lengths
     GROUP BY c.key, c.dataset
 """, """
 INSERT INTO fts_postings
-    SELECT t.term, t.key, t.dataset, t.tf, l.len FROM _fts_terms t JOIN fts_lengths l ON l.chunk_key = t.key
+    SELECT t.term, t.key, l.dataset, t.tf, l.len FROM _fts_terms t JOIN fts_lengths l ON l.chunk_key = t.key
     ORDER BY t.term
 """, "DROP TABLE _fts_terms"]
 
-QUERY_TERMS = f"""
-SELECT DISTINCT hash(stem(tok, 'porter')) FROM unnest({TOKENS.format(x="?")}) AS u(tok)
-WHERE tok NOT IN (SELECT word FROM fts_stopwords)
-"""
+# Tokens come from the same SQL expression as at index time; stop words are dropped in Python (binding a
+# 170-string list parameter costs DuckDB ~30 ms), then the remaining tokens are stemmed and hashed.
+QUERY_TOKENS = f"SELECT {TOKENS.format(x='?')}"
+QUERY_TERMS = "SELECT list_distinct(list_transform(?::VARCHAR[], tok -> hash(stem(tok, 'porter'))))"
+_STOP = frozenset(STOPWORDS)
 
 # {terms} is a list of typed placeholders ("?::UBIGINT, ..."), never values: constant IN-lists let DuckDB
-# prune postings row groups by their zone maps.
+# prune postings row groups by their zone maps. IDF comes in as parameters (a CASE over the query's terms),
+# so scoring needs no join, and all arithmetic is DOUBLE (DuckDB's DECIMAL literals are several times slower).
+DF = """
+SELECT term, count(*) AS df,
+       (SELECT n FROM fts_stats WHERE dataset = $1) AS n, (SELECT avgdl FROM fts_stats WHERE dataset = $1) AS avgdl
+FROM fts_postings WHERE term IN ({terms}) AND dataset = $1 GROUP BY term
+"""
 SEARCH = f"""
-WITH stats AS (
-    SELECT count(*) AS n, avg(len) AS avgdl FROM fts_lengths WHERE dataset = ? AND len > 0
-), p AS (
-    SELECT term, chunk_key, tf, len FROM fts_postings WHERE term IN ({{terms}}) AND dataset = ?
-), df AS (
-    SELECT term, count(*) AS df FROM p GROUP BY term
-), top AS (
-    SELECT p.chunk_key,
-           sum(ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
-               * p.tf * {K1 + 1} / (p.tf + {K1} * (1 - {B} + {B} * p.len / stats.avgdl))) AS score
-    FROM p JOIN df USING (term), stats
-    GROUP BY p.chunk_key ORDER BY score DESC, p.chunk_key LIMIT ?
-)
-SELECT chunk_key, score FROM top
+SELECT chunk_key,
+       sum(({{idf}}) * tf::DOUBLE * {K1 + 1}::DOUBLE
+           / (tf::DOUBLE + {K1}::DOUBLE * ({1 - B}::DOUBLE + {B}::DOUBLE * len::DOUBLE / ?::DOUBLE))) AS score
+FROM fts_postings WHERE term IN ({{terms}}) AND dataset = ?
+GROUP BY chunk_key ORDER BY score DESC, chunk_key LIMIT ?
 """
 # Chunk rows by constant keys: keys grow with insertion, so zone maps skip all other row groups instead of
 # reading every chunk's text.
@@ -109,6 +115,8 @@ def index_pending(con: duckdb.DuckDBPyConnection, batch: int = BATCH) -> int:
             params = {"lo": start, "hi": start + batch - 1}
             for statement in _INDEX:
                 con.execute(statement, params if "$lo" in statement else None)
+            for statement in _STATS:
+                con.execute(statement)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -118,7 +126,10 @@ def index_pending(con: duckdb.DuckDBPyConnection, batch: int = BATCH) -> int:
 
 
 def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[int]:
-    return [row[0] for row in con.execute(QUERY_TERMS, [query]).fetchall()]
+    tokens = [t for t in con.execute(QUERY_TOKENS, [query]).fetchone()[0] or [] if t not in _STOP]
+    if not tokens:
+        return []
+    return list(con.execute(QUERY_TERMS, [tokens]).fetchone()[0] or [])
 
 
 def bm25(con: duckdb.DuckDBPyConnection, dataset: str, query: str, k: int) -> list[tuple]:
@@ -126,8 +137,18 @@ def bm25(con: duckdb.DuckDBPyConnection, dataset: str, query: str, k: int) -> li
     terms = query_terms(con, query)
     if not terms:
         return []
-    sql = SEARCH.format(terms=", ".join("?::UBIGINT" for _ in terms))
-    top = con.execute(sql, [dataset, *terms, dataset, k]).fetchall()
+    marks = ", ".join(f"${i + 2}::UBIGINT" for i in range(len(terms)))
+    rows = con.execute(DF.format(terms=marks), [dataset, *terms]).fetchall()
+    if not rows:
+        return []
+    n, avgdl = rows[0][2], rows[0][3]
+    if not n or not avgdl:
+        return []
+    idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d, _, _ in rows}
+    case = "CASE term " + " ".join("WHEN ?::UBIGINT THEN ?::DOUBLE" for _ in idf) + " END"
+    params = [v for item in idf.items() for v in item] + [avgdl, *idf, dataset, k]
+    sql = SEARCH.format(idf=case, terms=", ".join("?::UBIGINT" for _ in idf))
+    top = con.execute(sql, params).fetchall()
     if not top:
         return []
     rows = con.execute(FETCH.format(keys=", ".join("?::BIGINT" for _ in top)), [key for key, _ in top]).fetchall()
