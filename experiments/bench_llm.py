@@ -27,8 +27,8 @@ CALLS, CONCURRENCY, LATENCY_MS, SEQ_CALLS = 2000, 32, 100.0, 400
 
 
 def start_server() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.support.llm_server", "--slow-ms", str(LATENCY_MS)],
-                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    cmd = [sys.executable, "-m", "tests.support.llm_server", "--slow-ms", str(LATENCY_MS), "--stdin"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     return proc, proc.stdout.readline().strip()
 
 

@@ -22,6 +22,9 @@ def _check_settings(settings: Settings) -> Settings:
 
 
 async def _check(client: Any, roles: list[str]) -> list[dict[str, Any]]:
+    from sro.llm.backend import litellm_module
+
+    litellm_module()  # import litellm before timing, so latency is the provider's, not the import's
     async def one(role: str) -> dict[str, Any]:
         row: dict[str, Any] = {"role": role, "model": client.model_of(role)}
         try:

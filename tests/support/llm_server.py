@@ -276,19 +276,31 @@ def _error_type(status: int) -> str:
 
 
 def main() -> None:
-    """`python -m tests.support.llm_server [--slow-ms 100]`: serve until stdin closes (benchmarks run the
-    server in its own process so its CPU does not compete with the client's event loop)."""
+    """`python -m tests.support.llm_server [--slow-ms 100] [--stdin]`: a standalone loopback server (prints
+    its base URL) until interrupted, or with --stdin until stdin closes (benchmarks run it in its own process
+    so its CPU does not compete with the client's event loop)."""
     import argparse
+    import signal
     import sys
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--slow-ms", type=float, default=100.0, help="delay for prompts containing [slow]")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--stdin", action="store_true", help="stop when stdin closes")
     args = parser.parse_args()
-    with ScriptedLLMServer() as server:
+    with ScriptedLLMServer(port=args.port) as server:
         server.add(r"\[slow\]", "slow answer", delay_s=args.slow_ms / 1000)
         server.default("fast answer")
         print(server.base_url, flush=True)
-        sys.stdin.read()
+        if args.stdin:
+            sys.stdin.read()
+        else:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            try:
+                stop.wait()
+            except KeyboardInterrupt:
+                pass
 
 
 if __name__ == "__main__":
