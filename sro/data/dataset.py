@@ -81,10 +81,13 @@ class Dataset:
         return [hit_from_row(r, float(r[7])) for r in bm25(self._con(), self.name, query, _k(k))]
 
     def grep(self, regex: str, k: int = 10) -> list[Hit]:
-        """Chunks whose text matches an RE2 regular expression, in document order."""
+        """The first k chunks (in insertion order) whose text matches an RE2 regular expression.
+
+        No ORDER BY: DuckDB keeps insertion order for a plain scan, so the result is deterministic and the scan
+        stops as soon as k chunks matched instead of running the regex over the whole dataset."""
         try:
             rows = self._con().execute(
-                CHUNK_SELECT + " WHERE dataset = ? AND regexp_matches(text, ?) ORDER BY doc_id, ordinal LIMIT ?",
+                CHUNK_SELECT + " WHERE dataset = ? AND regexp_matches(text, ?) LIMIT ?",
                 [self.name, regex, _k(k)],
             ).fetchall()
         except (duckdb.InvalidInputException, duckdb.BinderException) as exc:

@@ -87,18 +87,29 @@ class DatasetStore:
         return chunk_from_row(row)
 
     def iter_chunks(self, dataset: str, *, after: str | None = None, batch: int = 1000) -> Iterator[list[Chunk]]:
-        """Chunks of a dataset in stable id order, `batch` at a time, starting after chunk id `after`."""
+        """Chunks of a dataset in stable (insertion) order, `batch` at a time, starting after chunk id `after`.
+
+        The order is by the internal chunk key, which only grows: each batch is a range scan that DuckDB's zone
+        maps narrow to a few row groups, so a full pass over millions of chunks stays linear.
+        """
         self.dataset(dataset)
-        last = after or ""
         cur = self.cursor()
+        last = -1
+        if after:
+            row = cur.execute("SELECT key FROM chunks WHERE id = ?", [after]).fetchone()
+            if row is None:
+                raise DatasetError(f"unknown chunk {after!r} (iter_chunks after=)")
+            last = row[0]
         while True:
             rows = cur.execute(
-                CHUNK_SELECT + " WHERE dataset = ? AND id > ? ORDER BY id LIMIT ?", [dataset, last, batch]
+                "SELECT id, doc_id, dataset, ordinal, start_pos, end_pos, text, key FROM chunks"
+                " WHERE dataset = ? AND key > ? ORDER BY key LIMIT ?",
+                [dataset, last, batch],
             ).fetchall()
             if not rows:
                 return
             yield [chunk_from_row(r) for r in rows]
-            last = rows[-1][0]
+            last = rows[-1][7]
 
     # --- writing ------------------------------------------------------------------------------
     def ensure_dataset(
