@@ -138,3 +138,14 @@ def test_idle_client_flushes_ledger_and_cache_in_background(ws, llm_server):
     assert cur.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == 1
     assert cur.execute("SELECT count(*) FROM llm_cache").fetchone()[0] == 1
     cur.close()
+
+
+def test_cost_from_litellm_price_map(tmp_path, llm_server):
+    w = Workspace.open(tmp_path / "w", {"worker": llm_server.role("openai/gpt-4o-mini")})
+    try:
+        comp = w.llm.complete("worker", "a priced call " * 20)
+        # gpt-4o-mini in litellm's bundled map: $0.15 / $0.60 per million tokens
+        assert comp.cost_usd == pytest.approx(comp.prompt_tokens * 0.15e-6 + comp.completion_tokens * 0.6e-6)
+        assert comp.cost_usd > 0
+    finally:
+        w.close()
