@@ -58,3 +58,29 @@ def test_ontology_ttl_is_the_source_of_predicate_iris():
     m = PredicateMapper(load_pipeline("generic"))
     assert m.map("located in").iri == "https://sro.dev/ontology/generic#locatedIn"
     assert m.class_iri("Person") == "https://sro.dev/ontology/generic#Person"
+
+
+def test_borderline_pairs_go_to_the_judge_model_only_when_configured(tmp_path, llm_server, monkeypatch):
+    import asyncio
+
+    from sro.workspace import Workspace
+
+    monkeypatch.setenv("SRO_TEST_KEY", "sk-test")
+    llm_server.add(r"same real-world entity", '{"same": true}')
+    ws = Workspace.open(tmp_path / "ws", {"judge": llm_server.role("openai/test-judge")})
+    try:
+        pipeline = load_pipeline("generic")
+        offline = Resolver(None, pipeline)
+        a = offline.resolve_entity(Entity(text="Sunpower Maxeon"))
+        b = offline.resolve_entity(Entity(text="Sunpower Maxeon Solar"))  # ratio ~84: borderline
+        assert a.iri != b.iri and offline.borderline
+        from sro.extract.models import Candidate, Evidence
+        ev = Evidence(chunk_id="d#0", doc_id="d", start=0, end=5, quote="x y z")
+        cands = [Candidate(subject=Entity(text=t), predicate="make", object=Entity(text="panels"), evidence=ev,
+                           extractor="llm") for t in ("Sunpower Maxeon", "Sunpower Maxeon Solar")]
+        resolver = Resolver(ws, pipeline)
+        out = asyncio.run(resolver.arun(cands, ws.llm))
+        assert out[0].subject.iri == out[1].subject.iri
+        assert llm_server.count(r"same real-world entity") == 1
+    finally:
+        ws.close()

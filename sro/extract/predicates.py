@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pipelines import Pipeline
 
 REL_NS = "https://sro.dev/rel/"
+STEM = 5  # letters compared by the stem fallback
 _AUX = {"be", "is", "are", "was", "were", "been", "being", "has", "have", "had", "do", "does", "did", "will",
         "shall", "would", "should", "can", "could", "may", "might", "must"}
 
@@ -89,12 +90,29 @@ class PredicateMapper:
                 if form:
                     self._index.setdefault(form.lower().strip(), pred.name)
                     self._index.setdefault(lemma_phrase(form), pred.name)
+        self._stems = self._stem_index(pipeline)
         self.unmapped: Counter[str] = Counter()
+
+    @staticmethod
+    def _stem_index(pipeline: "Pipeline") -> dict[str, str]:
+        """5-letter stems of the words in predicate names/labels -> predicate, when unambiguous:
+        "categorize as" finds `category`, "affiliate to" `affiliation`, "build by" `builder`."""
+        owners: dict[str, set[str]] = {}
+        for pred in pipeline.predicates:
+            for word in split_camel(f"{pred.name} {pred.label or ''}").lower().split():
+                if len(word) >= STEM and word not in _AUX:
+                    owners.setdefault(word[:STEM], set()).add(pred.name)
+        return {stem: next(iter(names)) for stem, names in owners.items() if len(names) == 1}
 
     def map(self, surface: str, lemmatized: bool = False) -> MappedPredicate:
         """`lemmatized`: the surface is already a lemma phrase (offline extractor), skip spaCy."""
         key = surface.lower().strip()
         name = self._index.get(key) or (None if lemmatized else self._index.get(lemma_phrase(surface)))
+        if not name:
+            phrase = key if lemmatized else lemma_phrase(surface)
+            words = [w for w in phrase.split() if len(w) >= STEM and w not in _AUX]
+            found = {self._stems[w[:STEM]] for w in words if w[:STEM] in self._stems}
+            name = found.pop() if len(found) == 1 else None
         if name:
             return MappedPredicate(self._iri[name], name, True)
         rel = camel(key if lemmatized else (lemma_phrase(surface) or surface))

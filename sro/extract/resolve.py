@@ -99,6 +99,19 @@ class Resolver:
             out.append(c.model_copy(update={"subject": subject, "object": obj, "predicate_iri": mapped.iri}))
         return out
 
+    async def arun(self, candidates: list[Candidate], client: Any = None) -> list[Candidate]:
+        """`run`, then — only when a judge model is configured and there are borderline name pairs — let
+        the judge model decide them and resolve again so merged names share one IRI."""
+        out = self.run(candidates)
+        if client is None or client.is_offline("judge") or not self.borderline:
+            self.borderline.clear()
+            return out
+        if not await self.adjudicate(client):
+            return out
+        self.new.clear()  # the second pass recounts this batch's mentions
+        self.predicates.unmapped.clear()
+        return self.run(candidates)
+
     def flush(self) -> int:
         """Write the aliases seen in this run (new ones inserted, mention counts added)."""
         if self.con is None or not self.new:
@@ -114,7 +127,7 @@ class Resolver:
         if client is None or client.is_offline("judge") or not self.borderline:
             return 0
         merged = 0
-        for key, target, score in self.borderline:
+        for key, target, score in dict.fromkeys(self.borderline):
             verdict = await client.astructured("judge", [{"role": "user", "content": (
                 f"Do these two names refer to the same real-world entity? A: {key!r} B: {target!r}. "
                 "Answer with same=true or same=false.")}], SameEntity, namespace="resolve")

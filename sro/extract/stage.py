@@ -78,7 +78,7 @@ class TripleStage:
             return result
         result.errors += getattr(extractor, "errors", [])
         raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in raw]
-        candidates = self.resolver.run(raw)
+        candidates = await self.resolver.arun(raw, client)
         judge = AxiomJudge(self.ws, self.pipeline, client=client, graph=self.ws.graph)
         ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))
         judgments = await judge.arun(candidates, ctx=ctx)
