@@ -63,8 +63,8 @@ def _check(what: str, limit: Budgets, spent: Spend, reserved: Spend, est: Estima
             f"this call needs about {est.tokens}")
     if limit.usd is not None and spent.cost_usd + reserved.cost_usd + est.cost_usd > limit.usd:
         raise BudgetExceeded(
-            f"{what} would be exceeded: ${spent.cost_usd:.4f} of ${limit.usd:.4f} spent, "
-            f"this call may cost about ${est.cost_usd:.4f}")
+            f"{what} would be exceeded: {spent.cost_usd:.4f} of {limit.usd:.4f} USD spent, "
+            f"this call may cost about {est.cost_usd:.4f} USD")
 
 
 def check_and_reserve(chain: list[BudgetScope], role: str, est: Estimate) -> list[BudgetScope]:
