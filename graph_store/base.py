@@ -35,6 +35,7 @@ class GraphStore(Protocol):
     def import_file(self, path: str, fmt: str | None = None) -> int: ...
     def stats(self) -> dict[str, Any]: ...
     def to_rdflib(self) -> Any: ...
+    def optimize(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -83,6 +84,9 @@ class BaseStore(ABC):
 
     def close(self) -> None:  # pragma: no cover - backends override when they hold resources
         pass
+
+    def optimize(self) -> None:
+        """Compact storage after large loads (embedded); a no-op where the server manages its own storage."""
 
     # --- writes -----------------------------------------------------------------------------------------
     def add_facts(self, facts: Iterable[Fact]) -> AddResult:

@@ -156,6 +156,14 @@ def import_cmd(
         console.print(f"imported {n} quads from {file}")
 
 
+@graph_app.command("optimize")
+def optimize_cmd(ctx: typer.Context, store: Optional[str] = STORE_OPT) -> None:
+    """Compact the embedded store after large loads (lookups get faster); a no-op for remote endpoints."""
+    with _open(ctx, store) as s, _graph_errors():
+        s.optimize()
+    console.print("graph store compacted")
+
+
 def register(app: typer.Typer) -> None:
     app.command("query")(query_cmd)
     app.command("export")(export_cmd)

@@ -67,6 +67,8 @@ def test_export_stats_import(tmp_path):
     res = _run(ws2, "graph", "import", str(out), "--json")
     assert json.loads(res.stdout)["quads"] == summary["statements"]
     assert json.loads(_run(ws2, "graph", "stats", "--json").stdout)["facts"] == 3
+    assert _run(ws2, "graph", "optimize").exit_code == 0
+    assert json.loads(_run(ws2, "graph", "stats", "--json").stdout)["facts"] == 3
 
 
 def test_cli_exits_nonzero_with_line_on_corrupt_import(tmp_path):
