@@ -79,9 +79,12 @@ def run(tmp: Path, base_url: str, transport: str) -> dict:
 
     async def throughput() -> list:
         await client.abatch("worker", [f"warm {i}" for i in range(CONCURRENCY)])  # import + connections
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         out = await client.abatch("worker", prompts)
         result["wall_s"] = round(time.perf_counter() - t, 3)
+        # CPU this process used: when it approaches wall_s the client is CPU-bound (or starved by load)
+        result["client_cpu_s"] = round(time.process_time() - cpu, 3)
+        result["cpu_ms_per_call"] = round(result["client_cpu_s"] / CALLS * 1000, 3)
         return out
 
     out = asyncio.run(throughput())
