@@ -1,8 +1,7 @@
 """Per-model rate limits: calls in flight, requests per minute, tokens per minute.
 
-Limiters are keyed by model (not role) because providers limit per model and key. asyncio primitives
-belong to one event loop, so a limiter is rebuilt when it is first used from a different loop (the sync
-wrappers run each call in a fresh loop).
+Limiters are keyed by model (not role) because providers limit per model and key, and by event loop
+because asyncio primitives belong to one loop.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import time
 from collections import deque
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
+from weakref import WeakKeyDictionary
 
 WINDOW_S = 60.0
 
@@ -45,7 +45,6 @@ class ModelLimiter:
         self.sem = asyncio.Semaphore(max(1, max_concurrency))
         self.rpm = _Window(rpm) if rpm else None
         self.tpm = _Window(tpm) if tpm else None
-        self.loop = asyncio.get_running_loop()
 
     @asynccontextmanager
     async def slot(self, est_tokens: int) -> AsyncIterator[None]:
@@ -58,13 +57,15 @@ class ModelLimiter:
 
 
 class Limiters:
-    """Shared by a client and all its scoped views."""
+    """Shared by a client and all its scoped views; one set of limiters per event loop (the sync portal's
+    loop and a caller's loop may both be active)."""
 
     def __init__(self) -> None:
-        self._by_model: dict[str, ModelLimiter] = {}
+        self._by_loop: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, ModelLimiter]] = WeakKeyDictionary()
 
     def get(self, model: str, max_concurrency: int, rpm: int | None, tpm: int | None) -> ModelLimiter:
-        limiter = self._by_model.get(model)
-        if limiter is None or limiter.loop is not asyncio.get_running_loop():
-            limiter = self._by_model[model] = ModelLimiter(max_concurrency, rpm, tpm)
+        per_model = self._by_loop.setdefault(asyncio.get_running_loop(), {})
+        limiter = per_model.get(model)
+        if limiter is None:
+            limiter = per_model[model] = ModelLimiter(max_concurrency, rpm, tpm)
         return limiter
