@@ -149,3 +149,14 @@ def test_cost_from_litellm_price_map(tmp_path, llm_server):
         assert comp.cost_usd > 0
     finally:
         w.close()
+
+
+def test_lone_surrogates_from_a_model_are_stored(ws, llm_server):
+    body = ('{"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": [{"index": 0, '
+            '"message": {"role": "assistant", "content": "broken \\ud800 text"}, "finish_reason": "stop"}], '
+            '"usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6}}')
+    llm_server.add(r"surrogate", body, raw=True)
+    assert ws.llm.complete("worker", "surrogate please").text.startswith("broken")
+    ws.llm.flush()
+    (text,) = ws.db.execute("SELECT text FROM llm_cache").fetchone()
+    assert text == "broken ? text"

@@ -39,14 +39,19 @@ class BufferedWriter:
             self._rows.append(row)
             due = len(self._rows) >= self.max_rows or time.monotonic() - self._first >= self.max_age_s
         if due:
-            self.flush()
+            try:
+                self.flush()
+            except duckdb.Error as exc:  # a paid answer is already in hand: report, do not fail the call
+                log.error("could not write buffered LLM rows to DuckDB: %s", exc)
 
     def flush(self) -> None:
         with self._flush_lock:  # one statement at a time per table: no write-write conflicts on a key
             with self._lock:
                 rows, self._rows = self._rows, []
             if rows:
-                self._cursor().execute(self._sql, [json.dumps(rows, ensure_ascii=False), self._schema])
+                # models can emit lone surrogates ("\ud800" in their JSON); DuckDB needs valid UTF-8
+                payload = json.dumps(rows, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+                self._cursor().execute(self._sql, [payload, self._schema])
 
     @property
     def pending(self) -> int:
