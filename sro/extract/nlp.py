@@ -58,7 +58,7 @@ class ParseCache:
             self.put(text, doc)
         return doc
 
-    def parse_many(self, texts: Iterable[str], batch_size: int = 64) -> list["Doc"]:
+    def parse_many(self, texts: Iterable[str], batch_size: int = 256) -> list["Doc"]:
         texts = list(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in self._docs))
         if missing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sro.extract.keys import canonical_key
 from sro.extract.models import Candidate, Entity
+from sro.judge.axioms.mentions import locate_name
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 
@@ -27,9 +28,27 @@ def _vague(entity: Entity) -> str | None:
     return None
 
 
-def _generic(text: str) -> bool:
+POSSESSIVES = {"my", "our", "your", "his", "her", "their", "its"}
+
+
+def _generic(entity: Entity, quote: str, ctx: JudgeContext) -> bool:
+    """A short subject without digits whose words are common nouns in the quote's parse ("Final price",
+    "my spreadsheet", "the installer"): an anaphor or a generic, not a named thing."""
+    text = entity.text.strip()
     words = canonical_key(text).split()
-    return 0 < len(words) <= 2 and text == text.lower() and not any(ch.isdigit() for ch in text)
+    if not 0 < len(words) <= 3 or any(ch.isdigit() for ch in text):
+        return False
+    if text.split()[0].lower() in POSSESSIVES:
+        return True
+    if text == text.lower():
+        return True
+    if any(w[:1].isupper() for w in text.split()[1:]):
+        return False  # "Tesla Energy", "Alan B. Miller Hall": capitalised beyond the first word
+    support, start, end = locate_name(text, quote)
+    if support < 0.95:
+        return False
+    span = ctx.cache.parse(quote).char_span(start, end, alignment_mode="expand")
+    return span is not None and all(t.pos_ in ("NOUN", "ADJ", "DET", "PRON") and not t.ent_type_ for t in span)
 
 
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
@@ -40,7 +59,7 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
         problems.append(f"object: {why}")
     if problems:
         return AxiomScore.of(NAME, 0.0, reason="; ".join(problems))
-    if c.subject.ref != "document" and _generic(c.subject.text):
+    if c.subject.ref != "document" and _generic(c.subject, c.evidence.quote, ctx):
         return AxiomScore.of(NAME, 0.4, reason=f"subject {c.subject.text!r} is a generic common noun "
                           "(likely an anaphor: 'the company', 'the system'), not a named entity")
     if isinstance(c.object, Entity) and " and " in f" {c.object.text.lower()} ":
