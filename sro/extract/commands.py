@@ -29,6 +29,11 @@ def _pending(ws, dataset: str, pipeline: str, limit: int | None, batch: int):
             return
 
 
+def _short(text: str | None, n: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _count_pending(ws, dataset: str, pipeline: str) -> int:
     from sro.extract.store import ensure_schema
 
@@ -62,7 +67,7 @@ def register(app: typer.Typer) -> None:
         dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset to extract triples from."),
         pipeline: str = typer.Option("generic", "--pipeline", "-p", help="Pipeline (folder under pipelines/)."),
         limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many unfinished chunks."),
-        batch: int = typer.Option(0, "--batch", help="Chunks per stage call [offline 64, LLM 16]."),
+        batch: int = typer.Option(0, "--batch", help="Chunks per stage call [offline 64, LLM 32: up to 8 concurrent calls]."),
         gleaning: int = typer.Option(0, "--gleaning", help="Extra LLM passes for missed facts."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
     ) -> None:
@@ -71,7 +76,7 @@ def register(app: typer.Typer) -> None:
         try:
             started = time.perf_counter()
             offline = ws.settings.worker.offline
-            stage, total = asyncio.run(_run(ws, dataset, pipeline, limit, batch or (64 if offline else 16),
+            stage, total = asyncio.run(_run(ws, dataset, pipeline, limit, batch or (64 if offline else 32),
                                             not as_json, gleaning))
             summary = {"dataset": dataset, "pipeline": stage.pipeline.name, **total.summary(),
                        "seconds": round(time.perf_counter() - started, 2)}
@@ -103,8 +108,9 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 print_json(rows)
                 return
-            view = [{"subject": r["subject"], "predicate": r["predicate_iri"].rsplit("/", 1)[-1].rsplit("#", 1)[-1],
-                     "object": r["object"], "score": f"{r['total']:.2f}",
+            view = [{"subject": _short(r["subject"]),
+                     "predicate": r["predicate_iri"].rsplit("/", 1)[-1].rsplit("#", 1)[-1],
+                     "object": _short(r["object"]), "score": f"{r['total']:.2f}",
                      "why" if rejected else "quote": "; ".join(r["reasons"]) if rejected else r["quote"][:160],
                      "source": f"{r['doc_id']}:{r['start_char']}-{r['end_char']}"} for r in rows]
             print_table(view, title="rejected triples" if rejected else "accepted triples")
