@@ -125,3 +125,30 @@ def test_entailment_through_loopback_judge(pipeline, tmp_path, llm_server, monke
     assert llm_server.count(r"states the triple") == 1  # both candidates in one call
     assert score(js[0], "entailment").score == 0.9 and not score(js[0], "entailment").skipped
     assert js[1].verdict == "rejected" and "entailment" in rejection_axioms(js[1])
+
+
+def test_shacl_shapes_validated_per_batch(tmp_path):
+    folder = tmp_path / "shaped"
+    folder.mkdir()
+    (folder / "pipeline.yaml").write_text(
+        "name: shaped\nbase_iri: https://o.org/s#\npredicates:\n  - {name: governingLaw}\n  - {name: hasParty}\n")
+    (folder / "ontology.ttl").write_text(
+        "@prefix s: <https://o.org/s#> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "s:governingLaw a owl:ObjectProperty .\ns:hasParty a owl:ObjectProperty .\n")
+    (folder / "shapes.ttl").write_text(
+        "@prefix s: <https://o.org/s#> .\n@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "s:Shape a sh:NodeShape ; sh:targetSubjectsOf s:governingLaw, s:hasParty ;\n"
+        "  sh:property [ sh:path s:governingLaw ; sh:maxCount 1 ; sh:message \"one governing law\" ] ,\n"
+        "              [ sh:path s:hasParty ; sh:nodeKind sh:IRI ; sh:message \"a party is an entity\" ] .\n")
+    from pipelines import load_pipeline as load
+
+    pipeline = load(str(folder))
+    q = "The Acme contract is governed by the laws of Delaware and of Texas, between Acme and 42."
+    docs = {"d1": Document(id="d1", dataset="t", source_uri="x", text=q)}
+    js = judge(pipeline, [cand("Acme contract", "governingLaw", "Delaware", quote=q),
+                          cand("Acme contract", "governingLaw", "Texas", quote=q),
+                          cand("Acme", "hasParty", Value(text="42", datatype="integer", value="42"), quote=q),
+                          cand("Acme", "governingLaw", "Delaware", quote=q)], docs=docs)
+    assert "one governing law" in score(js[0], "schema").reason and score(js[1], "schema").score == 0.2
+    assert "a party is an entity" in score(js[2], "schema").reason
+    assert not score(js[3], "schema").reason.startswith("SHACL")  # Acme has one law: conforms
