@@ -89,3 +89,13 @@ def test_batches_pack_chunks_under_a_size_limit(ws):
     groups = batches(chunks, max_chars=200, max_chunks=3)
     assert all(len(g) <= 3 and sum(len(c.text) for c in g) <= 200 or len(g) == 1 for g in groups)
     assert [c for g in groups for c in g] == chunks
+
+
+def test_lenient_model_output_does_not_fail_the_batch():
+    from sro.extract.llm_extractor import LLMTriples, class_name
+
+    parsed = LLMTriples.model_validate({"triples": [{
+        "subject": "Tesla", "predicate": "price", "object": 12000, "object_type": "number",
+        "qualifiers": {"year": 2021}, "quote": "x", "subject_type": "solar company"}]})
+    t = parsed.triples[0]
+    assert t.object == "12000" and t.object_type == "decimal" and class_name(t.subject_type) == "SolarCompany"

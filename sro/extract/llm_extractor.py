@@ -9,9 +9,10 @@ pass asks once more for facts the first pass missed.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Literal
+import re
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sro.errors import SROError
 from sro.extract import literals
@@ -27,23 +28,55 @@ MAX_CHARS_PER_CALL = 6000
 MAX_CHUNKS_PER_CALL = 4
 
 
+_TYPE_ALIASES = {"number": "decimal", "float": "decimal", "double": "decimal", "int": "integer", "currency": "money",
+                 "price": "money", "text": "string", "str": "string", "literal": "string", "time": "date",
+                 "datetime": "date", "bool": "boolean", "object": "entity", "iri": "entity", "uri": "entity"}
+_TYPES = {"entity", "string", "decimal", "integer", "money", "date", "duration", "boolean"}
+
+
 class LLMTriple(BaseModel):
+    """Lenient on purpose: models write numbers for strings and invent type names; one odd field must not
+    fail a whole batch of passages."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
     chunk: int = Field(0, description="index of the passage the fact comes from")
     subject: str
     subject_type: str | None = None
     predicate: str
     object: str
-    object_type: Literal["entity", "string", "decimal", "integer", "money", "date", "duration", "boolean"] = "entity"
+    object_type: str = Field("entity", description="entity | string | decimal | integer | money | date | duration | boolean")
     object_class: str | None = None
     value: str | None = Field(None, description="normalised literal: 12000, 2021-06-01, P10Y")
     unit: str | None = None
     currency: str | None = None
-    qualifiers: dict[str, str] = Field(default_factory=dict)
+    qualifiers: dict[str, Any] = Field(default_factory=dict)
     quote: str = Field(description="the sentence stating the fact, copied verbatim from the passage")
+
+
+    @field_validator("object_type", mode="before")
+    @classmethod
+    def _type(cls, value: Any) -> str:
+        name = str(value or "entity").strip().lower()
+        name = _TYPE_ALIASES.get(name, name)
+        return name if name in _TYPES else "string"
+
+    @field_validator("subject_type", "object_class", "value", "unit", "currency", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return None if value is None or value == "" else str(value)
 
 
 class LLMTriples(BaseModel):
     triples: list[LLMTriple] = Field(default_factory=list)
+
+
+def class_name(value: str | None) -> str | None:
+    """"solar panel" -> "SolarPanel": class names become IRI local names."""
+    if not value:
+        return None
+    words = re.findall(r"[A-Za-z0-9]+", value)
+    return "".join(w[:1].upper() + w[1:] for w in words) or None
 
 
 def batches(chunks: list["Chunk"], max_chars: int = MAX_CHARS_PER_CALL,
@@ -136,14 +169,15 @@ class LLMExtractor:
             start, end = chunk.start + span[0], chunk.start + span[1]
             quote = chunk.text[span[0] : span[1]]
         evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=start, end=end, quote=quote)
-        subject = Entity(text=t.subject.strip(), type=t.subject_type)
+        subject = Entity(text=t.subject.strip(), type=class_name(t.subject_type))
         return Candidate(subject=subject, predicate=t.predicate.strip(), object=self._object(t),
-                         qualifiers=t.qualifiers, evidence=evidence, extractor=EXTRACTOR_ID, model=model)
+                         qualifiers={str(k): str(v) for k, v in t.qualifiers.items() if v is not None},
+                         evidence=evidence, extractor=EXTRACTOR_ID, model=model)
 
     @staticmethod
     def _object(t: LLMTriple) -> Term:
         if t.object_type == "entity":
-            return Entity(text=t.object.strip(), type=t.object_class)
+            return Entity(text=t.object.strip(), type=class_name(t.object_class))
         parsed = literals.from_type(t.object, t.object_type, unit=t.unit, currency=t.currency)
         if parsed is None:
             return Value(text=t.object, datatype="string", value=t.value or t.object.strip(), unit=t.unit)

@@ -121,4 +121,5 @@ class PredicateMapper:
 
     def class_iri(self, local: str) -> str:
         iris = _ontology_iris(str(self.pipeline.ontology_path) if self.pipeline.ontology_path else None)
-        return iris.get(local, (self.pipeline.base_iri or f"https://sro.dev/ontology/{self.pipeline.name}#") + local)
+        safe = re.sub(r"[^A-Za-z0-9_]", "", local) or "Thing"  # never an invalid IRI from a model's class name
+        return iris.get(local, (self.pipeline.base_iri or f"https://sro.dev/ontology/{self.pipeline.name}#") + safe)
