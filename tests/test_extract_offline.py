@@ -93,3 +93,14 @@ def test_literal_parsers():
     assert literals.money("12k USD").value == "12000"
     assert literals.quantity("25%").unit == "%"
     assert literals.from_type("yes", "boolean").value == "true"
+
+
+def test_pronoun_subject_carried_from_previous_sentence():
+    text = "Trane is a company in Ireland. They employ 29,000 people. It was great."
+    chunk = Chunk(id="t#0", doc_id="t", dataset="t", ordinal=0, start=10, end=10 + len(text), text=text)
+    cands = asyncio.run(OfflineExtractor(load_pipeline("generic")).run([chunk], {}))
+    carried = [c for c in cands if c.extractor == "nlp:spacy+coref"]
+    assert carried and carried[0].subject.text == "Trane" and carried[0].object.text == "29,000 people"
+    ev = carried[0].evidence
+    assert ev.quote == "Trane is a company in Ireland. They employ 29,000 people." and ev.start == 10
+    assert text[ev.start - 10 : ev.end - 10] == ev.quote

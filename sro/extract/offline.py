@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Span
 
-from sro.extract import literals, sentences
+from sro.extract import coref, literals, sentences
 from sro.extract.models import Candidate, Entity, Evidence, Term
 from sro.extract.nlp import ParseCache, shared_cache
 from sro.extract.patterns import PatternEngine
@@ -46,9 +46,24 @@ class OfflineExtractor:
         out: list[Candidate] = []
         for chunk, sents in per_chunk:
             out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
-            for sent in sents if svo else ():
-                if sentences.worth_parsing(sent.text):
-                    out.extend(self._from_sentence(chunk, sent))
+            if svo:
+                out.extend(self._svo(chunk, sents))
+        return out
+
+    def _svo(self, chunk: "Chunk", sents: list[sentences.Sentence]) -> list[Candidate]:
+        out: list[Candidate] = []
+        previous: coref.Antecedent | None = None
+        for sent in sents:
+            if not sentences.worth_parsing(sent.text):
+                previous = None  # an unparsed sentence in between: the pronoun may refer to anything
+                continue
+            cands = coref.carry(self._from_sentence(chunk, sent), previous, chunk.text, chunk.start, sent.end)
+            named = coref.named_subject(cands)
+            if named is None:
+                previous = None
+            elif previous is None or named is not previous.entity:
+                previous = coref.Antecedent(sent.start, named)
+            out.extend(cands)
         return out
 
     def _from_sentence(self, chunk: "Chunk", sent: sentences.Sentence) -> list[Candidate]:

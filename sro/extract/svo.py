@@ -44,10 +44,21 @@ def mention(token: Token) -> Span:
     for child in token.rights:
         if child.dep_ in ("compound", "flat", "nummod", "appos") and child.i == right + 1:
             right = child.i
+    right = max(right, _of_chain(token))
     span = token.doc[left : right + 1]
     while len(span) > 1 and span[0].dep_ in ("det", "punct"):
         span = span[1:]
     return span
+
+
+def _of_chain(token: Token) -> int:
+    """"College of William and Mary", "Bank of America": a proper name continued by "of" + proper name."""
+    if token.pos_ != "PROPN":
+        return token.i
+    for prep in (c for c in token.rights if c.dep_ == "prep" and c.lower_ == "of" and c.i == token.i + 1):
+        for pobj in (c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"):
+            return pobj.right_edge.i if pobj.right_edge.pos_ in ("PROPN", "NOUN") else pobj.i
+    return token.i
 
 
 def _extend_compound(ent: Span, token: Token) -> Span:
