@@ -87,6 +87,9 @@ class OfflineExtractor:
 
 def _entity(span: Span) -> Entity | None:
     text = span.text.strip(" ,;:'\"()")
+    first, _, rest = text.partition(" ")
+    if rest and first.lower() in ("the", "a", "an"):
+        text = rest  # "the Mason School of Business" -> label "Mason School of Business"
     if not text or not any(ch.isalnum() for ch in text):
         return None
     label = span.root.ent_type_ if span.root.ent_type_ else (span.ents[0].label_ if span.ents else "")
