@@ -11,7 +11,7 @@ from sro.campaign.runner import CampaignRunner
 from sro.campaign.spec import parse_spec
 from sro.errors import BudgetExceeded, CampaignError
 from sro.mcts.expand import Expansion, TripleInfo, triple_key
-from sro.mcts.tree import TreeStore
+from sro.mcts.store import TreeStore
 
 PIPELINE = ""
 TOPICS = ["Powerwall", "Enphase", "SolarEdge", "Netmetering", "Warranty", "Inverter", "Battery", "Roofing"]

@@ -8,7 +8,8 @@ import pytest
 from sro.mcts.expand import Expansion, Proposal, TripleInfo, triple_key
 from sro.mcts.planner import Planner, PlannerParams
 from sro.mcts.select import SelectParams
-from sro.mcts.tree import EXPANDED, NEW, ResearchNode, TreeStore, node_id
+from sro.mcts.store import TreeStore
+from sro.mcts.tree import EXPANDED, NEW, ResearchNode, node_id
 
 
 def triple(s: str, p: str, o: str, score: float = 0.9) -> TripleInfo:
@@ -63,7 +64,7 @@ def test_commit_is_atomic(store):
     planner = new_campaign(store)
     root = planner.select()
     bad = TripleInfo("k", "s", "p", "o", score="not a number")  # type: ignore[arg-type]
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # the seen row fails inside the transaction, after result and child rows
         planner.complete(root, Expansion(accepted=[bad]), [Proposal("child question here?")], 0.1)
     fresh = store.load("c1")
     assert len(fresh) == 1 and fresh.root.status == NEW  # neither the result nor the child was kept
@@ -83,3 +84,32 @@ def test_children_respect_max_depth(store):
     planner.params = PlannerParams(select=SelectParams(max_depth=0), children=3)
     root = planner.select()
     assert planner.complete(root, Expansion(answer="x"), [Proposal("deeper question?")], 0.1) == []
+
+
+def test_background_writer_keeps_the_database_a_prefix_and_reports_errors(tmp_path, store):
+    from sro.mcts.store import write_commits
+    from sro.mcts.writer import CommitWriter
+
+    planner = new_campaign(store)
+    writer_con = store.con.cursor()
+    planner.writer = CommitWriter(lambda commits: write_commits(writer_con, commits))
+    for step in range(30):
+        node = planner.select()
+        facts = [triple("s", "p", f"o{step}-{i}") for i in range(3)]  # 3 rows per commit: groups go via NDJSON
+        planner.complete(node, Expansion(answer=f"a{step}", accepted=facts, candidates=3),
+                         [Proposal(f"q{step}.{i}?", 0.5) for i in range(3)], 0.0)
+    planner.writer.flush()
+    again = TreeStore(store.con).load("c1")
+    assert len(again) == len(planner.tree) and again.root.visits == 30
+    assert {n.id: n.answer for n in again if n.answer} == {n.id: n.answer for n in planner.tree if n.answer}
+    assert len(store.seen_keys("c1")) == 90
+
+    from sro.mcts.store import Commit
+
+    key = next(iter(store.seen_keys("c1")))  # a key already stored: the group's transaction must fail
+    leaf = next(n for n in planner.tree if n.status == NEW)
+    planner.writer.submit(Commit(result=("c1", leaf.id, "expanded", 0.5, 1, 0, 1, 1, 0.0, 0, 0, "x", "{}", None,
+                                         None, 0.0, 1.0), seen=[("c1", key, leaf.id, "s", "p", "o", 0.9)]))
+    with pytest.raises(Exception):
+        planner.writer.flush()
+    assert TreeStore(store.con).load("c1").root.visits == 30  # the failed group left nothing behind

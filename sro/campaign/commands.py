@@ -56,7 +56,7 @@ def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume
 
 
 def status_rows(ws: Any, campaign: str | None) -> list[dict[str, Any]]:
-    from sro.mcts.tree import TreeStore
+    from sro.mcts.store import TreeStore
 
     store = TreeStore(ws.db)
     rows = store.campaigns() if campaign is None else [r for r in [store.campaign(campaign)] if r]

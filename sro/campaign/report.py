@@ -17,7 +17,8 @@ from sro.campaign.synthesis import KeyFact, Synthesis, synthesize
 from sro.errors import CampaignError
 from sro.mcts.export import write_graphml, write_json
 from sro.mcts.select import best_path
-from sro.mcts.tree import Tree, TreeStore
+from sro.mcts.store import TreeStore
+from sro.mcts.tree import Tree
 
 
 @dataclass

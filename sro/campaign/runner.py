@@ -22,7 +22,9 @@ from sro.mcts.planner import Planner, PlannerParams
 from sro.mcts.propose import ceo_proposals, offline_proposals, template_seeds
 from sro.mcts.reward import RewardWeights
 from sro.mcts.select import SelectParams
-from sro.mcts.tree import ResearchNode, TreeStore, node_id
+from sro.mcts.store import TreeStore, write_commits
+from sro.mcts.writer import CommitWriter
+from sro.mcts.tree import ResearchNode, node_id
 
 
 @dataclass
@@ -80,12 +82,19 @@ class CampaignRunner:
                                 question=self.spec.question, depth=0, seq=1)
             self.store.create_campaign(self.name, self.spec.question, self.spec.pipeline, spec_json, root)
         self.store.start_run(self.name, spec_json)
-        elapsed_before = float((row or {}).get("elapsed_s") or 0.0)
+        elapsed_before = self.store.elapsed(self.name) if row is not None else 0.0
         params = PlannerParams(
             select=SelectParams(self.eff.exploration, self.eff.widening_k, self.eff.widening_alpha,
                                 self.eff.max_depth, self.eff.min_gain),
             weights=RewardWeights(cost_weight=self.eff.cost_weight), children=self.eff.children)
-        self.planner = Planner(self.store, self.store.load(self.name), params, elapsed_before)
+        tree = self.store.load(self.name)
+        if row is not None:  # resume: undo what expansions killed mid-node left behind (see rollback.py)
+            from sro.campaign.rollback import forget_uncommitted
+
+            forget_uncommitted(self.ws.db, self.name, [n.id for n in tree if n.status == "new"])
+        writer_con = self.ws.db.cursor()  # used only by the writer thread
+        writer = CommitWriter(lambda commits: write_commits(writer_con, commits))
+        self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer)
         self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
 
     def _apply_settings(self) -> None:
@@ -151,7 +160,9 @@ class CampaignRunner:
         while self._stop_reason is None:
             self._launch(expander)
             if not self.in_flight:
-                self._stop_reason = self._stop_reason or "exhausted"
+                # Nothing left to expand: because the search ran dry, or because the expansions that
+                # would have grown the tree failed (a failed node has no children).
+                self._stop_reason = self._stop_reason or ("errors" if self._failures else "exhausted")
                 break
             timeout = self.guard.remaining_wall_s()
             done, _ = await asyncio.wait(list(self.in_flight), timeout=timeout,
@@ -203,9 +214,8 @@ class CampaignRunner:
             try:
                 proposals = await ceo_proposals(self.llm.scoped(node=node.id), node, exp, root_question=self.spec.question,
                                                 covered=covered, n=n, namespace=f"{self.name}:{node.id}")
-            except BudgetExceeded:
-                raise
-            except Exception as exc:  # noqa: BLE001 - fall back to data-driven proposals, say so
+            except Exception as exc:  # noqa: BLE001 - incl. BudgetExceeded: the node's result stands;
+                # the budget guard stops the campaign before the next launch
                 exp.errors.append(f"CEO proposals failed, used offline ones: {type(exc).__name__}: {exc}")
         if not proposals:
             # Offline: our own proposals know what the campaign already covers; the session's own
@@ -301,6 +311,11 @@ class CampaignRunner:
         return lambda: [loop.remove_signal_handler(s) for s in installed] and None
 
     async def _finish(self) -> RunSummary:
+        try:
+            self.planner.writer.close()  # every committed expansion durable before we say so
+        except Exception as exc:  # noqa: BLE001 - those nodes are redone on resume; say so
+            self.errors.append(f"saving the tree failed: {type(exc).__name__}: {exc}")
+            self._stop_reason = self._stop_reason or "error"
         reason = self._stop_reason or "exhausted"
         summary = self.summary(reason)
         self.store.finish_run(self.name, reason, self.planner.elapsed(), self.errors)

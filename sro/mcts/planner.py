@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 
 from sro.mcts.expand import Expansion, Proposal
 from sro.mcts.reward import RewardWeights, compute_reward
 from sro.mcts.select import SelectParams, best_path, release, select
 from sro.mcts.terms import term_set
-from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree, TreeStore, node_id
+from sro.mcts.store import Commit, TreeStore, node_row, result_row
+from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree, node_id
+from sro.mcts.writer import SyncWriter
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,11 @@ class PlannerParams:
 
 
 class Planner:
-    def __init__(self, store: TreeStore, tree: Tree, params: PlannerParams, elapsed_before: float = 0.0):
+    def __init__(self, store: TreeStore, tree: Tree, params: PlannerParams, elapsed_before: float = 0.0,
+                 writer: Any | None = None):
         self.store, self.tree, self.params = store, tree, params
+        # Where commits go: at once (default) or a CommitWriter that group-commits in a thread.
+        self.writer = writer or SyncWriter(store.commit)
         self.seen: set[str] = store.seen_keys(tree.campaign)
         self.covered: set[str] = term_set(
             f"{r['subject']} {r['predicate']} {r['object']}" for r in store.seen_rows(tree.campaign))
@@ -49,7 +55,8 @@ class Planner:
 
     def complete(self, node: ResearchNode, exp: Expansion, proposals: list[Proposal],
                  duration_s: float, max_children: int | None = None) -> list[ResearchNode]:
-        """Record an expansion: reward, children, one transaction, then backprop. Returns the children."""
+        """Record an expansion: reward, children, one commit (its rows in one transaction), then backprop.
+        Returns the children."""
         novel = [t for t in _unique(exp.accepted) if t.key not in self.seen]
         covered_now = self.covered | term_set(t.text() for t in exp.accepted)
         parts = compute_reward(node.question, novel=len(novel), scores=[t.score for t in exp.accepted],
@@ -68,9 +75,11 @@ class Planner:
                          "rejected_by_axiom": exp.rejected_by_axiom,
                          "sources": sorted({t.doc_id for t in exp.accepted if t.doc_id})[:20]}
         children = [] if failed else self._children(node, proposals, max_children or self.params.children)
-        seen_rows = [(t.key, t.subject, t.predicate, t.object, t.score) for t in novel]
-        self.store.commit_expansion(self.tree.campaign, node, children, seen_rows, self.elapsed())
-        # Only after the commit succeeded does memory change, so a failed commit leaves both in step.
+        campaign = self.tree.campaign
+        self.writer.submit(Commit(
+            result=result_row(campaign, node, self.elapsed()),
+            children=[node_row(campaign, c) for c in children],
+            seen=[(campaign, t.key, node.id, t.subject, t.predicate, t.object, t.score) for t in novel]))
         for child in children:
             self.tree.add(child)
             self._questions.add(_norm(child.question))
@@ -87,11 +96,12 @@ class Planner:
         taken: set[str] = set()
         for prop in proposals:
             key = _norm(prop.question)
-            if not key or key in self._questions or key in taken:
+            child_id = node_id(self.tree.campaign, node.id, prop.question)
+            if not key or key in self._questions or key in taken or child_id in self.tree.nodes:
                 continue
             taken.add(key)
             out.append(ResearchNode(
-                id=node_id(self.tree.campaign, node.id, prop.question), parent=node.id,
+                id=child_id, parent=node.id,
                 question=prop.question.strip(), depth=node.depth + 1, prior=prop.prior,
                 seq=self.tree.next_seq(), source=prop.source, status=NEW))
             if len(out) >= limit:

@@ -1,0 +1,94 @@
+"""Faults with real components: a worker that fails every call, a budget that runs out mid-node, and a
+scripted CEO driving real RLM sessions (loopback server, real litellm HTTP path)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from sro.campaign.runner import CampaignRunner
+from sro.campaign.spec import parse_spec
+from sro.mcts.store import TreeStore
+from sro.workspace import Workspace
+from tests.support.campaign_corpus import ingest_solar
+from tests.support.scripted_models import role_overrides, script_server
+
+os.environ.setdefault("SRO_TEST_KEY", "sk-test-not-a-real-key")
+
+
+def spec(**over):
+    data = {"name": "f", "question": "Is home solar economical?", "datasets": ["solar"],
+            "pipeline": "solar_reddit", "budgets": {"max_nodes": 4, "max_depth": 2},
+            "mcts": {"parallel": 1, "children": 2}, "outputs": {"graphml": False}}
+    data.update(over)
+    return parse_spec(data)
+
+
+def open_ws(path, overrides):
+    ws = Workspace.open(path, overrides)
+    ingest_solar(ws)
+    return ws
+
+
+def test_worker_failing_every_call_ends_cleanly_with_errors_and_report(tmp_path, llm_server):
+    llm_server.add(None, "upstream overloaded", status=500)
+    ws = open_ws(tmp_path / "ws", role_overrides(llm_server, ("worker",)))
+    try:
+        summary = asyncio.run(CampaignRunner(ws, spec(mcts={"parallel": 1, "max_failures": 2}),
+                                             handle_signals=False).run())
+    finally:
+        ws.close()
+    assert summary.stopped_reason == "errors"
+    assert summary.nodes_expanded == 1 and summary.accepted == 0  # a failed root has no children to try
+    assert any("extraction failed" in e or "500" in e for e in summary.errors)
+    assert llm_server.count() >= 2  # the worker really was called (and failed)
+    md = (tmp_path / "ws" / "runs" / "f" / "report.md").read_text()
+    assert "## Errors" in md and "stopped: **errors**" in md and "nodes failed: 1" in md
+
+
+def test_budget_running_out_mid_node_keeps_the_partial_node_and_resumes(tmp_path, llm_server):
+    script_server(llm_server, root_turns=3)  # search / extract / FINAL: three CEO calls per node
+    path = tmp_path / "ws"
+    ws = open_ws(path, role_overrides(llm_server, ("ceo",)))
+    try:
+        summary = asyncio.run(CampaignRunner(ws, spec(budgets={"calls": 2, "max_nodes": 4}),
+                                             handle_signals=False).run())
+        root = TreeStore(ws.db).load("f").root
+    finally:
+        ws.close()
+    assert summary.stopped_reason == "budget_calls"
+    assert summary.llm_calls == 2 == llm_server.count()  # the third call was refused before it was sent
+    assert summary.nodes_expanded == 1 and root.findings["forced"] is True
+    assert summary.accepted > 0  # the triples of the extract turn before the budget ran out are kept
+    first_accepted = summary.accepted
+
+    ws = Workspace.open(path, role_overrides(llm_server, ("ceo",)))
+    try:
+        again = asyncio.run(CampaignRunner(ws, spec(budgets={"calls": 8, "max_nodes": 4}), resume=True,
+                                           handle_signals=False).run())
+    finally:
+        ws.close()
+    assert again.stopped_reason in ("budget_calls", "max_nodes")
+    assert again.llm_calls <= 8 and again.accepted >= first_accepted
+    assert llm_server.count(r"Question: Is home solar economical\?") == 2  # root turns were not re-sent
+
+
+def test_scripted_ceo_plans_with_priors_and_writes_the_answer(tmp_path, llm_server):
+    script_server(llm_server)
+    ws = open_ws(tmp_path / "ws", role_overrides(llm_server))
+    try:
+        summary = asyncio.run(CampaignRunner(ws, spec(mcts={"parallel": 2, "children": 3}), handle_signals=False).run())
+        tree = TreeStore(ws.db).load("f")
+    finally:
+        ws.close()
+    assert summary.stopped_reason == "max_nodes" and summary.nodes_expanded == 4
+    kids = [tree.nodes[c] for c in tree.root.children]
+    assert kids and all(k.source == "ceo" and k.prior in (0.7, 0.5, 0.3) for k in kids)
+    assert llm_server.count(r"\[passage 0\]") > 0  # the worker extracted through the real LLM path
+    md = (tmp_path / "ws" / "runs" / "f" / "report.md").read_text()
+    assert summary.accepted > 0
+    assert "Scripted synthesis" in md  # the CEO wrote the answer from the graph's facts
+    synthesis = [r for r in llm_server.requests if "Answer the question using only these facts" in str(r)]
+    assert len(synthesis) == 1 and "[1]" in str(synthesis[0])  # numbered facts from the graph were given
