@@ -114,17 +114,24 @@ def test_entailment_through_loopback_judge(pipeline, tmp_path, llm_server, monke
 
     monkeypatch.setenv("SRO_TEST_KEY", "sk-test")
     llm_server.add(r"states the triple", '{"verdicts": [{"index": 0, "entailed": true, "confidence": 0.9}, '
-                                         '{"index": 1, "entailed": false, "reason": "reversed"}]}')
+                                         '{"index": 1, "entailed": false, "reason": "reversed"}, '
+                                         '{"index": 2, "entailed": true, "confidence": 1.0}]}')
+    active = "Robert A.M. Stern designed Alan B. Miller Hall."
+    docs = {**DOCS, "d2": Document(id="d2", dataset="t", source_uri="x", text=active)}
     ws = Workspace.open(tmp_path / "ws", {"judge": llm_server.role("openai/test-judge")})
     try:
         cands = Resolver(None, pipeline).run([cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern"),
-                                              cand("Alan B. Miller Hall", "currentTenants", "Virginia")])
-        js = asyncio.run(AxiomJudge(ws, pipeline, client=ws.llm).arun(cands, DOCS))
+                                              cand("Alan B. Miller Hall", "currentTenants", "Virginia"),
+                                              cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern",
+                                                   quote=active, doc="d2")])
+        js = asyncio.run(AxiomJudge(ws, pipeline, client=ws.llm).arun(cands, docs))
     finally:
         ws.close()
     assert llm_server.count(r"states the triple") == 1  # both candidates in one call
     assert score(js[0], "entailment").score == 0.9 and not score(js[0], "entailment").skipped
     assert js[1].verdict == "rejected" and "entailment" in rejection_axioms(js[1])
+    # active voice reads as "reversed" to the offline direction axiom; the judge model's entailment decides
+    assert score(js[2], "direction").score < 0.3 and js[2].verdict == "accepted"
 
 
 def test_shacl_shapes_validated_per_batch(tmp_path):

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, AxiomConfig] = {
     "source_reliability": AxiomConfig(weight=0.5),
     "entailment": AxiomConfig(weight=3.0, gate=0.5),
 }
+OFFLINE_STAND_INS = {"direction", "anchor"}
 PER_CANDIDATE: dict[str, Callable[[Candidate, JudgeContext], AxiomScore]] = {
     "grounding": grounding.score, "direction": direction.score, "schema": schema.score, "anchor": anchor.score,
     "specificity": specificity.score, "source_reliability": source_reliability.score,
@@ -87,8 +88,13 @@ class AxiomJudge:
     def combine(self, scores: list[AxiomScore]) -> Judgment:
         weighted, total_weight, reasons, gated = 0.0, 0.0, [], False
         conflict = False
+        # The parse-based axioms stand in for entailment offline; once a judge model has read the quote,
+        # they only weigh in (no gate): "Stern designed the hall" does entail (hall, architect, Stern).
+        entailed = any(s.axiom == "entailment" and not s.skipped for s in scores)
         for s in scores:
             cfg = self.axioms.get(s.axiom, AxiomConfig())
+            if entailed and s.axiom in OFFLINE_STAND_INS:
+                cfg = cfg.model_copy(update={"gate": None})
             s.weight, s.gate = cfg.weight, cfg.gate is not None
             if s.skipped:
                 continue
