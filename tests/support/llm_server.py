@@ -68,10 +68,10 @@ class ScriptedLLMServer:
 
     host: str = "127.0.0.1"
     port: int = 0
-    rules: list[Rule] = field(default_factory=list)
-    requests: list[dict] = field(default_factory=list)
-    request_headers: list[dict[str, str]] = field(default_factory=list)
-    _default: Rule = field(default_factory=lambda: Rule(None, "OK"))
+    rules: list[Rule] = field(default_factory=list, repr=False)
+    requests: list[dict] = field(default_factory=list, repr=False)
+    request_headers: list[dict[str, str]] = field(default_factory=list, repr=False)
+    _default: Rule = field(default_factory=lambda: Rule(None, "OK"), repr=False)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
