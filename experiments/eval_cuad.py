@@ -30,8 +30,9 @@ Metrics per category over the contracts with a gold row:
   correct; for yes/no categories this is plain accuracy);
 - precision = correct answers / contracts with an answer; recall = correct answers / contracts with a
   gold answer (for yes/no: precision and recall of "Yes").
-Parties: an answer is correct when every extracted party matches a gold party and at least
-min(2, #gold parties) gold parties are matched.
+Parties: an answer is correct when every extracted party matches a gold party (its name or one of the
+aliases the gold answer defines for it, e.g. "NTL") and at least min(2, #gold parties) gold parties are
+matched.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import asyncio
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -96,19 +98,26 @@ def norm(kind: str, text: str) -> str | None:
     return text
 
 
-def gold_parties(answer: str) -> list[str]:
-    keys = []
+def gold_parties(answer: str) -> list[list[str]]:
+    """Each gold party as its name key plus the keys of its defined aliases: 'ACCURAY INCORPORATED
+    ("Accuray")' -> ["accuray", ...]; an extracted alias ("NTL" for Northern Telecom) names the same party."""
+    parties: list[list[str]] = []
     for part in answer.split(";"):
-        key = party_key(part.split("(")[0])
-        if key and key not in keys:
-            keys.append(key)
-    return keys
+        name = party_key(part.split("(")[0])
+        aliases = [party_key(a) for a in re.findall(r"[\"“]([^\"“”]{1,40})[\"”]", part)]
+        keys = [k for k in dict.fromkeys([name, *aliases]) if k and k not in {"party", "parties"}]
+        if keys:
+            parties.append(keys)
+    return parties
 
 
-def party_match(a: str, b: str) -> bool:
+def party_match(a: str, names: list[str] | str) -> bool:
     from rapidfuzz import fuzz
 
-    return a == b or (len(a) > 3 and len(b) > 3 and (a in b or b in a)) or fuzz.token_set_ratio(a, b) >= 90
+    for b in [names] if isinstance(names, str) else names:
+        if a == b or (len(a) > 3 and len(b) > 3 and (a in b or b in a)) or fuzz.token_set_ratio(a, b) >= 90:
+            return True
+    return False
 
 
 # --- extraction through the real engine -------------------------------------------------------------------
