@@ -19,6 +19,8 @@ from spacy.tokens import Doc, Span, Token
 _SUBJ = {"nsubj", "nsubjpass", "csubj"}
 _OBJ = {"dobj", "attr", "oprd", "dative", "obj"}
 _LITERAL_LABELS = {"MONEY", "DATE", "QUANTITY", "CARDINAL", "PERCENT", "TIME", "ORDINAL"}
+# British-spelling lemmas the rule lemmatizer picks for American text ("installed" -> "instal").
+_LEMMA_FIX = {"instal": "install", "enrol": "enroll", "fulfil": "fulfill", "distil": "distill"}
 _NE_PREPS = {"in", "of", "at", "from", "near", "on", "by", "for"}
 
 
@@ -96,7 +98,7 @@ def _is_passive(verb: Token) -> bool:
 
 def _objects(verb: Token) -> Iterator[tuple[str, Token]]:
     """(predicate, object head) pairs for a verb."""
-    lemma = verb.lemma_.lower()
+    lemma = _LEMMA_FIX.get(verb.lemma_.lower(), verb.lemma_.lower())
     particle = " ".join(c.lower_ for c in verb.children if c.dep_ == "prt")
     base = f"{lemma} {particle}".strip()
     neg = any(c.dep_ == "neg" for c in verb.children)
