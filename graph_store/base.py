@@ -7,6 +7,7 @@ live here once, so embedded and remote behave the same.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from typing import IO, Any, Iterable, Iterator, Protocol, runtime_checkable
 
@@ -14,7 +15,7 @@ from pyoxigraph import NamedNode, Quad
 
 from graph_store import vocab as v
 from graph_store.model import AddResult, EntityRecord, Fact, QueryResult, Term
-from graph_store.provenance import QuadText, entity_quads, fact_quads, merge_update
+from graph_store.provenance import FactQuads, QuadText, entity_quads, fact_quads, merge_update
 from graph_store.sparql import check_bindings
 from graph_store.terms import from_ox, sparql_term
 
@@ -55,7 +56,17 @@ def insert_data(quads: Iterable[QuadText]) -> str:
     return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
 
 
+def _write_lock(store: "BaseStore") -> threading.Lock:
+    lock = store.__dict__.get("_lock")
+    if lock is None:
+        lock = store.__dict__.setdefault("_lock", threading.Lock())
+    return lock
+
+
 class BaseStore(ABC):
+    """Writers in one process are serialised by a lock; two processes writing the same remote endpoint could
+    race on a brand-new assertion (its aggregates would then need `merge_update`)."""
+
     location: str
 
     # --- primitives -------------------------------------------------------------------------------------
@@ -103,6 +114,11 @@ class BaseStore(ABC):
 
     def _add_batch(self, facts: list[Fact], total: AddResult) -> None:
         built = [fact_quads(f) for f in facts]
+        # check-then-write must not interleave with another thread adding the same assertion
+        with _write_lock(self):
+            self._write_batch(built, total)
+
+    def _write_batch(self, built: list[FactQuads], total: AddResult) -> None:
         existing = self._existing(sorted({b.assertion for b in built}))
         evid_known = self._existing(sorted({b.evidence for b in built if b.assertion in existing}))
         new_quads: list[QuadText] = []

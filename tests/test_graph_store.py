@@ -161,3 +161,16 @@ def test_readme_example_queries(store):
     assert {(r["doc"], r["quote"]) for r in rows} == {(EX + "doc/doc1", 'He said "Acme" <made> it\n'),
                                                       (EX + "doc/doc9", "Acme built it")}
     assert {r["axiom"] for r in rows} == {"grounded", "typed"}
+
+
+def test_concurrent_sources_for_a_new_fact(store):
+    import threading
+
+    facts = [fact("x", "p", "y", doc=f"d{i}", score=round(0.1 * (i + 1), 1)) for i in range(6)]
+    threads = [threading.Thread(target=store.add_facts, args=([f],)) for f in facts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = store.query(PFX + "SELECT ?s ?n WHERE { ?a a sro:Assertion ; sro:score ?s ; sro:sourceCount ?n }").rows
+    assert rows == [{"s": Decimal("0.6"), "n": 6}]
