@@ -89,7 +89,7 @@ def inject_values(query: str, bindings: dict[str, NamedNode | Literal]) -> str:
         return query
     names = " ".join(f"?{n}" for n in bindings)
     row = " ".join(sparql_term(t) for t in bindings.values())
-    block = f" VALUES ({names}) {{ ({row}) }}\n"
+    block = f" VALUES ({names}) {{ ({row}) }} "  # no newline: syntax-error line numbers stay the user's
     at = _where_brace(query)
     if at is None:
         return f"{query}\nWHERE {{{block}}}"

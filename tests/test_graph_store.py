@@ -174,3 +174,9 @@ def test_concurrent_sources_for_a_new_fact(store):
         t.join()
     rows = store.query(PFX + "SELECT ?s ?n WHERE { ?a a sro:Assertion ; sro:score ?s ; sro:sourceCount ?n }").rows
     assert rows == [{"s": Decimal("0.6"), "n": 6}]
+
+
+def test_syntax_error_line_is_the_users_even_with_bindings(store):
+    with pytest.raises(QuerySyntaxError) as err:
+        store.query("SELECT ?o\nWHERE {\n  ?s ?p ?o .\n  FILTER(?o = ) }", {"s": Iri(value=EX + "x")})
+    assert err.value.line == 4
