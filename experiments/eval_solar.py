@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--workspace", type=Path, default=None, help="keep the workspace here (default: temp)")
-    ap.add_argument("--max-nodes", type=int, default=30)
+    ap.add_argument("--max-nodes", type=int, default=40)
     ap.add_argument("--max-depth", type=int, default=3)
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument("--no-sweep", dest="sweep", action="store_false")
@@ -180,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
             "data": str(args.data), "posts": ingest.get("documents_added", ingest.get("documents")),
             "ingest": ingest, "campaign": campaign, "campaign_seconds": round(campaign_s, 1),
             "campaign_accepted": len(campaign_rows),
+            "campaign_accepted_ontology_predicates": sum(
+                (r["predicate_iri"] or "").startswith(base) for r in campaign_rows),
+            "campaign_posts_with_accepted": len({r["doc_id"] for r in campaign_rows}),
             "sweep": sweep_summary, "sweep_seconds": round(sweep_s, 1),
             "accepted": len(rows), "distinct_posts_with_accepted": len(distinct_docs),
             "accepted_ontology_predicates": len(mapped), "accepted_unmapped_relations": len(rows) - len(mapped),

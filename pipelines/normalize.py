@@ -181,7 +181,8 @@ def money(text: str) -> str | None:
     value = float(m[1].replace(",", ""))
     scale = {"k": 1e3, "m": 1e6}.get((m[2] or "").lower(), 1.0)
     value *= scale
-    return str(int(value)) if value == int(value) else f"{value:.2f}"
+    # keep sub-cent precision ($0.116/kWh is not $0.12)
+    return str(int(value)) if value == int(value) else f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def decimal(text: str) -> str | None:
