@@ -11,7 +11,7 @@ What runs (the real product path, offline, no model):
    same campaign name, as `sro extract` does: the campaign explores what its questions reach; the sweep
    measures what the pipeline accepts over the whole corpus. Both numbers are reported separately.
 Outputs: experiments/results/eval_solar.json (stats, accepted triples per predicate, campaign summary,
-distinct posts the report cites) and experiments/results/solar_sample.csv (100 randomly drawn accepted
+distinct posts the report cites; the report itself stays in the workspace, see --workspace) and experiments/results/solar_sample.csv (100 randomly drawn accepted
 triples with quote and permalink, for a person to check; columns `correct` and `note` are left empty).
 Targets: >= 300 accepted triples; the report's answer cites >= 10 distinct posts.
 """
@@ -172,10 +172,8 @@ def main(argv: list[str] | None = None) -> int:
                             "yes" if (r["predicate_iri"] or "").startswith(base) else "no", r["object"],
                             round(r["score"], 3), r["extractor"], " ".join(r["quote"].split()), r["permalink"],
                             r["title"], "", ""])
-        report_copy = None
-        if report.exists():
-            report_copy = RESULTS / "solar_report.md"
-            report_copy.write_text(report.read_text(encoding="utf-8"), encoding="utf-8")
+        # The report quotes real posts: it stays in the workspace (keep one with --workspace), not in the repo.
+        report_copy = report if args.workspace else None
         result = {
             "data": str(args.data), "posts": ingest.get("documents_added", ingest.get("documents")),
             "ingest": ingest, "campaign": campaign, "campaign_seconds": round(campaign_s, 1),
@@ -189,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             "distinct_triples": len(distinct), "distinct_triples_ontology_predicates": len(distinct_mapped),
             "posts_with_ontology_facts": len({r["doc_id"] for r in mapped}),
             "accepted_per_predicate": dict(per_predicate.most_common()),
-            "accepted_per_extractor": dict(per_extractor), "report": str(report_copy or report),
+            "accepted_per_extractor": dict(per_extractor), "report": str(report_copy) if report_copy else "temporary workspace (use --workspace to keep it)",
             "report_distinct_posts_cited": cited, "sample_csv": str(RESULTS / "solar_sample.csv"),
             "seconds": round(time.perf_counter() - started, 1),
             "targets": {"accepted>=300": len(rows) >= 300, "report_cites>=10_posts": cited >= 10,
