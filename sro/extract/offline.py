@@ -53,18 +53,33 @@ class OfflineExtractor:
     def _svo(self, chunk: "Chunk", sents: list[sentences.Sentence]) -> list[Candidate]:
         out: list[Candidate] = []
         previous: coref.Antecedent | None = None
+        chain: list[sentences.Sentence] = []  # sentences since the antecedent was named
         for sent in sents:
             if not sentences.worth_parsing(sent.text):
-                previous = None  # an unparsed sentence in between: the pronoun may refer to anything
+                previous, chain = None, []  # an unparsed sentence in between: the pronoun may refer to anything
                 continue
+            chain.append(sent)
             cands = coref.carry(self._from_sentence(chunk, sent), previous, chunk.text, chunk.start, sent.end)
+            self._cache_joined(chunk, chain, cands)
             named = coref.named_subject(cands)
             if named is None:
-                previous = None
+                previous, chain = None, []
             elif previous is None or named is not previous.entity:
-                previous = coref.Antecedent(sent.start, named)
+                previous, chain = coref.Antecedent(sent.start, named), [sent]
             out.extend(cands)
         return out
+
+    def _cache_joined(self, chunk: "Chunk", chain: list[sentences.Sentence], cands: list[Candidate]) -> None:
+        """A carried quote spans several parsed sentences: join their cached parses (no model run) so the
+        judge finds it in the cache. Only when the gaps are single spaces, so offsets stay exact."""
+        quote = next((c.evidence.quote for c in cands if c.extractor.endswith("+coref")), None)
+        if quote is None or len(chain) < 2 or self.cache.get(quote) is not None:
+            return
+        from spacy.tokens import Doc
+
+        joined = Doc.from_docs([self.cache.parse(s.text) for s in chain])
+        if joined.text == quote:
+            self.cache.put(quote, joined)
 
     def _from_sentence(self, chunk: "Chunk", sent: sentences.Sentence) -> list[Candidate]:
         doc = self.cache.parse(sent.text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from sro.extract.keys import singular
 from sro.extract.models import Candidate
@@ -39,38 +39,40 @@ def words_of(*forms: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _depth_path(token: Token) -> list[int]:
-    path = [token.i]
-    while token.head.i != token.i:
-        token = token.head
-        path.append(token.i)
-    return path
+class Tree:
+    """Heads and sentence ids as plain ints, built once per cached parse: distances are then computed
+    without creating spaCy Token objects (that was most of this axiom's time)."""
 
-
-def distance(a: Token, b: Token) -> int:
-    if a.sent.start != b.sent.start:
-        return FAR
-    pa, pb = _depth_path(a), _depth_path(b)
-    pos_b = {t: i for i, t in enumerate(pb)}
-    for i, t in enumerate(pa):
-        if t in pos_b:
-            return i + pos_b[t]
-    return FAR
-
-
-def _mentions(doc: Doc) -> list[Token]:
-    """Noun-phrase heads of the quote, computed once per cached parse."""
-    cached = doc.user_data.get("sro_mentions")
-    if cached is None:
+    def __init__(self, doc: Doc):
+        self.heads = [t.head.i for t in doc]
+        self.sent = [0] * len(doc)
+        for n, sent in enumerate(doc.sents):
+            for i in range(sent.start, sent.end):
+                self.sent[i] = n
         roots = {chunk.root.i for chunk in doc.noun_chunks} | {ent.root.i for ent in doc.ents}
-        cached = doc.user_data["sro_mentions"] = [doc[i] for i in sorted(roots) if doc[i].pos_ != "PRON"]
-    return cached
+        self.mentions = [i for i in sorted(roots) if doc[i].pos_ != "PRON"]
+        self.lemmas = [(t.lemma_.lower(), t.lower_) for t in doc]
+
+    def path(self, i: int) -> list[int]:
+        out = [i]
+        while self.heads[out[-1]] != out[-1]:
+            out.append(self.heads[out[-1]])
+        return out
+
+    def distance(self, a: int, b: int) -> int:
+        if self.sent[a] != self.sent[b]:
+            return FAR
+        pos_b = {t: n for n, t in enumerate(self.path(b))}
+        for n, t in enumerate(self.path(a)):
+            if t in pos_b:
+                return n + pos_b[t]
+        return FAR
 
 
-def _lemmas(doc: Doc) -> list[tuple[str, str]]:
-    cached = doc.user_data.get("sro_lemmas")
+def tree(doc: Doc) -> Tree:
+    cached = doc.user_data.get("sro_tree")
     if cached is None:
-        cached = doc.user_data["sro_lemmas"] = [(t.lemma_.lower(), t.lower_) for t in doc]
+        cached = doc.user_data["sro_tree"] = Tree(doc)
     return cached
 
 
@@ -84,22 +86,24 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
         return AxiomScore.of(NAME, 1.0, reason="no content word in the predicate", skipped=True)
     quote = c.evidence.quote
     doc = ctx.cache.parse(quote)
-    anchors = [doc[i] for i, (lemma, lower) in enumerate(_lemmas(doc)) if lemma in words or lower in words]
+    t = tree(doc)
+    anchors = [i for i, (lemma, lower) in enumerate(t.lemmas) if lemma in words or lower in words]
     if not anchors:
         return AxiomScore.of(NAME, 1.0, reason="predicate word not in the quote", skipped=True)
     sup, start, end = locate_term(c.object, quote)
     span = doc.char_span(start, end, alignment_mode="expand") if sup >= 0.6 and end > start else None
     if span is None or not len(span):
         return AxiomScore.of(NAME, 1.0, reason="object not aligned with the parse", skipped=True)
-    obj = span.root
+    obj = span.root.i
     s_sup, s_start, s_end = locate_term(c.subject, quote)
     s_span = doc.char_span(s_start, s_end, alignment_mode="expand") if s_sup >= 0.6 and s_end > s_start else None
     skip = set(range(span.start, span.end)) | (set(range(s_span.start, s_span.end)) if s_span else set())
-    skip |= {a.i for a in anchors}
-    others = [m for m in _mentions(doc) if m.i not in skip]
-    d_obj = min(distance(a, obj) for a in anchors)
-    d_other = min((distance(a, m) for a in anchors for m in others), default=FAR)
+    skip |= set(anchors)
+    others = [m for m in t.mentions if m not in skip]
+    d_obj = min(t.distance(a, obj) for a in anchors)
+    d_other = min((t.distance(a, m) for a in anchors for m in others), default=FAR)
+    word = doc[anchors[0]].text
     if d_obj < FAR and d_obj <= d_other + SLACK:
-        return AxiomScore.of(NAME, CLOSE, reason=f"object is {d_obj} step(s) from '{anchors[0].text}'")
+        return AxiomScore.of(NAME, CLOSE, reason=f"object is {d_obj} step(s) from '{word}'")
     return AxiomScore.of(NAME, MISPLACED, reason=(
-        f"'{anchors[0].text}' attaches to another phrase ({d_other} steps) rather than the object ({d_obj})"))
+        f"'{word}' attaches to another phrase ({d_other} steps) rather than the object ({d_obj})"))
