@@ -49,7 +49,8 @@ async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, s
 
     stage = TripleStage(ws, pipeline, gleaning=gleaning)
     total = StageResult()
-    todo = _count_pending(ws, dataset, pipeline)
+    ws.datasets.dataset(dataset)  # unknown dataset: a clear DatasetError before any work
+    todo = _count_pending(ws, dataset, stage.pipeline.name)
     todo = min(todo, limit) if limit is not None else todo
     with progress(show) as bar:
         task = bar.add_task(f"extract {dataset}", total=todo)
