@@ -51,6 +51,13 @@ def _generic(entity: Entity, quote: str, ctx: JudgeContext) -> bool:
     return span is not None and all(t.pos_ in ("NOUN", "ADJ", "DET", "PRON") and not t.ent_type_ for t in span)
 
 
+def _bare(text: str) -> bool:
+    words = text.split()
+    if words and words[0].lower() in ("the", "a", "an", "some", "any"):
+        words = words[1:]
+    return len(words) == 1 and words[0].isalpha() and words[0] == words[0].lower()
+
+
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     problems = []
     if c.subject.ref != "document" and (why := _vague(c.subject)):
@@ -62,6 +69,9 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     if c.subject.ref != "document" and _generic(c.subject, c.evidence.quote, ctx):
         return AxiomScore.of(NAME, 0.4, reason=f"subject {c.subject.text!r} is a generic common noun "
                           "(likely an anaphor: 'the company', 'the system'), not a named entity")
+    if isinstance(c.object, Entity) and _bare(c.object.text):
+        return AxiomScore.of(NAME, 0.45, reason=f"object {c.object.text!r} is a bare common noun "
+                             "('options', 'removal'): too vague to be a fact's value")
     if isinstance(c.object, Entity) and " and " in f" {c.object.text.lower()} ":
         return AxiomScore.of(NAME, 0.6, reason="object may list several entities (contains 'and')")
     return AxiomScore.of(NAME, 1.0, reason="specific subject and object")
