@@ -159,7 +159,7 @@ def bench_parallel(tmp: Path, nodes: int, delay_s: float = 0.1) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--nodes", type=int, default=12, help="nodes of the real-posts campaign")
+    parser.add_argument("--nodes", type=int, default=24, help="nodes of the real-posts campaign (solar_reddit default)")
     parser.add_argument("--parallel-nodes", type=int, default=16)
     parser.add_argument("--skip-real", action="store_true")
     args = parser.parse_args()

@@ -108,8 +108,11 @@ def expanded_nodes(ws_path: Path) -> int:
         con.close()
 
 
-@pytest.mark.parametrize("kill_during", [2, 3])
-def test_kill_9_mid_expansion_then_resume_matches_uninterrupted_run(base_workspace, reference, tmp_path, kill_during):
+# (expansion to kill, extra delay): at its first turn, or later inside it (typically between two
+# extract_triples batches, when part of the node's candidates are stored and part are not).
+@pytest.mark.parametrize("kill_during, delay_s", [(2, 0.0), (2, 0.4), (3, 0.0)])
+def test_kill_9_mid_expansion_then_resume_matches_uninterrupted_run(base_workspace, reference, tmp_path,
+                                                                   kill_during, delay_s):
     spec = str(base_workspace.parent / "spec.yaml")
     ref, expected = reference
     crashed = tmp_path / "crashed"
@@ -117,6 +120,7 @@ def test_kill_9_mid_expansion_then_resume_matches_uninterrupted_run(base_workspa
 
     proc = sro(crashed, "run", spec, "--json")
     wait_for_expansion(crashed / "runs" / "crash", kill_during, proc)  # earlier nodes done, this one mid-session
+    time.sleep(delay_s)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
@@ -135,3 +139,23 @@ def test_kill_9_mid_expansion_then_resume_matches_uninterrupted_run(base_workspa
     assert seen_keys(crashed) == seen_keys(ref)
     assert graph_counts(crashed) == graph_counts(ref)
     assert Path(resumed["report"]).is_file()
+
+
+def test_ctrl_c_stops_cleanly_with_state_saved_and_a_report(base_workspace, tmp_path):
+    ws_path = tmp_path / "interrupted"
+    shutil.copytree(base_workspace, ws_path)
+    proc = sro(ws_path, "run", str(base_workspace.parent / "spec.yaml"), "--json")
+    wait_for_expansion(ws_path / "runs" / "crash", 2, proc)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    summary = json.loads(out)
+    assert summary["stopped_reason"] == "interrupted" and 1 <= summary["nodes_expanded"] < 3
+    assert Path(summary["report"]).is_file()
+    from sro.campaign.commands import status_rows
+    from sro.workspace import Workspace
+
+    with Workspace.open(ws_path) as ws:
+        row = status_rows(ws, "crash")[0]
+    assert row["status"] == "stopped" and row["stopped_reason"] == "interrupted"
+    assert row["nodes_expanded"] == summary["nodes_expanded"]  # what was reported is what was saved

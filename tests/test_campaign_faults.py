@@ -81,12 +81,20 @@ def test_scripted_ceo_plans_with_priors_and_writes_the_answer(tmp_path, llm_serv
     try:
         summary = asyncio.run(CampaignRunner(ws, spec(mcts={"parallel": 2, "children": 3}), handle_signals=False).run())
         tree = TreeStore(ws.db).load("f")
+        from sro.rlm.notes import NotesStore
+
+        cur = ws.db.cursor()
+        memory = NotesStore(lambda: cur, "f")
+        findings = [k for k in memory.keys() if k.startswith("finding:")]
+        first = memory.get(findings[0])[1] if findings else None
     finally:
         ws.close()
     assert summary.stopped_reason == "max_nodes" and summary.nodes_expanded == 4
     kids = [tree.nodes[c] for c in tree.root.children]
     assert kids and all(k.source == "ceo" and k.prior in (0.7, 0.5, 0.3) for k in kids)
     assert llm_server.count(r"\[passage 0\]") > 0  # the worker extracted through the real LLM path
+    # research memory: each committed node's finding is in the campaign's notes for later sessions
+    assert len(findings) == summary.nodes_expanded and first["answer"].startswith("scripted answer")
     md = (tmp_path / "ws" / "runs" / "f" / "report.md").read_text()
     assert summary.accepted > 0
     assert "Scripted synthesis" in md  # the CEO wrote the answer from the graph's facts

@@ -4,6 +4,8 @@ runner's pluggable interface; the RLM-backed one is exercised in test_campaign_r
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +154,34 @@ def test_wall_time_and_interrupt_stop_in_flight_work(workspace):
 
     result = asyncio.run(interrupted())
     assert result.stopped_reason == "interrupted" and result.nodes_expanded == 0
+
+
+def test_status_and_report_commands_and_live_view(workspace):
+    from rich.console import Console
+    from typer.testing import CliRunner as TyperRunner
+
+    from sro.campaign.live import render
+    from sro.cli import app
+
+    runner = CampaignRunner(workspace, spec(), expander=TopicExpander(), handle_signals=False)
+    summary = asyncio.run(runner.run())
+    console = Console(record=True, width=120)
+    console.print(render(runner))
+    text = console.export_text()
+    assert "expanded 6" in text and "best branch" in text and "unlimited" in text
+    root = str(workspace.root)
+    workspace.close()  # the CLI opens the workspace itself
+
+    cli = TyperRunner()
+    listed = cli.invoke(app, ["--workspace", root, "status", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert rows[0]["campaign"] == "t" and rows[0]["nodes_expanded"] == summary.nodes_expanded
+    assert rows[0]["status"] == "stopped" and rows[0]["stopped_reason"] == "max_nodes"
+    one = json.loads(cli.invoke(app, ["--workspace", root, "status", "t", "--json"]).stdout)
+    assert one["best_branch"][0] == "Is solar economical?"
+    report = cli.invoke(app, ["--workspace", root, "report", "t", "--json"])
+    assert report.exit_code == 0, report.output
+    assert Path(json.loads(report.stdout)["html"]).is_file()
+    missing = cli.invoke(app, ["--workspace", root, "report", "nope"])
+    assert missing.exit_code != 0 and "unknown campaign 'nope'" in str(missing.exception or missing.output)

@@ -19,6 +19,8 @@ TOPICS = ["payback period", "Powerwall battery", "Enphase microinverters", "net 
           "inverter warranty", "electric bill savings", "roof leak", "tax credit", "installer quote",
           "SolarEdge inverter", "time-of-use rates"]
 
+ASPECTS = ["costs", "problems", "timelines", "savings"]
+
 
 def _user_messages(body: dict) -> list[str]:
     return [m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "user"]
@@ -47,9 +49,9 @@ def proposals_reply(body: dict) -> str:
     text = message_text(body)
     current = re.search(r"Current sub-question: (.*)", text)
     seed = hashlib.sha1((current.group(1) if current else text).encode()).digest()[0]
-    picks = [TOPICS[(seed + i * 5) % len(TOPICS)] for i in range(3)]
-    return json.dumps({"questions": [{"question": f"What do owners report about {t}?", "prior": p}
-                                     for t, p in zip(picks, (0.7, 0.5, 0.3))]})
+    picks = [(TOPICS[(seed + i * 5) % len(TOPICS)], ASPECTS[(seed // 7 + i) % len(ASPECTS)]) for i in range(3)]
+    return json.dumps({"questions": [{"question": f"What do owners report about the {a} of {t}?", "prior": p}
+                                     for (t, a), p in zip(picks, (0.7, 0.5, 0.3))]})
 
 
 def synthesis_reply(body: dict) -> str:
