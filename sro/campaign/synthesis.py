@@ -85,11 +85,22 @@ def campaign_facts(graph: Any, campaign: str, question: str, *, limit: int = 500
             fact.sources.append(doc.value)
         if node is not None and node.value not in fact.nodes:
             fact.nodes.append(node.value)
+    merged: dict[tuple[str, str, str], KeyFact] = {}
+    for fact in facts.values():  # assertions that read the same (e.g. differing qualifiers) are shown once
+        key = (fact.subject, fact.predicate, fact.object)
+        if key not in merged:
+            merged[key] = fact
+            continue
+        into = merged[key]
+        into.score = max(into.score, fact.score)
+        into.quotes += [q for q in fact.quotes if q not in into.quotes]
+        into.sources += [s for s in fact.sources if s not in into.sources]
+        into.nodes += [n for n in fact.nodes if n not in into.nodes]
     wanted = set(terms(question))
-    for fact in facts.values():
+    for fact in merged.values():
         have = set(terms(f"{fact.subject} {fact.predicate} {fact.object} {' '.join(fact.quotes[:2])}"))
         fact.relevance = len(wanted & have) / len(wanted) if wanted else 0.0
-    ranked = sorted(facts.values(), key=lambda f: (-f.relevance, -f.score, -len(f.sources), f.assertion))
+    ranked = sorted(merged.values(), key=lambda f: (-f.relevance, -f.score, -len(f.sources), f.assertion))
     return ranked[:limit]
 
 
@@ -105,10 +116,26 @@ def offline_summary(question: str, facts: list[KeyFact], *, per_predicate: int =
     lines = [OFFLINE_LABEL, "", f"Question: {question}", "",
              f"{len(facts)} verified facts under {len(counts)} predicates:"]
     for predicate, count in counts.items():
-        lines.append(f"- **{predicate}** ({count} fact{'s' if count != 1 else ''})")
+        lines.append(f"- **{predicate}** ({count} fact{'s' if count != 1 else ''}){_numbers(groups[predicate])}")
         for fact in groups[predicate][:per_predicate]:
             lines.append(f"  - {fact.subject} → {fact.object} (score {fact.score:.2f}) [{index[fact.assertion]}]")
     return Synthesis("\n".join(lines), "offline", facts, counts)
+
+
+def _numbers(facts: list[KeyFact]) -> str:
+    """min / median / max when most objects of a predicate are numbers (costs, sizes, years): the part of
+    an offline summary that a reader can actually weigh."""
+    values = []
+    for fact in facts:
+        try:
+            values.append(float(fact.object.replace(",", "")))
+        except ValueError:
+            continue
+    if len(values) < 3 or len(values) < 0.8 * len(facts):
+        return ""
+    values.sort()
+    mid = values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    return f": min {values[0]:g}, median {mid:g}, max {values[-1]:g}"
 
 
 async def ceo_answer(client: Any, question: str, facts: list[KeyFact], *, namespace: str,
