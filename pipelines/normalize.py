@@ -246,13 +246,25 @@ def cents(text: str) -> str | None:
     return f"{float(value) / 100:.4f}".rstrip("0").rstrip(".") if value else None
 
 
+COMPONENTS = {"inverter": "Inverter", "gateway": "Gateway", "powerwall": "Powerwall", "power wall": "Powerwall",
+              "pw3": "Powerwall 3", "panel": "Solar panel", "optimizer": "Optimizer", "optimiser": "Optimizer",
+              "battery": "Battery", "mci": "MCI (mid-circuit interrupter)", "meter": "Meter",
+              "backup switch": "Backup Switch"}
+
+
+def component(text: str) -> str | None:
+    """A component's canonical label: "inverter" -> "Inverter", "power wall" -> "Powerwall"."""
+    key = " ".join(text.lower().split())
+    return COMPONENTS.get(key) or COMPONENTS.get(key.rstrip("s")) or text.strip().title() or None
+
+
 def perpetual(text: str) -> str | None:
     """"in perpetuity", "perpetual", "remain in effect until terminated" -> "perpetual" (CUAD's answer)."""
     return "perpetual" if re.search(r"perpetu|indefinitely|until\s+terminated", text, re.I) else None
 
 
 NORMALIZERS: dict[str, Callable[[str], str | None]] = {
-    "perpetual": perpetual, "utility": utility, "net_metering": net_metering, "region": region, "cents": cents,
+    "perpetual": perpetual, "component": component, "utility": utility, "net_metering": net_metering, "region": region, "cents": cents,
     "date": iso_date, "duration": duration, "jurisdiction": jurisdiction, "money": money,
     "decimal": decimal, "party": lambda s: party_key(s) or None,
 }
