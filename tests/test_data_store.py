@@ -128,3 +128,16 @@ def test_sql_refuses_writes_and_external_access(store, query):
 def test_invalid_dataset_name(store):
     with pytest.raises(DatasetError):
         store.add_documents("bad name; drop", _docs())
+
+
+def test_index_compaction_keeps_results(store, monkeypatch):
+    import sro.data.fts as fts
+
+    store.add_documents("solar", _docs())
+    before = [(h.chunk_id, round(h.score, 6)) for h in store.dataset("solar").search("inverter Powerwall", k=5)]
+    monkeypatch.setattr(fts, "COMPACT_MIN", 1)  # the next indexing run rewrites postings in term order
+    store.add_documents("other", _docs("other"))
+    state = dict(store.cursor().execute("SELECT key, value FROM data_state").fetchall())
+    assert state["fts_unsorted_postings"] == "0"
+    after = [(h.chunk_id, round(h.score, 6)) for h in store.dataset("solar").search("inverter Powerwall", k=5)]
+    assert after == before and before

@@ -31,12 +31,29 @@ CREATE TABLE IF NOT EXISTS fts_stopwords (word VARCHAR);
 CREATE TABLE IF NOT EXISTS fts_postings (term UBIGINT, chunk_key BIGINT, dataset VARCHAR, tf INTEGER, len INTEGER);
 CREATE TABLE IF NOT EXISTS fts_lengths (chunk_key BIGINT, dataset VARCHAR, len INTEGER);
 CREATE TABLE IF NOT EXISTS fts_stats (dataset VARCHAR, n BIGINT, avgdl DOUBLE);
+CREATE TABLE IF NOT EXISTS fts_df (dataset VARCHAR, term UBIGINT, df BIGINT);
 """
-# Per-dataset BM25 statistics, refreshed after each indexing run so a query does not rescan fts_lengths.
+# Per-dataset BM25 statistics (chunk count, average length, document frequency per term), refreshed after
+# each indexing batch so a query reads two tiny tables instead of counting postings.
 _STATS = [
     "DELETE FROM fts_stats",
     "INSERT INTO fts_stats SELECT dataset, count(*), avg(len)::DOUBLE FROM fts_lengths WHERE len > 0 GROUP BY dataset",
 ]
+_DF_BATCH = """
+INSERT INTO fts_df SELECT l.dataset, t.term, count(*) FROM _fts_terms t JOIN fts_lengths l ON l.chunk_key = t.key
+WHERE l.chunk_key BETWEEN $lo AND $hi GROUP BY ALL
+"""
+_DF_COMPACT = "CREATE OR REPLACE TABLE fts_df AS SELECT dataset, term, sum(df)::BIGINT AS df FROM fts_df GROUP BY ALL"
+# Batches append term-sorted runs; once enough unsorted postings piled up (>= 10% of the table and at least
+# COMPACT_MIN rows) the table is rewritten in term order, so a term's postings sit in one or two row groups.
+COMPACT_MIN = 1_000_000
+_UNSORTED = "fts_unsorted_postings"
+_COMPACT = [
+    "CREATE TABLE fts_postings_sorted AS SELECT * FROM fts_postings ORDER BY term",
+    "DROP TABLE fts_postings",
+    "ALTER TABLE fts_postings_sorted RENAME TO fts_postings",
+]
+_DF_BACKFILL = "INSERT INTO fts_df SELECT dataset, term, count(*) FROM fts_postings GROUP BY ALL"
 
 _PENDING = """
 SELECT min(key), max(key), count(*) FROM chunks c
@@ -64,7 +81,7 @@ INSERT INTO fts_lengths
 INSERT INTO fts_postings
     SELECT t.term, t.key, l.dataset, t.tf, l.len FROM _fts_terms t JOIN fts_lengths l ON l.chunk_key = t.key
     ORDER BY t.term
-""", "DROP TABLE _fts_terms"]
+""", _DF_BATCH, "DROP TABLE _fts_terms"]
 
 # Tokens come from the same SQL expression as at index time; stop words are dropped in Python (binding a
 # 170-string list parameter costs DuckDB ~30 ms), then the remaining tokens are stemmed and hashed.
@@ -76,9 +93,9 @@ _STOP = frozenset(STOPWORDS)
 # prune postings row groups by their zone maps. IDF comes in as parameters (a CASE over the query's terms),
 # so scoring needs no join, and all arithmetic is DOUBLE (DuckDB's DECIMAL literals are several times slower).
 DF = """
-SELECT term, count(*) AS df,
+SELECT term, sum(df) AS df,
        (SELECT n FROM fts_stats WHERE dataset = $1) AS n, (SELECT avgdl FROM fts_stats WHERE dataset = $1) AS avgdl
-FROM fts_postings WHERE term IN ({terms}) AND dataset = $1 GROUP BY term
+FROM fts_df WHERE term IN ({terms}) AND dataset = $1 GROUP BY term
 """
 SEARCH = f"""
 SELECT chunk_key,
@@ -94,6 +111,9 @@ FETCH = "SELECT id, doc_id, dataset, ordinal, start_pos, end_pos, text, key FROM
 
 def ensure_fts_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
+    if (not con.execute("SELECT count(*) FROM (SELECT 1 FROM fts_df LIMIT 1)").fetchone()[0]
+            and con.execute("SELECT count(*) FROM (SELECT 1 FROM fts_postings LIMIT 1)").fetchone()[0]):
+        con.execute(_DF_BACKFILL)  # index built before fts_df existed
     if not con.execute("SELECT count(*) FROM fts_stopwords").fetchone()[0]:
         con.execute("INSERT INTO fts_stopwords SELECT unnest(?::VARCHAR[])", [STOPWORDS])
 
@@ -108,6 +128,7 @@ def index_pending(con: duckdb.DuckDBPyConnection, batch: int = BATCH) -> int:
     lo, hi, n = pending(con)
     if not n:
         return 0
+    before = _postings(con)
     start = lo
     while start <= hi:
         con.execute("BEGIN")
@@ -122,7 +143,30 @@ def index_pending(con: duckdb.DuckDBPyConnection, batch: int = BATCH) -> int:
             con.execute("ROLLBACK")
             raise
         start += batch
+    con.execute(_DF_COMPACT)
+    _maybe_compact(con, _postings(con) - before)
     return n
+
+
+def _postings(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT count(*) FROM fts_postings").fetchone()[0])
+
+
+def _maybe_compact(con: duckdb.DuckDBPyConnection, appended: int) -> None:
+    row = con.execute("SELECT value FROM data_state WHERE key = ?", [_UNSORTED]).fetchone()
+    unsorted = int(row[0]) + appended if row else appended
+    if unsorted >= COMPACT_MIN and unsorted * 10 >= _postings(con):
+        con.execute("BEGIN")
+        try:
+            for statement in _COMPACT:
+                con.execute(statement)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        unsorted = 0
+    con.execute("INSERT INTO data_state VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [_UNSORTED, str(unsorted)])
 
 
 def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[int]:
