@@ -58,6 +58,7 @@ class CampaignRunner:
         self.errors: list[str] = []
         self.in_flight: dict[asyncio.Task, ResearchNode] = {}
         self._stop_reason: str | None = None
+        self._draining: str | None = None  # a budget is used up: launch nothing, let in-flight work finish
         self._failures = 0
         self._notes_cursor: Any = None
 
@@ -133,12 +134,14 @@ class CampaignRunner:
     def _default_expander(self) -> Expander:
         from sro.mcts.expand_rlm import RLMExpander
 
+        for name in self.spec.datasets:  # an unknown dataset is a spec error, before anything is created
+            self.ws.datasets.dataset(name)
         return RLMExpander(self.ws)
 
     # --- main loop -----------------------------------------------------------------------------
     async def run(self) -> RunSummary:
-        self._open()
         expander = self._expander or self._default_expander()
+        self._open()
         remove_handlers = self._install_signals()
         try:
             await self._loop(expander)
@@ -162,7 +165,8 @@ class CampaignRunner:
             if not self.in_flight:
                 # Nothing left to expand: because the search ran dry, or because the expansions that
                 # would have grown the tree failed (a failed node has no children).
-                self._stop_reason = self._stop_reason or ("errors" if self._failures else "exhausted")
+                self._stop_reason = (self._stop_reason or self._draining
+                                     or ("errors" if self._failures else "exhausted"))
                 break
             timeout = self.guard.remaining_wall_s()
             done, _ = await asyncio.wait(list(self.in_flight), timeout=timeout,
@@ -176,12 +180,15 @@ class CampaignRunner:
         await self._cancel_in_flight()
 
     def _launch(self, expander: Expander) -> None:
-        while self._stop_reason is None and len(self.in_flight) < self.eff.parallel:
+        while self._stop_reason is None and self._draining is None and len(self.in_flight) < self.eff.parallel:
             reason = self.guard.exhausted(len(self.planner.tree.expanded()), len(self.in_flight))
             if reason:
-                # Budgets that are not node counts stop at once; max_nodes lets in-flight work finish.
-                if reason != "max_nodes" or not self.in_flight:
+                # Wall time stops at once. Other budgets stop new work and let expansions in flight finish
+                # (the LLM layer refuses their calls beyond the budget, so they end soon, with what they have).
+                if reason == "wall_time":
                     self._stop_reason = reason
+                else:
+                    self._draining = reason
                 return
             node = self.planner.select()
             if node is None:
@@ -238,9 +245,9 @@ class CampaignRunner:
 
     def _settle(self, task: asyncio.Task, node: ResearchNode) -> None:
         exc = task.exception() if not task.cancelled() else asyncio.CancelledError()
-        if isinstance(exc, BudgetExceeded):
+        if isinstance(exc, BudgetExceeded):  # refused mid-node: the node stays new for a resume
             self.planner.abandon(node)
-            self._stop_reason = budget_reason(str(exc))
+            self._draining = self._draining or budget_reason(str(exc))
             self.errors.append(f"node {node.id}: {exc}")
             return
         if exc is not None:
@@ -308,7 +315,11 @@ class CampaignRunner:
                 installed.append(sig)
             except (NotImplementedError, RuntimeError):
                 pass
-        return lambda: [loop.remove_signal_handler(s) for s in installed] and None
+        def remove() -> None:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+        return remove
 
     async def _finish(self) -> RunSummary:
         try:
