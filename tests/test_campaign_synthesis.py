@@ -62,3 +62,24 @@ def test_offline_summary_is_labelled_with_counts_numbers_and_citations(graph):
 def test_synthesize_without_a_ceo_is_offline(workspace, graph):
     syn = asyncio.run(synthesize(workspace, "c1", "Is solar worth it?", llm=workspace.llm.scoped(campaign="c1")))
     assert syn.mode == "offline" and len(syn.facts) == 4  # no CEO model configured: no prose invented
+
+
+def test_html_report_escapes_hostile_text_and_links_only_safe_urls():
+    from sro.campaign.report import ReportData, render_markdown
+    from sro.campaign.report_html import render_html
+    from sro.campaign.synthesis import KeyFact, Synthesis
+    from sro.mcts.tree import ResearchNode, Tree
+
+    tree = Tree("x")
+    tree.add(ResearchNode(id="r", parent=None, question="<img src=x onerror=alert(1)>?", depth=0))
+    evil = KeyFact(assertion="a", subject="<script>alert(1)</script>", predicate="p", object="o", score=0.9,
+                   quotes=['"</td><script>x()</script>'], sources=["javascript:alert(1)", "https://ok.example/p?a=1&b=2"])
+    data = ReportData(campaign={"name": "x", "question": "<b>q</b>", "pipeline": "generic"}, tree=tree,
+                      synthesis=Synthesis("**bold** <script>no()</script>", "offline", [evil]),
+                      stats={"stopped_reason": "max_nodes", "rejected_by_axiom": {"<x>": 1},
+                             "errors": ["<script>e()</script>"]})
+    html = render_html(data, key_facts=5)
+    assert "<script" not in html and "onerror=alert(1)>" not in html
+    assert 'href="javascript:' not in html and 'href="https://ok.example/p?a=1&amp;b=2"' in html
+    assert "<b>bold</b>" in html  # the one markup the answer may carry
+    assert "Key facts" in render_markdown(data, key_facts=5)

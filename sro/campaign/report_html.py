@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sro.mcts.select import best_path
@@ -22,12 +23,19 @@ padding-left:1.2em}ul.tree li{margin:.2em 0}.best{font-weight:600}.failed{color:
 .stats td:first-child{width:14em;color:#555}
 """
 SAFE_LINK = re.compile(r"^(https?|file)://", re.I)
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _link(url: str, text: str) -> str:
+    """Links for web and file URLs and for plain document paths; anything with another scheme
+    (javascript:, data:, ...) is shown as text only."""
     if SAFE_LINK.match(url):
         return f'<a href="{escape(url, quote=True)}">{escape(text)}</a>'
-    return escape(text)
+    if url and not SCHEME.match(url):
+        href = Path(url).as_uri() if url.startswith("/") else url
+        return f'<a href="{escape(href, quote=True)}">{escape(text)}</a>'
+    return f'{escape(text)} <small>{escape(url)}</small>'
+
 
 
 def _answer_html(text: str) -> str:
