@@ -168,7 +168,7 @@ def test_status_and_report_commands_and_live_view(workspace):
     console = Console(record=True, width=120)
     console.print(render(runner))
     text = console.export_text()
-    assert "expanded 6" in text and "best branch" in text and "unlimited" in text
+    assert "expanded 6" in text and "best branch" in text and "unlimited" in text and "top branches" in text
     root = str(workspace.root)
     workspace.close()  # the CLI opens the workspace itself
 

@@ -51,8 +51,25 @@ def render(runner: "CampaignRunner") -> Group:
         branch.add_column(col, overflow="fold")
     for node in planner.best_branch():
         branch.add_row(str(node.depth), node.question[:90], str(node.visits), f"{node.mean:.2f}", str(node.accepted))
+    tops = Table(title="top branches", show_header=True, header_style="bold", box=None, title_justify="left")
+    for col in ("question", "visits", "mean", "accepted below"):
+        tops.add_column(col, overflow="fold")
+    tree = planner.tree
+    if tree.root_id is not None:
+        kids = sorted((tree.nodes[c] for c in tree.root.children), key=lambda n: (-n.visits, -n.mean, n.seq))
+        for node in kids[:5]:
+            tops.add_row(node.question[:90], str(node.visits), f"{node.mean:.2f}", str(_accepted_below(tree, node.id)))
     flying = [f"… {n.question[:100]}" for n in runner.in_flight.values()]
-    return Group(head, budgets, branch, Text("\n".join(flying), style="dim"))
+    return Group(head, budgets, branch, tops, Text("\n".join(flying), style="dim"))
+
+
+def _accepted_below(tree: Any, node_id: str) -> int:
+    total, stack = 0, [node_id]
+    while stack:
+        node = tree.nodes[stack.pop()]
+        total += node.novel
+        stack.extend(node.children)
+    return total
 
 
 class LiveView:

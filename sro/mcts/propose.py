@@ -42,22 +42,33 @@ class ChildQuestions(BaseModel):
 
 
 def entities(texts: Iterable[str], *, exclude: set[str], top: int = 5) -> list[str]:
-    """Capitalised names (1-4 words) seen in at least two texts, not yet covered; sentence-initial
-    common words are dropped by the stopword filter."""
-    counts: Counter[str] = Counter()
+    """Capitalised names (1-4 words) seen in at least two texts, not yet covered. A single capitalised word
+    at the start of a sentence counts only if it is also capitalised mid-sentence somewhere ("Owners said"
+    is grammar; "SolarEdge" is a name wherever it stands)."""
+    texts = [t or "" for t in texts]
+    found_per_text: list[list[tuple[str, bool]]] = []
+    names_mid: set[str] = set()
     for text in texts:
-        found = set()
-        for match in ENTITY_RE.finditer(text or ""):
+        found = []
+        for match in ENTITY_RE.finditer(text):
             raw = match.group(1)
             name = _trim(raw)
-            if not name:
-                continue
-            if name == raw and " " not in name and _sentence_initial(text, match.start()):
-                continue  # "Owners said ..." is capitalised by grammar, not because it is a name
+            initial = name == raw and " " not in name and _sentence_initial(text, match.start())
+            if name:
+                found.append((name, initial))
+                if not initial:
+                    names_mid.add(name)
+        found_per_text.append(found)
+    counts: Counter[str] = Counter()
+    for found in found_per_text:
+        keep = set()
+        for name, initial in found:
             words = terms(name)
+            if initial and name not in names_mid:
+                continue
             if words and not all(w in exclude for w in words) and name.lower() not in STOPWORDS:
-                found.add(name)
-        counts.update(found)
+                keep.add(name)
+        counts.update(keep)
     ranked = sorted((n for n, c in counts.items() if c >= 2), key=lambda n: (-counts[n], n))
     return ranked[:top]
 
@@ -85,8 +96,8 @@ def fill(template: str, subject: str | None, datasets: list[str]) -> str | None:
     slots = _slots(template)
     if slots and subject is None:
         return None
-    if subject is not None and slots & NUMERIC_SLOTS and not any(ch.isdigit() for ch in subject):
-        return None
+    if subject is not None and slots & NUMERIC_SLOTS and not re.fullmatch(r"\d+(?:[.,]\d+)?", subject.strip()):
+        return None  # "{size} kW" needs a number, not "Enphase IQ8"
     names = " and ".join(datasets) or "the datasets"
     return PLACEHOLDER_RE.sub(lambda m: names if m.group(1) == "dataset" else str(subject), template)
 
