@@ -58,9 +58,11 @@ class Planner:
         """Record an expansion: reward, children, one commit (its rows in one transaction), then backprop.
         Returns the children."""
         novel = [t for t in _unique(exp.accepted) if t.key not in self.seen]
-        covered_now = self.covered | term_set(t.text() for t in exp.accepted)
+        # Coverage counts what *this* node's accepted triples (and their quotes) say about its question;
+        # earlier nodes' findings do not make a redundant node look good.
         parts = compute_reward(node.question, novel=len(novel), scores=[t.score for t in exp.accepted],
-                               covered_terms=covered_now, cost_usd=exp.cost_usd, weights=self.params.weights)
+                               covered_terms=term_set(t.text() for t in exp.accepted), cost_usd=exp.cost_usd,
+                               weights=self.params.weights)
         failed = exp.failed
         node.status = FAILED if failed else EXPANDED
         node.reward = 0.0 if failed else parts.total
