@@ -267,20 +267,23 @@ class CampaignRunner:
 
     def _remember(self, node: ResearchNode) -> None:
         """Research memory: the node's finding goes into the campaign's `notes`, which later RLM sessions
-        read. Written just after the commit (a crash in between loses only the note; the answer itself is
-        committed in mcts_nodes)."""
+        read. Written by the writer thread right after the node's commit (a crash in between loses only
+        the note; the answer itself is committed in mcts_results)."""
         if node.status != "expanded" or not (node.answer or node.accepted):
             return
+        value = {"question": node.question, "answer": node.answer[:1000], "accepted": node.accepted,
+                 "new": node.novel, "reward": round(node.reward or 0.0, 3)}
+        self.planner.writer.submit(lambda: self._write_note(f"finding:{node.id}", value))
+
+    def _write_note(self, key: str, value: dict[str, Any]) -> None:
         try:
             from sro.rlm.notes import NotesStore
-        except ImportError:
-            return
-        if self._notes_cursor is None:
-            self._notes_cursor = self.ws.db.cursor()
-        notes = NotesStore(lambda: self._notes_cursor, self.name)
-        notes.set(f"finding:{node.id}", {"question": node.question, "answer": node.answer[:1000],
-                                         "accepted": node.accepted, "new": node.novel,
-                                         "reward": round(node.reward or 0.0, 3)})
+
+            if self._notes_cursor is None:  # created on the writer thread, used only there
+                self._notes_cursor = self.ws.db.cursor()
+            NotesStore(lambda: self._notes_cursor, self.name).set(key, value)
+        except Exception as exc:  # noqa: BLE001 - memory is a help, not a reason to stop the campaign
+            self.errors.append(f"research note {key} not saved: {type(exc).__name__}: {exc}")
 
     async def _cancel_in_flight(self) -> None:
         tasks = list(self.in_flight)

@@ -20,14 +20,16 @@ from sro.mcts.store import Commit
 class CommitWriter:
     def __init__(self, write: Callable[[list[Commit]], None], *, max_group: int = 256):
         self._write, self._max_group = write, max_group
-        self._queue: "queue.Queue[Commit | None]" = queue.Queue()
+        self._queue: "queue.Queue[Commit | Callable[[], None] | None]" = queue.Queue()
         self._error: BaseException | None = None
         self._pending = 0
         self._lock = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="mcts-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, commit: Commit) -> None:
+    def submit(self, commit: Commit | Callable[[], None]) -> None:
+        """Queue a commit, or a callable to run on the writer thread after everything queued before it
+        (side writes that must not hold up the planner, e.g. research notes)."""
         self._raise()
         with self._lock:
             self._pending += 1
@@ -67,12 +69,27 @@ class CommitWriter:
                 group.append(nxt)
             try:
                 if self._error is None:
-                    self._write(group)
+                    self._write_group(group)
             except BaseException as exc:  # noqa: BLE001 - handed to the planner's thread by flush/submit
                 self._error = exc
             with self._lock:
                 self._pending -= len(group)
                 self._lock.notify_all()
+
+
+    def _write_group(self, group: list) -> None:
+        """Consecutive commits go in one transaction; a callable runs in its place in the order."""
+        batch: list[Commit] = []
+        for item in group:
+            if isinstance(item, Commit):
+                batch.append(item)
+                continue
+            if batch:
+                self._write(batch)
+                batch = []
+            item()
+        if batch:
+            self._write(batch)
 
 
 class SyncWriter:
@@ -81,8 +98,11 @@ class SyncWriter:
     def __init__(self, write: Callable[[list[Commit]], None]):
         self._write = write
 
-    def submit(self, commit: Commit) -> None:
-        self._write([commit])
+    def submit(self, commit: Commit | Callable[[], None]) -> None:
+        if isinstance(commit, Commit):
+            self._write([commit])
+        else:
+            commit()
 
     def flush(self, timeout: float | None = None) -> None:
         return None

@@ -86,6 +86,7 @@ def script_server(server: ScriptedLLMServer, *, delay_s: float = 0.0, root_turns
     server.default("{}", delay_s=delay_s)
 
 
-def role_overrides(server: ScriptedLLMServer, roles: tuple[str, ...] = ("ceo", "worker")) -> dict:
+def role_overrides(server: ScriptedLLMServer, roles: tuple[str, ...] = ("ceo", "worker"),
+                   transport: str = "litellm") -> dict:
     return {role: {"model": f"openai/test-{role}", "base_url": server.base_url, "api_key_env": "SRO_TEST_KEY",
-                   "max_retries": 0} for role in roles}
+                   "max_retries": 0, "transport": transport} for role in roles}
