@@ -19,7 +19,7 @@ TOPICS = ["payback period", "Powerwall battery", "Enphase microinverters", "net 
           "inverter warranty", "electric bill savings", "roof leak", "tax credit", "installer quote",
           "SolarEdge inverter", "time-of-use rates"]
 
-ASPECTS = ["costs", "problems", "timelines", "savings"]
+ASPECTS = ["costs", "problems", "timelines", "savings", "warranties", "installers", "utilities", "surprises"]
 
 
 def _user_messages(body: dict) -> list[str]:
@@ -48,8 +48,8 @@ def root_reply(body: dict, *, turns: int = 1) -> str:
 def proposals_reply(body: dict) -> str:
     text = message_text(body)
     current = re.search(r"Current sub-question: (.*)", text)
-    seed = hashlib.sha1((current.group(1) if current else text).encode()).digest()[0]
-    picks = [(TOPICS[(seed + i * 5) % len(TOPICS)], ASPECTS[(seed // 7 + i) % len(ASPECTS)]) for i in range(3)]
+    digest = hashlib.sha1((current.group(1) if current else text).encode()).digest()
+    picks = [(TOPICS[digest[2 * i] % len(TOPICS)], ASPECTS[digest[2 * i + 1] % len(ASPECTS)]) for i in range(3)]
     return json.dumps({"questions": [{"question": f"What do owners report about the {a} of {t}?", "prior": p}
                                      for (t, a), p in zip(picks, (0.7, 0.5, 0.3))]})
 
