@@ -1,8 +1,9 @@
 """Run (or resume) a campaign: K expansions in flight, budgets, clean stops, the report at the end.
 
 Every exit path goes through `_finish`: in-flight expansions are cancelled (their nodes stay `new` and are
-redone on resume from the LLM cache), the stop reason is stored, the report is written. kill -9 skips all
-of that and loses nothing either: committed nodes are in DuckDB, the rest is redone on `--resume`.
+redone on resume from the LLM cache), queued commits are made durable, the stop reason is stored, the
+report is written. kill -9 skips all of that and loses nothing either: committed nodes are in DuckDB, the
+rest is redone on `--resume`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from sro.mcts.propose import ceo_proposals, offline_proposals, template_seeds
 from sro.mcts.reward import RewardWeights
 from sro.mcts.select import SelectParams
 from sro.mcts.store import TreeStore, write_commits
-from sro.mcts.writer import CommitWriter
 from sro.mcts.tree import ResearchNode, node_id
+from sro.mcts.writer import CommitWriter
 
 
 @dataclass
@@ -68,8 +69,31 @@ class CampaignRunner:
         self.eff: Effective = effective(self.spec, self.pipeline.mcts)
         self._apply_settings()
         self.store = TreeStore(self.ws.db)
-        row = self.store.campaign(self.name)
+        row = self._campaign_row()
         spec_json = self.spec.model_dump_json()
+        if row is None:
+            root = ResearchNode(id=node_id(self.name, None, self.spec.question), parent=None,
+                                question=self.spec.question, depth=0, seq=1)
+            self.store.create_campaign(self.name, self.spec.question, self.spec.pipeline, spec_json, root)
+        self.store.start_run(self.name, spec_json)
+        tree = self.store.load(self.name)
+        if row is not None:  # resume: undo what expansions killed mid-node left behind (see rollback.py)
+            from sro.campaign.rollback import forget_uncommitted
+
+            forget_uncommitted(self.ws.db, self.name, [n.id for n in tree if n.status == "new"])
+        params = PlannerParams(
+            select=SelectParams(self.eff.exploration, self.eff.widening_k, self.eff.widening_alpha,
+                                self.eff.max_depth, self.eff.min_gain),
+            weights=RewardWeights(cost_weight=self.eff.cost_weight), children=self.eff.children)
+        writer_con = self.ws.db.cursor()  # used only by the writer thread
+        writer = CommitWriter(lambda commits: write_commits(writer_con, commits))
+        elapsed_before = self.store.elapsed(self.name) if row is not None else 0.0
+        self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer)
+        self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
+
+    def _campaign_row(self) -> dict[str, Any] | None:
+        """The stored campaign, checked against --resume and the spec's question."""
+        row = self.store.campaign(self.name)
         if row is None and self.resume:
             raise CampaignError(f"nothing to resume: campaign {self.name!r} does not exist in {self.ws.root}")
         if row is not None and not self.resume:
@@ -78,25 +102,7 @@ class CampaignRunner:
         if row is not None and row["question"] != self.spec.question:
             raise CampaignError(f"campaign {self.name!r} was started with a different question "
                                 f"({row['question']!r}); use --name for a new campaign")
-        if row is None:
-            root = ResearchNode(id=node_id(self.name, None, self.spec.question), parent=None,
-                                question=self.spec.question, depth=0, seq=1)
-            self.store.create_campaign(self.name, self.spec.question, self.spec.pipeline, spec_json, root)
-        self.store.start_run(self.name, spec_json)
-        elapsed_before = self.store.elapsed(self.name) if row is not None else 0.0
-        params = PlannerParams(
-            select=SelectParams(self.eff.exploration, self.eff.widening_k, self.eff.widening_alpha,
-                                self.eff.max_depth, self.eff.min_gain),
-            weights=RewardWeights(cost_weight=self.eff.cost_weight), children=self.eff.children)
-        tree = self.store.load(self.name)
-        if row is not None:  # resume: undo what expansions killed mid-node left behind (see rollback.py)
-            from sro.campaign.rollback import forget_uncommitted
-
-            forget_uncommitted(self.ws.db, self.name, [n.id for n in tree if n.status == "new"])
-        writer_con = self.ws.db.cursor()  # used only by the writer thread
-        writer = CommitWriter(lambda commits: write_commits(writer_con, commits))
-        self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer)
-        self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
+        return row
 
     def _apply_settings(self) -> None:
         """The spec's models and budgets become the workspace settings for this run. The LLM layer's
