@@ -187,3 +187,17 @@ def test_other_normalisers() -> None:
     assert money("$16,100") == "16100" and money("$12.4k") == "12400"
     assert net_metering("nem3") == "NEM 3.0" and net_metering("net billing") == "net billing"
     assert party_key("ACCURAY INCORPORATED,") == party_key("Accuray Inc.") == "accuray"
+
+
+def test_offline_extractor_reads_contracts_with_patterns_only() -> None:
+    from sro.extract.offline import OfflineExtractor
+
+    text = PREAMBLE + BODY
+    doc, chunk = _doc(text, "contracts:demo.txt")
+    pipeline = load_pipeline("legal_contracts")
+    assert pipeline.offline_svo is False
+    cands = asyncio.run(OfflineExtractor(pipeline).run([chunk], {doc.id: doc}))
+    assert cands and all(c.extractor.startswith("pattern:") for c in cands)
+    assert {"governingLaw", "agreementDate", "hasParty", "renewalTerm"} <= {c.predicate for c in cands}
+    for c in cands:
+        assert text[c.evidence.start : c.evidence.end] == c.evidence.quote
