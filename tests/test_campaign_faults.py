@@ -105,3 +105,14 @@ def test_scripted_ceo_plans_with_priors_and_writes_the_answer(tmp_path, llm_serv
     assert "Scripted synthesis" in md  # the CEO wrote the answer from the graph's facts
     synthesis = [r for r in llm_server.requests if "Answer the question using only these facts" in str(r)]
     assert len(synthesis) == 1 and "[1]" in str(synthesis[0])  # numbered facts from the graph were given
+
+
+def test_ceo_failing_every_call_ends_with_errors_not_an_empty_success(tmp_path, llm_server):
+    llm_server.add(None, "upstream overloaded", status=500)
+    ws = open_ws(tmp_path / "ws", role_overrides(llm_server, ("ceo",)))
+    try:
+        summary = asyncio.run(CampaignRunner(ws, spec(), handle_signals=False).run())
+    finally:
+        ws.close()
+    assert summary.stopped_reason == "errors" and summary.accepted == 0
+    assert any("no final answer" in e for e in summary.errors)

@@ -54,6 +54,10 @@ def expansion_from(result: Any) -> Expansion:
         exp.errors += stage.errors
     if result.errors:
         exp.errors.append(f"{result.errors} RLM step(s) ended in an error")
+    if result.forced and (result.answer or "").startswith("[no final answer"):
+        # The root could not be asked (model failure, budget): say why, so a session that found nothing
+        # counts as a failed expansion instead of an empty success.
+        exp.errors.append("RLM session " + (result.answer or "").splitlines()[0][:300])
     exp.calls = calls
     exp.proposals = [Proposal(q, None, "rlm") for q in result.proposed_questions or [] if q and q.strip()]
     return exp
