@@ -258,13 +258,22 @@ def component(text: str) -> str | None:
     return COMPONENTS.get(key) or COMPONENTS.get(key.rstrip("s")) or text.strip().title() or None
 
 
+def battery(text: str) -> str | None:
+    """Battery product names: "PW3", "power walls 2", "Powerwall2+" -> "Powerwall 3" / "Powerwall 2" /
+    "Powerwall 2+"; other batteries keep their name."""
+    t = " ".join(text.split())
+    if m := re.fullmatch(r"(?i)(?:tesla\s+)?(?:power\s?walls?|pws?)\s?(2\+|2|3)?", t):
+        return f"Powerwall {m[1]}" if m[1] else "Powerwall"
+    return t or None
+
+
 def perpetual(text: str) -> str | None:
     """"in perpetuity", "perpetual", "remain in effect until terminated" -> "perpetual" (CUAD's answer)."""
     return "perpetual" if re.search(r"perpetu|indefinitely|until\s+terminated", text, re.I) else None
 
 
 NORMALIZERS: dict[str, Callable[[str], str | None]] = {
-    "perpetual": perpetual, "component": component, "utility": utility, "net_metering": net_metering, "region": region, "cents": cents,
+    "perpetual": perpetual, "component": component, "battery": battery, "utility": utility, "net_metering": net_metering, "region": region, "cents": cents,
     "date": iso_date, "duration": duration, "jurisdiction": jurisdiction, "money": money,
     "decimal": decimal, "party": lambda s: party_key(s) or None,
 }

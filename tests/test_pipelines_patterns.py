@@ -126,7 +126,7 @@ def test_solar_formulae_yield_facts() -> None:
     cost = next(c for c in cands if c.predicate == "systemCost")
     assert cost.object.currency == "USD" and cost.qualifiers.get("system_size_kw") == "7.2"
     assert "7.2" in values(cands, "systemSize")
-    assert "Powerwall 3" in {c.object.text for c in cands if c.predicate == "hasBattery"}
+    assert "Powerwall 3" in values(cands, "hasBattery")
     assert set(values(cands, "installedBy")) == {"Sunharbor Solar"}
     failure = next(c for c in cands if c.predicate == "componentFailure")
     assert failure.object.text.lower() == "inverter" and failure.qualifiers["after"] == "3 years"
@@ -201,3 +201,10 @@ def test_offline_extractor_reads_contracts_with_patterns_only() -> None:
     assert {"governingLaw", "agreementDate", "hasParty", "renewalTerm"} <= {c.predicate for c in cands}
     for c in cands:
         assert text[c.evidence.start : c.evidence.end] == c.evidence.quote
+
+
+def test_battery_surface_forms_keep_grounding_and_canonical_labels() -> None:
+    cands = run_patterns("solar_reddit", "I've got 2 - PW3 and 8.91kW system with a whole house backup.")
+    battery = next(c for c in cands if c.predicate == "hasBattery")
+    assert battery.object.text == "PW3" and battery.object.label == "Powerwall 3"  # text as written: grounded
+    assert battery.object.text in battery.evidence.quote
