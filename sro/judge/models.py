@@ -24,8 +24,18 @@ class AxiomScore(BaseModel):
 
     @classmethod
     def of(cls, axiom: str, score: float, reason: str, *, skipped: bool = False) -> "AxiomScore":
-        return cls.model_construct(axiom=axiom, score=float(score), reason=reason, weight=1.0, gate=False,
-                                   skipped=skipped)
+        # What model_construct does, minus its per-field bookkeeping (~4x faster; a few µs per score).
+        obj = cls.__new__(cls)
+        _set(obj, "__dict__", {"axiom": axiom, "score": float(score), "reason": reason, "weight": 1.0,
+                               "gate": False, "skipped": skipped})
+        _set(obj, "__pydantic_fields_set__", set(_FIELDS))
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
+
+
+_set = object.__setattr__
+_FIELDS = ("axiom", "score", "reason", "weight", "gate", "skipped")
 
 
 class Judgment(BaseModel):

@@ -85,7 +85,7 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
         return AxiomScore.of(NAME, UNKNOWN, reason="mentions not located in the quote")
     if s_start < o_end and o_start < s_end:
         return AxiomScore.of(NAME, UNKNOWN, reason="subject and object overlap in the quote")
-    doc = ctx.cache.parse(quote)
+    doc = ctx.cache.parse_syntax(quote)  # the dependency tree is enough: no NER needed
     s, o = _head(doc, s_start, s_end), _head(doc, o_start, o_end)
     if s is None or o is None or s.i == o.i:
         return AxiomScore.of(NAME, UNKNOWN, reason="mentions not aligned with the parse")

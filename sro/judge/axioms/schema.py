@@ -76,7 +76,12 @@ def observed_kind(c: Candidate, ctx: JudgeContext) -> str | None:
     labels = [t.ent_type_ for t in span or () if t.ent_type_]
     if not labels:
         return None
-    return LABEL_KIND.get(max(set(labels), key=labels.count), "other")
+    # The most frequent label; a tie goes to the head word's label, else the first (was max(set(...)):
+    # string hashing made ties such as PERSON/FAC in "Adolfo Suárez Madrid–Barajas Airport" random per run).
+    top = max(map(labels.count, labels))
+    tied = [label for label in dict.fromkeys(labels) if labels.count(label) == top]
+    label = span.root.ent_type_ if span.root.ent_type_ in tied else tied[0]
+    return LABEL_KIND.get(label, "other")
 
 
 def _declared(c: Candidate, pred: "PredicateDef") -> tuple[float, str]:
