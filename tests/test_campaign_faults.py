@@ -79,8 +79,6 @@ def test_scripted_ceo_plans_with_priors_and_writes_the_answer(tmp_path, llm_serv
     script_server(llm_server)
     ws = open_ws(tmp_path / "ws", role_overrides(llm_server))
     try:
-        # K=1: concurrent sessions currently share the workspace connection across threads when they build
-        # the triples stage (see the README's limits), which makes K>1 runs here nondeterministic.
         summary = asyncio.run(CampaignRunner(ws, spec(mcts={"parallel": 1, "children": 3}), handle_signals=False).run())
         tree = TreeStore(ws.db).load("f")
         from sro.rlm.notes import NotesStore
@@ -116,3 +114,17 @@ def test_ceo_failing_every_call_ends_with_errors_not_an_empty_success(tmp_path, 
         ws.close()
     assert summary.stopped_reason == "errors" and summary.accepted == 0
     assert any("no final answer" in e for e in summary.errors)
+
+
+def test_parallel_expansions_share_the_workspace_safely(tmp_path, llm_server):
+    """K=3 sessions run at once; each extracts through the shared workspace without errors."""
+    script_server(llm_server)
+    ws = open_ws(tmp_path / "ws", role_overrides(llm_server))
+    try:
+        runner = CampaignRunner(ws, spec(mcts={"parallel": 3, "children": 3}), handle_signals=False)
+        summary = asyncio.run(runner.run())
+    finally:
+        ws.close()
+    assert summary.nodes_expanded >= 4
+    assert not summary.errors, summary.errors
+    assert summary.accepted > 0

@@ -155,7 +155,12 @@ class PrimitiveHost:
             raise SandboxError(f"extract_triples takes at most {MAX_EXTRACT} chunks per call")
         chunks = [self._chunk(item) for item in items]
         if self._stage is None:
-            self._stage = TripleStage(self.ctx.ws, self.ctx.ws.pipeline(self.ctx.pipeline))
+            # Built on the event loop, not this host thread: the stage keeps the workspace's shared DuckDB
+            # connection, which parallel sessions (K > 1) may only use from the loop's thread.
+            async def make_stage() -> Any:
+                return TripleStage(self.ctx.ws, self.ctx.ws.pipeline(self.ctx.pipeline))
+
+            self._stage = self._await(make_stage())
         result = self._await(self._stage.run(chunks, campaign=self.ctx.campaign, node=self.ctx.node))
         self.stage_results.append(result)
         return summarize_stage(result)
