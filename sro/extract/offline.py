@@ -3,7 +3,8 @@
 No model is involved and nothing here imitates one. Speed comes from (1) splitting chunks into sentences
 with a regex and parsing only sentences with enough content, (2) batching them through `nlp.pipe`,
 (3) running NER only on sentences that can yield an acceptable candidate (`svo.needs_entities`: the
-others only have "I"/"we"/"this" subjects; NER was ~40% of the parse time), and (4) caching the parses
+others only have subjects such as "I" or "this" that the specificity gate rejects; NER was ~40% of the
+parse time), and (4) caching the parses
 so the judge's axioms reuse them.
 """
 
@@ -35,6 +36,10 @@ class OfflineExtractor:
         self.pipeline = pipeline
         self.cache = cache or shared_cache()
         self.patterns = PatternEngine(pipeline)
+        # Lazy NER relies on the specificity gate (default 0.5) rejecting pronoun subjects (score 0).
+        spec = pipeline.axioms.get("specificity")
+        gate = spec.gate if spec is not None and "gate" in spec.model_fields_set else 0.5
+        self.lazy_ner = gate is not None and gate > 0.0
 
     async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
         return await asyncio.to_thread(self.run_sync, chunks, docs)
@@ -45,7 +50,7 @@ class OfflineExtractor:
         if svo:
             wanted = [s.text for _, sents in per_chunk for s in sents if sentences.worth_parsing(s.text)]
             # one batched nlp.pipe over all misses; NER only where a candidate can pass the judge
-            self.cache.parse_many(wanted, needs_entities=needs_entities)
+            self.cache.parse_many(wanted, needs_entities=needs_entities if self.lazy_ner else None)
         out: list[Candidate] = []
         for chunk, sents in per_chunk:
             out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
@@ -86,7 +91,7 @@ class OfflineExtractor:
 
     def _from_sentence(self, chunk: "Chunk", sent: sentences.Sentence) -> list[Candidate]:
         doc = self.cache.parse_syntax(sent.text)
-        if not has_entities(doc) and needs_entities(doc):
+        if not has_entities(doc) and (not self.lazy_ner or needs_entities(doc)):
             doc = self.cache.parse(sent.text)  # parsed earlier without entities (by the judge)
         evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=chunk.start + sent.start,
                             end=chunk.start + sent.end, quote=sent.text)

@@ -178,14 +178,16 @@ def _noun_modifiers(doc: Doc | Span) -> Iterator[Raw]:
 
 
 def needs_entities(doc: Doc) -> bool:
-    """Whether a sentence parsed without NER can yield a candidate the judge might accept: an SVO triple
-    whose subject is not a dead pronoun, or a noun modifier between proper nouns (which needs entity
-    labels). Sentences that fail this yield only candidates with "I"/"we"/"this" subjects (always
-    rejected), so their entities are computed only if something asks for them later."""
+    """Whether a sentence parsed without NER can yield a candidate the judge might accept (NER is then
+    run on it; otherwise only if something asks later): an SVO triple whose subject is not a "dead"
+    pronoun ("I", "we", "this": the specificity gate always rejects those; coref's he/she/it/they may
+    take the previous sentence's subject), or a noun modifier between proper nouns (needs entity labels).
+    Common-noun subjects ("the installer") keep NER: the judge rejects most of them as generic, but their
+    typed literals ("$12,000" as money) are part of what the extractor reports."""
     for verb in doc:
         if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass"):
             continue
-        if any(s.lower_ not in DEAD_SUBJECTS or len(list(s.lefts)) for s in _subjects(verb)) \
+        if any(s.lower_ not in DEAD_SUBJECTS or any(True for _ in s.lefts) for s in _subjects(verb)) \
                 and any(True for _ in _objects(verb)):
             return True
     for token in doc:
