@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 -- Point lookups of BM25 hits by chunk key (a zone-map scan would read every chunk's text).
 CREATE INDEX IF NOT EXISTS chunks_key_idx ON chunks (key);
+-- store.chunk(id) / iter_chunks(after=id): an ART point lookup instead of a scan of every chunk.
+CREATE INDEX IF NOT EXISTS chunks_id_idx ON chunks (id);
 CREATE TABLE IF NOT EXISTS data_state (
     key VARCHAR PRIMARY KEY,
     value VARCHAR

@@ -145,9 +145,13 @@ class DatasetStore:
             [path],
         )
 
+    def stage_to_tables(self, con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+        """Move `_stage` into documents/chunks (inside the caller's transaction) without recording a change."""
+        return commit_stage(con, self.settings.chunk_size, self.settings.chunk_overlap)
+
     def commit(self, con: duckdb.DuckDBPyConnection, dataset: str) -> tuple[int, int]:
         """Move `_stage` into the dataset (inside the caller's transaction)."""
-        added, chunks = commit_stage(con, self.settings.chunk_size, self.settings.chunk_overlap)
+        added, chunks = self.stage_to_tables(con)
         if added:
             self.touch(con, dataset)
         return added, chunks

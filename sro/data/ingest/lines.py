@@ -15,6 +15,7 @@ import zstandard
 from sro.errors import IngestError
 
 BLOCK = 8 << 20
+DECOMPRESS_ERRORS = (zstandard.ZstdError, OSError, EOFError, gzip.BadGzipFile)
 
 
 def open_binary(path: Path) -> BinaryIO:
@@ -43,7 +44,7 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
         while True:
             try:
                 block = fh.read(BLOCK)
-            except (zstandard.ZstdError, OSError, EOFError, gzip.BadGzipFile) as exc:
+            except DECOMPRESS_ERRORS as exc:
                 raise IngestError(f"corrupt compressed data: {exc}", str(path), lineno + 1) from None
             if not block:
                 break
@@ -54,6 +55,47 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
                 yield lineno, part
     if rest:
         yield lineno + 1, rest
+
+
+def iter_slices(path: Path, size: int) -> Iterator[str]:
+    """Decompress `path` into temporary plain files of about `size` bytes, each ending at a line end.
+
+    Yields each file's path (at least one, maybe empty) and deletes it when the caller moves on. Decompression
+    errors propagate (DECOMPRESS_ERRORS): the caller falls back to iter_lines for exact line numbers."""
+    import os
+    import tempfile
+
+    step = max(1, min(BLOCK, size))
+    with open_binary(path) as fh:
+        rest = b""
+        done = False
+        while not done:
+            fd, tmp = tempfile.mkstemp(prefix="sro-slice-", suffix=".ndjson")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(rest)
+                    written, rest = len(rest), b""
+                    while written < size:
+                        block = fh.read(step)
+                        if not block:
+                            done = True
+                            break
+                        out.write(block)
+                        written += len(block)
+                    while not done:  # finish the line the slice ends in; the rest opens the next slice
+                        block = fh.read(step)
+                        cut = block.find(b"\n") + 1
+                        if not block:
+                            done = True
+                        elif cut == 0:
+                            out.write(block)  # a line longer than a block: keep reading
+                        else:
+                            out.write(block[:cut])
+                            rest = block[cut:]
+                            break
+                yield tmp
+            finally:
+                os.unlink(tmp)
 
 
 def check_text_file(path: Path, data: bytes) -> str:

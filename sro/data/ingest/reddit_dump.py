@@ -1,7 +1,10 @@
 """Pushshift / Arctic Shift NDJSON dumps (RS_ submissions, RC_ comments), plain, .gz or .zst.
 
 Fast path: DuckDB's own read_json reads the (compressed) file and shapes rows in one SQL statement.
-If DuckDB rejects the file, a streaming Python pass finds the exact bad lines (bad UTF-8, invalid JSON,
+A file bigger than SLICE_MIN is decompressed in slices of ~SLICE_BYTES (cut at line ends, plain NDJSON that
+DuckDB reads in parallel); each slice is shaped and moved into the tables before the next one, all in the
+file's one transaction, so the staging table stays in memory instead of spilling to disk.
+If DuckDB rejects the file (or a slice), a streaming Python pass finds the exact bad lines (bad UTF-8, invalid JSON,
 corrupt zstd frame), writes the good lines to a temporary NDJSON file and the same SQL loads that.
 """
 
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from sro.data.ingest.lines import compression_of, iter_lines
+from sro.data.ingest.lines import DECOMPRESS_ERRORS, compression_of, iter_lines, iter_slices
 from sro.data.ingest.report import FileOutcome
 from sro.data.ingest.runner import Loader
 from sro.errors import IngestError
@@ -82,6 +85,23 @@ def _shape(con: duckdb.DuckDBPyConnection, path: str, compression: str, dataset:
     })
 
 
+SLICE_MIN = 48 << 20  # on-disk size from which a file is staged in slices
+SLICE_BYTES = 192 << 20  # uncompressed bytes per slice (~130k Pushshift submissions)
+
+
+def _fast_path(con, path: Path, outcome: FileOutcome, dataset: str, subreddit, since) -> None:
+    if path.stat().st_size < SLICE_MIN:
+        _shape(con, str(path), compression_of(path), dataset, subreddit, since)
+        _count(con, outcome)
+        return
+    for index, piece in enumerate(iter_slices(path, SLICE_BYTES)):
+        if index:
+            assert outcome.flush is not None
+            outcome.flush()  # the previous slice joins the file's transaction; the last stays staged
+        _shape(con, piece, "uncompressed", dataset, subreddit, since)
+        _count(con, outcome)
+
+
 def _validate_lines(path: Path, outcome: FileOutcome, out) -> int:
     """Copy the valid JSON-object lines of `path` to `out`; bad lines are reported by number."""
     good = 0
@@ -131,13 +151,14 @@ def reddit_loader(dataset: str, *, subreddit: str | None = None, since: datetime
         if not path.is_file():
             raise IngestError("no such file", str(path))
         try:
-            _shape(con, str(path), compression_of(path), dataset, subreddit, since)
-        except duckdb.Error:
-            # Nothing was written yet in this file's transaction (the runner writes after the loader),
-            # but DuckDB aborts a transaction on error, so restart it before the exact (slow) pass.
+            _fast_path(con, path, outcome, dataset, subreddit, since)
+        except (duckdb.Error, *DECOMPRESS_ERRORS):
+            # DuckDB aborts a transaction on error; rolling it back also drops the slices already moved,
+            # so the exact (slow) pass starts over from an empty transaction and fresh counters.
             con.execute("ROLLBACK")
             con.execute("BEGIN")
+            outcome.restart()
             _slow_path(con, path, outcome, dataset, subreddit, since)
-        _count(con, outcome)
+            _count(con, outcome)
 
     return load

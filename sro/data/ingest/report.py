@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from pydantic import BaseModel, Field
 
@@ -49,6 +50,17 @@ class FileOutcome:
     skipped: Counter = field(default_factory=Counter)
     issues: list[IngestIssue] = field(default_factory=list)
     bad_lines: int = 0
+    # Set by the runner: moves the staged slice into documents/chunks inside the file's (still open)
+    # transaction, so a big file can be staged in slices and is still kept whole or not at all.
+    flush: Callable[[], None] | None = None
+    added: int = 0  # documents / chunks moved by flush() so far
+    chunks: int = 0
+
+    def restart(self) -> None:
+        """The loader rolled its transaction back to start over: forget everything counted so far."""
+        self.records = self.bad_lines = self.added = self.chunks = 0
+        self.skipped.clear()
+        self.issues.clear()
 
     def bad_line(self, line: int, message: str) -> None:
         """A line that cannot be read: fatal in strict mode, else skipped and reported."""

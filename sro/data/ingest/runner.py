@@ -1,7 +1,9 @@
 """Run a loader over files, one DuckDB transaction per file, and collect one IngestReport.
 
-A loader fills the temp table `_stage` for one file (or raises IngestError). When a file fails, its
-transaction is rolled back: stored data is untouched and nothing of the half-read file is kept.
+A loader fills the temp table `_stage` for one file (or raises IngestError). A loader staging a big file in
+slices calls `outcome.flush()` between slices: each slice moves into documents/chunks inside the same
+transaction, so the temp table stays small. When a file fails, its transaction is rolled back: stored data is
+untouched and nothing of the half-read file is kept, whatever the number of slices already moved.
 """
 
 from __future__ import annotations
@@ -34,13 +36,22 @@ def ingest_one(
     store: DatasetStore, dataset: str, path: Path, loader: Loader, outcome: FileOutcome, info: dict
 ) -> tuple[int, int]:
     con = store.cursor()
+
+    def flush() -> None:
+        added, chunks = store.stage_to_tables(con)
+        outcome.added += added
+        outcome.chunks += chunks
+
+    outcome.flush = flush
     con.execute("BEGIN")
     try:
-        loader(con, path, outcome)  # first: a loader may restart the (still empty) transaction
+        loader(con, path, outcome)  # first: a loader may restart the transaction (and outcome.restart())
         store.ensure_dataset(dataset, con=con, **info)
-        added, chunks = store.commit(con, dataset)
+        added, chunks = store.commit(con, dataset)  # the last (or only) staged slice
+        if outcome.added and not added:
+            store.touch(con, dataset)
         con.execute("COMMIT")
-        return added, chunks
+        return added + outcome.added, chunks + outcome.chunks
     except BaseException:
         con.execute("ROLLBACK")
         raise
