@@ -16,11 +16,13 @@ parse) by `fastrules`, its exact cached equivalent.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -131,6 +133,21 @@ class ParseCache:
                     self.put(text, doc)
                 add_entities([d for d in parsed if needs_entities is None or needs_entities(d)], batch_size)
         return [self._docs.get(t) or self.parse(t) for t in texts]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection during a hot loop (judging, SVO over cached parses). Those loops
+    allocate a few small objects per candidate and axiom, which triggers collections that scan every live
+    object (cached Docs, candidates): that was half of offline judging time. What they leave behind is
+    freed by reference counting; anything cyclic is collected once the collector resumes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @lru_cache(maxsize=1)

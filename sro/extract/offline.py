@@ -17,7 +17,7 @@ from spacy.tokens import Span
 
 from sro.extract import coref, literals, sentences
 from sro.extract.models import Candidate, Entity, Evidence, Term
-from sro.extract.nlp import ParseCache, has_entities, shared_cache
+from sro.extract.nlp import ParseCache, has_entities, paused_gc, shared_cache
 from sro.extract.patterns import PatternEngine
 from sro.extract.svo import needs_entities, triples
 
@@ -52,10 +52,11 @@ class OfflineExtractor:
             # one batched nlp.pipe over all misses; NER only where a candidate can pass the judge
             self.cache.parse_many(wanted, needs_entities=needs_entities if self.lazy_ner else None)
         out: list[Candidate] = []
-        for chunk, sents in per_chunk:
-            out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
-            if svo:
-                out.extend(self._svo(chunk, sents))
+        with paused_gc():
+            for chunk, sents in per_chunk:
+                out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
+                if svo:
+                    out.extend(self._svo(chunk, sents))
         return out
 
     def _svo(self, chunk: "Chunk", sents: list[sentences.Sentence]) -> list[Candidate]:

@@ -9,12 +9,11 @@ Weights and gates: DEFAULTS below, overridden field by field by the pipeline's `
 from __future__ import annotations
 
 import asyncio
-import gc
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from pipelines import AxiomConfig
 from sro.extract.models import Candidate
+from sro.extract.nlp import paused_gc
 from sro.extract.predicates import PredicateMapper
 from sro.judge.axioms import anchor, contradiction, corroboration, direction, entailment, grounding, schema, \
     source_reliability, specificity
@@ -43,20 +42,6 @@ PER_CANDIDATE: dict[str, Callable[[Candidate, JudgeContext], AxiomScore]] = {
     "grounding": grounding.score, "direction": direction.score, "schema": schema.score, "anchor": anchor.score,
     "specificity": specificity.score, "source_reliability": source_reliability.score,
 }
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection during a judging loop. Judging allocates a few small objects per axiom,
-    which triggers collections that scan every live object: the cached spaCy Docs and candidates made
-    that half of offline judging time. Nothing here creates cycles; the collector resumes afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def effective_axioms(pipeline: "Pipeline") -> dict[str, AxiomConfig]:
