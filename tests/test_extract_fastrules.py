@@ -42,3 +42,9 @@ def test_lazy_entities_are_added_on_demand_and_identical():
     assert full is lazy and has_entities(full)
     assert [(e.text, e.label_) for e in full.ents] == [(e.text, e.label_) for e in nlp(TEXTS[0]).ents]
     assert _attrs(full) == _attrs(nlp(TEXTS[0]))
+
+
+def test_parse_many_without_selector_completes_lazy_hits():
+    cache = ParseCache()
+    cache.parse_many(TEXTS[:2], needs_entities=lambda doc: False)
+    assert all(has_entities(doc) for doc in cache.parse_many(TEXTS[:3]))

@@ -132,7 +132,10 @@ class ParseCache:
                 for text, doc in zip(missing, parsed):
                     self.put(text, doc)
                 add_entities([d for d in parsed if needs_entities is None or needs_entities(d)], batch_size)
-        return [self._docs.get(t) or self.parse(t) for t in texts]
+        docs = [self._docs.get(t) or self.parse(t) for t in texts]
+        if needs_entities is None:
+            add_entities(docs, batch_size)  # cache hits parsed lazily earlier
+        return docs
 
 
 @contextmanager
