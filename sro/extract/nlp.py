@@ -46,8 +46,10 @@ def load_nlp() -> "Language":
 @lru_cache(maxsize=1)
 def _fast_ruler():
     """The exact, faster attribute_ruler (sro.extract.fastrules), or None to keep the model's own."""
-    from sro.extract.fastrules import compile_ruler
-
+    try:
+        from sro.extract.fastrules import compile_ruler
+    except ImportError:  # spaCy moved set_token_attrs: keep the model's own ruler
+        return None
     nlp = load_nlp()
     if "attribute_ruler" not in nlp.pipe_names or "lemmatizer" not in nlp.pipe_names or \
             nlp.pipe_names[-3:] != ["attribute_ruler", "lemmatizer", NER]:
