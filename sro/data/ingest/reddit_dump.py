@@ -28,7 +28,9 @@ _FIELDS = [
     "parent_id", "num_comments", "url", "is_self", "over_18", "link_flair_text", "domain",
 ]
 _COLUMNS = "{" + ", ".join(f"{f}: 'VARCHAR'" for f in _FIELDS) + "}"
-_UNESCAPE = "replace(replace(replace({x}, '&lt;', '<'), '&gt;', '>'), '&amp;', '&')"
+# Reddit escapes <, > and & in titles and bodies; most texts hold no '&' and skip the three passes.
+_UNESCAPE = "CASE WHEN contains({x}, '&') THEN replace(replace(replace({x}, '&lt;', '<'), '&gt;', '>'), '&amp;', '&') " \
+            "ELSE {x} END"
 
 SHAPE_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _stage AS
