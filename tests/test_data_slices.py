@@ -97,3 +97,11 @@ def test_corrupt_zstd_in_a_later_slice_keeps_nothing(tmp_path, sliced):
     report = _ingest(store, [broken])
     assert report.files_failed == 1 and "corrupt" in report.errors[0].message
     assert store.cursor().execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+
+
+def test_empty_file_in_slices(tmp_path, sliced):
+    store = _store(tmp_path / "e.duckdb")
+    empty = tmp_path / "RS_empty.ndjson"
+    empty.write_bytes(b"")
+    report = _ingest(store, [empty])
+    assert (report.documents_added, report.files_failed) == (0, 0)

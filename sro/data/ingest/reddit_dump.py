@@ -135,7 +135,7 @@ def _slow_path(con, path: Path, outcome: FileOutcome, dataset: str, subreddit, s
             raise IngestError(
                 f"no valid JSON lines ({outcome.bad_lines} bad): binary data or not NDJSON", str(path), 1
             )
-        _shape(con, tmp, "uncompressed", dataset, subreddit, since)
+        _fast_path(con, Path(tmp), outcome, dataset, subreddit, since)  # valid lines only; big: in slices
     finally:
         os.unlink(tmp)
 
@@ -161,6 +161,5 @@ def reddit_loader(dataset: str, *, subreddit: str | None = None, since: datetime
             con.execute("BEGIN")
             outcome.restart()
             _slow_path(con, path, outcome, dataset, subreddit, since)
-            _count(con, outcome)
 
     return load
