@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: ingest the bundled SYNTHETIC demo corpus into ./demo-workspace and explore it.
+# `make demo`: ingest the bundled SYNTHETIC demo corpus into ./demo-workspace, explore it, run the solar
+# campaign offline (pipelines/solar_reddit/campaign.yaml), export the graph and run a SPARQL query.
 # Idempotent: a second run adds nothing (stored ids are skipped). Later stages extend this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,31 @@ echo "== BM25 search and regex grep"
 "$SRO" -w "$WS" search solar_demo "inverter died warranty" --k 5
 "$SRO" -w "$WS" grep solar_demo '\$[0-9,]+ for [0-9.]+ kW' --k 3
 "$SRO" -w "$WS" search contracts_demo "governing law" --k 3
+
+echo "== the solar campaign, offline: pipelines/solar_reddit/campaign.yaml over solar_demo"
+# An earlier demo run is continued (--resume), not repeated: the campaign name is fixed by the spec.
+if "$SRO" -w "$WS" status solar-economics >/dev/null 2>&1; then RESUME=--resume; else RESUME=; fi
+"$SRO" -w "$WS" run pipelines/solar_reddit/campaign.yaml $RESUME
+
+echo "== export the campaign's graph (TriG: one named graph per fact, provenance alongside)"
+mkdir -p "$WS/exports"
+"$SRO" -w "$WS" export --format trig -o "$WS/exports/solar.trig" --campaign solar-economics
+
+echo "== SPARQL: reported payback periods, with the sentence each comes from"
+cat > "$WS/exports/payback.rq" <<'RQ'
+PREFIX sol:  <https://sro.dev/ontology/solar#>
+PREFIX sro:  <https://sro.dev/ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?post ?years ?quote WHERE {
+  GRAPH ?fact { ?doc sol:paybackPeriod ?years }
+  ?fact sro:evidence ?e . ?e sro:quote ?quote .
+  OPTIONAL { ?doc rdfs:label ?post }
+} ORDER BY ?years LIMIT 10
+RQ
+"$SRO" -w "$WS" query --file "$WS/exports/payback.rq"
+"$SRO" -w "$WS" query --file "$WS/exports/payback.rq" --format json > "$WS/exports/payback.json"
+
+echo
+echo "report:        $WS/runs/solar-economics/report.md  (and report.html)"
+echo "graph export:  $WS/exports/solar.trig"
+echo "SPARQL result: $WS/exports/payback.json  (query: $WS/exports/payback.rq)"
