@@ -7,6 +7,10 @@ Pushshift/Arctic Shift dumps use zstd long-distance windows up to 2 GiB, hence m
 from __future__ import annotations
 
 import gzip
+import os
+import queue
+import tempfile
+import threading
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -60,16 +64,60 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 def iter_slices(path: Path, size: int) -> Iterator[str]:
     """Decompress `path` into temporary plain files of about `size` bytes, each ending at a line end.
 
-    Yields each file's path (at least one, maybe empty) and deletes it when the caller moves on. Decompression
-    errors propagate (DECOMPRESS_ERRORS): the caller falls back to iter_lines for exact line numbers."""
-    import os
-    import tempfile
+    A background thread writes the next slice while the caller works on the current one (zstd and file
+    writes release the GIL, so decompression overlaps DuckDB's work). Yields each file's path (at least one,
+    maybe empty) and deletes it when the caller moves on or stops. Decompression errors propagate
+    (DECOMPRESS_ERRORS): the caller falls back to iter_lines for exact line numbers."""
+    ready: queue.Queue = queue.Queue(maxsize=1)  # at most: one slice in use, one ready, one being written
+    stop = threading.Event()
 
+    def put(item: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for tmp in _write_slices(path, size, stop):
+                if not put(("slice", tmp)):
+                    os.unlink(tmp)
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer
+            put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="sro-slices", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = ready.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            try:
+                yield item
+            finally:
+                os.unlink(item)
+    finally:
+        stop.set()
+        worker.join()
+        while not ready.empty():
+            kind, item = ready.get()
+            if kind == "slice":
+                os.unlink(item)
+
+
+def _write_slices(path: Path, size: int, stop: threading.Event) -> Iterator[str]:
     step = max(1, min(BLOCK, size))
     with open_binary(path) as fh:
         rest = b""
         done = False
-        while not done:
+        while not done and not stop.is_set():
             fd, tmp = tempfile.mkstemp(prefix="sro-slice-", suffix=".ndjson")
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -93,9 +141,10 @@ def iter_slices(path: Path, size: int) -> Iterator[str]:
                             out.write(block[:cut])
                             rest = block[cut:]
                             break
-                yield tmp
-            finally:
+            except BaseException:
                 os.unlink(tmp)
+                raise
+            yield tmp
 
 
 def check_text_file(path: Path, data: bytes) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import closing
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -96,12 +97,13 @@ def _fast_path(con, path: Path, outcome: FileOutcome, dataset: str, subreddit, s
         _shape(con, str(path), compression_of(path), dataset, subreddit, since)
         _count(con, outcome)
         return
-    for index, piece in enumerate(iter_slices(path, SLICE_BYTES)):
-        if index:
-            assert outcome.flush is not None
-            outcome.flush()  # the previous slice joins the file's transaction; the last stays staged
-        _shape(con, piece, "uncompressed", dataset, subreddit, since)
-        _count(con, outcome)
+    with closing(iter_slices(path, SLICE_BYTES)) as pieces:  # closing: an error stops the slicer at once
+        for index, piece in enumerate(pieces):
+            if index:
+                assert outcome.flush is not None
+                outcome.flush()  # the previous slice joins the file's transaction; the last stays staged
+            _shape(con, piece, "uncompressed", dataset, subreddit, since)
+            _count(con, outcome)
 
 
 def _validate_lines(path: Path, outcome: FileOutcome, out) -> int:
