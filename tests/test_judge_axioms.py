@@ -159,3 +159,24 @@ def test_shacl_shapes_validated_per_batch(tmp_path):
     assert "one governing law" in score(js[0], "schema").reason and score(js[1], "schema").score == 0.2
     assert "a party is an entity" in score(js[2], "schema").reason
     assert not score(js[3], "schema").reason.startswith("SHACL")  # Acme has one law: conforms
+
+
+def _pattern_cand(obj: Entity, quote: str) -> Candidate:
+    ev = Evidence(chunk_id="p#0", doc_id="p", start=0, end=len(quote), quote=quote)
+    return Candidate(subject=Entity(text="My solar story", type="Installation", ref="document"),
+                     predicate="componentFailure", object=obj, evidence=ev, extractor="pattern:component_failed")
+
+
+def test_pattern_typed_bare_component_is_specific_but_pronouns_are_not():
+    pipeline = load_pipeline("solar_reddit")
+    quote = "My inverter died after 3 years and it was replaced."
+    docs = {"p": Document(id="p", dataset="t", source_uri="x", text=quote, title="My solar story")}
+    typed = Entity(text="inverter", type="Component", label="Inverter")
+    [ok] = judge(pipeline, [_pattern_cand(typed, quote)], docs=docs)
+    assert score(ok, "specificity").score == 1.0 and "pattern-typed" in score(ok, "specificity").reason
+    for vague in ("it", "this", "something"):
+        [bad] = judge(pipeline, [_pattern_cand(Entity(text=vague, type="Component"), quote)], docs=docs)
+        assert score(bad, "specificity").score == 0.0 and "specificity" in rejection_axioms(bad)
+    untyped = _pattern_cand(Entity(text="inverter"), quote).model_copy(update={"extractor": "nlp:spacy"})
+    [plain] = judge(pipeline, [untyped], docs=docs)
+    assert score(plain, "specificity").score < 0.5  # an untyped bare noun from the SVO parse stays vague

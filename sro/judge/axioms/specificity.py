@@ -51,6 +51,14 @@ def _generic(entity: Entity, quote: str, ctx: JudgeContext) -> bool:
     return span is not None and all(t.pos_ in ("NOUN", "ADJ", "DET", "PRON") and not t.ent_type_ for t in span)
 
 
+def _class_typed(c: Candidate) -> bool:
+    """The object is a mention a pipeline pattern typed with an ontology class ("my inverter died" ->
+    componentFailure Inverter): the bare noun names *which component of the subject* the fact is about,
+    so it is as specific as the subject is. Pronouns never get here (`_vague` runs first)."""
+    obj = c.object
+    return isinstance(obj, Entity) and bool(obj.type) and c.extractor.startswith("pattern:")
+
+
 def _bare(text: str) -> bool:
     words = text.split()
     if words and words[0].lower() in ("the", "a", "an", "some", "any"):
@@ -69,6 +77,9 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     if c.subject.ref != "document" and _generic(c.subject, c.evidence.quote, ctx):
         return AxiomScore.of(NAME, 0.4, reason=f"subject {c.subject.text!r} is a generic common noun "
                           "(likely an anaphor: 'the company', 'the system'), not a named entity")
+    if _class_typed(c) and _bare(c.object.text):
+        return AxiomScore.of(NAME, 1.0, reason=f"object {c.object.text!r} is a pattern-typed {c.object.type} "
+                             "mention: the subject's own component, not a vague noun")
     if isinstance(c.object, Entity) and _bare(c.object.text):
         return AxiomScore.of(NAME, 0.45, reason=f"object {c.object.text!r} is a bare common noun "
                              "('options', 'removal'): too vague to be a fact's value")
