@@ -18,6 +18,20 @@ def test_canonical_keys():
     assert entity_iri("https://x.org/id/", "tesla powerwall") == "https://x.org/id/tesla-powerwall"
 
 
+def test_singular_keeps_names_and_base_forms_but_strips_ordinary_plurals():
+    # names and nouns that are their own base form keep their -s (spaCy's English noun lexicon)
+    for name, key in [("Texas", "texas"), ("Kansas City", "kansas city"), ("Las Vegas", "las vegas"),
+                      ("Dallas", "dallas"), ("Athens", "athens"), ("status", "status"), ("series", "series"),
+                      ("news", "news"), ("lens", "lens"), ("canvas", "canvas"), ("physics", "physics")]:
+        assert canonical_key(name) == key, name
+    # ordinary plurals keep the IRIs they always had
+    for plural, key in [("the solar panels", "solar panel"), ("Solar Panels", "solar panel"), ("ideas", "idea"),
+                        ("inverters", "inverter"), ("optimizers", "optimizer"), ("utilities", "utility"),
+                        ("taxes", "tax"), ("glasses", "glass"), ("Teslas", "tesla"), ("days", "day")]:
+        assert canonical_key(plural) == key, plural
+    assert entity_iri("https://sro.dev/id/", canonical_key("Texas")) == "https://sro.dev/id/texas"
+
+
 def test_alias_table_persists_and_fuzzy_merges(workspace):
     pipeline = load_pipeline("generic")
     r = Resolver(workspace, pipeline)

@@ -3,6 +3,12 @@
 "The Tesla Powerwalls", "tesla powerwall" and "Tesla-Powerwall" share the key "tesla powerwall":
 case folded, accents stripped, punctuation removed, leading determiners/possessives dropped, the last word
 singularised. IRIs are built from keys, so the same entity gets the same IRI in every run.
+
+Singularisation strips a plural ending only when that is safe: the stripped form is a known English noun
+(spaCy's English lemma index: "panels" -> "panel", "ideas" -> "idea"), or the word itself is not a known
+noun and does not end like a name ("-as", "-ss", "-us", "-is": "Texas", "Vegas", "glass", "status" stay).
+A known noun that is its own base form ("Texas", "series", "lens", "news", "Athens") is never stripped.
+Unknown words ("Powerwalls", "optimizers") keep the plain -s rule, so ordinary plurals keep their IRIs.
 """
 
 from __future__ import annotations
@@ -17,18 +23,45 @@ _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "our", "my",
                 "its", "some", "any"}
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _KEEP_S = ("ss", "us", "is", "ics", "ws")
+_NAME_S = ("as", "es", "os")  # a capitalised word ending so is a name ("Texas", "Las Vegas", "Los Altos")
 
 
-def singular(word: str) -> str:
-    if len(word) <= 3 or word.isdigit() or word.endswith(_KEEP_S):
-        return word
+@lru_cache(maxsize=1)
+def _nouns() -> frozenset[str]:
+    """Base forms of English nouns (the lemma index of the spaCy model the extractor uses); empty when the
+    model is missing, which leaves the suffix rules alone in charge."""
+    try:
+        from sro.extract.nlp import load_nlp
+
+        tables = load_nlp().get_pipe("lemmatizer").lookups
+        return frozenset(tables.get_table("lemma_index")["noun"])
+    except Exception:  # noqa: BLE001 - a key must never fail because the lexicon is unavailable
+        return frozenset()
+
+
+def _strip(word: str) -> str:
     if word.endswith("ies"):
         return word[:-3] + "y"
     if word.endswith(("ches", "shes", "xes", "sses", "zes")):
         return word[:-2]
-    if word.endswith("s"):
-        return word[:-1]
-    return word
+    return word[:-1]
+
+
+@lru_cache(maxsize=200_000)
+def singular(word: str, proper: bool = False, name: bool = False) -> str:
+    """`word` lower-cased; `proper`: it was capitalised in the mention (a name, unless a known plural);
+    `name`: the mention is several capitalised words ("Las Vegas", "Los Altos")."""
+    if len(word) <= 3 or word.isdigit() or not word.endswith("s") or word.endswith(_KEEP_S):
+        return word
+    nouns = _nouns()
+    if word in nouns and (proper or _strip(word) not in nouns):
+        return word  # "Texas", "Athens", "series", "lens", "news"
+    if proper and word.endswith(_NAME_S) and (name or _strip(word) not in nouns):
+        return word  # "Vegas", "Mercedes", "Altos"
+    stripped = _strip(word)
+    if stripped in nouns or not word.endswith("as"):
+        return stripped  # "panels", "ideas", "days", "Powerwalls"
+    return word  # an unknown "-as" word: a name more often than a plural
 
 
 @lru_cache(maxsize=200_000)
@@ -39,7 +72,9 @@ def canonical_key(text: str) -> str:
     while len(words) > 1 and words[0] in _DETERMINERS:
         words = words[1:]
     if words:
-        words[-1] = singular(words[-1])
+        raw = _NON_WORD.sub(" ", text).split()
+        caps = [w[:1].isupper() for w in raw]
+        words[-1] = singular(words[-1], proper=bool(caps) and caps[-1], name=len(caps) > 1 and all(caps))
     key = " ".join(words)
     if not key and text.strip():  # non-Latin script: keep the text itself, case-folded
         key = " ".join(text.casefold().split())
