@@ -61,6 +61,34 @@ async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, s
     return stage, total
 
 
+def _run_rlm(ws, dataset: str, pipeline: str, limit: int | None, parallel: int, max_iterations: int,
+             show: bool) -> dict:
+    """Per-document RLM partition-and-map (a CEO model is configured): see sro.extract.partition_map."""
+    from sro.extract.partition_map import PartitionMap
+
+    pm = PartitionMap(ws, pipeline, dataset, parallel=parallel, max_iterations=max_iterations)
+    with progress(show) as bar:
+        task = bar.add_task(f"extract {dataset} (rlm, {pm.parallel} parallel)", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = asyncio.run(pm.run(limit=limit, on_progress=advance))
+    return {"dataset": dataset, "pipeline": pm.pipeline.name, "campaign": pm.campaign, **result.summary(),
+            "_errors": result.errors + result.stage.errors}
+
+
+def _report(summary: dict, errors: list[str], as_json: bool) -> None:
+    if as_json:
+        print_json({**summary, "errors": errors[:50]})
+        return
+    rows = [{"metric": k, "value": v} for k, v in summary.items() if k != "rejected_by_axiom"]
+    rows += [{"metric": f"rejected by {k}", "value": v} for k, v in sorted(summary["rejected_by_axiom"].items())]
+    print_table(rows, title="sro extract")
+    for err in errors[:5]:
+        console.print(f"[yellow]warning:[/] {err}", markup=True, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("extract")
     def extract(
@@ -70,25 +98,30 @@ def register(app: typer.Typer) -> None:
         limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many unfinished chunks."),
         batch: int = typer.Option(0, "--batch", help="Chunks per stage call [offline 64, LLM 32: up to 8 concurrent calls]."),
         gleaning: int = typer.Option(0, "--gleaning", help="Extra LLM passes for missed facts."),
+        strategy: str = typer.Option("auto", "--strategy", help="auto | chunks | rlm (auto: rlm when a CEO "
+                                     "model is configured, else chunks)."),
+        parallel: int = typer.Option(4, "--parallel", help="rlm: documents (RLM sessions) run at once."),
+        max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
     ) -> None:
-        """Extract, resolve and judge triples over a dataset. Resumable: finished chunks are skipped."""
+        """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
+        rlm, finished documents) are skipped."""
+        from sro.extract.partition_map import strategy_for
+
         ws = workspace_of(ctx)
         try:
             started = time.perf_counter()
+            if strategy_for(ws, strategy) == "rlm":
+                summary = _run_rlm(ws, dataset, pipeline, limit, parallel, max_iterations, not as_json)
+                errors = summary.pop("_errors")
+                summary["seconds"] = round(time.perf_counter() - started, 2)
+                return _report(summary, errors, as_json)
             offline = ws.settings.worker.offline
             stage, total = asyncio.run(_run(ws, dataset, pipeline, limit, batch or (64 if offline else 32),
                                             not as_json, gleaning))
-            summary = {"dataset": dataset, "pipeline": stage.pipeline.name, **total.summary(),
-                       "seconds": round(time.perf_counter() - started, 2)}
-            if as_json:
-                print_json({**summary, "errors": total.errors[:50]})
-                return
-            rows = [{"metric": k, "value": v} for k, v in summary.items() if k != "rejected_by_axiom"]
-            rows += [{"metric": f"rejected by {k}", "value": v} for k, v in sorted(total.rejected_by_axiom.items())]
-            print_table(rows, title="sro extract")
-            for err in total.errors[:5]:
-                console.print(f"[yellow]warning:[/] {err}")
+            summary = {"dataset": dataset, "pipeline": stage.pipeline.name, "strategy": "chunks",
+                       **total.summary(), "seconds": round(time.perf_counter() - started, 2)}
+            _report(summary, total.errors, as_json)
         finally:
             ws.close()
 
