@@ -121,14 +121,19 @@ def test_rlm_strategy_extracts_per_document_resumably(root, llm_server, monkeypa
     llm_server.add(r"Recursive Language Model", ceo)
     llm_server.add(r"extract knowledge-graph triples", worker)
 
-    out = _cli(root, llm_server, "extract", "--pipeline", "legal_contracts", "--dataset", "contracts",
-               "--strategy", "rlm", "--parallel", "2", "--json")
+    args = ["extract", "--pipeline", "legal_contracts", "--dataset", "contracts", "--strategy", "rlm", "--json"]
+    out = _cli(root, llm_server, *args, "--parallel", "2", "--limit", "2")  # stopped after two documents
     assert out.exit_code == 0, out.output
-    summary = json.loads(out.stdout)
-    assert summary["strategy"] == "rlm" and summary["documents"] == 3 and summary["sessions"] == 3
-    assert summary["finished"] == 3 and summary["unfinished"] == 0, summary
-    assert summary["accepted"] >= 9 and summary["calls"] > 0 and summary["tokens"] > 0, summary
-    assert summary["chunks_extracted"] > 0 and summary["chunks_not_extracted"] > 0  # "Term"/"Fees" skipped
+    first = json.loads(out.stdout)
+    assert first["strategy"] == "rlm" and first["sessions"] == 2 and first["finished"] == 2, first
+    out = _cli(root, llm_server, *args)  # resumed: only the third document is left
+    assert out.exit_code == 0, out.output
+    second = json.loads(out.stdout)
+    assert second["documents"] == 3 and second["skipped_done"] == 2 and second["sessions"] == 1, second
+    assert second["finished"] == 1 and second["unfinished"] == 0 and second["errors"] == [], second
+    assert first["accepted"] + second["accepted"] == 9, (first, second)
+    assert second["calls"] > 0 and second["tokens"] > 0, second
+    assert first["chunks_extracted"] > 0 and first["chunks_not_extracted"] > 0  # "Term"/"Fees" skipped
     requests = len(llm_server.requests)
     assert llm_server.count(r"Recursive Language Model") == 6  # two CEO turns per document
 
@@ -152,8 +157,7 @@ def test_rlm_strategy_extracts_per_document_resumably(root, llm_server, monkeypa
     finally:
         ws.close()
 
-    again = _cli(root, llm_server, "extract", "--pipeline", "legal_contracts", "--dataset", "contracts",
-                 "--strategy", "rlm", "--json")
+    again = _cli(root, llm_server, *args)
     assert again.exit_code == 0, again.output
     rerun = json.loads(again.stdout)
     assert rerun["skipped_done"] == 3 and rerun["sessions"] == 0 and rerun["calls"] == 0

@@ -95,7 +95,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset to extract triples from."),
         pipeline: str = typer.Option("generic", "--pipeline", "-p", help="Pipeline (folder under pipelines/)."),
-        limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many unfinished chunks."),
+        limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many unfinished chunks "
+                                             "(--strategy rlm: documents)."),
         batch: int = typer.Option(0, "--batch", help="Chunks per stage call [offline 64, LLM 32: up to 8 concurrent calls]."),
         gleaning: int = typer.Option(0, "--gleaning", help="Extra LLM passes for missed facts."),
         strategy: str = typer.Option("auto", "--strategy", help="auto | chunks | rlm (auto: rlm when a CEO "

@@ -160,15 +160,16 @@ class PartitionMap:
 
     # --- bookkeeping ----------------------------------------------------------------------------
     def documents(self, limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
-        """(documents still to do, in stable order; how many are already done) within `limit` documents."""
+        """(at most `limit` unfinished documents in stable order, how many are already done)."""
         self.ws.datasets.dataset(self.dataset)  # unknown dataset: a clear DatasetError first
+        done = ("EXISTS (SELECT 1 FROM candidates_docs_done x WHERE x.pipeline = ? AND x.doc_id = d.id)")
         rows = self.ws.db.execute(
-            "SELECT d.id, d.title, length(d.text) AS chars, EXISTS (SELECT 1 FROM candidates_docs_done x "
-            "WHERE x.pipeline = ? AND x.doc_id = d.id) AS done FROM documents d WHERE d.dataset = ? ORDER BY d.id"
-            + (" LIMIT ?" if limit is not None else ""),
-            [self.pipeline.name, self.dataset] + ([limit] if limit is not None else [])).fetchall()
-        todo = [{"id": r[0], "title": r[1], "chars": r[2]} for r in rows if not r[3]]
-        return todo, len(rows) - len(todo)
+            f"SELECT d.id, d.title, length(d.text) FROM documents d WHERE d.dataset = ? AND NOT {done} "
+            "ORDER BY d.id" + (" LIMIT ?" if limit is not None else ""),
+            [self.dataset, self.pipeline.name] + ([limit] if limit is not None else [])).fetchall()
+        n_done = self.ws.db.execute(f"SELECT count(*) FROM documents d WHERE d.dataset = ? AND {done}",
+                                    [self.dataset, self.pipeline.name]).fetchone()[0]
+        return [{"id": r[0], "title": r[1], "chars": r[2]} for r in rows], int(n_done)
 
     def chunk_ids(self, doc_id: str) -> list[str]:
         rows = self.ws.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY ordinal", [doc_id]).fetchall()
