@@ -104,3 +104,33 @@ def test_pronoun_subject_carried_from_previous_sentence():
     ev = carried[0].evidence
     assert ev.quote == "Trane is a company in Ireland. They employ 29,000 people." and ev.start == 10
     assert text[ev.start - 10 : ev.end - 10] == ev.quote
+
+
+MOOD_TEXT = ("Tesla will install the Powerwall in March. Tesla would install the Powerwall if I paid cash. "
+             "Tesla did not install the Powerwall in 2021. Did Tesla install the Powerwall in 2021? "
+             "Freedom Solar installed the Powerwall in 2021.")
+
+
+def test_svo_keeps_modality_and_the_judge_refuses_non_factual_statements():
+    from sro.extract.resolve import Resolver
+    from sro.judge.judge import AxiomJudge
+
+    pipeline = load_pipeline("solar_reddit")
+    chunk = Chunk(id="m#0", doc_id="m", dataset="t", ordinal=0, start=0, end=len(MOOD_TEXT), text=MOOD_TEXT)
+    docs = {"m": Document(id="m", dataset="t", source_uri="x", text=MOOD_TEXT, title="Quotes")}
+    cands = [c for c in OfflineExtractor(pipeline).run_sync([chunk], docs) if c.predicate == "install"]
+    moods = {c.evidence.quote.split()[0] + " " + c.evidence.quote.split()[1]: c.qualifiers.get("modality")
+             for c in cands}
+    assert moods == {"Tesla will": "future", "Tesla would": "hypothetical", "Tesla did": "negated",
+                     "Did Tesla": "question", "Freedom Solar": None}
+    resolved = Resolver(None, pipeline).run(cands)
+    for c, j in zip(resolved, AxiomJudge(None, pipeline).run(resolved, docs)):
+        assert c.predicate_iri.endswith("installedBy")
+        # active "X installed the Powerwall" reads as (Powerwall, installedBy, X): the installer is the object
+        assert c.subject.text == "Powerwall" and c.object.text in ("Tesla", "Freedom Solar")
+        direction = next(s for s in j.scores if s.axiom == "direction")
+        if c.qualifiers.get("modality"):
+            assert j.verdict == "rejected" and any(r.startswith("specificity: modality") for r in j.reasons)
+            assert direction.skipped
+        else:
+            assert direction.score == 1.0 and "passive-named" in direction.reason

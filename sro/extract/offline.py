@@ -106,8 +106,9 @@ class OfflineExtractor:
             if key in seen:
                 continue
             seen.add(key)
+            qualifiers = {"modality": raw.modality} if raw.modality else {}
             out.append(Candidate(subject=subject, predicate=raw.predicate, object=obj, evidence=evidence,
-                                 extractor=EXTRACTOR_ID))
+                                 qualifiers=qualifiers, extractor=EXTRACTOR_ID))
         return out
 
 

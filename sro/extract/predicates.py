@@ -28,6 +28,14 @@ class MappedPredicate(NamedTuple):
     iri: str
     name: str  # ontology local name, or the camelCase relation name
     mapped: bool
+    # the surface is the active verb of a passive-named predicate ("Tesla installed the system" for
+    # `installedBy`): the subject is the agent, so the triple's subject and object must be swapped
+    active: bool = False
+
+
+def passive_named(name: str) -> bool:
+    """`installedBy`, `foundedBy`, "made by": the subject is the thing acted on, the object the agent."""
+    return name.endswith("By") or name.lower().endswith(" by")
 
 
 def split_camel(name: str) -> str:
@@ -108,13 +116,20 @@ class PredicateMapper:
         """`lemmatized`: the surface is already a lemma phrase (offline extractor), skip spaCy."""
         key = surface.lower().strip()
         name = self._index.get(key) or (None if lemmatized else self._index.get(lemma_phrase(surface)))
+        active = False
         if not name:
             phrase = key if lemmatized else lemma_phrase(surface)
             words = [w for w in phrase.split() if len(w) >= STEM and w not in _AUX]
             found = {self._stems[w[:STEM]] for w in words if w[:STEM] in self._stems}
             name = found.pop() if len(found) == 1 else None
+            if name and passive_named(name) and phrase.split()[-1:] != ["by"]:
+                # the stem of a passive-named predicate in another voice: only a bare active verb
+                # ("install", "found") reads as the predicate with subject and object swapped;
+                # "install in", "found after" name some other relation
+                active = len(phrase.split()) == 1
+                name = name if active else None
         if name:
-            return MappedPredicate(self._iri[name], name, True)
+            return MappedPredicate(self._iri[name], name, True, active)
         rel = camel(key if lemmatized else (lemma_phrase(surface) or surface))
         self.unmapped[rel] += 1
         return MappedPredicate(REL_NS + rel, rel, False)

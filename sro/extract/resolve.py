@@ -96,6 +96,8 @@ class Resolver:
             subject = self.resolve_entity(c.subject, c.evidence.doc_id)
             obj = self.resolve_entity(c.object, c.evidence.doc_id) if c.object.kind == "entity" else c.object
             mapped = self.predicates.map(c.predicate, lemmatized=not c.extractor.startswith("llm"))
+            if mapped.active and isinstance(obj, Entity):  # "Tesla installed the system": system installedBy Tesla
+                subject, obj = obj, subject
             out.append(c.model_copy(update={"subject": subject, "object": obj, "predicate_iri": mapped.iri}))
         return out
 

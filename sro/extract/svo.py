@@ -7,7 +7,10 @@ Rules (each yields (subject span, predicate phrase, object span)):
   "X is the capital of Y" -> (X, "be capital of", Y)
 - conjunctions share subjects/objects; relative clauses take the noun they modify as subject
 - noun-phrase modifiers between two named entities: "Hall, in Virginia" -> (Hall, in, Virginia)
-Predicates are lemma phrases; resolution maps them onto the pipeline ontology.
+Predicates are lemma phrases; resolution maps them onto the pipeline ontology. Each triple carries the
+verb's modality (`modality()`): "future" (will), "hypothetical" (would/could/might/may/should/must, an
+if/unless clause or its consequent), "negated" (not/never/n't), "question", or None for a plain statement.
+The predicate stays the verb's lemma phrase; the judge refuses non-factual modalities.
 """
 
 from __future__ import annotations
@@ -31,10 +34,40 @@ DEAD_SUBJECTS = {"i", "me", "we", "us", "you", "this", "that", "these", "those",
                  "here", "there", "all", "both", "each", "none", "some", "many", "much", "few", "others"}
 
 
+_FUTURE = {"will", "'ll", "wo", "shall"}
+_HYPOTHETICAL = {"would", "'d", "could", "might", "may", "should", "must", "ought"}
+_CONDITIONAL = {"if", "unless", "whether"}
+
+
 class Raw(NamedTuple):
     subject: Span
     predicate: str
     object: Span
+    modality: str | None = None
+
+
+def modality(verb: Token) -> str | None:
+    """How the clause of `verb` states its content; None for a plain (past/present) assertion.
+    A conjoined verb without its own auxiliaries shares its head verb's ("will design and install")."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return "negated"
+    auxes = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
+    if auxes & _HYPOTHETICAL:
+        return "hypothetical"
+    if auxes & _FUTURE:
+        return "future"
+    if any(c.dep_ == "mark" and c.lower_ in _CONDITIONAL for c in verb.children) or any(
+            c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in _CONDITIONAL for m in c.children)
+            for c in verb.children):
+        return "hypothetical"  # "if Tesla installs it", "if it fails, Tesla replaces it"
+    if verb.dep_ == "conj" and not auxes and verb.head.pos_ in ("VERB", "AUX") and verb.head.i != verb.i:
+        inherited = modality(verb.head)
+        if inherited in ("future", "hypothetical"):
+            return inherited
+    last = verb.sent[-1] if verb.doc.has_annotation("SENT_START") else verb.doc[-1]
+    if last.text == "?" or (last.is_punct and last.i > 0 and verb.doc[last.i - 1].text == "?"):
+        return "question"
+    return None
 
 
 def mention(token: Token) -> Span:
@@ -108,9 +141,6 @@ def _objects(verb: Token) -> Iterator[tuple[str, Token]]:
     lemma = _LEMMA_FIX.get(verb.lemma_.lower(), verb.lemma_.lower())
     particle = " ".join(c.lower_ for c in verb.children if c.dep_ == "prt")
     base = f"{lemma} {particle}".strip()
-    neg = any(c.dep_ == "neg" for c in verb.children)
-    if neg:
-        base = "not " + base
     for child in verb.children:
         if child.dep_ in _OBJ:
             for obj in _conjuncts(child):
@@ -154,12 +184,13 @@ def triples(doc: Doc | Span) -> Iterator[Raw]:
         if not subjects:
             continue
         pairs = list(_objects(verb))
+        mood = modality(verb) if pairs else None
         for subj in subjects:
             relational = _relational_subject(subj) if verb.lemma_ == "be" else None
             for predicate, obj in pairs:
                 if relational and predicate == "be":
-                    yield Raw(mention(relational[0]), relational[1], mention(obj))
-                yield Raw(mention(subj), predicate, mention(obj))
+                    yield Raw(mention(relational[0]), relational[1], mention(obj), mood)
+                yield Raw(mention(subj), predicate, mention(obj), mood)
     yield from _noun_modifiers(doc)
 
 

@@ -9,15 +9,21 @@ Offline stand-in for the entailment question "who does what to whom". Both menti
   swapped -> reversed;
 - otherwise linear order decides weakly (subject first is the common English order).
 A reversed reading scores low (the default gate rejects it); an undecidable one is neutral-ish.
+A passive-named predicate (`installedBy`, `foundedBy`) extracted from an active verb ("Tesla installed the
+system" -> (system, installedBy, Tesla), swapped by the resolver) expects the reversed reading: the agent is
+the grammatical subject, so consistent and reversed trade places.
 Known blind spot: a relation expressed actively with the triple's object as the grammatical subject
 ("Stern designed the hall" for architect(hall, Stern)) reads as reversed.
 """
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Token
 
 from sro.extract.models import Candidate
+from sro.extract.predicates import passive_named
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
@@ -90,4 +96,16 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     if s is None or o is None or s.i == o.i:
         return AxiomScore.of(NAME, UNKNOWN, reason="mentions not aligned with the parse")
     value, reason = judge_parse(doc, s, o)
+    if _active_for_passive(c) and value in (CONSISTENT, REVERSED):
+        value = REVERSED if value == CONSISTENT else CONSISTENT
+        reason = f"{reason} (active verb {c.predicate!r} for a passive-named predicate: the agent is the subject)"
     return AxiomScore.of(NAME, value, reason=reason)
+
+
+def _active_for_passive(c: Candidate) -> bool:
+    """The surface is one active verb ("install") and the predicate is passive-named (`installedBy`)."""
+    if not c.predicate_iri or c.extractor.startswith(("llm", "pattern")):
+        return False
+    local = re.split(r"[#/]", c.predicate_iri)[-1]
+    words = c.predicate.split()
+    return passive_named(local) and len(words) == 1 and words[0].lower() not in (local.lower(), "by")
