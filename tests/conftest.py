@@ -6,8 +6,15 @@ import os
 from typing import Iterator
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+# CI runs property tests with a fixed seed so that a landing never depends on a lucky draw; locally they
+# explore new examples on every run (and hypothesis keeps failures in .hypothesis/ to replay them).
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from tests.support.llm_server import ScriptedLLMServer  # noqa: E402
 
