@@ -43,7 +43,7 @@ def score(j, axiom):
 def test_correct_triple_accepted_with_all_axioms_named(pipeline):
     [j] = judge(pipeline, [cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern")])
     assert j.verdict == "accepted" and j.total >= 0.8
-    assert {s.axiom for s in j.scores} >= {"grounding", "direction", "schema", "anchor", "specificity",
+    assert {s.axiom for s in j.scores} >= {"grounding", "direction", "schema", "anchor", "specificity", "modality",
                                            "contradiction", "corroboration", "source_reliability", "entailment"}
     assert score(j, "entailment").skipped and "offline" in score(j, "entailment").reason
 

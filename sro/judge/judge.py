@@ -15,8 +15,8 @@ from pipelines import AxiomConfig
 from sro.extract.models import Candidate
 from sro.extract.nlp import paused_gc
 from sro.extract.predicates import PredicateMapper
-from sro.judge.axioms import anchor, contradiction, corroboration, direction, entailment, grounding, schema, \
-    source_reliability, specificity
+from sro.judge.axioms import anchor, contradiction, corroboration, direction, entailment, grounding, modality, \
+    schema, source_reliability, specificity
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
 
@@ -30,17 +30,19 @@ DEFAULTS: dict[str, AxiomConfig] = {
     "schema": AxiomConfig(weight=1.5, gate=0.3),
     "anchor": AxiomConfig(weight=1.5, gate=0.3),
     "specificity": AxiomConfig(weight=1.0, gate=0.5),
+    "modality": AxiomConfig(weight=0.0, gate=0.5),  # future / hypothetical / negated / question: never a fact
     "contradiction": AxiomConfig(weight=0.0),  # decides the `conflict` verdict, not the total
     "corroboration": AxiomConfig(weight=0.5),
     "source_reliability": AxiomConfig(weight=0.5),
     "entailment": AxiomConfig(weight=3.0, gate=0.5),
 }
 OFFLINE_STAND_INS = {"direction", "anchor"}
-CHEAP = ("grounding", "specificity", "source_reliability")
+CHEAP = ("grounding", "modality", "specificity", "source_reliability")
 PARSED = ("schema", "direction", "anchor")  # may read the quote's parse
 PER_CANDIDATE: dict[str, Callable[[Candidate, JudgeContext], AxiomScore]] = {
     "grounding": grounding.score, "direction": direction.score, "schema": schema.score, "anchor": anchor.score,
     "specificity": specificity.score, "source_reliability": source_reliability.score,
+    "modality": modality.score,
 }
 
 

@@ -1,12 +1,10 @@
-"""Specificity: no pronoun or vague subject/object, an atomic statement, and an assertion (not a future,
-hypothetical, negated or questioned one: sro.judge.axioms.modality)."""
+"""Specificity: no pronoun or vague subject/object, and an atomic statement."""
 
 from __future__ import annotations
 
 from sro.extract.keys import canonical_key
 from sro.extract.models import Candidate, Entity
 from sro.judge.axioms.mentions import locate_name
-from sro.judge.axioms.modality import non_factual
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 
@@ -69,8 +67,6 @@ def _bare(text: str) -> bool:
 
 
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
-    if c.qualifiers and (why := non_factual(c)):
-        return AxiomScore.of(NAME, 0.0, reason=why)
     problems = []
     if c.subject.ref != "document" and (why := _vague(c.subject)):
         problems.append(f"subject: {why}")
