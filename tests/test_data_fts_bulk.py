@@ -29,3 +29,16 @@ def test_bulk_build_equals_incremental(tmp_path, monkeypatch):
     inc_state, inc = _search(tmp_path, "inc", 10**9, monkeypatch)
     assert bulk == inc and bulk["cafe"] and bulk["CAFÉ"] == bulk["cafe"] and bulk["naive roof"]
     assert bulk_state["fts_unsorted_postings"] == "0"  # bulk mode always ends sorted
+
+
+def test_iter_chunks_with_interleaved_datasets(tmp_path):
+    store = DatasetStore(connect(tmp_path / "i.duckdb"), Settings(chunk_size=200, chunk_overlap=20))
+    for round_ in range(3):
+        for name, n in (("a", 7), ("b", 25)):
+            store.add_documents(name, [Document(id=f"{name}:{round_}:{i}", dataset=name, source_uri="x", text=f"t {i}")
+                                       for i in range(n)])
+    expected = [r[0] for r in store.cursor().execute("SELECT id FROM chunks WHERE dataset = 'a' ORDER BY key").fetchall()]
+    for batch in (1, 2, 5, 100):
+        got = [c.id for b in store.iter_chunks("a", batch=batch) for c in b]
+        assert got == expected
+        assert [c.id for b in store.iter_chunks("a", after=expected[3], batch=batch) for c in b] == expected[4:]

@@ -89,8 +89,10 @@ class DatasetStore:
     def iter_chunks(self, dataset: str, *, after: str | None = None, batch: int = 1000) -> Iterator[list[Chunk]]:
         """Chunks of a dataset in stable (insertion) order, `batch` at a time, starting after chunk id `after`.
 
-        The order is by the internal chunk key, which only grows: each batch is a range scan that DuckDB's zone
-        maps narrow to a few row groups, so a full pass over millions of chunks stays linear.
+        The order is by the internal chunk key, which only grows: each batch reads a bounded key range (widened
+        where other datasets' keys interleave), which DuckDB's zone maps narrow to a few row groups, so a full
+        pass over millions of chunks stays linear (an open `key > last` range made every batch a top-N over
+        the rest of the table).
         """
         self.dataset(dataset)
         cur = self.cursor()
@@ -100,14 +102,23 @@ class DatasetStore:
             if row is None:
                 raise DatasetError(f"unknown chunk {after!r} (iter_chunks after=)")
             last = row[0]
+        window = batch  # key range read per query: bounded, so a batch costs the same at any position
         while True:
             rows = cur.execute(
                 "SELECT id, doc_id, dataset, ordinal, start_pos, end_pos, text, key FROM chunks"
-                " WHERE dataset = ? AND key > ? ORDER BY key LIMIT ?",
-                [dataset, last, batch],
+                " WHERE dataset = ? AND key > ? AND key <= ? ORDER BY key LIMIT ?",
+                [dataset, last, last + window, batch],
             ).fetchall()
-            if not rows:
-                return
+            if len(rows) < batch:
+                top = cur.execute("SELECT max(key) FROM chunks WHERE dataset = ?", [dataset]).fetchone()[0]
+                if top is not None and top > last + window:  # keys are sparse here (other datasets): widen
+                    window *= 4
+                    if not rows:
+                        continue
+                elif not rows:
+                    return
+            else:
+                window = batch
             yield [chunk_from_row(r) for r in rows]
             last = rows[-1][7]
 
