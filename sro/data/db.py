@@ -7,9 +7,13 @@ install/load is switched off and FTS is loaded by file path from the `duckdb-ext
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
+import tempfile
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any, Sequence
 
 import duckdb
 
@@ -55,3 +59,32 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         raise WorkspaceError(f"cannot open {path}: {exc}") from None
     load_fts(con)
     return con
+
+
+def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple], *,
+                types: dict[str, str] | None = None, suffix: str = "") -> None:
+    """INSERT many rows through a temporary NDJSON file read by DuckDB's JSON reader in one statement.
+
+    Binding thousands of Python parameters is ~100x slower. Values never touch the SQL text: the file path
+    is a parameter; table, column names and types are the caller's constants (`types` defaults to the
+    table's own column types). `suffix` is e.g. "ON CONFLICT DO NOTHING"."""
+    if not rows:
+        return
+    if types is None:
+        types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                 "WHERE table_name = ?", [table]).fetchall())
+    spec = "{" + ", ".join(f"'{c}': '{'VARCHAR' if types[c] == 'JSON' else types[c]}'" for c in columns) + "}"
+    names = ", ".join(columns)
+    fd, path = tempfile.mkstemp(prefix="sro-insert-", suffix=".ndjson")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=_json_value) + "\n")
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM "
+                    f"read_json(?, format = 'newline_delimited', columns = {spec}) {suffix}", [path])
+    finally:
+        os.unlink(path)
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (datetime, date)) else str(value)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from typing import Any, Iterable, Sequence
 
 import duckdb
+
+from sro.data.db import bulk_insert as db_bulk_insert
 
 from sro.extract.models import Candidate
 from sro.judge.models import Judgment
@@ -59,24 +59,8 @@ def id_list(ids: Iterable[str]) -> str:
 
 def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple],
                 suffix: str = "ON CONFLICT DO NOTHING") -> None:
-    """Bulk INSERT through a temporary NDJSON file read by DuckDB's JSON reader.
-
-    Values never touch the SQL text (the file path is a parameter; table and column names are our
-    constants). Per-value Python parameters are ~100x slower here (see `id_list`)."""
-    if not rows:
-        return
-    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
-                             [table]).fetchall())
-    spec = "{" + ", ".join(f"'{c}': '{'VARCHAR' if types[c] == 'JSON' else types[c]}'" for c in columns) + "}"
-    fd, path = tempfile.mkstemp(suffix=".jsonl", prefix="sro-insert-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM "
-                    f"read_json(?, format='newline_delimited', columns={spec}) {suffix}", [path])
-    finally:
-        os.unlink(path)
+    """Idempotent bulk INSERT (see sro.data.db.bulk_insert; per-value parameters are ~100x slower)."""
+    db_bulk_insert(con, table, columns, rows, suffix=suffix)
 
 
 class TripleStore:

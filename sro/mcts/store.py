@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
+
+from sro.data.db import bulk_insert
 
 from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree
 
@@ -88,21 +89,7 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, cols: tuple[str, ...
         con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES " + ", ".join([one] * len(rows)),
                     [v for row in rows for v in row])
         return
-    types = TABLE_TYPES[table]
-    spec = "{" + ", ".join(f"{c}: '{types[c]}'" for c in cols) + "}"  # our own column names and types
-    fd, path = tempfile.mkstemp(prefix="sro-mcts-", suffix=".ndjson")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(dict(zip(cols, row)), default=_json_value) + "\n")
-        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM "
-                    f"read_json(?, format = 'newline_delimited', columns = {spec})", [path])
-    finally:
-        os.unlink(path)
-
-
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+    bulk_insert(con, table, cols, rows, types=TABLE_TYPES[table])
 
 
 def write_commits(con: duckdb.DuckDBPyConnection, commits: list[Commit]) -> None:
