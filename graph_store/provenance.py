@@ -1,4 +1,4 @@
-"""Fact -> quads. The shape (see docs/readme/50-graph.md):
+"""Fact -> quads. The shape (see README.md, "The graph"):
 
     GRAPH <assertion/{h}> { s p o }                       # one named graph per accepted triple
     GRAPH sro:provenance-graph {

@@ -217,7 +217,7 @@ def test_real_pushshift_samples_with_documented_skips(store):
         pytest.skip(f"real data: {base} not present")
     rs = _reddit(store, [base / "RS_sample.ndjson"])
     rc = _reddit(store, [base / "RC_sample.ndjson"])
-    # Documented in docs/readme/20-data.md: RS 31 lines -> 30 kept, 1 removed; RC 27 lines -> 23 kept, 4 deleted.
+    # Documented in README.md ("Real data checks"): RS 31 lines -> 30 kept, 1 removed; RC 27 lines -> 23 kept, 4 deleted.
     assert (rs.documents_added, rs.skip_reasons, rs.errors) == (30, {"deleted_or_removed": 1}, [])
     assert (rc.documents_added, rc.skip_reasons, rc.errors) == (23, {"deleted_or_removed": 4}, [])
     comments = store.dataset("r").sql("SELECT count(*) AS n FROM documents WHERE parent_id LIKE 'reddit:t3_%'")

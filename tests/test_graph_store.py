@@ -145,7 +145,8 @@ def test_query_timeout(store):
 def _readme_queries() -> list[str]:
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "readme" / "50-graph.md").read_text()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    text = readme.split("\n## The graph", 1)[1].split("\n## ", 1)[0]
     return [block.split("```", 1)[0] for block in text.split("```sparql\n")[1:]]
 
 

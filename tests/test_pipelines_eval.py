@@ -95,6 +95,6 @@ def test_model_mode_uses_the_llm_extractor(tmp_path: Path, llm_server, monkeypat
     assert result["stage"]["calls"] >= 1 and result["stage"]["extractor"] == "llm"
     assert result["stage"]["candidates"] == 1  # the model's one triple reached the judge and was scored
     assert set(result["categories"]) == set(eval_cuad.VALUE_CATEGORIES) | set(eval_cuad.YES_NO_CATEGORIES)
-    # Known limit (see docs/readme/80-pipelines.md): a contract-level fact from the LLM extractor names the
+    # Known limit (see README.md, "Pipelines"): a contract-level fact from the LLM extractor names the
     # contract as its subject, which its quote does not mention, so grounding rejects it; patterns use the
     # "@document" subject instead. The score is therefore not asserted here.
