@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -104,7 +105,22 @@ class Dataset:
         return fields_of(self._con(), self.name)
 
     def describe(self) -> dict:
-        """A compact description for prompts: size, fields, kinds and a short preview."""
+        """A compact description for prompts: size, fields, kinds and a short preview.
+
+        Cached per store by the dataset's `version` (bumped by every write), so a campaign that starts one
+        RLM session per node describes each dataset once; each caller gets its own copy."""
+        row = self._con().execute("SELECT version FROM datasets WHERE name = ?", [self.name]).fetchone()
+        version = None if row is None else row[0]
+        cache = self.store._describe_cache
+        hit = cache.get(self.name)
+        if hit is not None and version is not None and hit[0] == version:
+            return copy.deepcopy(hit[1])
+        info = self._describe()
+        if version is not None:
+            cache[self.name] = (version, copy.deepcopy(info))
+        return info
+
+    def _describe(self) -> dict:
         con = self._con()
         docs, chars = con.execute(
             "SELECT count(*), coalesce(sum(length(text)), 0) FROM documents WHERE dataset = ?", [self.name]

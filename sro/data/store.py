@@ -35,6 +35,7 @@ class DatasetStore:
         self.con = con
         self.settings = settings or Settings()
         self._index_lock = threading.Lock()
+        self._describe_cache: dict[str, tuple[int, dict]] = {}  # dataset -> (version, Dataset.describe())
         ensure_schema(con)
 
     # --- reading ------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class Alias(BaseModel):
 
 class Resolver:
     def __init__(self, ws: Any, pipeline: "Pipeline", *, threshold: float = 90.0, borderline: float = 8.0,
-                 con: Any = None, base_iri: str | None = None):
+                 con: Any = None, base_iri: str | None = None, schema_ready: bool = False):
         self.ws = ws
         self.pipeline = pipeline
         self.threshold = threshold
@@ -50,10 +50,11 @@ class Resolver:
         self.new: dict[str, tuple[Alias, int]] = {}
         self.borderline: list[tuple[str, str, float]] = []
         if self.con is not None:
-            self._load()
+            self._load(schema_ready)
 
-    def _load(self) -> None:
-        ensure_schema(self.con)
+    def _load(self, schema_ready: bool = False) -> None:
+        if not schema_ready:
+            ensure_schema(self.con)
         for alias, key, iri, label, type_ in self.con.execute(
                 "SELECT alias, key, iri, label, type FROM aliases").fetchall():
             self.aliases[alias] = Alias(key=key, iri=iri, label=label, type=type_)

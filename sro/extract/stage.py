@@ -34,10 +34,15 @@ class TripleStage:
         self.gleaning = gleaning
         self.ws = ws
         self.pipeline = ws.pipeline(pipeline) if isinstance(pipeline, str) else pipeline
-        self.store = TripleStore(ws.db)
+        # The triples tables are created once per workspace connection, not by every stage (one per RLM
+        # session in a campaign); they are never dropped.
+        ready = getattr(ws, "__dict__", {}).get("_triple_schema_ready") is True
+        self.store = TripleStore(ws.db, schema_ready=ready)
         self.client = self._client()
         self.offline = offline if offline is not None else (self.client is None or self.client.is_offline("worker"))
-        self.resolver = Resolver(ws, self.pipeline)
+        self.resolver = Resolver(ws, self.pipeline, schema_ready=True)
+        if not ready:
+            ws._triple_schema_ready = True
         self._docs: OrderedDict[str, "Document"] = OrderedDict()
 
     def _client(self) -> Any:

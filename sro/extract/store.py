@@ -64,9 +64,10 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[st
 
 
 class TripleStore:
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, schema_ready: bool = False):
         self.con = con
-        ensure_schema(con)
+        if not schema_ready:
+            ensure_schema(con)
 
     def existing(self, ids: Iterable[str]) -> set[str]:
         ids = list(ids)

@@ -100,7 +100,8 @@ class LLMClient:
         if budgets is not None or (node is not None and node != self.node):
             scope = BudgetScope(f"node {node}" if node else "sub-call", budgets or Budgets())
             if node is not None and node != self.node:
-                scope.spent = self._s.ledger.spent(campaign=campaign, node=node)
+                scope.spent = self._s.ledger.spent(campaign=campaign, node=node) if campaign is None \
+                    else self._s.ledger.node_spent(campaign, node)
             chain.append(scope)
         return LLMClient(self.settings, lambda: None, _shared=self._s, campaign=campaign, node=node, chain=chain)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -48,10 +49,20 @@ class Ledger:
         select = ", ".join(f"CAST(ts AS TIMESTAMP)" if c == "ts" else c for c in FIELDS)
         self._writer = BufferedWriter(
             cursor, f"INSERT INTO llm_calls ({COLUMNS}) SELECT {select} FROM (SELECT {{rows}})", FIELDS)
+        # campaign -> node -> spend: loaded from the table once per campaign, then kept up to date by
+        # record(), so opening a node's budget scope (every RLM session, every proposal) needs no query.
+        self._node_spend: dict[str, dict[str | None, Spend]] = {}
+        self._tally_lock = threading.Lock()
 
     def record(self, **row: Any) -> None:
         row.setdefault("ts", datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" "))
-        self._writer.add({k: row.get(k) for k in FIELDS})
+        with self._tally_lock:  # a row is either flushed before a campaign's tally loads, or counted here
+            self._writer.add({k: row.get(k) for k in FIELDS})
+            nodes = self._node_spend.get(row.get("campaign"))  # type: ignore[arg-type]
+            if nodes is not None and row.get("status") == "ok" and not row.get("cached") \
+                    and row.get("prompt_tokens") is not None and row.get("completion_tokens") is not None:
+                nodes.setdefault(row.get("node"), Spend()).add(
+                    1, row["prompt_tokens"] + row["completion_tokens"], row.get("cost_usd") or 0.0)
 
     def flush(self) -> None:
         self._writer.flush()
@@ -68,6 +79,20 @@ class Ledger:
             "SELECT count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost_usd), 0) "
             f"FROM llm_calls WHERE {' AND '.join(where)}", params).fetchone()
         return Spend(int(calls), int(tokens), float(cost))
+
+    def node_spent(self, campaign: str, node: str) -> Spend:
+        """`spent(campaign=campaign, node=node)`, from an in-memory tally (one query per campaign)."""
+        with self._tally_lock:
+            nodes = self._node_spend.get(campaign)
+            if nodes is None:
+                self._writer.flush()
+                rows = self._cursor().execute(
+                    "SELECT node, count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), "
+                    f"coalesce(sum(cost_usd), 0) FROM llm_calls WHERE {SPENT} AND campaign = ? GROUP BY node",
+                    [campaign]).fetchall()
+                nodes = self._node_spend[campaign] = {r[0]: Spend(int(r[1]), int(r[2]), float(r[3])) for r in rows}
+            s = nodes.get(node)
+            return Spend() if s is None else Spend(s.calls, s.tokens, s.cost_usd)
 
     def summary(self, campaign: str | None = None) -> list[dict[str, Any]]:
         """Per role and model: calls, cache hits, failures, tokens, cost, mean latency."""
