@@ -90,8 +90,11 @@ class TripleStage:
         ids = [candidate_id(c) for c in candidates]
         known = self.store.existing(ids)
         fresh = list({cid: (cid, c, j) for cid, c, j in zip(ids, candidates, judgments) if cid not in known}.values())
-        self.store.save(self.pipeline.name, fresh)
-        self.resolver.flush()
+        if self.resolver.con is self.store.con:  # aliases in the same transaction as the candidates
+            self.store.save(self.pipeline.name, fresh, also=self.resolver.flush)
+        else:
+            self.store.save(self.pipeline.name, fresh)
+            self.resolver.flush()
         result.candidates, result.new_candidates = len(candidates), len(fresh)
         self._sort(result, candidates, judgments)
         self._write_graph(result)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable, Sequence
+import weakref
+from typing import Any, Callable, Iterable, Sequence
 
 import duckdb
 
@@ -59,8 +60,24 @@ def id_list(ids: Iterable[str]) -> str:
 
 def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: Sequence[tuple],
                 suffix: str = "ON CONFLICT DO NOTHING") -> None:
-    """Idempotent bulk INSERT (see sro.data.db.bulk_insert; per-value parameters are ~100x slower)."""
-    db_bulk_insert(con, table, columns, rows, suffix=suffix)
+    """Idempotent bulk INSERT (see sro.data.db.bulk_insert; per-value parameters are ~100x slower). The
+    tables' column types are read once per connection (an information_schema query costs ~3 ms)."""
+    if not rows:
+        return
+    try:
+        known = _TYPES.setdefault(con, {})
+    except TypeError:  # not weakly referenceable: read the types every time
+        known = {}
+    types = known.get(table)
+    if types is None:
+        types = known[table] = dict(con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+            [table]).fetchall())
+    db_bulk_insert(con, table, columns, rows, types=types, suffix=suffix)
+
+
+# connection -> table -> column types, for the triples tables (created by SCHEMA above, never altered)
+_TYPES: "weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]]" = weakref.WeakKeyDictionary()
 
 
 class TripleStore:
@@ -77,7 +94,10 @@ class TripleStore:
                                 [id_list(ids)]).fetchall()
         return {r[0] for r in rows}
 
-    def save(self, pipeline: str, items: Sequence[tuple[str, Candidate, Judgment]]) -> None:
+    def save(self, pipeline: str, items: Sequence[tuple[str, Candidate, Judgment]],
+             also: Callable[[], Any] | None = None) -> None:
+        """Store candidates and their judgments in one transaction; `also` (e.g. the resolver's alias flush,
+        on the same connection) runs inside it, sparing a commit."""
         cand_rows, judge_rows = [], []
         for cid, c, j in items:
             obj_iri = c.object.iri if c.object.kind == "entity" else None
@@ -95,6 +115,8 @@ class TripleStore:
                         "object_kind", "quote", "extractor", "model", "campaign", "node", "data"], cand_rows)
             bulk_insert(self.con, "judgments", ["candidate_id", "verdict", "total", "scores", "reasons"],
                         judge_rows)
+            if also is not None:
+                also()
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
