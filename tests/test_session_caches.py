@@ -66,3 +66,19 @@ def test_json_schema_is_a_fresh_copy_of_pydantics():
     one = structured.json_schema(Thing)
     one["properties"].clear()
     assert structured.json_schema(Thing) == Thing.model_json_schema()
+
+
+def test_store_describe_matches_dataset_describe_and_rejects_unknown(tmp_path):
+    import pytest
+
+    from sro.errors import DatasetError
+
+    con = connect(tmp_path / "sro.duckdb")
+    try:
+        store = DatasetStore(con, Settings(chunk_size=200, chunk_overlap=20))
+        store.add_documents("d", [_doc(1)])
+        assert store.describe("d") == store.dataset("d")._describe()
+        with pytest.raises(DatasetError, match="unknown dataset"):
+            store.describe("nope")
+    finally:
+        con.close()

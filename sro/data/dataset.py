@@ -110,7 +110,9 @@ class Dataset:
         Cached per store by the dataset's `version` (bumped by every write), so a campaign that starts one
         RLM session per node describes each dataset once; each caller gets its own copy."""
         row = self._con().execute("SELECT version FROM datasets WHERE name = ?", [self.name]).fetchone()
-        version = None if row is None else row[0]
+        return self._described(None if row is None else row[0])
+
+    def _described(self, version: int | None) -> dict:
         cache = self.store._describe_cache
         hit = cache.get(self.name)
         if hit is not None and version is not None and hit[0] == version:

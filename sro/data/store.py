@@ -75,6 +75,15 @@ class DatasetStore:
             raise DatasetError(f"unknown dataset {name!r} (known: {known})")
         return Dataset(self, name)
 
+    def describe(self, name: str) -> dict:
+        """`dataset(name).describe()` with one query for both the existence check and the cache version."""
+        from sro.data.dataset import Dataset
+
+        row = self.cursor().execute("SELECT version FROM datasets WHERE name = ?", [name]).fetchone()
+        if row is None:
+            return self.dataset(name).describe()  # raises the unknown-dataset error
+        return Dataset(self, name)._described(row[0])
+
     def document(self, doc_id: str) -> Document:
         row = self.cursor().execute(DOC_SELECT + " WHERE id = ?", [doc_id]).fetchone()
         if row is None:

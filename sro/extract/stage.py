@@ -43,7 +43,11 @@ class TripleStage:
         self.resolver = Resolver(ws, self.pipeline, schema_ready=True)
         if not ready:
             ws._triple_schema_ready = True
-        self._docs: OrderedDict[str, "Document"] = OrderedDict()
+        # Documents never change once stored (ids are skipped on re-ingest), so the cache is the workspace's,
+        # shared by every stage (one per RLM session in a campaign).
+        shared = getattr(ws, "__dict__", None)
+        self._docs: OrderedDict[str, "Document"] = (
+            shared.setdefault("_stage_docs", OrderedDict()) if isinstance(shared, dict) else OrderedDict())
 
     def _client(self) -> Any:
         try:
@@ -59,13 +63,22 @@ class TripleStage:
         return LLMExtractor(client, self.pipeline, gleaning=self.gleaning)
 
     def documents(self, chunks: list["Chunk"]) -> dict[str, "Document"]:
+        found: dict[str, "Document"] = {}
         for doc_id in dict.fromkeys(c.doc_id for c in chunks):
-            if doc_id not in self._docs:
-                self._docs[doc_id] = self.ws.datasets.document(doc_id)
-            self._docs.move_to_end(doc_id)
+            doc = self._docs.get(doc_id)
+            if doc is None:
+                doc = self._docs[doc_id] = self.ws.datasets.document(doc_id)
+            found[doc_id] = doc
+            try:
+                self._docs.move_to_end(doc_id)
+            except KeyError:  # evicted meanwhile by a stage on another thread
+                pass
         while len(self._docs) > DOC_CACHE:
-            self._docs.popitem(last=False)
-        return {c.doc_id: self._docs[c.doc_id] for c in chunks}
+            try:
+                self._docs.popitem(last=False)
+            except KeyError:
+                break
+        return {c.doc_id: found[c.doc_id] for c in chunks}
 
     async def run(self, chunks: list["Chunk"], *, campaign: str | None = None, node: str | None = None) -> StageResult:
         result = StageResult(chunks=len(chunks))

@@ -119,7 +119,7 @@ class RLMSession:
         policy = self.policy or (
             OfflinePolicy(question, worker=not self.client.is_offline("worker"))
             if self.client.is_offline("ceo") else LLMRoot(self.client))
-        infos = [self.ws.datasets.dataset(name).describe() for name in self.datasets]
+        infos = [self.ws.datasets.describe(name) for name in self.datasets]
         system = system_prompt(infos, max_output=self.limits.max_output, depth=self.depth, max_depth=self.max_depth)
         transcript = Transcript(system, question, self.prompt_budget_tokens)
         host = PrimitiveHost(SessionContext(
