@@ -88,14 +88,12 @@ class PatternEngine:
                 return None  # unreadable value: no answer rather than a guess
         if pattern.object_type == "entity":
             return Entity(text=text, type=pattern.object_class, label=normal)
+        unit = (fill(pattern.unit, groups) if pattern.unit else "") or None
+        currency = (fill(pattern.currency, groups) if pattern.currency else "") or None
         if normal is not None:
             datatype = pattern.object_type if pattern.object_type in _DATATYPES else "string"
-            return Value(text=text, datatype=datatype, value=normal,
-                         unit=fill(pattern.unit, groups) or None if pattern.unit else None,
-                         currency=fill(pattern.currency, groups) or None if pattern.currency else None)
-        unit = fill(pattern.unit, groups) if pattern.unit else None
-        currency = fill(pattern.currency, groups) if pattern.currency else None
-        value = literals.from_type(text, pattern.object_type, unit=unit or None, currency=currency or None)
+            return Value(text=text, datatype=datatype, value=normal, unit=unit, currency=currency)
+        value = literals.from_type(text, pattern.object_type, unit=unit, currency=currency)
         if value is not None and unit:
             value = value.model_copy(update={"unit": unit})
         return value
