@@ -115,7 +115,7 @@ class LLMClient:
                         **params: Any) -> Completion:
         """One chat completion for `role`. Raises LLMError (after retries) or BudgetExceeded (before sending)."""
         cfg = roles.require_model(self.settings, role)
-        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+        messages = _messages(prompt)
         params = self._params(cfg, params)
         use_cache = self.settings.cache and (cache if cache is not None else params.get("temperature", 0) == 0)
         key = cache_key(cfg.model, messages, params, namespace) if use_cache else None
