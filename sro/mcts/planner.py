@@ -10,13 +10,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from datetime import datetime, timezone
 
 from sro.mcts.expand import Expansion, Proposal
 from sro.mcts.reward import RewardWeights, compute_reward
 from sro.mcts.select import SelectParams, best_path, release, select
 from sro.mcts.terms import term_set
-from sro.mcts.store import Commit, TreeStore, node_row, result_row
+from sro.mcts.store import Commit, TreeStore, _now, node_row, result_row
 from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree, node_id
 from sro.mcts.writer import SyncWriter
 
@@ -34,9 +33,9 @@ class Planner:
         self.store, self.tree, self.params = store, tree, params
         # Where commits go: at once (default) or a CommitWriter that group-commits in a thread.
         self.writer = writer or SyncWriter(store.commit)
-        self.seen: set[str] = store.seen_keys(tree.campaign)
-        self.covered: set[str] = term_set(
-            f"{r['subject']} {r['predicate']} {r['object']}" for r in store.seen_rows(tree.campaign))
+        rows = store.seen_rows(tree.campaign)  # one read of mcts_seen for both
+        self.seen: set[str] = {r["key"] for r in rows}
+        self.covered: set[str] = term_set(f"{r['subject']} {r['predicate']} {r['object']}" for r in rows)
         self._questions = {_norm(n.question) for n in tree}
         self._elapsed_before = elapsed_before
         self._t0 = time.monotonic()
@@ -71,7 +70,7 @@ class Planner:
         node.cost_usd, node.tokens, node.calls = exp.cost_usd, exp.tokens, exp.calls
         node.answer = exp.answer[:4000]
         node.error = "; ".join(exp.errors)[:2000] or None
-        node.expanded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        node.expanded_at = _now()
         node.duration_s = duration_s
         node.findings = {"reward": parts.as_dict(), "forced": exp.forced,
                          "rejected_by_axiom": exp.rejected_by_axiom,
