@@ -41,8 +41,8 @@ def locate_name(name: str, quote: str) -> tuple[float, int, int]:
             end = start + len(first)
             score = share * 0.95  # a partial name ("Stern" for "Robert A. M. Stern") is slightly weaker
     acronym = "".join(w[0] for w in _WORD.findall(needle) if w not in ("of", "the", "and"))
-    if len(acronym) >= 2 and re.search(rf"\b{re.escape(acronym)}\w?\b", hay):
-        hit = re.search(rf"\b{re.escape(acronym)}\w?\b", hay)
+    hit = re.search(rf"\b{re.escape(acronym)}\w?\b", hay) if len(acronym) >= 2 else None
+    if hit:
         if score < 0.9:
             score, start, end = 0.9, hit.start(), hit.end()
     return (score if score >= 0.6 else score * 0.5), start, end
