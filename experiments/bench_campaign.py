@@ -16,21 +16,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from common import ROOT, write_result  # noqa: E402
 os.environ.setdefault("SRO_TEST_KEY", "sk-bench-not-a-real-key")
 REAL_CSV = ROOT.parent / "shared" / "data" / "reddit" / "teslasolar_posts_2025.csv"
-OUT = ROOT / "experiments" / "results" / "bench_campaign.json"
 
 
 def run_campaign(ws, spec) -> dict:
@@ -231,12 +226,11 @@ def main() -> None:
         "targets": {"offline_real_posts_s": "< 60", "mcts_overhead_ms_per_node_at_10k": "< 5",
                     "parallel_speedup_k4": ">= 3"},
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({**flat, **result}, indent=2) + "\n")
+    out = write_result("bench_campaign", {**flat, **result})
     print(f"bench_campaign: offline_real_posts_s={flat['offline_real_posts_s']} "
           f"mcts_overhead_ms_per_node_at_10k={flat['mcts_overhead_ms_per_node_at_10k']} "
           f"parallel_speedup_k4={flat['parallel_speedup_k4']} (litellm transport "
-          f"{flat['parallel_speedup_k4_litellm']}) -> {OUT.relative_to(ROOT)}")
+          f"{flat['parallel_speedup_k4_litellm']}) -> {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

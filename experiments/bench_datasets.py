@@ -25,10 +25,8 @@ from pathlib import Path
 
 import zstandard
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, write_result  # noqa: E402
 WORK = ROOT / "experiments" / "work"
-RESULT = ROOT / "experiments" / "results" / "bench_datasets.json"
 
 WORDS = ("solar panel inverter battery powerwall enphase solaredge tesla qcells rec lg panasonic roof install "
          "installer quote price cost kw kwh watt warranty year month bill utility pge sce sdge duke net metering "
@@ -209,8 +207,7 @@ def main() -> None:
         "notes": "ingest excludes the FTS build (fts_build_s); DuckDB baseline = CREATE TABLE AS SELECT * "
                  "FROM read_ndjson into a DuckDB file; each phase in its own process.",
     }
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("bench_datasets", result)
     print(f"bench_datasets n={args.n}: ingest {result['ingest_posts_per_s']}/s vs duckdb "
           f"{result['duckdb_read_ndjson_posts_per_s']}/s (ratio {result['ingest_ratio']}, cpu ratio {result['ingest_cpu_ratio']}), peak {result['peak_rss_mb']} MB, "
           f"fts {result['fts_build_s']}s, bm25 p50 {result['bm25_p50_ms']} ms p95 {result['bm25_p95_ms']} ms, "

@@ -19,19 +19,16 @@ Writes experiments/results/bench_graph.json and prints one summary line.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import write_result  # noqa: E402
 
 from pyoxigraph import NamedNode, RdfFormat, Store  # noqa: E402
 
@@ -226,9 +223,7 @@ def main() -> None:
         "targets": {"load_ratio": 0.5, "min_query_speedup_vs_rdflib": 10},
         "runs": {"ours": args.runs, "rdflib": args.rdflib_runs},
     }
-    out = ROOT / "experiments" / "results" / "bench_graph.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    out = write_result("bench_graph", result)
     print(f"bench_graph: n={args.n} load {result['load_triples_per_s']}/s (raw {result['raw_oxigraph_load_triples_per_s']}/s,"
           f" ratio {result['load_ratio']}), disk {disk} MB, min speedup vs rdflib {result['min_query_speedup_vs_rdflib']}x"
           f" (rdflib at n={sub_n}) -> {out}")

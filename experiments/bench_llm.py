@@ -8,7 +8,6 @@ own share reported separately), the same throughput run with bare aiohttp (the f
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import statistics
 import subprocess
@@ -17,9 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from common import ROOT, write_result  # noqa: E402
 
 from sro.workspace import Workspace  # noqa: E402
 
@@ -140,9 +137,7 @@ def main() -> None:
     result["direct"] = runs[1]
     result["targets"] = {"ratio": 1.25, "overhead_ms_p50": 2.0, "cached_rerun_s": 1.0}
     result["cpu_count"], result["load_avg_1m"] = os.cpu_count(), round(os.getloadavg()[0], 2)
-    out = ROOT / "experiments" / "results" / "bench_llm.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("bench_llm", result)
     for r in runs:
         print(f"bench_llm[{r['transport']}]: {CALLS} calls @{CONCURRENCY} x {LATENCY_MS:.0f} ms: wall {r['wall_s']} s "
               f"(ideal {r['ideal_s']}, ratio {r['ratio']}, bare-aiohttp floor {r['raw_http_ratio']}); overhead p50 {r['overhead_ms_p50']} ms; "

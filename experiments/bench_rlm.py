@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from common import write_result  # noqa: E402
 
 from sro.data.models import Document  # noqa: E402
 from sro.rlm.limits import SandboxLimits  # noqa: E402
@@ -162,9 +158,7 @@ def main() -> None:
         "offline": largest["offline"]["solved"], "scripted_root": largest["scripted"]["solved"]}
     result["targets"] = {"root_prompt_tokens_max": 8000, "sandbox_start_ms": 300, "step_roundtrip_ms_p50": 5,
                          "primitive_overhead_ms_p50": 1}
-    out = ROOT / "experiments" / "results" / "bench_rlm.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("bench_rlm", result)
     print(f"bench_rlm: start {result['sandbox_start_ms']} ms, step p50 {result['step_roundtrip_ms_p50']} ms, "
           f"primitive p50 {result['primitive_overhead_ms_p50']} ms, root prompt max "
           f"{max(result['root_prompt_tokens_max'].values())} tokens over {list(runs)}, needle at "

@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import random
 import resource
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from common import write_result  # noqa: E402
 
 from pipelines import load_pipeline  # noqa: E402
 from sro.data.chunking import chunk_spans  # noqa: E402
@@ -40,7 +37,6 @@ from sro.extract.models import Entity  # noqa: E402
 from sro.judge.judge import AxiomJudge  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-RESULTS = Path(__file__).resolve().parent / "results" / "bench_triples.json"
 
 
 def cpu() -> float:
@@ -186,8 +182,7 @@ def main() -> None:
     result["resolve_100k_mentions_s"] = result["resolve"]["total_seconds_with_alias_table"] \
         if args.mentions == 100_000 else None
     result["load_average_at_end"] = round(os.getloadavg()[0], 2)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2))
+    write_result("bench_triples", result)
     print(f"bench_triples: extract {extract['chunks_per_s']} chunks/s ({extract['chunks_per_cpu_s']}/cpu-s), "
           f"judge {judge['candidates_per_s']} cand/s ({judge['candidates_per_cpu_s']}/cpu-s), legal patterns "
           f"{result.get('extract_legal_patterns', {}).get('chunks_per_s')} chunks/s, resolve "

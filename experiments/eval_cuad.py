@@ -50,14 +50,11 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from common import write_result  # noqa: E402
 
 from pipelines.normalize import duration, iso_date, jurisdictions, party_key  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/legal/cuad")
-RESULTS = ROOT / "experiments" / "results"
 SRO = str(Path(sys.executable).with_name("sro"))
 
 # category -> (gold column, predicate local name, kind)
@@ -286,9 +283,8 @@ def main(argv: list[str] | None = None) -> int:
                 result["model_run"] = model
         else:
             result["model"] = {"skipped": "not requested (--model)"}
-    RESULTS.mkdir(parents=True, exist_ok=True)
     if not args.limit:
-        (RESULTS / "eval_cuad.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_result("eval_cuad", result)
     if args.json:
         print(json.dumps(result, indent=2))
     o = result["offline"]

@@ -32,12 +32,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from common import RESULTS, write_result  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/reddit/teslasolar_posts_2025.csv")
-RESULTS = ROOT / "experiments" / "results"
 SRO = str(Path(sys.executable).with_name("sro"))
 CAMPAIGN = "solar-real"
 QUESTION = "Is a home solar installation economical, considering all the experience reports?"
@@ -199,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                         "campaign_alone_report_cites>=10_posts": campaign_cited >= 10,
                         "ontology_facts>=300": len(mapped) >= 300},
         }
-    (RESULTS / "eval_solar.json").write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    write_result("eval_solar", result, default=str)
     if args.json:
         print(json.dumps(result, indent=2, default=str))
     print(f"eval_solar: {result['posts']} posts, campaign accepted {len(campaign_rows)} "

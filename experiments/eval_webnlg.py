@@ -27,9 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from common import write_result  # noqa: E402
 
 import webnlg_data  # noqa: E402
 
@@ -41,7 +39,6 @@ from sro.extract.predicates import PredicateMapper  # noqa: E402
 from sro.extract.resolve import Resolver  # noqa: E402
 from sro.judge.judge import AxiomJudge  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "eval_webnlg.json"
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -186,8 +183,7 @@ def main() -> None:
     result = {"n_entries": len(entries), "n_gold_triples": sum(len(e.triples) for e in entries),
               "offline": offline, "judge": run_judge(entries, pipeline, docs),
               "llm": asyncio.run(run_llm(entries, pipeline, docs, chunks))}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2))
+    write_result("eval_webnlg", result)
     if args.json:
         print(json.dumps(result, indent=2))
     j = result["judge"]

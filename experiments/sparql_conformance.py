@@ -15,7 +15,6 @@ Writes experiments/results/sparql_conformance.json and prints one summary line.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from decimal import Decimal
@@ -23,8 +22,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import write_result  # noqa: E402
 
 import rdflib  # noqa: E402
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, RdfFormat, parse_query_results  # noqa: E402
@@ -242,8 +240,7 @@ def main() -> None:
         "skipped_by_folder": dict(skipped),
         "seconds": round(time.time() - start, 1),
     }
-    out = ROOT / "experiments" / "results" / "sparql_conformance.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    out = write_result("sparql_conformance", result, ensure_ascii=False)
     print(f"sparql_conformance: {result['passed']}/{result['total']} evaluation tests passed, {result['failed']} failed, "
           f"{result['skipped']} skipped; syntax {syntax['passed']}/{sum(syntax.values())} -> {out}")
 
