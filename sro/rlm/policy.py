@@ -170,8 +170,12 @@ for h in ranked[:30]:
             counts[lw] = counts[lw] + 1
 focus = ' '.join(TERMS[:3])
 questions = [f"What does the corpus say about {{w}} in connection with {{focus}}?" for w, n in counts.most_common(4) if n > 1]
-for f in facts[:3]:
-    questions.append(f"What else is known about {{f['subject']}}?")
+subjects = []
+for f in facts:
+    if f['subject'] not in subjects and len(subjects) < 3:
+        subjects.append(f['subject'])
+for subject in subjects:
+    questions.append(f"What else is known about {{subject}}?")
 answer['questions'] = questions
 FINAL(chr(10).join(lines))"""
 
