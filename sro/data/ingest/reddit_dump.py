@@ -95,7 +95,7 @@ SLICE_BYTES = 192 << 20  # uncompressed bytes per slice (~130k Pushshift submiss
 def _fast_path(con, path: Path, outcome: FileOutcome, dataset: str, subreddit, since) -> None:
     if path.stat().st_size < SLICE_MIN:
         _shape(con, str(path), compression_of(path), dataset, subreddit, since)
-        _count(con, outcome)
+        outcome.count_stage(con)
         return
     with closing(iter_slices(path, SLICE_BYTES)) as pieces:  # closing: an error stops the slicer at once
         for index, piece in enumerate(pieces):
@@ -103,7 +103,7 @@ def _fast_path(con, path: Path, outcome: FileOutcome, dataset: str, subreddit, s
                 assert outcome.flush is not None
                 outcome.flush()  # the previous slice joins the file's transaction; the last stays staged
             _shape(con, piece, "uncompressed", dataset, subreddit, since)
-            _count(con, outcome)
+            outcome.count_stage(con)
 
 
 def _validate_lines(path: Path, outcome: FileOutcome, out) -> int:
@@ -140,14 +140,6 @@ def _slow_path(con, path: Path, outcome: FileOutcome, dataset: str, subreddit, s
         _fast_path(con, Path(tmp), outcome, dataset, subreddit, since)  # valid lines only; big: in slices
     finally:
         os.unlink(tmp)
-
-
-def _count(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> None:
-    rows = con.execute("SELECT skip_reason, count(*) FROM _stage GROUP BY skip_reason").fetchall()
-    for reason, n in rows:
-        outcome.records += n
-        if reason:
-            outcome.skipped[reason] += n
 
 
 def reddit_loader(dataset: str, *, subreddit: str | None = None, since: datetime | None = None) -> Loader:

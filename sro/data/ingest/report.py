@@ -62,6 +62,13 @@ class FileOutcome:
         self.skipped.clear()
         self.issues.clear()
 
+    def count_stage(self, con) -> None:
+        """Count the rows a loader staged in `_stage` (records read, by skip reason)."""
+        for reason, n in con.execute("SELECT skip_reason, count(*) FROM _stage GROUP BY skip_reason").fetchall():
+            self.records += n
+            if reason:
+                self.skipped[reason] += n
+
     def bad_line(self, line: int, message: str) -> None:
         """A line that cannot be read: fatal in strict mode, else skipped and reported."""
         from sro.errors import IngestError

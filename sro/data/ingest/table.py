@@ -101,9 +101,6 @@ def table_loader(dataset: str, cols: TableColumns) -> Loader:
         params = [f"{dataset}:{path.stem}" if not cols.id else dataset, dataset, *source]
         params += rest + [str(path)]  # json_object keys, then the reader's path
         con.execute(sql, params)
-        for reason, n in con.execute("SELECT skip_reason, count(*) FROM _stage GROUP BY 1").fetchall():
-            outcome.records += n
-            if reason:
-                outcome.skipped[reason] += n
+        outcome.count_stage(con)
 
     return load
