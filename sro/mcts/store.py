@@ -7,8 +7,8 @@ Crash safety rests on two rules:
 2. One expansion = one `Commit` = one transaction: its result row, its children and its new triple keys.
    A node whose expansion was in flight when the process died has no result row, so it is `new` again on
    resume and is expanded again (LLM calls from the cache, triples idempotent).
-Rows are inserted with multi-row VALUES statements (DuckDB's executemany and ON CONFLICT are slow); ids
-are unique by construction (deterministic node ids, deduplicated questions, keys not yet seen).
+Small batches go in as one multi-row VALUES statement, larger ones through `sro.data.db.bulk_insert`
+(DuckDB's executemany and ON CONFLICT are slow); ids are unique by construction (deterministic node ids, deduplicated questions, keys not yet seen).
 """
 
 from __future__ import annotations
