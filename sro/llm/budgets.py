@@ -68,7 +68,7 @@ def _check(what: str, limit: Budgets, spent: Spend, reserved: Spend, est: Estima
 
 
 def check_and_reserve(chain: list[BudgetScope], role: str, est: Estimate) -> list[BudgetScope]:
-    """Raise BudgetExceeded if any scope refuses; otherwise reserve in all and return the limited ones."""
+    """Raise BudgetExceeded if any scope refuses; otherwise reserve in all and return the whole chain (released the same way)."""
     active = [s for s in chain if s.limited]
     for scope in active:
         scope.check(role, est)
