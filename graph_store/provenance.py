@@ -68,12 +68,6 @@ class FactQuads:
     evidence_quads: list[QuadText] = field(default_factory=list)  # evidence node, axiom scores, activity
 
 
-def fact_iris(fact: Fact) -> tuple[str, str]:
-    a = v.assertion_iri(_iri(fact.subject), _iri(fact.predicate), term_text(fact.object), fact.qualifiers)
-    pr = fact.provenance
-    return a, v.evidence_iri(a, pr.source, pr.chunk, pr.char_start, pr.char_end)
-
-
 def fact_quads(fact: Fact) -> FactQuads:
     s, p, o = _iri(fact.subject), _iri(fact.predicate), term_text(fact.object)
     a_iri = v.assertion_iri(s, p, o, fact.qualifiers)

@@ -37,6 +37,7 @@ def _graph_errors() -> Iterator[None]:
 
 @contextmanager
 def _open(ctx: typer.Context, store: Optional[str]) -> Iterator[object]:
+    """The store, closed afterwards; graph_store errors raised in the with-block become GraphError."""
     with _graph_errors():
         if store:
             from graph_store import open_store
@@ -88,7 +89,7 @@ def query_cmd(
         raise GraphError("give a query as an argument or with --file")
     fmt = "json" if as_json else fmt.lower()
     bindings = _bindings(bind)
-    with _open(ctx, store) as s, _graph_errors():
+    with _open(ctx, store) as s:
         result = s.query(sparql, bindings=bindings, timeout_s=timeout)
         if fmt == "table" and result.kind == "select":
             from graph_store.sparql import short
@@ -110,7 +111,7 @@ def export_cmd(
     store: Optional[str] = STORE_OPT,
 ) -> None:
     """Stream the graph to a file. Flat formats keep provenance by reifying each fact with its assertion IRI."""
-    with _open(ctx, store) as s, _graph_errors():
+    with _open(ctx, store) as s:
         if output == "-":
             n = s.export(fmt, sys.stdout.buffer, min_score=min_score, campaign=campaign)
             sys.stdout.flush()
@@ -131,7 +132,7 @@ def stats_cmd(
     store: Optional[str] = STORE_OPT,
 ) -> None:
     """Counts: quads, facts (assertions), sources (evidence), documents, campaigns, entities, predicates."""
-    with _open(ctx, store) as s, _graph_errors():
+    with _open(ctx, store) as s:
         stats = s.stats()
     if as_json:
         print_json(stats)
@@ -148,7 +149,7 @@ def import_cmd(
     store: Optional[str] = STORE_OPT,
 ) -> None:
     """Load a file in one transaction: a corrupt file is refused with its line and nothing is written."""
-    with _open(ctx, store) as s, _graph_errors():
+    with _open(ctx, store) as s:
         n = s.import_file(str(file), fmt)
     if as_json:
         print_json({"file": str(file), "quads": n})
@@ -159,7 +160,7 @@ def import_cmd(
 @graph_app.command("optimize")
 def optimize_cmd(ctx: typer.Context, store: Optional[str] = STORE_OPT) -> None:
     """Compact the embedded store after large loads (lookups get faster); a no-op for remote endpoints."""
-    with _open(ctx, store) as s, _graph_errors():
+    with _open(ctx, store) as s:
         s.optimize()
     console.print("graph store compacted")
 
