@@ -7,6 +7,7 @@ own share reported separately), the same throughput run with bare aiohttp (the f
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -126,6 +127,7 @@ def run(tmp: Path, base_url: str, transport: str) -> dict:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help; no options yet
     proc, base_url = start_server()
     try:
         with tempfile.TemporaryDirectory() as tmp:
