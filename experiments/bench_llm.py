@@ -1,5 +1,7 @@
 """LLM client benchmark against the loopback server (run in its own process).
 
+Runs twice: with the default role configuration (transport "auto", which resolves to "direct" for this
+OpenAI-compatible base_url: the top-level numbers) and with `transport = "litellm"` forced (under "litellm").
 Measures: 2,000 worker calls at concurrency 32 with 100 ms server latency (wall vs ideal), client overhead
 per call against a zero-latency server (p50 of our client minus a bare HTTP round trip, interleaved; litellm's
 own share reported separately), the same throughput run with bare aiohttp (the floor the machine allows), and a fully cached rerun from a fresh client. Writes experiments/results/bench_llm.json.
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from common import ROOT, write_result  # noqa: E402
 
+from sro.llm.roles import transport_of  # noqa: E402
 from sro.workspace import Workspace  # noqa: E402
 
 CALLS, CONCURRENCY, LATENCY_MS, SEQ_CALLS = 2000, 32, 100.0, 400
@@ -85,10 +88,14 @@ async def raw_throughput(base_url: str) -> float:
 
 
 def run(tmp: Path, base_url: str, transport: str) -> dict:
-    role = {"model": "openai/bench-worker", "base_url": base_url, "max_concurrency": CONCURRENCY,
-            "transport": transport}
-    result: dict = {"transport": transport, "calls": CALLS, "concurrency": CONCURRENCY, "latency_ms": LATENCY_MS}
+    """`transport` "default" leaves the role's transport unset, as a user's sro.toml would."""
+    role = {"model": "openai/bench-worker", "base_url": base_url, "max_concurrency": CONCURRENCY}
+    if transport != "default":
+        role["transport"] = transport
     ws = Workspace.open(tmp / transport, {"worker": role})
+    resolved = transport_of(ws.settings.role("worker"))
+    result: dict = {"transport": transport, "resolved_transport": resolved, "calls": CALLS,
+                    "concurrency": CONCURRENCY, "latency_ms": LATENCY_MS}
     client = ws.llm
     prompts = [f"[slow] extract triples from passage {i}" for i in range(CALLS)]
 
@@ -109,9 +116,9 @@ def run(tmp: Path, base_url: str, transport: str) -> dict:
     result["ratio"] = round(result["wall_s"] / result["ideal_s"], 3)
     result["raw_http_ratio"] = round(asyncio.run(raw_throughput(base_url)) / result["ideal_s"], 3)
 
-    ov = asyncio.run(overhead(client, base_url, transport == "litellm"))
+    ov = asyncio.run(overhead(client, base_url, resolved == "litellm"))
     result["overhead_ms_p50"] = round(ov["client_ms_p50"] - ov["raw_http_ms_p50"], 3)
-    if transport == "litellm":
+    if resolved == "litellm":
         result["sro_layer_ms_p50"] = round(ov["client_ms_p50"] - ov["bare_litellm_ms_p50"], 3)
         result["litellm_ms_p50"] = round(ov["bare_litellm_ms_p50"] - ov["raw_http_ms_p50"], 3)
     result.update({k: round(v, 3) for k, v in ov.items()})
@@ -131,17 +138,17 @@ def main() -> None:
     proc, base_url = start_server()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            runs = [run(Path(tmp), base_url, t) for t in ("litellm", "direct")]
+            runs = [run(Path(tmp), base_url, t) for t in ("default", "litellm")]
     finally:
         proc.stdin.close()
         proc.wait(10)
-    result = dict(runs[0])  # top-level numbers: the default (litellm) transport
-    result["direct"] = runs[1]
+    result = dict(runs[0])  # top-level numbers: the default configuration
+    result["litellm"] = runs[1]
     result["targets"] = {"ratio": 1.25, "overhead_ms_p50": 2.0, "cached_rerun_s": 1.0}
     result["cpu_count"], result["load_avg_1m"] = os.cpu_count(), round(os.getloadavg()[0], 2)
     write_result("bench_llm", result)
     for r in runs:
-        print(f"bench_llm[{r['transport']}]: {CALLS} calls @{CONCURRENCY} x {LATENCY_MS:.0f} ms: wall {r['wall_s']} s "
+        print(f"bench_llm[{r['transport']} -> {r['resolved_transport']}]: {CALLS} calls @{CONCURRENCY} x {LATENCY_MS:.0f} ms: wall {r['wall_s']} s "
               f"(ideal {r['ideal_s']}, ratio {r['ratio']}, bare-aiohttp floor {r['raw_http_ratio']}); overhead p50 {r['overhead_ms_p50']} ms; "
               f"cached rerun {r['cached_rerun_s']} s")
 

@@ -41,8 +41,9 @@ class RoleConfig(BaseModel):
     retry_max_s: float = 30.0
     # Structured output: "auto" asks litellm what the model supports; "json_schema" | "tool" | "prompt" force one.
     structured_mode: str = "auto"
-    # "litellm" (any provider) or "direct" (OpenAI-compatible base_url without litellm's per-call overhead).
-    transport: Literal["litellm", "direct"] = "litellm"
+    # "auto": "direct" for an OpenAI-compatible base_url (sro.llm.roles.OPENAI_COMPATIBLE), else "litellm".
+    # "litellm" works for every provider; "direct" posts the OpenAI chat format without litellm's per-call CPU.
+    transport: Literal["auto", "litellm", "direct"] = "auto"
 
     @property
     def offline(self) -> bool:

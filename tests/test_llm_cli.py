@@ -28,6 +28,9 @@ def test_models_shows_resolved_roles_and_cli_flag_wins(tmp_path, llm_server):
     roles = {r["role"]: r for r in json.loads(res.output)["roles"]}
     assert roles["ceo"]["model"] == "anthropic/claude-x" and roles["ceo"]["provider"] == "anthropic"
     assert roles["worker"]["base_url"] == llm_server.base_url and roles["judge"]["offline"] is True
+    # the default transport setting "auto" resolves to "direct" for an OpenAI-compatible base_url
+    assert (roles["worker"]["transport_setting"], roles["worker"]["transport"]) == ("auto", "direct")
+    assert roles["ceo"]["transport"] == "litellm"
 
 
 def test_models_check_reports_latency_or_provider_error(tmp_path, llm_server):

@@ -1,4 +1,4 @@
-"""The opt-in direct transport (OpenAI-compatible base_url without litellm) shares every client rule."""
+"""The direct transport (OpenAI-compatible base_url without litellm) shares every client rule; "auto" picks it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import asyncio
 import pytest
 from pydantic import BaseModel
 
+from sro.config import RoleConfig
 from sro.errors import ConfigError, LLMError
+from sro.llm.roles import transport_of
 from sro.workspace import Workspace
 
 
@@ -60,3 +62,35 @@ def test_direct_needs_base_url(tmp_path):
             w.llm.complete("worker", "hi")
     finally:
         w.close()
+
+
+def _user_agent(server, i: int) -> str:
+    return {k.lower(): v for k, v in server.request_headers[i].items()}.get("user-agent", "")
+
+
+def test_auto_transport_goes_direct_for_an_openai_compatible_base_url(tmp_path, llm_server):
+    """The default ("auto") posts to a local OpenAI-compatible server itself; "litellm" still goes through the
+    OpenAI SDK inside litellm. The User-Agent tells the two HTTP paths apart on the server side."""
+    llm_server.add(r"hello", "hi")
+    auto = llm_server.role(transport="auto")
+    for transport, role in (("auto", auto), ("litellm", llm_server.role())):
+        w = Workspace.open(tmp_path / transport, {"worker": role, "cache": False})
+        try:
+            assert w.llm.complete("worker", "hello").text == "hi"
+        finally:
+            w.close()
+    assert "aiohttp" in _user_agent(llm_server, 0) and "OpenAI" not in _user_agent(llm_server, 0)
+    assert "OpenAI" in _user_agent(llm_server, 1)
+
+
+@pytest.mark.parametrize("model, base_url, transport, expected", [
+    ("openai/qwen", "http://localhost:8000/v1", "auto", "direct"),
+    ("hosted_vllm/llama", "http://localhost:8000/v1", "auto", "direct"),
+    ("openai/gpt-4o-mini", None, "auto", "litellm"),            # hosted provider: litellm
+    ("ollama_chat/llama3", "http://localhost:11434", "auto", "litellm"),  # Ollama's native API is not OpenAI's
+    ("anthropic/claude-x", "https://proxy.example/v1", "auto", "litellm"),
+    ("openai/qwen", "http://localhost:8000/v1", "litellm", "litellm"),  # an explicit choice wins
+    ("anthropic/claude-x", None, "direct", "direct"),
+])
+def test_transport_resolution(model, base_url, transport, expected):
+    assert transport_of(RoleConfig(model=model, base_url=base_url, transport=transport)) == expected

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from sro.config import RoleConfig, Settings
+from sro.llm.roles import transport_of
 
 _READY = False
 
@@ -63,7 +64,7 @@ async def send(cfg: RoleConfig, key: str | None, messages: list[dict], params: d
 async def complete(cfg: RoleConfig, key: str | None, messages: list[dict],
                    params: dict[str, Any]) -> tuple[str, str | None, int, int]:
     """(text, finish_reason, prompt_tokens, completion_tokens) through the role's transport."""
-    if cfg.transport == "direct":
+    if transport_of(cfg) == "direct":
         from sro.llm import direct
 
         return await direct.complete(cfg, key, messages, params)

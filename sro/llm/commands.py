@@ -57,7 +57,8 @@ def register(app: typer.Typer) -> None:
             return
         shown = [{**r, "model": r["model"] or "offline", "key": r["api_key_env"] and
                   f"{r['api_key_env']} ({'set' if r['api_key_set'] else 'NOT set'})"} for r in rows]
-        print_table(shown, ["role", "model", "base_url", "key", "temperature", "max_tokens", "max_concurrency"],
+        print_table(shown, ["role", "model", "base_url", "key", "transport", "temperature", "max_tokens",
+                            "max_concurrency"],
                     title="Model roles")
         if all(r["offline"] for r in rows):
             console.print("All roles offline: set SRO_WORKER_MODEL (etc.) or --worker-model to use a model.")

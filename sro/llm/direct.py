@@ -1,10 +1,11 @@
-"""Opt-in direct transport for OpenAI-compatible chat endpoints (vLLM, llama.cpp, Ollama /v1, LM Studio).
+"""Direct transport for OpenAI-compatible chat endpoints (vLLM, llama.cpp, Ollama /v1, LM Studio, proxies).
 
-litellm costs ~4-5 ms of CPU per call on this hardware (request building, cost and logging machinery), which
-caps one process at a few hundred calls per second. A role with `transport = "direct"` and a `base_url`
-posts the OpenAI chat format itself with one pooled aiohttp session per event loop (~0.3 ms per call).
-Everything else (limits, retries, cache, ledger, budgets, structured output) is shared with the litellm
-path; errors carry `status_code` and headers so the same retry rules apply. Default stays "litellm".
+litellm costs ~5 ms of CPU per call on this hardware (request building, cost and logging machinery), which
+caps one process below ~200 calls per second. A role whose transport resolves to "direct" (`transport =
+"auto"`, the default, with an OpenAI-compatible `base_url`; or `transport = "direct"`) posts the OpenAI chat
+format itself with one pooled aiohttp session per event loop (~0.4 ms of CPU per call). Everything else
+(limits, retries, cache, ledger, budgets, structured output, prices) is shared with the litellm path; errors
+carry `status_code` and headers so the same retry rules apply.
 """
 
 from __future__ import annotations

@@ -19,6 +19,21 @@ def provider_of(model: str) -> str:
     return model.split("/", 1)[0] if "/" in model else "openai"
 
 
+# litellm provider prefixes whose endpoints speak OpenAI's chat-completions format as is
+OPENAI_COMPATIBLE = frozenset({"openai", "hosted_vllm", "lm_studio", "llamafile", "openai_like"})
+
+
+def transport_of(cfg: RoleConfig) -> str:
+    """The transport a role's calls take. "auto" picks "direct" for an OpenAI-compatible `base_url` (local
+    vLLM / llama.cpp / Ollama /v1 / LM Studio servers and proxies answer fast, so litellm's ~5 ms of CPU per
+    call would dominate) and "litellm" for everything else."""
+    if cfg.transport != "auto":
+        return cfg.transport
+    if cfg.base_url and cfg.model and provider_of(cfg.model) in OPENAI_COMPATIBLE:
+        return "direct"
+    return "litellm"
+
+
 def api_key(role: RoleConfig) -> str | None:
     return os.environ.get(role.api_key_env) if role.api_key_env else None
 
@@ -65,7 +80,8 @@ def describe(settings: Settings) -> list[dict[str, Any]]:
             "tpm": cfg.tpm,
             "timeout_s": cfg.timeout_s,
             "max_retries": cfg.max_retries,
-            "transport": cfg.transport,
+            "transport": transport_of(cfg) if cfg.model else None,
+            "transport_setting": cfg.transport,
             "structured_mode": cfg.structured_mode,
             "budget": settings.role_budgets.get(name).model_dump() if name in settings.role_budgets else None,
         })

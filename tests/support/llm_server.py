@@ -127,8 +127,9 @@ class ScriptedLLMServer:
 
     def role(self, model: str = "openai/test-worker", key_env: str = "SRO_TEST_KEY", **extra: Any) -> dict:
         """Role overrides pointing at this server, e.g. `Workspace.open(p, {"worker": server.role()})`.
-        Pass e.g. `retry_base_s=0.01` to keep retry tests fast."""
-        return {"model": model, "base_url": self.base_url, "api_key_env": key_env, **extra}
+        Pass e.g. `retry_base_s=0.01` to keep retry tests fast. The transport defaults to "litellm" so that
+        tests run litellm's real HTTP path (a user's default, "auto", would pick "direct" for this server)."""
+        return {"model": model, "base_url": self.base_url, "api_key_env": key_env, "transport": "litellm", **extra}
 
     @property
     def base_url(self) -> str:
