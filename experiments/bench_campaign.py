@@ -6,7 +6,7 @@
   the tree holds 10,000 nodes (no expansion work: that is what is being excluded).
 - parallel_speedup_k4: scripted CEO and worker on the loopback server at 100 ms per call, real RLM sessions
   and the real triples stage; wall time of K=1 over K=4 for the same number of nodes (40), after a warm-up,
-  median of two runs each; LLM transport `direct` (also measured: the default litellm transport, and the
+  median of two runs each; LLM transport `direct` (also measured: `transport = "litellm"`, and the
   runner alone with an expander that only makes LLM calls).
 
 Run: nice -n 10 .venv/bin/python experiments/bench_campaign.py [--nodes N] [--skip-real]
@@ -212,7 +212,7 @@ def main() -> None:
         tmp_path = Path(tmp)
         result["overhead"] = bench_overhead(tmp_path)
         # The loopback server is a local OpenAI-compatible server, for which the LLM layer offers the
-        # `direct` transport; the default litellm transport is measured too (its per-call CPU is the limit).
+        # `direct` transport; `transport = "litellm"` is measured too (its per-call CPU is the limit).
         result["parallel"] = bench_parallel(tmp_path, args.parallel_nodes, transport="direct")
         result["parallel_litellm"] = bench_parallel(tmp_path, args.parallel_nodes, transport="litellm", reps=1)
         result["runner_parallel"] = bench_runner_parallel(tmp_path, args.parallel_nodes, transport="direct")
