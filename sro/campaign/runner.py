@@ -77,10 +77,10 @@ class CampaignRunner:
             self.store.create_campaign(self.name, self.spec.question, self.spec.pipeline, spec_json, root)
         self.store.start_run(self.name, spec_json)
         tree = self.store.load(self.name)
-        if row is not None:  # resume: undo what expansions killed mid-node left behind (see rollback.py)
-            from sro.campaign.rollback import forget_uncommitted
+        if row is not None:  # resume: undo what expansions killed mid-node stored (see forget_nodes)
+            from sro.extract.store import forget_nodes
 
-            forget_uncommitted(self.ws.db, self.name, [n.id for n in tree if n.status == "new"])
+            forget_nodes(self.ws.db, self.name, [n.id for n in tree if n.status == "new"])
         params = PlannerParams(
             select=SelectParams(self.eff.exploration, self.eff.widening_k, self.eff.widening_alpha,
                                 self.eff.max_depth, self.eff.min_gain),

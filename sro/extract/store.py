@@ -80,6 +80,33 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[st
 _TYPES: "weakref.WeakKeyDictionary[Any, dict[str, dict[str, str]]]" = weakref.WeakKeyDictionary()
 
 
+def forget_nodes(con: duckdb.DuckDBPyConnection, campaign: str, nodes: Sequence[str]) -> int:
+    """Delete the candidates (and their judgments) that `nodes` of `campaign` stored, in one transaction;
+    returns how many candidates went. A campaign resuming after a kill calls this for the nodes that never
+    committed: the judge's corroboration axiom counts stored candidates, so leftovers of a killed attempt
+    would count as extra support when the node is expanded again (see sro/campaign/runner.py)."""
+    if not nodes or con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name IN "
+                                "('candidates', 'judgments')").fetchone()[0] < 2:
+        return 0
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        ids = [r[0] for r in cur.execute(
+            "SELECT id FROM candidates WHERE campaign = ? AND node IN (SELECT unnest(string_split(?, chr(31))))",
+            [campaign, id_list(nodes)]).fetchall()]
+        if ids:
+            where = "IN (SELECT unnest(string_split(?, chr(31))))"
+            cur.execute(f"DELETE FROM judgments WHERE candidate_id {where}", [id_list(ids)])
+            cur.execute(f"DELETE FROM candidates WHERE id {where}", [id_list(ids)])
+        cur.execute("COMMIT")
+        return len(ids)
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+
+
 class TripleStore:
     def __init__(self, con: duckdb.DuckDBPyConnection, *, schema_ready: bool = False):
         self.con = con
