@@ -81,6 +81,17 @@ def test_subreddit_and_since_filters(store, tmp_path):
     assert report.skip_reasons == {"other_subreddit": 1, "before_since": 1}
 
 
+def test_blank_texts_are_skipped_and_leading_space_texts_kept(store, tmp_path):
+    """The blank check short-cuts on the first character: only whitespace-only texts count as empty."""
+    rc = write_ndjson(tmp_path / "RC_blank.ndjson", [
+        comment(1, 1, "   "), comment(2, 1, "  panels ok"), comment(3, 1, "~"), comment(4, 1, "\u00e9t\u00e9"),
+        comment(5, 1, "\u3000 \u00a0"),  # Unicode spaces: trim() removes them too
+    ])
+    report = _reddit(store, [rc])
+    assert (report.documents_added, report.skip_reasons) == (3, {"empty_text": 2})
+    assert store.document("reddit:t1_c2").text == "  panels ok"
+
+
 def test_invalid_json_line_is_skipped_with_its_line_number(store, tmp_path):
     rs = write_ndjson(tmp_path / "RS.zst", [submission(1), "{not json", submission(2), "[1, 2]"], zst=True)
     report = _reddit(store, [rs])
