@@ -1,0 +1,110 @@
+"""Bulk ingest: indexes dropped before the files and built once after them; same rows, same guarantees."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+import sro.data.ingest.reddit_dump as reddit_dump
+import sro.data.ingest.runner as runner
+from sro.config import Settings
+from sro.data.db import connect
+from sro.data.ingest.reddit_dump import reddit_loader
+from sro.data.ingest.runner import bulk_mode, run_ingest
+from sro.data.schema import INDEXES
+from sro.data.store import DatasetStore
+from tests.test_data_ingest import submission, write_ndjson
+from tests.test_data_slices import _records, _rows
+
+
+def _store(path):
+    return DatasetStore(connect(path), Settings(chunk_size=200, chunk_overlap=20))
+
+
+def _indexes(store) -> set[str]:
+    return {r[0] for r in store.cursor().execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+
+
+def _ingest(store, files, **kw):
+    return run_ingest(store, "r", files, reddit_loader("r"), **kw)
+
+
+@pytest.fixture()
+def bulk(monkeypatch):
+    monkeypatch.setattr(runner, "BULK_MIN_BYTES", 0)
+    monkeypatch.setattr(reddit_dump, "SLICE_MIN", 0)
+    monkeypatch.setattr(reddit_dump, "SLICE_BYTES", 700)
+
+
+def test_bulk_ingest_equals_incremental_and_rebuilds_every_index(tmp_path, monkeypatch):
+    path = write_ndjson(tmp_path / "RS.zst", _records(), zst=True)
+    plain = _store(tmp_path / "a.duckdb")
+    assert not bulk_mode(plain, [path])  # a small file: incremental
+    one = _ingest(plain, [path])
+    monkeypatch.setattr(runner, "BULK_MIN_BYTES", 0)
+    big = _store(tmp_path / "b.duckdb")
+    assert bulk_mode(big, [path])
+    dropped, real_drop = [], runner.drop_indexes
+    monkeypatch.setattr(runner, "drop_indexes", lambda con: dropped.append(_indexes(big)) or real_drop(con))
+    many = _ingest(big, [path])
+    assert dropped == [set(INDEXES)]
+    assert (many.documents_added, many.chunks_added) == (one.documents_added, one.chunks_added) == (40, one.chunks_added)
+    assert _rows(big) == _rows(plain)
+    assert _indexes(big) == set(INDEXES) == _indexes(plain)
+    again = _ingest(big, [path])  # the anti-join, not an index, keeps re-ingest from adding anything
+    assert (again.documents_added, again.chunks_added, again.already_present) == (0, 0, 41)
+    assert _rows(big) == _rows(plain)
+    with pytest.raises(duckdb.ConstraintException):  # the rebuilt index is unique again
+        big.cursor().execute("INSERT INTO documents (id, dataset, text) VALUES ('reddit:t3_s1', 'r', 'x')")
+
+
+def test_failed_file_in_bulk_mode_keeps_nothing_and_indexes_come_back(tmp_path, bulk):
+    store = _store(tmp_path / "f.duckdb")
+    _ingest(store, [write_ndjson(tmp_path / "RS_first.ndjson", [submission(1000)])])
+    before = _rows(store)
+    records = _records()
+    records.insert(35, "{broken")
+    path = write_ndjson(tmp_path / "RS.zst", records, zst=True)
+    stop = _ingest(store, [path], on_error="stop")
+    assert stop.files_failed == 1 and stop.errors[0].line == 36
+    assert _rows(store) == before and _indexes(store) == set(INDEXES)
+
+
+def test_bulk_mode_only_when_the_input_is_big_next_to_the_tables(tmp_path, monkeypatch):
+    store = _store(tmp_path / "m.duckdb")
+    path = write_ndjson(tmp_path / "RS.ndjson", [submission(i) for i in range(30)])
+    size = path.stat().st_size
+    monkeypatch.setattr(runner, "BULK_MIN_BYTES", size + 1)
+    assert not bulk_mode(store, [path])
+    monkeypatch.setattr(runner, "BULK_MIN_BYTES", size)
+    monkeypatch.setattr(runner, "BYTES_PER_ROW", size)  # the file "adds" one row
+    assert bulk_mode(store, [path])  # empty tables
+    _ingest(store, [write_ndjson(tmp_path / "RS_old.ndjson", [submission(100 + i) for i in range(5)])])
+    assert not bulk_mode(store, [path])  # 5 stored > 4 x 1 expected
+
+
+def test_dropped_indexes_come_back_with_the_next_store(tmp_path):
+    """A bulk ingest killed between the drop and the rebuild: the next open recreates the indexes."""
+    db = tmp_path / "k.duckdb"
+    store = _store(db)
+    from sro.data.schema import drop_indexes
+
+    drop_indexes(store.cursor())
+    assert _indexes(store) == set()
+    store.con.close()
+    assert _indexes(_store(db)) == set(INDEXES)
+
+
+def test_older_workspace_with_a_primary_key_keeps_working(tmp_path, bulk):
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE documents (id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, source_uri VARCHAR, "
+                "title VARCHAR, text VARCHAR NOT NULL, author VARCHAR, created TIMESTAMP, score BIGINT, "
+                "parent_id VARCHAR, kind VARCHAR, metadata JSON)")
+    con.close()
+    store = _store(db)
+    assert _indexes(store) == set(INDEXES) - {"documents_id_idx"}  # the primary key is the unique index
+    path = write_ndjson(tmp_path / "RS.zst", _records(), zst=True)
+    assert _ingest(store, [path]).documents_added == 40
+    assert _ingest(store, [path]).documents_added == 0
+    assert _indexes(store) == set(INDEXES) - {"documents_id_idx"}
