@@ -49,3 +49,18 @@ def test_one_blas_thread_restores_the_thread_count():
         assert get() == 2
     finally:
         put(before)
+
+
+def test_entities_only_where_a_mention_could_hold_one():
+    from sro.extract.nlp import parse_syntax_batch
+    from sro.extract.svo import needs_entities
+
+    lower, dated, named, dead = parse_syntax_batch([
+        "The installer replaced the broken inverter with a new unit.",  # nothing NER could label
+        "The installer replaced the inverter at the end of the year.",  # "the end of the year": a DATE
+        "The installer replaced the inverter made by Enphase.",
+        "We called Enphase twice about the inverter.",  # only a dead subject: as before
+    ])
+    assert not needs_entities(lower)
+    assert needs_entities(dated) and needs_entities(named)
+    assert not needs_entities(dead)

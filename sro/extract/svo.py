@@ -15,6 +15,7 @@ The predicate stays the verb's lemma phrase; the judge refuses non-factual modal
 
 from __future__ import annotations
 
+import re
 from typing import Iterator, NamedTuple
 
 from spacy.tokens import Doc, Span, Token
@@ -208,18 +209,50 @@ def _noun_modifiers(doc: Doc | Span) -> Iterator[Raw]:
                     yield Raw(mention(head), token.lower_, mention(obj))
 
 
+# What an entity the NER model could put on a phrase contains: a capital, a digit or a currency sign, a
+# number word (`like_num`: "two", "first") or a date/time word ("the end of the year", "last summer").
+_NAMEABLE = re.compile(r"[A-Z0-9$€£¥]")
+_TIME_WORDS = {"year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours", "minute",
+               "minutes", "decade", "decades", "century", "today", "yesterday", "tomorrow", "tonight", "morning",
+               "afternoon", "evening", "night", "nights", "noon", "midnight", "weekend", "weekends", "summer",
+               "winter", "spring", "fall", "autumn", "season", "quarter", "annual", "annually", "daily",
+               "weekly", "monthly", "yearly", "quarterly", "ago", "overnight", "time"}
+
+
+def _nameable(token: Token) -> bool:
+    """Whether NER could label something in the phrase under `token` (its whole subtree: an entity may
+    run past the dependency-based mention, "the summer of 2024"). A sentence-initial capital ("The",
+    "Installer") and "I" do not count."""
+    for t in token.doc[token.left_edge.i : token.right_edge.i + 1]:
+        if t.like_num or t.lower_ in _TIME_WORDS:
+            return True
+        text = t.text
+        if text != "I" and _NAMEABLE.search(text) is not None and not (
+                t.is_sent_start and t.pos_ != "PROPN" and text[1:].islower()):
+            return True
+    return False
+
+
 def needs_entities(doc: Doc) -> bool:
     """Whether a sentence parsed without NER can yield a candidate the judge might accept (NER is then
     run on it; otherwise only if something asks later): an SVO triple whose subject is not a "dead"
     pronoun ("I", "we", "this": the specificity gate always rejects those; coref's he/she/it/they may
-    take the previous sentence's subject), or a noun modifier between proper nouns (needs entity labels).
-    Common-noun subjects ("the installer") keep NER: the judge rejects most of them as generic, but their
-    typed literals ("$12,000" as money) are part of what the extractor reports."""
+    take the previous sentence's subject) and whose subject or an object has something NER could label
+    (`_nameable`: a capital, a digit, a number word), or a noun modifier between proper nouns (needs
+    entity labels). A triple of lower-case words only ("the installer replaced the inverter") gets the
+    same mentions with or without NER, and its subject is one the judge rejects as generic.
+    Common-noun subjects with a nameable object keep NER: the judge rejects most of them as generic, but
+    their typed literals ("$12,000" as money) are part of what the extractor reports."""
     for verb in doc:
         if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass"):
             continue
-        if any(s.lower_ not in DEAD_SUBJECTS or any(True for _ in s.lefts) for s in _subjects(verb)) \
-                and any(True for _ in _objects(verb)):
+        subjects = [s for s in _subjects(verb) if s.lower_ not in DEAD_SUBJECTS or any(True for _ in s.lefts)]
+        if not subjects:
+            continue
+        objects = [obj for _, obj in _objects(verb)]
+        if not objects:
+            continue
+        if any(_nameable(obj) for obj in objects) or any(_nameable(subj) for subj in subjects):
             return True
     for token in doc:
         if token.dep_ == "prep" and token.lower_ in _NE_PREPS and token.head.pos_ == "PROPN" and any(
