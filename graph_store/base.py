@@ -19,6 +19,7 @@ from graph_store.provenance import FactQuads, QuadText, entity_quads, fact_quads
 from graph_store.sparql import check_bindings
 from graph_store.terms import from_ox, sparql_term
 
+ASSERTION_TYPE, EVIDENCE_TYPE = v.NS + "Assertion", v.NS + "Evidence"  # the "already stored" markers
 BATCH = 20_000  # facts per write transaction: big enough for bulk speed, small enough for bounded memory
 
 
@@ -71,8 +72,9 @@ class BaseStore(ABC):
 
     # --- primitives -------------------------------------------------------------------------------------
     @abstractmethod
-    def _existing(self, iris: list[str]) -> set[str]:
-        """Which of these assertion/evidence IRIs already have an rdf:type in the provenance graph."""
+    def _existing(self, iris: list[str], marker: str) -> set[str]:
+        """Which of these IRIs already have their marker quad `<iri> rdf:type <marker>` (sro:Assertion or
+        sro:Evidence) in the provenance graph."""
 
     @abstractmethod
     def _insert(self, quads: list[QuadText]) -> None:
@@ -119,8 +121,8 @@ class BaseStore(ABC):
             self._write_batch(built, total)
 
     def _write_batch(self, built: list[FactQuads], total: AddResult) -> None:
-        existing = self._existing(sorted({b.assertion for b in built}))
-        evid_known = self._existing(sorted({b.evidence for b in built if b.assertion in existing}))
+        existing = self._existing(sorted({b.assertion for b in built}), ASSERTION_TYPE)
+        evid_known = self._existing(sorted({b.evidence for b in built if b.assertion in existing}), EVIDENCE_TYPE)
         new_quads: list[QuadText] = []
         merge_quads: list[QuadText] = []
         merged: set[str] = set()

@@ -12,12 +12,60 @@ from graph_store import vocab as v
 from graph_store.errors import BackendError, ImportFailed
 from graph_store.base import BaseStore
 from graph_store.model import QueryResult
-from graph_store.provenance import QuadText, is_marker, nquads
+from graph_store.provenance import TYPE as MARKER_TYPE, QuadText, is_marker, nquads
 from graph_store.sparql import inject_values, run_with_timeout, syntax_error
 
 TYPE = v.RDF.type
 MARKER_NODES = (v.SRO.Assertion, v.SRO.Evidence)
+ASSERTION_MARKER = f"<{v.NS}Assertion>"  # object of an assertion marker quad in N-Quads text
 BULK_MIN_QUADS = 50_000  # below this a transaction is cheap enough and avoids many small SST files
+
+
+class MarkedFilter:
+    """A Bloom filter over the assertion IRIs that may have a marker (`<a> rdf:type sro:Assertion`) in the store.
+
+    It only ever says "certainly not stored" or "maybe": `add_facts` then point-reads the maybes only. Each
+    point read costs tens of microseconds once the bulk loader has left many overlapping files, and in a
+    fresh load almost every assertion is new, so this skips nearly all of them. It is exact only if it saw
+    every marker ever written, so the store keeps one only when it was opened without any assertion marker,
+    adds every marker before writing it (a stale "maybe" just costs a read; a missed one would duplicate a
+    fact), and drops it when `raw` hands out the pyoxigraph Store. ~2 bytes per assertion; it grows by
+    chaining a larger filter when one fills, so the false-positive rate stays below ~0.3%."""
+
+    BITS_PER_KEY, HASHES = 16, 4
+
+    def __init__(self, capacity: int = 1 << 16):
+        self._parts: list[list] = []  # [bits, m, capacity, count]; hash() is stable within one process
+        self._grow(capacity)
+
+    def _grow(self, capacity: int) -> None:
+        m = capacity * self.BITS_PER_KEY
+        self._parts.append([bytearray((m >> 3) + 1), m, capacity, 0])
+
+    def add(self, iri: str) -> None:
+        part = self._parts[-1]
+        if part[3] >= part[2]:
+            self._grow(part[2] * 2)
+            part = self._parts[-1]
+        bits, m = part[0], part[1]
+        h = hash(iri) & 0xFFFFFFFFFFFFFFFF
+        h1, h2 = h & 0xFFFFFFFF, (h >> 32) | 1
+        for j in range(self.HASHES):
+            pos = (h1 + j * h2) % m
+            bits[pos >> 3] |= 1 << (pos & 7)
+        part[3] += 1
+
+    def __contains__(self, iri: str) -> bool:
+        h = hash(iri) & 0xFFFFFFFFFFFFFFFF
+        h1, h2 = h & 0xFFFFFFFF, (h >> 32) | 1
+        for bits, m, _, _ in self._parts:
+            for j in range(self.HASHES):
+                pos = (h1 + j * h2) % m
+                if not bits[pos >> 3] >> (pos & 7) & 1:
+                    break
+            else:
+                return True
+        return False
 
 
 def collect(res: Any, cancelled: Callable[[], bool]) -> QueryResult:
@@ -49,30 +97,56 @@ class EmbeddedStore(BaseStore):
         except OSError as exc:
             raise BackendError(f"cannot open the graph store at {path}: {exc} "
                                "(is another process using this workspace?)") from None
+        # RocksDB lets one Store at a time open the directory, so every later marker is written through this
+        # object: a store opened without any assertion marker can track them all (see MarkedFilter)
+        empty = next(self._store.quads_for_pattern(None, TYPE, v.SRO.Assertion, v.PROVENANCE_GRAPH), None) is None
+        self._marked: MarkedFilter | None = MarkedFilter() if empty else None
 
     @property
     def raw(self) -> Store:
-        """The underlying pyoxigraph Store (benchmarks and advanced use)."""
+        """The underlying pyoxigraph Store (benchmarks and advanced use). Writes through it bypass this object,
+        so from now on `add_facts` checks every assertion in the store itself."""
+        self._marked = None
         return self._store
 
     # --- primitives -------------------------------------------------------------------------------------
-    def _existing(self, iris: list[str]) -> set[str]:
-        pg, store = v.PROVENANCE_GRAPH, self._store
-        return {i for i in iris if next(store.quads_for_pattern(NamedNode(i), TYPE, None, pg), None) is not None}
+    def _existing(self, iris: list[str], marker: str) -> set[str]:
+        marked = self._marked
+        if marked is not None and marker == v.NS + "Assertion":
+            iris = [i for i in iris if i in marked]  # the rest certainly have no marker
+        # one exact-key point read per remaining IRI (`Quad in Store`)
+        pg, store, kind = v.PROVENANCE_GRAPH, self._store, NamedNode(marker)
+        return {i for i in iris if Quad(NamedNode(i), TYPE, kind, pg) in store}
+
+    def _note_markers(self, subjects: Iterator[str]) -> None:
+        """Record assertion markers about to be written (before writing: a stale entry only costs a read)."""
+        marked = self._marked
+        if marked is not None:
+            for iri in subjects:
+                marked.add(iri)
 
     def _insert(self, quads: list[QuadText]) -> None:
         """Small writes: one transaction (`Store.load`). Large writes: pyoxigraph's bulk loader (several times
-        faster, not transactional) for everything except the marker quads (`rdf:type sro:Assertion/Evidence`),
-        which follow in a transaction. `add_facts` decides "already stored" by those markers only, so a crash
-        in between leaves facts that a re-run writes again (quads are a set: no duplicates), never facts that
-        look complete but are not. IRIs were validated when the models were built, hence `lenient`."""
+        faster, not transactional) twice: first everything except the marker quads (`rdf:type
+        sro:Assertion/Evidence`), then, once that call has returned, the markers. `add_facts` decides "already
+        stored" by those markers only, so a crash before the second call leaves facts that a re-run writes
+        again (quads are a set: no duplicates), never facts that look complete but are not. The second call
+        may itself be cut short, but any marker it wrote belongs to a fact whose other quads the first call
+        already stored. (Oxigraph's loader ingests each chunk of up to 1M quads, all indexes, in one RocksDB
+        file ingestion, so a batch's markers in practice appear all at once.) The markers used to go through a
+        transaction, which point-reads every quad and its terms first; against a store the bulk loader has
+        filled with overlapping files those reads grew with the store. IRIs were validated when the models
+        were built, hence `lenient`."""
+        self._note_markers(q[0][1:-1] for q in quads if q[1] == MARKER_TYPE and q[2] == ASSERTION_MARKER)
         if len(quads) < BULK_MIN_QUADS:
             self._store.load(nquads(quads), RdfFormat.N_QUADS, lenient=True)
             return
         self._store.bulk_load(nquads([q for q in quads if not is_marker(q)]), RdfFormat.N_QUADS, lenient=True)
-        self._store.load(nquads([q for q in quads if is_marker(q)]), RdfFormat.N_QUADS, lenient=True)
+        self._store.bulk_load(nquads([q for q in quads if is_marker(q)]), RdfFormat.N_QUADS, lenient=True)
 
     def _insert_parsed(self, quads: list[Quad]) -> None:
+        self._note_markers(q.subject.value for q in quads
+                           if q.predicate == TYPE and q.object == v.SRO.Assertion and isinstance(q.subject, NamedNode))
         if len(quads) < BULK_MIN_QUADS:
             self._store.extend(quads)
             return

@@ -83,12 +83,12 @@ class RemoteStore(BaseStore):
         return resp
 
     # --- primitives ---------------------------------------------------------------------------------------
-    def _existing(self, iris: list[str]) -> set[str]:
+    def _existing(self, iris: list[str], marker: str) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(iris), EXISTS_CHUNK):
             terms = " ".join(f"<{x}>" for x in iris[i:i + EXISTS_CHUNK] if v.ASSERTION_BASE in x)
             q = (f"SELECT ?x WHERE {{ VALUES ?x {{ {terms} }} GRAPH <{v.PROVENANCE_GRAPH_IRI}> "
-                 f"{{ ?x <{v.RDF_NS}type> ?t }} }}")
+                 f"{{ ?x <{v.RDF_NS}type> <{marker}> }} }}")
             found |= {row[0].value for row in self._run_query(q, {}, None, False).terms}
         return found
 
