@@ -22,7 +22,9 @@ goes through `terms.lit_text` / validated IRIs, and that text is valid in both N
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from graph_store import vocab as v
 from graph_store.model import EntityRecord, Fact
@@ -49,9 +51,22 @@ XSD_DECIMAL, XSD_INTEGER, XSD_DATETIME = (v.XSD_NS + n for n in ("decimal", "int
 ONE = lit_text("1", XSD_INTEGER)
 
 
+# Scores (3 decimals), extractor, verdict, model, campaign, node, axiom names and times repeat across millions of
+# facts: their literal text is cached (bulk loads spent ~45 us per fact building quads, a third of it here).
+# Quotes and chunks are mostly unique and go through lit_text each time.
+_lit = lru_cache(maxsize=8192)(lit_text)
+
+
+@lru_cache(maxsize=8192)
 def _dec(x: float) -> str:
     # xsd:decimal keeps scores exact and comparable across engines; format "f" avoids "1E-7" (not a decimal)
     return lit_text(format(Decimal(repr(float(x))), "f"), XSD_DECIMAL)
+
+
+@lru_cache(maxsize=1024)
+def _time(t: datetime, _offset: object) -> str:
+    # keyed with the UTC offset too: equal instants in different offsets are equal keys but other text
+    return lit_text(t.isoformat(), XSD_DATETIME)
 
 
 def _int(x: int) -> str:
@@ -77,10 +92,10 @@ def fact_quads(fact: Fact) -> FactQuads:
     aq = [(s, p, o, a), (a, TYPE, ASSERTION, PG), (a, S["score"], score, PG), (a, S["sourceCount"], ONE, PG)]
     for key, value in fact.qualifiers.items():
         if key in v.KNOWN_QUALIFIERS:
-            aq.append((a, S[key], lit_text(value), PG))
+            aq.append((a, S[key], _lit(value), PG))
         else:
             q = _iri(v.qualifier_iri(a_iri, key))
-            aq += [(a, S["qualifier"], q, PG), (q, S["key"], lit_text(key), PG), (q, S["value"], lit_text(value), PG)]
+            aq += [(a, S["qualifier"], q, PG), (q, S["key"], _lit(key), PG), (q, S["value"], _lit(value), PG)]
     return FactQuads(a_iri, e_iri, aq, evidence_quads(a, e_iri, fact, score))
 
 
@@ -92,25 +107,27 @@ def evidence_quads(a: str, e_iri: str, fact: Fact, score: str | None = None) -> 
         (e, TYPE, EVIDENCE, PG),
         (e, P_DERIVED, _iri(pr.source), PG),
         (e, P_GENERATED_BY, act, PG),
-        (e, P_GENERATED_AT, lit_text(pr.generated_at.isoformat(), XSD_DATETIME), PG),
-        (e, S["extractor"], lit_text(pr.extractor), PG),
+        (e, P_GENERATED_AT, _time(pr.generated_at, pr.generated_at.utcoffset()), PG),
+        (e, S["extractor"], _lit(pr.extractor), PG),
         (e, S["score"], score or _dec(pr.score), PG),
-        (e, S["verdict"], lit_text(pr.verdict), PG),
+        (e, S["verdict"], _lit(pr.verdict), PG),
         (act, TYPE, ACTIVITY, PG),
     ]
-    for key, value in (("quote", pr.quote), ("chunk", pr.chunk), ("model", pr.model)):
+    for key, value in (("quote", pr.quote), ("chunk", pr.chunk)):
         if value is not None:
             eq.append((e, S[key], lit_text(value), PG))
+    if pr.model is not None:
+        eq.append((e, S["model"], _lit(pr.model), PG))
     for key, number in (("charStart", pr.char_start), ("charEnd", pr.char_end)):
         if number is not None:
             eq.append((e, S[key], _int(number), PG))
     for key, value in (("campaign", pr.campaign), ("node", pr.node)):
         if value is not None:
-            text = lit_text(value)
+            text = _lit(value)
             eq += [(e, S[key], text, PG), (act, S[key], text, PG)]
     for axiom, value in pr.axiom_scores.items():
         x = _iri(v.axiom_score_iri(e_iri, axiom))
-        eq += [(e, S["axiomScore"], x, PG), (x, TYPE, AXIOM_SCORE, PG), (x, S["axiom"], lit_text(axiom), PG),
+        eq += [(e, S["axiomScore"], x, PG), (x, TYPE, AXIOM_SCORE, PG), (x, S["axiom"], _lit(axiom), PG),
                (x, S["value"], _dec(value), PG)]
     return eq
 
