@@ -120,11 +120,11 @@ def load_interleaved(ours_path: str, raw_path: str, n: int) -> dict:
     ours_s, raw_s, per_batch, load = 0.0, 0.0, [], []
     for i, batch in enumerate(batches(n)):
         text = nquads([q for f in batch for fq in [fact_quads(f)] for q in fq.assertion_quads + fq.evidence_quads])
-        steps = [("ours", lambda: store.add_facts(batch)), ("raw", lambda: raw.bulk_load(text, RdfFormat.N_QUADS))]
+        steps = [("ours", store.add_facts, (batch,)), ("raw", raw.bulk_load, (text, RdfFormat.N_QUADS))]
         took = {}
-        for side, step in (steps if i % 2 == 0 else steps[::-1]):
+        for side, step, args in (steps if i % 2 == 0 else steps[::-1]):
             t = time.perf_counter()
-            step()
+            step(*args)
             took[side] = time.perf_counter() - t
         ours_s, raw_s = ours_s + took["ours"], raw_s + took["raw"]
         per_batch.append((took["ours"], took["raw"]))
