@@ -136,7 +136,7 @@ def load_interleaved(ours_path: str, raw_path: str, n: int) -> dict:
             ours_s += time.perf_counter() - t
         else:
             raw_s += time.perf_counter() - t
-    del raw  # RocksDB closes when the last reference goes
+    del raw, steps  # RocksDB closes when the last reference goes
     tenth = max(1, len(per_batch) // 10)
     by_tenth = [round(sum(r for _, r in part) / sum(o for o, _ in part), 3)
                 for part in (per_batch[k:k + tenth] for k in range(0, len(per_batch), tenth))]
