@@ -64,3 +64,27 @@ def test_entities_only_where_a_mention_could_hold_one():
     assert not needs_entities(lower)
     assert needs_entities(dated) and needs_entities(named)
     assert not needs_entities(dead)
+
+
+def test_questions_and_bare_urls_are_not_parsed():
+    from sro.extract.sentences import worth_parsing
+
+    assert not worth_parsing("Did Tesla install the Powerwall in 2021?")
+    assert not worth_parsing('Why would Tesla do this?!"')
+    assert not worth_parsing("https://preview.redd.it/851qv9xe34de1.png?width=2398&format=png&auto=webp&s=fea8")
+    assert worth_parsing("Tesla installed the Powerwall in 2021.")
+    assert worth_parsing("Tesla installed it in 2021. Why did it fail?")  # a statement before the question
+    assert worth_parsing("Is the 13.5 kWh Powerwall worth it?")  # "." inside: left to the parser
+    assert worth_parsing("See https://preview.redd.it/abc.png for the Tesla quote.")
+    assert worth_parsing("Has anyone used Tesla Solar in Orange County?")  # (Tesla Solar, in, Orange County)
+
+
+def test_a_parsed_question_still_gets_question_modality():
+    from sro.extract.nlp import parse_syntax_batch
+    from sro.extract.svo import triples
+
+    # the rule skips exactly what the parser would call a question: all triples modality "question"
+    (skipped, kept) = parse_syntax_batch(["Did Tesla install the Powerwall in 2021?",
+                                           "Tesla installed the 13.5 kWh Powerwall in 2021, did they not?"])
+    assert {raw.modality for raw in triples(skipped)} == {"question"}
+    assert {raw.modality for raw in triples(kept)} == {"question"}

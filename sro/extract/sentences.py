@@ -53,14 +53,27 @@ def _emit(text: str, start: int, end: int, max_len: int) -> Iterator[Sentence]:
 
 
 _ANCHOR = re.compile(r"\d|(?<=[a-z,;:()] )(?!I\b|I['’])[A-Z]")  # "I" is not a name
+_URL = re.compile(r"\S*(?:https?://|www\.)\S*")
+# One clause ending in "?": no . ! ? ; : before it, so the parser sees a single question.
+_QUESTION = re.compile(r"[^.!?;:]*\?[?!]*[\"'’”)\]]*")
+# ... unless it has "Name in/of/at/... Name": a noun modifier between entities ("Has anyone used Tesla Solar
+# in Orange County?") is a triple without modality (svo._noun_modifiers).
+_NAME_PREP_NAME = re.compile(r"[A-Z][\w&.'’-]*,? (?:in|of|at|from|near|on|by|for) (?:the )?[A-Z]")
 
 
 def worth_parsing(sentence: str, max_chars: int = 400) -> bool:
-    """Parse only sentences that can yield a useful triple: three or more words of content, at most
-    `max_chars` long (longer run-ons parse slowly and badly; patterns still see them), and an anchor —
+    """Parse only sentences that can yield a useful triple: three or more words of content outside URLs,
+    at most `max_chars` long (longer run-ons parse slowly and badly; patterns still see them), an anchor —
     a digit or a capitalised word after the first — since SVO over common nouns alone is rarely specific
-    enough to pass the judge."""
-    if len(sentence) > max_chars or len(_CONTENT.findall(sentence)) < 3:
+    enough to pass the judge, and not a single-clause question: every SVO triple of "Did Tesla install it
+    in 2021?" has modality "question", which the judge refuses (patterns still see questions); a question
+    with a "Name in Name" modifier is still parsed."""
+    if len(sentence) > max_chars or (_QUESTION.fullmatch(sentence) is not None
+                                     and _NAME_PREP_NAME.search(sentence) is None):
+        return False
+    if "http" in sentence or "www." in sentence:
+        sentence = _URL.sub(" ", sentence)
+    if len(_CONTENT.findall(sentence)) < 3:
         return False
     return _ANCHOR.search(sentence) is not None
 
