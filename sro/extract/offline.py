@@ -17,7 +17,7 @@ from spacy.tokens import Span
 
 from sro.extract import coref, literals, sentences
 from sro.extract.models import Candidate, Entity, Evidence, Term
-from sro.extract.nlp import ParseCache, has_entities, paused_gc, shared_cache
+from sro.extract.nlp import ParseCache, add_entities, has_entities, paused_gc, shared_cache
 from sro.extract.patterns import PatternEngine
 from sro.extract.svo import needs_entities, triples
 
@@ -52,14 +52,17 @@ class OfflineExtractor:
             # one batched nlp.pipe over all misses; NER only where a candidate can pass the judge
             self.cache.parse_many(wanted, needs_entities=needs_entities if self.lazy_ner else None)
         out: list[Candidate] = []
+        joins: dict[str, list[sentences.Sentence]] = {}
         with paused_gc():
             for chunk, sents in per_chunk:
                 out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
                 if svo:
-                    out.extend(self._svo(chunk, sents))
+                    out.extend(self._svo(chunk, sents, joins))
+            self._cache_joined(joins)
         return out
 
-    def _svo(self, chunk: "Chunk", sents: list[sentences.Sentence]) -> list[Candidate]:
+    def _svo(self, chunk: "Chunk", sents: list[sentences.Sentence],
+             joins: dict[str, list[sentences.Sentence]]) -> list[Candidate]:
         out: list[Candidate] = []
         previous: coref.Antecedent | None = None
         chain: list[sentences.Sentence] = []  # sentences since the antecedent was named
@@ -69,7 +72,9 @@ class OfflineExtractor:
                 continue
             chain.append(sent)
             cands = coref.carry(self._from_sentence(chunk, sent), previous, chunk.text, chunk.start, sent.end)
-            self._cache_joined(chunk, chain, cands)
+            quote = next((c.evidence.quote for c in cands if c.extractor.endswith("+coref")), None)
+            if quote is not None and len(chain) > 1:
+                joins.setdefault(quote, list(chain))
             named = coref.named_subject(cands)
             if named is None:
                 previous, chain = None, []
@@ -78,17 +83,21 @@ class OfflineExtractor:
             out.extend(cands)
         return out
 
-    def _cache_joined(self, chunk: "Chunk", chain: list[sentences.Sentence], cands: list[Candidate]) -> None:
+    def _cache_joined(self, joins: dict[str, list[sentences.Sentence]]) -> None:
         """A carried quote spans several parsed sentences: join their cached parses (no model run) so the
-        judge finds it in the cache. Only when the gaps are single spaces, so offsets stay exact."""
-        quote = next((c.evidence.quote for c in cands if c.extractor.endswith("+coref")), None)
-        if quote is None or len(chain) < 2 or self.cache.get(quote) is not None:
+        judge finds it in the cache. Only when the gaps are single spaces, so offsets stay exact. The
+        sentences get their entities first, all in one NER batch."""
+        joins = {quote: chain for quote, chain in joins.items() if self.cache.get(quote) is None}
+        if not joins:
             return
         from spacy.tokens import Doc
 
-        joined = Doc.from_docs([self.cache.parse(s.text) for s in chain])
-        if joined.text == quote:
-            self.cache.put(quote, joined)
+        parts = {s.text: self.cache.parse_syntax(s.text) for chain in joins.values() for s in chain}
+        add_entities(list(parts.values()))
+        for quote, chain in joins.items():
+            joined = Doc.from_docs([parts[s.text] for s in chain], exclude=["user_data"])
+            if joined.text == quote:
+                self.cache.put(quote, joined)
 
     def _from_sentence(self, chunk: "Chunk", sent: sentences.Sentence) -> list[Candidate]:
         doc = self.cache.parse_syntax(sent.text)

@@ -234,6 +234,14 @@ def _nameable(token: Token) -> bool:
 
 
 def needs_entities(doc: Doc) -> bool:
+    """`_needs_entities`, computed once per doc (the extractor asks again for docs parsed without NER)."""
+    known = doc.user_data.get("sro_needs_entities")
+    if known is None:
+        known = doc.user_data["sro_needs_entities"] = _needs_entities(doc)
+    return known
+
+
+def _needs_entities(doc: Doc) -> bool:
     """Whether a sentence parsed without NER can yield a candidate the judge might accept (NER is then
     run on it; otherwise only if something asks later): an SVO triple whose subject is not a "dead"
     pronoun ("I", "we", "this": the specificity gate always rejects those; coref's he/she/it/they may
