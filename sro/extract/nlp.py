@@ -57,11 +57,26 @@ def load_nlp() -> "Language":
     return nlp
 
 
+@lru_cache(maxsize=1)
+def _numpy_gemm_ops():
+    from thinc.api import NumpyOps
+
+    class OneThreadNumpyOps(NumpyOps):
+        """NumpyOps multiplying with numpy.dot on one OpenBLAS thread: a one-sentence parse (the judge, the
+        predicate lemmas) multiplies tiny matrices, which two threads on a busy machine made ~100x slower."""
+
+        def gemm(self, x, y, out=None, trans1=False, trans2=False):
+            with one_blas_thread():
+                return super().gemm(x, y, out=out, trans1=trans1, trans2=trans2)
+
+    return OneThreadNumpyOps(use_blis=False)
+
+
 def use_numpy_gemm(nlp: "Language") -> None:
     """Every thinc layer of the pipeline multiplies with numpy.dot instead of BLIS."""
     from thinc.api import NumpyOps
 
-    ops = NumpyOps(use_blis=False)
+    ops = _numpy_gemm_ops()
     for _, component in nlp.pipeline:
         model = getattr(component, "model", None)
         if model is not None and hasattr(model, "walk") and isinstance(model.ops, NumpyOps):
