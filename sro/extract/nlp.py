@@ -15,11 +15,11 @@ parse) by `fastrules`, its exact cached equivalent.
 
 Matrix products: thinc's NumpyOps multiplies with BLIS, which on this machine (AVX-512 EPYC) ran at ~30
 GFLOPS against ~90 for numpy's bundled OpenBLAS on the same shapes ((N, 288) x (288, 288), the tok2vec
-and NER layers). `load_nlp` therefore gives every layer NumpyOps(use_blis=False) (numpy.dot), and batches
-run with OpenBLAS held to one thread (`one_blas_thread`): its worker threads spin, which cost more CPU
-than they saved on a shared 2-core machine. The parser's transition loop keeps thinc's C BLAS (not
-reachable from Python). SRO_NLP_BLIS=1 keeps BLIS everywhere. Scores differ from BLIS only in float
-rounding.
+and NER layers). `load_nlp` therefore gives every layer `numpy_ops.OneThreadNumpyOps` (numpy.dot) and
+every product runs with OpenBLAS held to one thread (`one_blas_thread`): its worker threads spin, which
+cost more CPU than they saved on a shared 2-core machine, and made the tiny products of a one-sentence
+parse ~100x slower. The parser's transition loop keeps thinc's C BLAS (not reachable from Python).
+SRO_NLP_BLIS=1 keeps BLIS everywhere. Scores differ from BLIS only in float rounding.
 """
 
 from __future__ import annotations
@@ -57,26 +57,13 @@ def load_nlp() -> "Language":
     return nlp
 
 
-@lru_cache(maxsize=1)
-def _numpy_gemm_ops():
-    from thinc.api import NumpyOps
-
-    class OneThreadNumpyOps(NumpyOps):
-        """NumpyOps multiplying with numpy.dot on one OpenBLAS thread: a one-sentence parse (the judge, the
-        predicate lemmas) multiplies tiny matrices, which two threads on a busy machine made ~100x slower."""
-
-        def gemm(self, x, y, out=None, trans1=False, trans2=False):
-            with one_blas_thread():
-                return super().gemm(x, y, out=out, trans1=trans1, trans2=trans2)
-
-    return OneThreadNumpyOps(use_blis=False)
-
-
 def use_numpy_gemm(nlp: "Language") -> None:
     """Every thinc layer of the pipeline multiplies with numpy.dot instead of BLIS."""
     from thinc.api import NumpyOps
 
-    ops = _numpy_gemm_ops()
+    from sro.extract.numpy_ops import OneThreadNumpyOps
+
+    ops = OneThreadNumpyOps()
     for _, component in nlp.pipeline:
         model = getattr(component, "model", None)
         if model is not None and hasattr(model, "walk") and isinstance(model.ops, NumpyOps):
