@@ -15,14 +15,15 @@ from sro.workspace import Workspace
 SECRET = "sk-LEAKCHECK-5b7e2f9c0d"
 
 
-def test_key_never_leaks(tmp_path, llm_server, monkeypatch, caplog, capsys):
+@pytest.mark.parametrize("transport", ["litellm", "direct"])
+def test_key_never_leaks(transport, tmp_path, llm_server, monkeypatch, caplog, capsys):
     monkeypatch.setenv("SRO_TEST_KEY", SECRET)
     caplog.set_level(logging.DEBUG)
     # providers sometimes echo the key in their error text; retried errors get logged
     llm_server.add(r"echo-key-500", f"upstream failed for key {SECRET}", status=500, times=1)
     llm_server.add(r"echo-key-401", f"Incorrect API key provided: {SECRET}", status=401)
     root = tmp_path / "ws"
-    w = Workspace.open(root, {"worker": llm_server.role(retry_base_s=0.01)})
+    w = Workspace.open(root, {"worker": llm_server.role(retry_base_s=0.01, transport=transport)})
     try:
         w.llm.complete("worker", "echo-key-500 then fine")
         with pytest.raises(LLMError) as err:
