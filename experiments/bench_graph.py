@@ -137,7 +137,7 @@ def load_interleaved(ours_path: str, raw_path: str, n: int) -> dict:
         else:
             raw_s += time.perf_counter() - t
     del raw, steps  # RocksDB closes when the last reference goes
-    tenth = max(1, len(per_batch) // 10)
+    tenth = -(-len(per_batch) // 10)  # batches per tenth, rounded up
     by_tenth = [round(sum(r for _, r in part) / sum(o for o, _ in part), 3)
                 for part in (per_batch[k:k + tenth] for k in range(0, len(per_batch), tenth))]
     return {"store": store, "ours_s": ours_s, "raw_s": raw_s, "quads": len(store), "by_tenth": by_tenth,
