@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from sro.extract import nlp as nlp_mod
+from pipelines import load_pipeline
+from sro.data.models import Chunk
 from sro.extract.nlp import load_nlp, one_blas_thread
+from sro.extract.offline import OfflineExtractor
 
 TEXTS = [
     "Alan B. Miller Hall, in Virginia, was designed by Robert A. M. Stern.",
@@ -88,3 +91,35 @@ def test_a_parsed_question_still_gets_question_modality():
                                            "Tesla installed the 13.5 kWh Powerwall in 2021, did they not?"])
     assert {raw.modality for raw in triples(skipped)} == {"question"}
     assert {raw.modality for raw in triples(kept)} == {"question"}
+
+
+def test_generic_subjects_skip_ner_and_keep_typed_literals():
+    """With the specificity gate rejecting generic subjects, "the installer ..." is not run through NER;
+    its money/date objects are typed from the text, as NER would have typed them."""
+    from sro.extract.nlp import ParseCache, has_entities, parse_syntax_batch
+    from sro.extract.svo import needs_entities
+
+    text = "The installer charged us $12,000 in June 2021 for 3 weeks of work."
+    (doc,) = parse_syntax_batch([text])
+    assert needs_entities(doc)  # the object "$12,000" could be an entity
+    assert not needs_entities(doc, generic_rejected=True)
+    (named,) = parse_syntax_batch(["Installer Bob charged us $12,000."])
+    assert needs_entities(named, generic_rejected=True)
+
+    chunk = Chunk(id="g#0", doc_id="g", dataset="t", ordinal=0, start=0, end=len(text), text=text)
+    cache = ParseCache()
+    lazy = OfflineExtractor(load_pipeline("generic"), cache=cache).run_sync([chunk], {})
+    assert not has_entities(cache.get(text))
+    eager = load_pipeline("generic").model_copy(deep=True)  # no specificity gate: NER on every sentence
+    eager.axioms["specificity"] = eager.axioms["specificity"].model_copy(update={"gate": None})
+    full = OfflineExtractor(eager, cache=ParseCache()).run_sync([chunk], {})
+
+    def values(cands):
+        return {(c.predicate, c.object.text): (getattr(c.object, "datatype", None), getattr(c.object, "value", None))
+                for c in cands if c.extractor == "nlp:spacy"}
+
+    got = values(lazy)
+    assert got[("charge", "$12,000")] == ("money", "12000")
+    assert got[("charge in", "June 2021")] == ("date", "2021-06")
+    assert got[("charge for", "3 weeks")] == ("duration", "P3W")
+    assert got == values(full)  # what the NER labels give

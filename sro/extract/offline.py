@@ -11,15 +11,17 @@ so the judge's axioms reuse them.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import TYPE_CHECKING
 
 from spacy.tokens import Span
 
 from sro.extract import coref, literals, sentences
-from sro.extract.models import Candidate, Entity, Evidence, Term
+from sro.extract.models import Candidate, Entity, Evidence, Term, Value
 from sro.extract.nlp import ParseCache, add_entities, has_entities, paused_gc, shared_cache
 from sro.extract.patterns import PatternEngine
-from sro.extract.svo import needs_entities, triples
+from sro.extract.svo import TIME_WORDS, needs_entities, triples
+from sro.judge.axioms.specificity import GENERIC
 
 if TYPE_CHECKING:
     from pipelines import Pipeline
@@ -40,6 +42,9 @@ class OfflineExtractor:
         spec = pipeline.axioms.get("specificity")
         gate = spec.gate if spec is not None and "gate" in spec.model_fields_set else 0.5
         self.lazy_ner = gate is not None and gate > 0.0
+        # ... and NER-less generic subjects on it rejecting "the installer" (score specificity.GENERIC)
+        generic_rejected = gate is not None and gate > GENERIC
+        self.needs_entities = partial(needs_entities, generic_rejected=generic_rejected)
 
     async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
         return await asyncio.to_thread(self.run_sync, chunks, docs)
@@ -50,7 +55,7 @@ class OfflineExtractor:
         if svo:
             wanted = [s.text for _, sents in per_chunk for s in sents if sentences.worth_parsing(s.text)]
             # one batched nlp.pipe over all misses; NER only where a candidate can pass the judge
-            self.cache.parse_many(wanted, needs_entities=needs_entities if self.lazy_ner else None)
+            self.cache.parse_many(wanted, needs_entities=self.needs_entities if self.lazy_ner else None)
         out: list[Candidate] = []
         joins: dict[str, list[sentences.Sentence]] = {}
         with paused_gc():
@@ -101,7 +106,7 @@ class OfflineExtractor:
 
     def _from_sentence(self, chunk: "Chunk", sent: sentences.Sentence) -> list[Candidate]:
         doc = self.cache.parse_syntax(sent.text)
-        if not has_entities(doc) and (not self.lazy_ner or needs_entities(doc)):
+        if not has_entities(doc) and (not self.lazy_ner or self.needs_entities(doc)):
             doc = self.cache.parse(sent.text)  # parsed earlier without entities (by the judge)
         evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=chunk.start + sent.start,
                             end=chunk.start + sent.end, quote=sent.text)
@@ -138,4 +143,29 @@ def _term(span: Span) -> Term | None:
         value = literals.from_entity(span.text, label)
         if value is not None:
             return value
+    elif not has_entities(span.doc):
+        value = _literal_without_entities(span)
+        if value is not None:
+            return value
     return _entity(span)
+
+
+_MONTHS = {"jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul",
+           "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec",
+           "december"}
+_UNITS = {"%", "percent", "kw", "kwh", "mw", "mwh", "w", "wh", "kva", "v", "volt", "volts", "a", "amp", "amps",
+          "watt", "watts", "mile", "miles", "km", "ft", "feet", "foot", "lb", "lbs", "kg", "degree", "degrees"}
+
+
+def _literal_without_entities(span: Span) -> Value | None:
+    """The typed literal of a phrase in a sentence parsed without NER (`svo.needs_entities`: only
+    candidates the judge rejects for their generic subject): when its head is a number or currency sign
+    ("$12,000"), or a month, time or unit word with a number ("June 2021", "3 weeks", "25%", "13.5 kWh"),
+    the literal parsers decide on the text (money, then duration, date, quantity)."""
+    root = span.root
+    word = root.lower_
+    if not (root.like_num or root.pos_ == "NUM" or root.is_currency or (
+            (word in _MONTHS or word in TIME_WORDS or word in _UNITS) and any(c.like_num for c in root.children))):
+        return None
+    text = span.text
+    return literals.money(text) or literals.duration(text) or literals.date(text) or literals.quantity(text)

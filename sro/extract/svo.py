@@ -212,7 +212,7 @@ def _noun_modifiers(doc: Doc | Span) -> Iterator[Raw]:
 # What an entity the NER model could put on a phrase contains: a capital, a digit or a currency sign, a
 # number word (`like_num`: "two", "first") or a date/time word ("the end of the year", "last summer").
 _NAMEABLE = re.compile(r"[A-Z0-9$€£¥]")
-_TIME_WORDS = {"year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours", "minute",
+TIME_WORDS = {"year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours", "minute",
                "minutes", "decade", "decades", "century", "today", "yesterday", "tomorrow", "tonight", "morning",
                "afternoon", "evening", "night", "nights", "noon", "midnight", "weekend", "weekends", "summer",
                "winter", "spring", "fall", "autumn", "season", "quarter", "annual", "annually", "daily",
@@ -224,7 +224,7 @@ def _nameable(token: Token) -> bool:
     run past the dependency-based mention, "the summer of 2024"). A sentence-initial capital ("The",
     "Installer") and "I" do not count."""
     for t in token.doc[token.left_edge.i : token.right_edge.i + 1]:
-        if t.like_num or t.lower_ in _TIME_WORDS:
+        if t.like_num or t.lower_ in TIME_WORDS:
             return True
         text = t.text
         if text != "I" and _NAMEABLE.search(text) is not None and not (
@@ -233,24 +233,26 @@ def _nameable(token: Token) -> bool:
     return False
 
 
-def needs_entities(doc: Doc) -> bool:
+def needs_entities(doc: Doc, generic_rejected: bool = False) -> bool:
     """`_needs_entities`, computed once per doc (the extractor asks again for docs parsed without NER)."""
-    known = doc.user_data.get("sro_needs_entities")
+    key = "sro_needs_entities_g" if generic_rejected else "sro_needs_entities"
+    known = doc.user_data.get(key)
     if known is None:
-        known = doc.user_data["sro_needs_entities"] = _needs_entities(doc)
+        known = doc.user_data[key] = _needs_entities(doc, generic_rejected)
     return known
 
 
-def _needs_entities(doc: Doc) -> bool:
+def _needs_entities(doc: Doc, generic_rejected: bool) -> bool:
     """Whether a sentence parsed without NER can yield a candidate the judge might accept (NER is then
     run on it; otherwise only if something asks later): an SVO triple whose subject is not a "dead"
     pronoun ("I", "we", "this": the specificity gate always rejects those; coref's he/she/it/they may
     take the previous sentence's subject) and whose subject or an object has something NER could label
-    (`_nameable`: a capital, a digit, a number word), or a noun modifier between proper nouns (needs
-    entity labels). A triple of lower-case words only ("the installer replaced the inverter") gets the
-    same mentions with or without NER, and its subject is one the judge rejects as generic.
-    Common-noun subjects with a nameable object keep NER: the judge rejects most of them as generic, but
-    their typed literals ("$12,000" as money) are part of what the extractor reports."""
+    (`_nameable`: a capital, a digit, a number or date word), or a noun modifier between proper nouns
+    (needs entity labels). A triple of lower-case words only ("the installer replaced the inverter")
+    gets the same mentions with or without NER, and its subject is one the judge rejects as generic.
+    With `generic_rejected` (the specificity gate rejects generic subjects), a generic subject — up to
+    three lower-case words, "the installer" — needs no NER whatever its objects: those candidates are
+    rejected, and the extractor types their literals from the text (`offline._term`)."""
     for verb in doc:
         if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass"):
             continue
@@ -260,10 +262,27 @@ def _needs_entities(doc: Doc) -> bool:
         objects = [obj for _, obj in _objects(verb)]
         if not objects:
             continue
-        if any(_nameable(obj) for obj in objects) or any(_nameable(subj) for subj in subjects):
+        if any(_nameable(subj) for subj in subjects):
+            return True
+        if (not generic_rejected or any(_may_be_specific(subj) for subj in subjects)) and \
+                any(_nameable(obj) for obj in objects):
             return True
     for token in doc:
         if token.dep_ == "prep" and token.lower_ in _NE_PREPS and token.head.pos_ == "PROPN" and any(
                 c.dep_ == "pobj" and c.pos_ in ("PROPN", "NUM", "NOUN") for c in token.children):
             return True
     return False
+
+
+_COREF_PRONOUNS = {"he", "she", "it", "they"}  # sro.extract.coref.PRONOUNS
+
+
+def _may_be_specific(subj: Token) -> bool:
+    """A subject without anything NER could label that the specificity axiom still may accept: a pronoun
+    coref may replace by a name, a capitalised first word other than an article ("Installer", "This
+    installer": the judge checks those against the parse), or a phrase of more than three words."""
+    if subj.lower_ in _COREF_PRONOUNS:
+        return True
+    phrase = mention(subj)
+    first = phrase[0]
+    return len(phrase) > 3 or (first.text[:1].isupper() and first.lower_ not in ("the", "a", "an"))

@@ -15,6 +15,7 @@ PRONOUNS = {"i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they
             "mine", "yours", "here", "there", "thing", "stuff", "people", "guy", "way", "lot", "other", "others",
             "same", "all", "both", "each", "none", "some", "many", "much", "few"}
 MAX_WORDS = 10
+GENERIC = 0.4  # the score of a generic common-noun subject (below the default gate: rejected)
 
 
 def _vague(entity: Entity) -> str | None:
@@ -75,7 +76,7 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     if problems:
         return AxiomScore.of(NAME, 0.0, reason="; ".join(problems))
     if c.subject.ref != "document" and _generic(c.subject, c.evidence.quote, ctx):
-        return AxiomScore.of(NAME, 0.4, reason=f"subject {c.subject.text!r} is a generic common noun "
+        return AxiomScore.of(NAME, GENERIC, reason=f"subject {c.subject.text!r} is a generic common noun "
                           "(likely an anaphor: 'the company', 'the system'), not a named entity")
     if _class_typed(c) and _bare(c.object.text):
         return AxiomScore.of(NAME, 1.0, reason=f"object {c.object.text!r} is a pattern-typed {c.object.type} "
