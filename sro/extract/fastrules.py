@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from spacy.attrs import DEP, IS_SPACE, LOWER, TAG
+from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
 from spacy.tokens import Doc
 from spacy.tokens._retokenize import set_token_attrs
 
@@ -101,6 +101,43 @@ class FastAttributeRuler:
                     self._merged[key] = merged
                 set_token_attrs(doc[i], merged)
         return doc
+
+
+class FastLemmatizer:
+    """The model's rule lemmatizer, exact, with Python work per distinct (text, POS, morph) instead of per
+    token: its lemma is a function of those three (spaCy caches it by the same key), so a doc's lemmas are
+    read from one array, looked up in a dict of lemma ids and written back with one `from_array`. Tokens
+    that already have a lemma (set by the attribute ruler) keep it, as in Lemmatizer.__call__."""
+
+    def __init__(self, lemmatizer: Any):
+        self.lemmatizer = lemmatizer
+        self.strings = lemmatizer.vocab.strings
+        self.overwrite = lemmatizer.overwrite
+        self._ids: dict[tuple[int, int, int], int] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        rows = doc.to_array([ORTH, POS, MORPH, LEMMA])
+        lemmas = rows[:, 3].copy()
+        ids = self._ids
+        for i, (orth, pos, morph, lemma) in enumerate(rows.tolist()):
+            if lemma and not self.overwrite:
+                continue
+            key = (orth, pos, morph)
+            new = ids.get(key)
+            if new is None:
+                new = ids[key] = self.strings.add(self.lemmatizer.lemmatize(doc[i])[0])
+            lemmas[i] = new
+        doc.from_array([LEMMA], lemmas.reshape(-1, 1))
+        return doc
+
+
+def fast_lemmatizer(lemmatizer: Any) -> FastLemmatizer | None:
+    """The fast equivalent of a rule-mode spaCy Lemmatizer, or None for another mode (lookup, custom)."""
+    if getattr(lemmatizer, "mode", None) != "rule" or not hasattr(lemmatizer, "rule_lemmatize"):
+        return None
+    return FastLemmatizer(lemmatizer)
 
 
 def _index_key(spec: dict[str, Any]) -> tuple[int, Any] | None:

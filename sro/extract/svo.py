@@ -65,10 +65,20 @@ def modality(verb: Token) -> str | None:
         inherited = modality(verb.head)
         if inherited in ("future", "hypothetical"):
             return inherited
-    last = verb.sent[-1] if verb.doc.has_annotation("SENT_START") else verb.doc[-1]
-    if last.text == "?" or (last.is_punct and last.i > 0 and verb.doc[last.i - 1].text == "?"):
+    doc = verb.doc
+    if not _has_question_mark(doc):
+        return None
+    last = verb.sent[-1] if doc.has_annotation("SENT_START") else doc[-1]
+    if last.text == "?" or (last.is_punct and last.i > 0 and doc[last.i - 1].text == "?"):
         return "question"
     return None
+
+
+def _has_question_mark(doc: Doc) -> bool:
+    known = doc.user_data.get("sro_has_qmark")
+    if known is None:
+        known = doc.user_data["sro_has_qmark"] = "?" in doc.text
+    return known
 
 
 def mention(token: Token) -> Span:
