@@ -122,7 +122,11 @@ def phase_duckdb(path: Path, db: Path) -> dict:
     seconds, cpu = time.perf_counter() - t, _cpu_s() - c
     rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
     con.close()
-    return {"seconds": seconds, "cpu_s": cpu, "rows": rows, "peak_rss_mb": _peak_mb()}
+    return {"seconds": seconds, "cpu_s": cpu, "rows": rows, "peak_rss_mb": _peak_mb(), "db_mb": _db_mb(db)}
+
+
+def _db_mb(db: Path) -> float:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file()) / 2**20
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -144,9 +148,10 @@ def phase_ours(path: Path, db: Path) -> dict:
     t, c = time.perf_counter(), _cpu_s()
     report = run_ingest(store, "bench", [path], reddit_loader("bench"), index=False)
     ingest_s, ingest_cpu = time.perf_counter() - t, _cpu_s() - c
-    t = time.perf_counter()
+    db_mb = _db_mb(db)
+    t, c = time.perf_counter(), _cpu_s()
     store.refresh_index(force=True)
-    fts_s = time.perf_counter() - t
+    fts_s, fts_cpu = time.perf_counter() - t, _cpu_s() - c
     ds = store.dataset("bench")
     ds.search("warm up", k=10)
     search_ms = []
@@ -163,7 +168,8 @@ def phase_ours(path: Path, db: Path) -> dict:
         grep_ms.append((time.perf_counter() - t) * 1000)
     p50, p95 = _percentiles(search_ms)
     return {"ingest_s": ingest_s, "ingest_cpu_s": ingest_cpu, "documents": report.documents_added, "chunks": report.chunks_added,
-            "errors": len(report.errors), "fts_build_s": fts_s, "bm25_p50_ms": p50, "bm25_p95_ms": p95,
+            "errors": len(report.errors), "fts_build_s": fts_s, "fts_build_cpu_s": fts_cpu, "db_mb": db_mb,
+            "db_with_index_mb": _db_mb(db), "bm25_p50_ms": p50, "bm25_p95_ms": p95,
             "grep_p50_ms": statistics.median(grep_ms), "peak_rss_mb": _peak_mb()}
 
 
@@ -201,7 +207,10 @@ def main() -> None:
         "load_avg_1m_end": round(os.getloadavg()[0], 2),
         "documents": ours["documents"], "chunks": ours["chunks"], "ingest_errors": ours["errors"],
         "peak_rss_mb": round(ours["peak_rss_mb"]), "duckdb_baseline_peak_rss_mb": round(base["peak_rss_mb"]),
-        "fts_build_s": round(ours["fts_build_s"], 2), "bm25_p50_ms": round(ours["bm25_p50_ms"], 1),
+        "db_mb": round(ours["db_mb"]), "db_with_index_mb": round(ours["db_with_index_mb"]),
+        "duckdb_baseline_db_mb": round(base["db_mb"]),
+        "fts_build_s": round(ours["fts_build_s"], 2), "fts_build_cpu_s": round(ours["fts_build_cpu_s"], 2),
+        "bm25_p50_ms": round(ours["bm25_p50_ms"], 1),
         "bm25_p95_ms": round(ours["bm25_p95_ms"], 1), "grep_p50_ms": round(ours["grep_p50_ms"], 1),
         "targets": {"ingest_ratio": ">= 0.5", "peak_rss_mb": "< 2048", "bm25_p50_ms": "< 100 (at 1M posts)"},
         "notes": "ingest excludes the FTS build (fts_build_s); DuckDB baseline = CREATE TABLE AS SELECT * "
