@@ -168,7 +168,10 @@ def main() -> None:
         judges.append(bench_judge("generic", cands, cache, by_id))
     extract, judge = median_run(extracts, "chunks_per_s"), median_run(judges, "candidates_per_s")
     result = {"load_average_at_start": round(load_avg, 2), "load_average_at_end": None, "cpus": os.cpu_count(),
-              "nlp_processes": int(os.environ.get("SRO_NLP_PROCESSES", "1") or 1), "extract": extract,
+              "nlp_processes": int(os.environ.get("SRO_NLP_PROCESSES", "1") or 1),
+              "nlp_gemm": "blis" if os.environ.get("SRO_NLP_BLIS", "") in ("1", "true", "yes")
+              else "numpy (OpenBLAS, 1 thread)",
+              "extract": extract,
               "judge": judge, "extract_chunks_per_s": extract["chunks_per_s"],
               "extract_chunks_per_cpu_s": extract["chunks_per_cpu_s"],
               "judge_candidates_per_s": judge["candidates_per_s"],

@@ -15,8 +15,6 @@ class OneThreadNumpyOps(NumpyOps):
     """NumpyOps multiplying with numpy.dot on one OpenBLAS thread: a one-sentence parse (the judge, the
     predicate lemmas) multiplies tiny matrices, which two threads on a busy machine made ~100x slower."""
 
-    name = "sro_numpy_one_thread"
-
     def __init__(self, *args, **kwargs):
         kwargs["use_blis"] = False
         super().__init__(*args, **kwargs)
