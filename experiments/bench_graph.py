@@ -1,6 +1,6 @@
 """Graph store benchmark: load speed vs raw pyoxigraph, disk use, and query p50 vs rdflib.
 
-    python experiments/bench_graph.py [--n 1000000] [--rdflib-n 20000] [--runs 15]
+    python experiments/bench_graph.py [--n 1000000] [--rdflib-n 20000] [--runs 15] [--sequential]
 
 Load: N accepted facts with full provenance (source document, chunk, quote, span, extractor, model, score,
 3 axiom scores, verdict, campaign, node, time: ~31 quads per fact) go through `store.add_facts` in batches; the
@@ -13,6 +13,7 @@ other let the ratio swing with whatever else was running (earlier runs did that;
 run in a quieter stretch). Both stores are open side by side during the load; each gets only its own calls
 timed. The load average is sampled after every batch and reported (load_average), together with the ratio per
 tenth of the batches (load_ratio_by_tenth), which shows whether our path degrades as the store grows.
+`--sequential` runs the earlier method (our whole load, then the whole raw load) for comparison.
 
 After loading, `store.optimize()` compacts the files the bulk loader left (timed and reported separately as
 optimize_seconds, not part of load_ratio; disk_mb is measured after it).
@@ -113,36 +114,46 @@ def load_ours(path: str, n: int) -> tuple[object, float, int]:
     return store, elapsed, len(store)
 
 
-def load_interleaved(ours_path: str, raw_path: str, n: int) -> dict:
+def raw_text(batch: list[Fact]) -> str:
+    return nquads([q for f in batch for fq in [fact_quads(f)] for q in fq.assertion_quads + fq.evidence_quads])
+
+
+def load_pair(ours_path: str, raw_path: str, n: int, sequential: bool = False) -> dict:
     """Our `add_facts` and pyoxigraph's `bulk_load` of the very same quads (serialised to N-Quads outside the
-    timer), batch by batch into two fresh stores, alternating which goes first."""
+    timer) into two fresh stores: batch by batch, alternating which goes first, or (`sequential`) our whole
+    load first and then the whole raw load."""
     store, raw = open_store(ours_path), Store(raw_path)
-    ours_s, raw_s, per_batch, load = 0.0, 0.0, [], []
-    for i, batch in enumerate(batches(n)):
-        text = nquads([q for f in batch for fq in [fact_quads(f)] for q in fq.assertion_quads + fq.evidence_quads])
-        steps = [("ours", store.add_facts, (batch,)), ("raw", raw.bulk_load, (text, RdfFormat.N_QUADS))]
-        took = {}
-        for side, step, args in (steps if i % 2 == 0 else steps[::-1]):
-            t = time.perf_counter()
-            step(*args)
-            took[side] = time.perf_counter() - t
-        ours_s, raw_s = ours_s + took["ours"], raw_s + took["raw"]
-        per_batch.append((took["ours"], took["raw"]))
-        load.append(os.getloadavg()[0])
-    for side, target in (("ours", store), ("raw", raw)):
+    took: dict[str, list[float]] = {"ours": [], "raw": []}
+    load: list[float] = []
+
+    def timed(side: str, step, *args) -> None:
         t = time.perf_counter()
-        target.flush()
-        if side == "ours":
-            ours_s += time.perf_counter() - t
-        else:
-            raw_s += time.perf_counter() - t
-    del raw, steps  # RocksDB closes when the last reference goes
+        step(*args)
+        took[side].append(time.perf_counter() - t)
+        load.append(os.getloadavg()[0])
+
+    if sequential:
+        for batch in batches(n):
+            timed("ours", store.add_facts, batch)
+        for batch in batches(n):
+            timed("raw", raw.bulk_load, raw_text(batch), RdfFormat.N_QUADS)
+    else:
+        for i, batch in enumerate(batches(n)):
+            text = raw_text(batch)
+            steps = [("ours", store.add_facts, batch), ("raw", raw.bulk_load, text, RdfFormat.N_QUADS)]
+            for side, step, *args in (steps if i % 2 == 0 else steps[::-1]):
+                timed(side, step, *args)
+        del steps
+    per_batch = list(zip(took["ours"], took["raw"]))  # before the final flushes, which count in the totals
+    timed("ours", store.flush)
+    timed("raw", raw.flush)
+    del raw  # RocksDB closes when the last reference goes
     tenth = -(-len(per_batch) // 10)  # batches per tenth, rounded up
     by_tenth = [round(sum(r for _, r in part) / sum(o for o, _ in part), 3)
                 for part in (per_batch[k:k + tenth] for k in range(0, len(per_batch), tenth))]
-    return {"store": store, "ours_s": ours_s, "raw_s": raw_s, "quads": len(store), "by_tenth": by_tenth,
-            "load": {"mean": round(statistics.mean(load), 2), "min": round(min(load), 2),
-                     "max": round(max(load), 2), "cores": os.cpu_count()}}
+    return {"store": store, "ours_s": sum(took["ours"]), "raw_s": sum(took["raw"]), "quads": len(store),
+            "by_tenth": by_tenth, "load": {"mean": round(statistics.mean(load), 2), "min": round(min(load), 2),
+                                           "max": round(max(load), 2), "cores": os.cpu_count()}}
 
 
 def dir_mb(path: str) -> float:
@@ -197,10 +208,12 @@ def main() -> None:
     ap.add_argument("--rdflib-n", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--rdflib-runs", type=int, default=5)
+    ap.add_argument("--sequential", action="store_true",
+                    help="the earlier method: our whole load, then the whole raw load")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="bench_graph_")
     try:
-        loaded = load_interleaved(f"{work}/ours", f"{work}/raw", args.n)
+        loaded = load_pair(f"{work}/ours", f"{work}/raw", args.n, sequential=args.sequential)
         store, ours_s, raw_s, quads = loaded["store"], loaded["ours_s"], loaded["raw_s"], loaded["quads"]
         raw_disk = dir_mb(f"{work}/raw")
         shutil.rmtree(f"{work}/raw", ignore_errors=True)
@@ -230,7 +243,8 @@ def main() -> None:
         "load_quads_per_s": round(quads / ours_s),
         "raw_oxigraph_load_triples_per_s": round(args.n / raw_s),
         "raw_oxigraph": {"method": "Store.bulk_load of the same quads as N-Quads text built outside the timer, "
-                                   "interleaved batch by batch with our load",
+                                   + ("after our whole load" if args.sequential
+                                      else "interleaved batch by batch with our load"),
                          "seconds": round(raw_s, 2), "disk_mb": raw_disk},
         "load_ratio": round(raw_s / ours_s, 3),
         "load_ratio_by_tenth": loaded["by_tenth"],
