@@ -25,8 +25,7 @@ Loader = Callable[[duckdb.DuckDBPyConnection, Path, FileOutcome], None]
 _DUCK_LINE = re.compile(r"\b[Ll]ine:? (\d+)")
 # Bulk mode: from this many input bytes on disk, and when the tables hold at most BULK_SHARE times the rows
 # the input probably adds (~BYTES_PER_ROW compressed bytes a row, a low guess), the indexes are dropped
-# before the first file and built once after the last: appending rows to three ART indexes cost ~8x more
-# than building them afterwards.
+# before the first file and built once after the last (schema.INDEXES says what that saves).
 BULK_MIN_BYTES = 48 << 20
 BYTES_PER_ROW = 200
 BULK_SHARE = 4
