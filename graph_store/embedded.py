@@ -156,6 +156,8 @@ class EmbeddedStore(BaseStore):
         self._store.extend(marker)
 
     def _update(self, sparql: str) -> None:
+        # only merges call this: they add evidence to assertions that already have their marker, so
+        # MarkedFilter has nothing to record here
         try:
             self._store.update(sparql)
         except SyntaxError as exc:
