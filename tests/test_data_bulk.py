@@ -14,7 +14,7 @@ from sro.data.ingest.runner import bulk_mode, run_ingest
 from sro.data.schema import INDEXES
 from sro.data.store import DatasetStore
 from tests.test_data_ingest import submission, write_ndjson
-from tests.test_data_slices import _records, _rows
+from tests.test_data_slices import _records, _rows, ingest_with_bad_line_36
 
 
 def _store(path):
@@ -60,13 +60,7 @@ def test_bulk_ingest_equals_incremental_and_rebuilds_every_index(tmp_path, monke
 
 def test_failed_file_in_bulk_mode_keeps_nothing_and_indexes_come_back(tmp_path, bulk):
     store = _store(tmp_path / "f.duckdb")
-    _ingest(store, [write_ndjson(tmp_path / "RS_first.ndjson", [submission(1000)])])
-    before = _rows(store)
-    records = _records()
-    records.insert(35, "{broken")
-    path = write_ndjson(tmp_path / "RS.zst", records, zst=True)
-    stop = _ingest(store, [path], on_error="stop")
-    assert stop.files_failed == 1 and stop.errors[0].line == 36
+    before, _, _ = ingest_with_bad_line_36(store, tmp_path)
     assert _rows(store) == before and _indexes(store) == set(INDEXES)
 
 

@@ -72,8 +72,9 @@ def test_sliced_ingest_equals_one_piece(tmp_path, monkeypatch):
         assert split.document(h.doc_id).text[h.start:h.end] == h.text
 
 
-def test_bad_line_in_a_later_slice_rolls_back_the_slices_already_moved(tmp_path, sliced):
-    store = _store(tmp_path / "s.duckdb")
+def ingest_with_bad_line_36(store, tmp_path):
+    """One good file, then a file whose line 36 is broken, with --on-error stop. Returns (rows before the bad
+    file, the bad file's path, the outcome), after checking the failure names the file and the line."""
     _ingest(store, [write_ndjson(tmp_path / "RS_first.ndjson", [submission(1000)])])
     before = _rows(store)
     records = _records()
@@ -81,6 +82,12 @@ def test_bad_line_in_a_later_slice_rolls_back_the_slices_already_moved(tmp_path,
     path = write_ndjson(tmp_path / "RS.zst", records, zst=True)
     stop = _ingest(store, [path], on_error="stop")
     assert stop.files_failed == 1 and stop.errors[0].line == 36 and stop.errors[0].file == str(path)
+    return before, path, stop
+
+
+def test_bad_line_in_a_later_slice_rolls_back_the_slices_already_moved(tmp_path, sliced):
+    store = _store(tmp_path / "s.duckdb")
+    before, path, _ = ingest_with_bad_line_36(store, tmp_path)
     assert _rows(store) == before  # slices moved before the bad one are gone with the transaction
     skip = _ingest(store, [path])
     assert skip.documents_added == 40 and [e.line for e in skip.errors] == [36]
