@@ -11,9 +11,10 @@ import json
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import duckdb
 
@@ -29,6 +30,18 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 # ImportError immediate; nothing changes when pandas is installed.
 if importlib.util.find_spec("pandas") is None:
     sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK when the block raises (anything, including KeyboardInterrupt)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def fts_extension_path() -> Path:

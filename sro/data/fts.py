@@ -13,6 +13,8 @@ import math
 
 import duckdb
 
+from sro.data.db import transaction
+
 K1, B = 1.2, 0.75
 BATCH = 100_000  # chunks per indexing batch: bounds memory and gives each batch term-sorted row groups
 TOKEN_RE = "[a-z0-9]+"
@@ -138,18 +140,13 @@ def index_pending(con: duckdb.DuckDBPyConnection, batch: int = BATCH) -> int:
     bulk = n >= BULK_MIN and n * 10 >= indexed
     start = lo
     while start <= hi:
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             params = {"lo": start, "hi": start + batch - 1}
             for statement in _INDEX:
                 statement = statement.replace("{order}", "" if bulk else "ORDER BY t.term")
                 con.execute(statement, params if "$lo" in statement else None)
             for statement in _STATS:
                 con.execute(statement)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         start += batch
     con.execute(_DF_COMPACT)
     _maybe_compact(con, _postings(con) - before, force=bulk)
@@ -164,14 +161,9 @@ def _maybe_compact(con: duckdb.DuckDBPyConnection, appended: int, force: bool = 
     row = con.execute("SELECT value FROM data_state WHERE key = ?", [_UNSORTED]).fetchone()
     unsorted = int(row[0]) + appended if row else appended
     if (force and unsorted) or (unsorted >= COMPACT_MIN and unsorted * 10 >= _postings(con)):
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             for statement in _COMPACT:
                 con.execute(statement)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         unsorted = 0
     con.execute("INSERT INTO data_state VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [_UNSORTED, str(unsorted)])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 import duckdb
 
 from sro.config import Settings
+from sro.data.db import transaction
 from sro.data.models import Chunk, DatasetInfo, Document
 from sro.data.records import CHUNK_SELECT, DOC_SELECT, chunk_from_row, document_from_row, document_json
 from sro.data.schema import ensure_schema
@@ -185,16 +186,10 @@ class DatasetStore:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 for doc in docs:
                     fh.write(document_json(doc, dataset) + "\n")
-            con = self.cursor()
-            con.execute("BEGIN")
-            try:
+            with transaction(self.cursor()) as con:
                 self.ensure_dataset(dataset, con=con)
                 self.stage_ndjson(con, path)
                 result = self.commit(con, dataset)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         finally:
             os.unlink(path)
         self.refresh_index()

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import duckdb
 
-from sro.data.db import bulk_insert as db_bulk_insert
+from sro.data.db import bulk_insert as db_bulk_insert, transaction
 
 from sro.extract.models import Candidate
 from sro.judge.models import Judgment
@@ -90,19 +90,15 @@ def forget_nodes(con: duckdb.DuckDBPyConnection, campaign: str, nodes: Sequence[
         return 0
     cur = con.cursor()
     try:
-        cur.execute("BEGIN TRANSACTION")
-        ids = [r[0] for r in cur.execute(
-            "SELECT id FROM candidates WHERE campaign = ? AND node IN (SELECT unnest(string_split(?, chr(31))))",
-            [campaign, id_list(nodes)]).fetchall()]
-        if ids:
-            where = "IN (SELECT unnest(string_split(?, chr(31))))"
-            cur.execute(f"DELETE FROM judgments WHERE candidate_id {where}", [id_list(ids)])
-            cur.execute(f"DELETE FROM candidates WHERE id {where}", [id_list(ids)])
-        cur.execute("COMMIT")
+        with transaction(cur):
+            ids = [r[0] for r in cur.execute(
+                "SELECT id FROM candidates WHERE campaign = ? AND node IN (SELECT unnest(string_split(?, chr(31))))",
+                [campaign, id_list(nodes)]).fetchall()]
+            if ids:
+                where = "IN (SELECT unnest(string_split(?, chr(31))))"
+                cur.execute(f"DELETE FROM judgments WHERE candidate_id {where}", [id_list(ids)])
+                cur.execute(f"DELETE FROM candidates WHERE id {where}", [id_list(ids)])
         return len(ids)
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
     finally:
         cur.close()
 
@@ -135,8 +131,7 @@ class TripleStore:
                               c.model_dump_json()))
             judge_rows.append((cid, j.verdict, j.total, json.dumps([s.model_dump() for s in j.scores]),
                                json.dumps(j.reasons)))
-        self.con.execute("BEGIN")
-        try:
+        with transaction(self.con):
             bulk_insert(self.con, "candidates", ["id", "pipeline", "chunk_id", "doc_id", "start_char", "end_char",
                         "subject", "subject_iri", "predicate", "predicate_iri", "object", "object_iri",
                         "object_kind", "quote", "extractor", "model", "campaign", "node", "data"], cand_rows)
@@ -144,10 +139,6 @@ class TripleStore:
                         judge_rows)
             if also is not None:
                 also()
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
 
     def mark_done(self, pipeline: str, counts: dict[str, int], extractor: str) -> None:
         rows = [(pipeline, chunk_id, extractor, n) for chunk_id, n in counts.items()]

@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from sro.data.db import bulk_insert
+from sro.data.db import bulk_insert, transaction
 
 from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree
 
@@ -94,15 +94,10 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, cols: tuple[str, ...
 
 def write_commits(con: duckdb.DuckDBPyConnection, commits: list[Commit]) -> None:
     """One transaction for a group of expansions (all or none)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         insert_rows(con, "mcts_results", RESULT_COLS, [c.result for c in commits])
         insert_rows(con, "mcts_nodes", NODE_COLS, [row for c in commits for row in c.children])
         insert_rows(con, "mcts_seen", SEEN_COLS, [row for c in commits for row in c.seen])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 class TreeStore:
@@ -126,16 +121,11 @@ class TreeStore:
 
     def create_campaign(self, name: str, question: str, pipeline: str, spec_json: str, root: ResearchNode) -> None:
         now = _now()
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(self.con):
             self.con.execute(
                 "INSERT INTO campaigns (name, question, pipeline, spec_json, status, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, 'running', ?, ?)", [name, question, pipeline, spec_json, now, now])
             insert_rows(self.con, "mcts_nodes", NODE_COLS, [node_row(name, root)])
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
 
     def start_run(self, name: str, spec_json: str) -> None:
         """A new run of the campaign: failed expansions get another chance (the fault may be gone)."""

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Literal
 
 import duckdb
 
+from sro.data.db import transaction
 from sro.data.ingest.report import FileOutcome, IngestIssue, IngestReport
 from sro.data.schema import drop_indexes, ensure_indexes
 from sro.data.store import DatasetStore, check_name
@@ -50,18 +51,14 @@ def ingest_one(
         outcome.chunks += chunks
 
     outcome.flush = flush
-    con.execute("BEGIN")
     try:
-        loader(con, path, outcome)  # first: a loader may restart the transaction (and outcome.restart())
-        store.ensure_dataset(dataset, con=con, **info)
-        added, chunks = store.commit(con, dataset)  # the last (or only) staged slice
-        if outcome.added and not added:
-            store.touch(con, dataset)
-        con.execute("COMMIT")
+        with transaction(con):
+            loader(con, path, outcome)  # first: a loader may restart the transaction (and outcome.restart())
+            store.ensure_dataset(dataset, con=con, **info)
+            added, chunks = store.commit(con, dataset)  # the last (or only) staged slice
+            if outcome.added and not added:
+                store.touch(con, dataset)
         return added + outcome.added, chunks + outcome.chunks
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.close()
 
