@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
@@ -11,14 +10,14 @@ from pyoxigraph import (NamedNode, QueryBoolean, QuerySolutions, Quad, RdfFormat
 
 from graph_store import vocab as v
 from graph_store.errors import BackendError, ImportFailed
-from graph_store.base import BaseStore
+from graph_store.base import ASSERTION_TYPE, BaseStore
 from graph_store.model import QueryResult
-from graph_store.provenance import TYPE as MARKER_TYPE, QuadText, is_marker, nquads
+from graph_store.provenance import ASSERTION as ASSERTION_MARKER, TYPE as MARKER_TYPE, QuadText, is_marker, \
+    nquads
 from graph_store.sparql import inject_values, run_with_timeout, syntax_error
 
 TYPE = v.RDF.type
 MARKER_NODES = (v.SRO.Assertion, v.SRO.Evidence)
-ASSERTION_MARKER = f"<{v.NS}Assertion>"  # object of an assertion marker quad in N-Quads text
 BULK_MIN_QUADS = 50_000  # below this a transaction is cheap enough and avoids many small SST files
 
 
@@ -70,22 +69,9 @@ class MarkedFilter:
         return False
 
 
-class _ShapeSet:
-    """A bounded set of (query text, bound variable names) that need VALUES binding."""
-
-    def __init__(self, size: int = 512):
-        self.size, self._items = size, OrderedDict()
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def add(self, key: tuple) -> None:
-        self._items[key] = None
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-
-_NEEDS_VALUES = _ShapeSet()
+# (query text, bound variable names) that oxigraph cannot substitute: bound through VALUES straight away
+_NEEDS_VALUES: set[tuple[str, frozenset[str]]] = set()
+NEEDS_VALUES_MAX = 512
 
 
 def collect(res: Any, cancelled: Callable[[], bool]) -> QueryResult:
@@ -132,7 +118,7 @@ class EmbeddedStore(BaseStore):
     # --- primitives -------------------------------------------------------------------------------------
     def _existing(self, iris: list[str], marker: str) -> set[str]:
         marked = self._marked
-        if marked is not None and marker == v.NS + "Assertion":
+        if marked is not None and marker == ASSERTION_TYPE:
             iris = [i for i in iris if i in marked]  # the rest certainly have no marker
         # one exact-key point read per remaining IRI (`Quad in Store`)
         pg, store, kind = v.PROVENANCE_GRAPH, self._store, NamedNode(marker)
@@ -203,6 +189,8 @@ class EmbeddedStore(BaseStore):
                         # query so that its next run skips the failed attempt (~40 us, 5% of a point query).
                         if not subs or "does not contains variable" not in str(exc):
                             raise BackendError(f"query failed: {exc}") from None
+                        if len(_NEEDS_VALUES) >= NEEDS_VALUES_MAX:
+                            _NEEDS_VALUES.clear()
                         _NEEDS_VALUES.add(shape)
                         res = values_query()
             except SyntaxError as exc:
