@@ -4,8 +4,7 @@ No model is involved and nothing here imitates one. Speed comes from (1) splitti
 with a regex and parsing only sentences with enough content, (2) batching them through `nlp.pipe`,
 (3) running NER only on sentences that can yield an acceptable candidate (`svo.needs_entities`: the
 others only have subjects such as "I" or "this" that the specificity gate rejects; NER was ~40% of the
-parse time), and (4) caching the parses
-so the judge's axioms reuse them.
+parse time), and (4) caching the parses so the judge's axioms reuse them.
 """
 
 from __future__ import annotations
