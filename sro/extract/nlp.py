@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+import pickle
 import re
 import threading
 from collections import OrderedDict
@@ -40,9 +41,8 @@ if TYPE_CHECKING:
 
 _lock = threading.RLock()
 NER = "ner"
-# nlp.pipe with n_process=2 forks workers that re-serialise every Doc: it pays only for big batches on an
-# idle machine. SRO_NLP_PROCESSES=2 turns it on for batches of at least MIN_BATCH_FOR_PROCESSES misses.
-MIN_BATCH_FOR_PROCESSES = 2000
+# Batches with at least this many uncached sentences are split with the parse worker (sro.extract.parse_worker).
+MIN_BATCH_TO_SPLIT = 32
 
 
 @lru_cache(maxsize=1)
@@ -124,13 +124,12 @@ def _fast_ruler():
     return compile_ruler(nlp.get_pipe("attribute_ruler"))
 
 
-def parse_syntax_batch(texts: list[str], batch_size: int = 256, n_process: int = 1) -> list["Doc"]:
+def parse_syntax_batch(texts: list[str], batch_size: int = 256) -> list["Doc"]:
     """Docs with everything but entities, the attribute ruler swapped for its fast equivalent."""
     nlp, fast = load_nlp(), _fast_ruler()
     if fast is None:
-        return list(nlp.pipe(texts, batch_size=batch_size, disable=[NER], n_process=n_process))
-    docs = nlp.pipe(texts, batch_size=batch_size, disable=[NER, "attribute_ruler", "lemmatizer"],
-                    n_process=n_process)
+        return list(nlp.pipe(texts, batch_size=batch_size, disable=[NER]))
+    docs = nlp.pipe(texts, batch_size=batch_size, disable=[NER, "attribute_ruler", "lemmatizer"])
     lemmatize = _fast_lemmatizer()
     if lemmatize is None:
         return list(nlp.get_pipe("lemmatizer").pipe((fast(d) for d in docs), batch_size=batch_size))
@@ -205,17 +204,39 @@ class ParseCache:
         missing = list(dict.fromkeys(t for t in texts if t not in self._docs))
         if missing:
             self.misses += len(missing)
-            procs = int(os.environ.get("SRO_NLP_PROCESSES", "1") or 1)
-            n_process = procs if procs > 1 and len(missing) >= MIN_BATCH_FOR_PROCESSES else 1
             with _lock, one_blas_thread():
-                parsed = parse_syntax_batch(missing, batch_size, n_process)
-                for text, doc in zip(missing, parsed):
+                for text, doc in zip(missing, _parse_split(missing, batch_size, needs_entities)):
                     self.put(text, doc)
-                add_entities([d for d in parsed if needs_entities is None or needs_entities(d)], batch_size)
         docs = [self._docs.get(t) or self.parse(t) for t in texts]
         if needs_entities is None:
             add_entities(docs, batch_size)  # cache hits parsed lazily earlier
         return docs
+
+
+def _parse_local(texts: list[str], batch_size: int, needs_entities: Callable[["Doc"], bool] | None) -> list["Doc"]:
+    docs = parse_syntax_batch(texts, batch_size)
+    add_entities([d for d in docs if needs_entities is None or needs_entities(d)], batch_size)
+    return docs
+
+
+def _parse_split(texts: list[str], batch_size: int, needs_entities: Callable[["Doc"], bool] | None) -> list["Doc"]:
+    """Syntax for all texts, entities where `needs_entities` says (all when None). A large batch is split with
+    the parse worker when it is ready: it takes the first half while this process parses the second."""
+    from sro.extract import parse_worker
+
+    helper = parse_worker.worker() if len(texts) >= MIN_BATCH_TO_SPLIT else None
+    if helper is None or not helper.ready():
+        return _parse_local(texts, batch_size, needs_entities)
+    half = len(texts) // 2
+    try:
+        helper.submit(texts[:half], needs_entities)
+    except (TypeError, AttributeError, pickle.PicklingError, OSError):  # a predicate that cannot be sent
+        return _parse_local(texts, batch_size, needs_entities)
+    mine = _parse_local(texts[half:], batch_size, needs_entities)
+    try:
+        return helper.collect() + mine
+    except (EOFError, OSError):  # the worker died: parse its share here; the next batch starts a new one
+        return _parse_local(texts[:half], batch_size, needs_entities) + mine
 
 
 @contextmanager
