@@ -1,7 +1,7 @@
 """thinc ops for the spaCy pipeline: matrix products through numpy (OpenBLAS) on one thread.
 
-A module of its own so the class pickles by name (nlp.pipe with n_process > 1 may send the pipeline to
-worker processes). See sro.extract.nlp for why.
+A module of its own so the class pickles by name (a pickled pipeline refers to it). See sro.extract.nlp
+for why.
 """
 
 from __future__ import annotations
