@@ -116,3 +116,57 @@ def test_texts_are_stored_uncompressed(tmp_path):
             f"SELECT DISTINCT compression FROM pragma_storage_info('{table}') WHERE column_name = 'text' "
             "AND segment_type = 'VARCHAR'").fetchall()}
         assert kinds == {"Uncompressed"}, (table, kinds)
+
+
+def _stored_texts(store) -> tuple[int, int]:
+    """(documents whose text is stored in `documents`, documents whose text is only in their chunk)."""
+    return store.cursor().execute(
+        "SELECT count(text), count(*) - count(text) FROM documents").fetchone()
+
+
+def test_one_chunk_texts_are_stored_once_and_read_whole(tmp_path):
+    store = _store(tmp_path / "once.duckdb")
+    short, long = "Short post about the inverter. " * 3, "A long story about the panels and the roof. " * 20
+    path = write_ndjson(tmp_path / "RS.ndjson", [submission(1, short), submission(2, long)])
+    assert _ingest(store, [path]).documents_added == 2
+    assert _stored_texts(store) == (1, 1)  # the long one keeps its text; the short one is its only chunk
+    whole = {1: "Solar question 1\n\n" + short, 2: "Solar question 2\n\n" + long}
+    ds = store.dataset("r")
+    for n, text in whole.items():
+        assert store.document(f"reddit:t3_s{n}").text == ds.get(f"reddit:t3_s{n}").text == text
+    assert {d.text for d in ds.peek(5)} == {d.text for d in ds.sample(5)} == set(whole.values())
+    assert ds.sql("SELECT text FROM documents ORDER BY id") == [{"text": whole[1]}, {"text": whole[2]}]
+    assert ds.describe()["chars"] == sum(map(len, whole.values()))
+    assert "text" in ds.fields()
+
+
+def test_workspace_from_before_keeps_its_texts_and_stores_new_ones_once(tmp_path):
+    """A documents table with text NOT NULL (and its unique index) is altered in place on open."""
+    db = tmp_path / "before.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE documents (id VARCHAR NOT NULL, dataset VARCHAR NOT NULL, source_uri VARCHAR, "
+                "title VARCHAR, text VARCHAR NOT NULL, author VARCHAR, created TIMESTAMP, score BIGINT, "
+                "parent_id VARCHAR, kind VARCHAR, metadata JSON)")
+    con.execute("CREATE UNIQUE INDEX documents_id_idx ON documents (id)")
+    con.execute("INSERT INTO documents (id, dataset, text) VALUES ('old:1', 'r', 'An old post.')")
+    con.close()
+    store = _store(db)
+    assert _indexes(store) == set(INDEXES)
+    assert _ingest(store, [write_ndjson(tmp_path / "RS.ndjson", [submission(1, "A new short post.")])]) \
+        .documents_added == 1
+    assert _stored_texts(store) == (1, 1)
+    assert store.document("old:1").text == "An old post."
+    assert store.document("reddit:t3_s1").text == "Solar question 1\n\nA new short post."
+
+
+def test_primary_key_workspace_still_stores_every_text(tmp_path):
+    db = tmp_path / "pk.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE documents (id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, source_uri VARCHAR, "
+                "title VARCHAR, text VARCHAR NOT NULL, author VARCHAR, created TIMESTAMP, score BIGINT, "
+                "parent_id VARCHAR, kind VARCHAR, metadata JSON)")
+    con.close()
+    store = _store(db)
+    assert _ingest(store, [write_ndjson(tmp_path / "RS.ndjson", [submission(1, "A short post.")])]) \
+        .documents_added == 1
+    assert _stored_texts(store) == (1, 0)

@@ -13,6 +13,7 @@ from sro.data.db import connect
 from sro.data.ingest.lines import iter_slices
 from sro.data.ingest.reddit_dump import reddit_loader
 from sro.data.ingest.runner import run_ingest
+from sro.data.records import DOC_TEXT, DOC_TEXT_JOIN
 from sro.data.store import DatasetStore
 from tests.test_data_ingest import submission, write_ndjson
 
@@ -23,7 +24,8 @@ def _store(path):
 
 def _rows(store):
     con = store.cursor()
-    docs = con.execute("SELECT id, text, created, score, metadata::VARCHAR FROM documents ORDER BY id").fetchall()
+    docs = con.execute(f"SELECT d.id, {DOC_TEXT}, d.created, d.score, d.metadata::VARCHAR FROM documents d "
+                       f"{DOC_TEXT_JOIN} ORDER BY d.id").fetchall()
     chunks = con.execute("SELECT id, start_pos, end_pos, text FROM chunks ORDER BY id").fetchall()
     version = con.execute("SELECT version FROM datasets").fetchall()
     return docs, chunks, version

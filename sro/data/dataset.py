@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from sro.data.models import Document, Hit
-from sro.data.records import CHUNK_SELECT, DOC_SELECT, document_from_row, hit_from_row
+from sro.data.records import CHUNK_SELECT, DOC_SELECT, DOC_TEXT_JOIN, documents_from_rows, hit_from_row
 from sro.errors import DatasetError
 
 if TYPE_CHECKING:
@@ -20,7 +20,9 @@ _MAX_K = 10_000
 def fields_of(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
     """Document columns that hold values in this dataset, then metadata keys (from up to 1000 documents)."""
     present = con.execute(
-        "SELECT " + ", ".join(f"count({c})" for c in BASE_FIELDS) + " FROM documents WHERE dataset = ?",
+        # every document has a text (NULL in the table for one-chunk documents: records.DOC_TEXT)
+        "SELECT " + ", ".join("count(*)" if c == "text" else f"count({c})" for c in BASE_FIELDS)
+        + " FROM documents WHERE dataset = ?",
         [dataset],
     ).fetchone()
     fields = [c for c, n in zip(BASE_FIELDS, present or []) if n]
@@ -56,21 +58,24 @@ class Dataset:
         return int(self._con().execute("SELECT count(*) FROM documents WHERE dataset = ?", [self.name]).fetchone()[0])
 
     def peek(self, n: int = 5) -> list[Document]:
-        rows = self._con().execute(DOC_SELECT + " WHERE dataset = ? ORDER BY id LIMIT ?", [self.name, _k(n)])
-        return [document_from_row(r) for r in rows.fetchall()]
+        con = self._con()
+        rows = con.execute(DOC_SELECT + " WHERE dataset = ? ORDER BY id LIMIT ?", [self.name, _k(n)]).fetchall()
+        return documents_from_rows(con, rows)
 
     def get(self, doc_id: str) -> Document:
-        row = self._con().execute(DOC_SELECT + " WHERE dataset = ? AND id = ?", [self.name, doc_id]).fetchone()
+        con = self._con()
+        row = con.execute(DOC_SELECT + " WHERE dataset = ? AND id = ?", [self.name, doc_id]).fetchone()
         if row is None:
             raise DatasetError(f"no document {doc_id!r} in dataset {self.name!r}")
-        return document_from_row(row)
+        return documents_from_rows(con, [row])[0]
 
     def sample(self, n: int, seed: int = 0) -> list[Document]:
         """n documents in a pseudo-random order that depends only on (id, seed): reproducible."""
-        rows = self._con().execute(
+        con = self._con()
+        rows = con.execute(
             DOC_SELECT + " WHERE dataset = ? ORDER BY hash(id, ?::BIGINT), id LIMIT ?", [self.name, seed, _k(n)]
-        )
-        return [document_from_row(r) for r in rows.fetchall()]
+        ).fetchall()
+        return documents_from_rows(con, rows)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """BM25 over this dataset's chunks (Porter stemmer of the FTS extension, English stop words)."""
@@ -125,7 +130,8 @@ class Dataset:
     def _describe(self) -> dict:
         con = self._con()
         docs, chars = con.execute(
-            "SELECT count(*), coalesce(sum(length(text)), 0) FROM documents WHERE dataset = ?", [self.name]
+            f"SELECT count(*), coalesce(sum(coalesce(length(d.text), c0.end_pos)), 0) FROM documents d "
+            f"{DOC_TEXT_JOIN} WHERE d.dataset = ?", [self.name]
         ).fetchone()
         chunks = con.execute("SELECT count(*) FROM chunks WHERE dataset = ?", [self.name]).fetchone()[0]
         kinds = con.execute(

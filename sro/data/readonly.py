@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from sro.data.db import NO_DOWNLOADS
+from sro.data.records import DOC_TEXT, DOC_TEXT_JOIN
 from sro.errors import DatasetError
 
 if TYPE_CHECKING:
@@ -46,8 +47,9 @@ def _build(store: "DatasetStore", name: str, path: Path) -> None:
     con.execute(f"ATTACH '{str(tmp).replace(chr(39), chr(39) * 2)}' AS sro_snap")
     try:
         con.execute(
-            """CREATE TABLE sro_snap.documents AS SELECT id, source_uri, title, text, author, created, score,
-               parent_id, kind, metadata FROM documents WHERE dataset = ?""",
+            f"""CREATE TABLE sro_snap.documents AS SELECT d.id, d.source_uri, d.title, {DOC_TEXT} AS text,
+               d.author, d.created, d.score, d.parent_id, d.kind, d.metadata
+               FROM documents d {DOC_TEXT_JOIN} WHERE d.dataset = ? ORDER BY d.rowid""",
             [name],
         )
         con.execute(

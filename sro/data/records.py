@@ -11,12 +11,24 @@ DOC_SELECT = (
     "SELECT id, dataset, source_uri, title, text, author, created, score, parent_id, kind, metadata FROM documents"
 )
 CHUNK_SELECT = "SELECT id, doc_id, dataset, ordinal, start_pos, end_pos, text FROM chunks"
+# documents.text is NULL for a document that is a single chunk (schema.py): its text is chunk '<id>#0'.
+# Bulk readers select DOC_TEXT from `documents d` + DOC_TEXT_JOIN; DOC_SELECT readers use documents_from_rows.
+DOC_TEXT = "coalesce(d.text, c0.text)"
+DOC_TEXT_JOIN = "LEFT JOIN chunks c0 ON d.text IS NULL AND c0.doc_id = d.id AND c0.ordinal = 0"
 
 
-def document_from_row(row: Sequence[Any]) -> Document:
+def documents_from_rows(con: Any, rows: Sequence[Sequence[Any]]) -> list[Document]:
+    """Documents from DOC_SELECT rows; the texts of one-chunk documents come from their chunks (by id)."""
+    missing = [row[0] + "#0" for row in rows if row[4] is None]
+    texts = dict(con.execute("SELECT doc_id, text FROM chunks WHERE id = ANY(?)", [missing]).fetchall()) \
+        if missing else {}
+    return [_document(row, row[4] if row[4] is not None else texts.get(row[0], "")) for row in rows]
+
+
+def _document(row: Sequence[Any], text: str) -> Document:
     meta = row[10]
     return Document(
-        id=row[0], dataset=row[1], source_uri=row[2] or "", title=row[3], text=row[4], author=row[5],
+        id=row[0], dataset=row[1], source_uri=row[2] or "", title=row[3], text=text, author=row[5],
         created=row[6], score=row[7], parent_id=row[8], kind=row[9] or "doc",
         metadata=json.loads(meta) if isinstance(meta, str) and meta else (meta or {}),
     )

@@ -21,9 +21,11 @@ CREATE TABLE IF NOT EXISTS documents (
     dataset VARCHAR NOT NULL,
     source_uri VARCHAR,
     title VARCHAR,
+    -- NULL for a document that is a single chunk: its text is stored once, as chunk '<id>#0' (writing it
+    -- twice was ~20% of a big ingest); records.DOC_TEXT / fill_texts give it back to readers.
     -- Uncompressed, like chunks.text: FSST compression of the texts was ~22% of the ingest CPU at 1M posts
     -- (64.7 -> 50.1 s); the price is a 2.2x bigger file (0.79 -> 1.72 GB per million 1.5 KB posts).
-    text VARCHAR NOT NULL USING COMPRESSION uncompressed,
+    text VARCHAR USING COMPRESSION uncompressed,
     author VARCHAR,
     created TIMESTAMP,
     score BIGINT,
@@ -84,9 +86,27 @@ def drop_indexes(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP INDEX IF EXISTS {name}")
 
 
+def text_nullable(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether documents.text may be NULL (always, except in workspaces made before that, with a primary key)."""
+    row = con.execute(
+        "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'documents' AND column_name = 'text' "
+        "AND table_catalog = current_database() AND table_schema = current_schema()").fetchone()
+    return bool(row) and row[0] == "YES"
+
+
+def _allow_null_text(con: duckdb.DuckDBPyConnection) -> None:
+    """Workspaces made before single-chunk texts were stored once: drop NOT NULL on documents.text (DuckDB
+    alters a table only without indexes on it; a primary key cannot be dropped, so those keep both copies)."""
+    if text_nullable(con) or _has_primary_key(con, "documents"):
+        return
+    con.execute("DROP INDEX IF EXISTS documents_id_idx")
+    con.execute("ALTER TABLE documents ALTER COLUMN text DROP NOT NULL")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     from sro.data.fts import ensure_fts_schema
 
     con.execute(SCHEMA)
+    _allow_null_text(con)
     ensure_indexes(con)
     ensure_fts_schema(con)

@@ -4,7 +4,8 @@ Every ingest path fills the temp table `_stage` (the columns of `documents` plus
 to keep) and calls `commit_stage`.
 DuckDB does the heavy lifting: de-duplication against stored ids, single-chunk documents in one INSERT;
 only documents longer than a chunk go through the Python chunker, which returns offsets only (the chunk
-text is cut by DuckDB from the stored document text).
+text is cut by DuckDB from the staged document text). A single-chunk document's text is stored once, in its
+chunk; `documents.text` stays NULL (schema.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tempfile
 import duckdb
 
 from sro.data.chunking import chunk_spans
+from sro.data.schema import DOC_COLUMNS, text_nullable
 
 STAGE_DDL = """
 CREATE OR REPLACE TEMP TABLE _stage (
@@ -23,7 +25,6 @@ CREATE OR REPLACE TEMP TABLE _stage (
     created TIMESTAMP, score BIGINT, parent_id VARCHAR, kind VARCHAR, metadata JSON, skip_reason VARCHAR
 )
 """
-DOC_COLS = "id, dataset, source_uri, title, text, author, created, score, parent_id, kind, metadata"
 _FETCH = 20_000
 
 
@@ -31,7 +32,7 @@ def create_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(STAGE_DDL)
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection) -> int:
+def _insert_new(con: duckdb.DuckDBPyConnection, size: int) -> int:
     """Reduce `_stage` to the rows to add (kept, not stored yet, first per id), insert them as documents.
 
     Deleting from the temp table instead of copying it again saves one pass over the text; the (costly)
@@ -45,9 +46,12 @@ def _insert_new(con: duckdb.DuckDBPyConnection) -> int:
     repeated = con.execute("SELECT count(*) - count(DISTINCT id) FROM _stage").fetchone()[0]
     if repeated:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _stage QUALIFY row_number() OVER (PARTITION BY id) = 1"
+            "CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _stage QUALIFY row_number() OVER (PARTITION BY id) = 1"
         )
-    row = con.execute(f"INSERT INTO documents SELECT {DOC_COLS} FROM _stage").fetchone()
+    once = text_nullable(con)  # the text of a one-chunk document goes to its chunk only
+    text = "CASE WHEN length(text) > ? THEN text END" if once else "text"
+    cols = ", ".join(text if c == "text" else c for c in DOC_COLUMNS)
+    row = con.execute(f"INSERT INTO documents SELECT {cols} FROM _stage", [size] if once else []).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -86,7 +90,7 @@ def _chunk_long(con: duckdb.DuckDBPyConnection, size: int, overlap: int) -> int:
 
 def commit_stage(con: duckdb.DuckDBPyConnection, size: int, overlap: int) -> tuple[int, int]:
     """Insert the staged documents that are new and their chunks. Returns (documents, chunks) added."""
-    added = _insert_new(con)
+    added = _insert_new(con, size)
     if not added:
         return 0, 0
     row = con.execute(

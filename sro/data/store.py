@@ -13,7 +13,7 @@ import duckdb
 from sro.config import Settings
 from sro.data.db import transaction
 from sro.data.models import Chunk, DatasetInfo, Document
-from sro.data.records import CHUNK_SELECT, DOC_SELECT, chunk_from_row, document_from_row, document_json
+from sro.data.records import CHUNK_SELECT, DOC_SELECT, chunk_from_row, document_json, documents_from_rows
 from sro.data.schema import ensure_schema
 from sro.data.staging import commit_stage, create_stage
 from sro.errors import DatasetError
@@ -86,10 +86,11 @@ class DatasetStore:
         return Dataset(self, name)._described(row[0])
 
     def document(self, doc_id: str) -> Document:
-        row = self.cursor().execute(DOC_SELECT + " WHERE id = ?", [doc_id]).fetchone()
+        con = self.cursor()
+        row = con.execute(DOC_SELECT + " WHERE id = ?", [doc_id]).fetchone()
         if row is None:
             raise DatasetError(f"unknown document {doc_id!r}")
-        return document_from_row(row)
+        return documents_from_rows(con, [row])[0]
 
     def chunk(self, chunk_id: str) -> Chunk:
         row = self.cursor().execute(CHUNK_SELECT + " WHERE id = ?", [chunk_id]).fetchone()

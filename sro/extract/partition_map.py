@@ -18,6 +18,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from sro.data.records import DOC_TEXT, DOC_TEXT_JOIN
 from sro.errors import ConfigError, SROError
 from sro.extract.result import StageResult
 
@@ -164,8 +165,8 @@ class PartitionMap:
         self.ws.datasets.dataset(self.dataset)  # unknown dataset: a clear DatasetError first
         done = ("EXISTS (SELECT 1 FROM candidates_docs_done x WHERE x.pipeline = ? AND x.doc_id = d.id)")
         rows = self.ws.db.execute(
-            f"SELECT d.id, d.title, length(d.text) FROM documents d WHERE d.dataset = ? AND NOT {done} "
-            "ORDER BY d.id" + (" LIMIT ?" if limit is not None else ""),
+            f"SELECT d.id, d.title, length({DOC_TEXT}) FROM documents d {DOC_TEXT_JOIN} "
+            f"WHERE d.dataset = ? AND NOT {done} ORDER BY d.id" + (" LIMIT ?" if limit is not None else ""),
             [self.dataset, self.pipeline.name] + ([limit] if limit is not None else [])).fetchall()
         n_done = self.ws.db.execute(f"SELECT count(*) FROM documents d WHERE d.dataset = ? AND {done}",
                                     [self.dataset, self.pipeline.name]).fetchone()[0]

@@ -61,8 +61,14 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
         yield lineno + 1, rest
 
 
+FIRST_SLICE = 16 << 20
+
+
 def iter_slices(path: Path, size: int) -> Iterator[str]:
     """Decompress `path` into temporary plain files of about `size` bytes, each ending at a line end.
+    The first is FIRST_SLICE bytes and each next one twice the previous until `size`, so the caller starts
+    at once instead of waiting for a whole slice, and each slice is written while the caller works on the
+    one before (DuckDB reads ~90 MB/s here, the slicer writes faster).
 
     A background thread writes the next slice while the caller works on the current one (zstd and file
     writes release the GIL, so decompression overlaps DuckDB's work). Yields each file's path (at least one,
@@ -114,6 +120,7 @@ def iter_slices(path: Path, size: int) -> Iterator[str]:
 
 def _write_slices(path: Path, size: int, stop: threading.Event) -> Iterator[str]:
     step = max(1, min(BLOCK, size))
+    target = min(size, FIRST_SLICE)
     with open_binary(path) as fh:
         rest = b""
         done = False
@@ -123,7 +130,7 @@ def _write_slices(path: Path, size: int, stop: threading.Event) -> Iterator[str]
                 with os.fdopen(fd, "wb") as out:
                     out.write(rest)
                     written, rest = len(rest), b""
-                    while written < size:
+                    while written < target:
                         block = fh.read(step)
                         if not block:
                             done = True
@@ -144,6 +151,7 @@ def _write_slices(path: Path, size: int, stop: threading.Event) -> Iterator[str]
             except BaseException:
                 os.unlink(tmp)
                 raise
+            target = min(size, 2 * target)
             yield tmp
 
 
