@@ -103,14 +103,14 @@ def _serve(conn: Connection) -> None:
 
     parse_syntax_batch(["Warm the model up."])
     conn.send(READY)
-    while True:
-        try:
+    try:
+        while True:
             texts, needs_entities = conn.recv()
-        except EOFError:
-            return
-        docs = parse_syntax_batch(texts)
-        add_entities([d for d in docs if needs_entities is None or needs_entities(d)])
-        conn.send(DocBin(store_user_data=False, docs=docs).to_bytes())
+            docs = parse_syntax_batch(texts)
+            add_entities([d for d in docs if needs_entities is None or needs_entities(d)])
+            conn.send(DocBin(store_user_data=False, docs=docs).to_bytes())
+    except (EOFError, OSError):  # the parent closed the pipe, exited or was killed
+        return
 
 
 if __name__ == "__main__":
