@@ -18,6 +18,7 @@ parent's environment beyond what a Python process needs. It exits when the paren
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -97,6 +98,8 @@ def _processes() -> int:
 
 
 def _serve(conn: Connection) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides, the worker follows it out
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from spacy.tokens import DocBin
 
     from sro.extract.nlp import add_entities, parse_syntax_batch
