@@ -74,21 +74,23 @@ _NEEDS_VALUES: set[tuple[str, frozenset[str]]] = set()
 NEEDS_VALUES_MAX = 512
 
 
-def collect(res: Any, cancelled: Callable[[], bool]) -> QueryResult:
+def collect(res: Any, cancelled: Callable[[], bool] | None) -> QueryResult:
     """Materialise a pyoxigraph result, checking `cancelled` between rows (that is how timeouts stop)."""
     if isinstance(res, QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(res))
     if isinstance(res, QuerySolutions):
         names = [var.value for var in res.variables]
+        if cancelled is None:  # no timeout: nothing to check between rows
+            return QueryResult(kind="select", variables=names, terms=[tuple(sol) for sol in res])
         rows = []
         for sol in res:
             if cancelled():
                 break
-            rows.append(tuple(sol[i] for i in range(len(names))))
+            rows.append(tuple(sol))
         return QueryResult(kind="select", variables=names, terms=rows)
     triples = []
     for t in res:
-        if cancelled():
+        if cancelled is not None and cancelled():
             break
         triples.append(t)
     return QueryResult(kind="graph", triples=triples)
@@ -175,7 +177,7 @@ class EmbeddedStore(BaseStore):
         def values_query() -> Any:
             return self._store.query(inject_values(sparql, bindings), use_default_graph_as_union=union)
 
-        def work(cancelled: Callable[[], bool]) -> QueryResult:
+        def work(cancelled: Callable[[], bool] | None) -> QueryResult:
             try:
                 if shape in _NEEDS_VALUES:
                     res = values_query()

@@ -124,7 +124,7 @@ class RemoteStore(BaseStore):
         self._check(resp, "SPARQL query", body)
         ctype = resp.headers.get("content-type", "").split(";")[0].strip()
         if ctype in ("application/sparql-results+json", "application/json"):
-            return collect(parse_query_results(body, format=QueryResultsFormat.JSON), lambda: False)
+            return collect(parse_query_results(body, format=QueryResultsFormat.JSON), None)
         fmt = RdfFormat.from_media_type(ctype)
         if fmt is None:
             raise BackendError(f"endpoint answered with unsupported content type {ctype!r}")
