@@ -88,3 +88,11 @@ def test_one_process_means_no_worker(monkeypatch):
     monkeypatch.setenv("SRO_NLP_PROCESSES", "1")
     assert parse_worker.worker() is None
     assert nlp.MIN_BATCH_TO_SPLIT <= len(BATCH)
+
+
+def test_a_bad_process_count_is_a_clear_error(monkeypatch):
+    from sro.errors import ConfigError
+
+    monkeypatch.setenv("SRO_NLP_PROCESSES", "two")
+    with pytest.raises(ConfigError, match="SRO_NLP_PROCESSES"):
+        parse_worker.worker()

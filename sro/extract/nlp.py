@@ -4,6 +4,9 @@ Loading the model takes ~1 s and ~100 MB, so every offline component (extractor,
 predicate lemmas) shares this one instance. Parses are cached by sentence text: the judge re-reads the
 sentences the extractor just parsed, and a cache hit costs a dict lookup instead of a parse.
 
+Large batches are split between this process and a second one (sro.extract.parse_worker), so parsing uses
+two cores; the docs come back identical.
+
 Named entities are computed lazily. The NER component (its own tok2vec + transition model) was ~40% of
 the parse time, and it runs last in the pipeline, so its output can be added to an already-parsed Doc
 later without changing anything else. `parse_many(texts, needs_entities=...)` parses the syntax of all

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 READY = "ready"
-_ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "SRO_NLP_BLIS", "TMPDIR")
+_ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LD_LIBRARY_PATH",
+             "SRO_NLP_BLIS", "TMPDIR")
 
 
 class ParseWorker:
@@ -91,10 +92,14 @@ def worker() -> ParseWorker | None:
 
 
 def _processes() -> int:
-    value = os.environ.get("SRO_NLP_PROCESSES", "")
-    if value.strip():
-        return int(value)
-    return min(2, len(os.sched_getaffinity(0)))
+    value = os.environ.get("SRO_NLP_PROCESSES", "").strip()
+    if not value:
+        return min(2, len(os.sched_getaffinity(0)))
+    if not value.isdigit():
+        from sro.errors import ConfigError
+
+        raise ConfigError(f"SRO_NLP_PROCESSES must be 1 or 2, got {value!r}")
+    return int(value)
 
 
 def _serve(conn: Connection) -> None:
