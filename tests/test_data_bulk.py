@@ -170,3 +170,14 @@ def test_primary_key_workspace_still_stores_every_text(tmp_path):
     assert _ingest(store, [write_ndjson(tmp_path / "RS.ndjson", [submission(1, "A short post.")])]) \
         .documents_added == 1
     assert _stored_texts(store) == (1, 0)
+
+
+def test_bulk_readers_join_the_chunk_texts_by_hash(tmp_path):
+    """The join that gives one-chunk documents their text must stay an equi-join: with `d.text IS NULL` in its
+    ON clause DuckDB planned a nested loop (minutes for 1M documents)."""
+    from sro.data.records import DOC_TEXT, DOC_TEXT_JOIN
+
+    store = _store(tmp_path / "plan.duckdb")
+    plan = " ".join(r[1] for r in store.cursor().execute(
+        f"EXPLAIN SELECT {DOC_TEXT} FROM documents d {DOC_TEXT_JOIN} WHERE d.dataset = ?", ["r"]).fetchall())
+    assert "HASH_JOIN" in plan and "NESTED_LOOP" not in plan and "BLOCKWISE_NL" not in plan
