@@ -29,6 +29,16 @@ def _ingest(store, files, **kw):
     return run_ingest(store, "r", files, reddit_loader("r"), **kw)
 
 
+def _older_workspace(db, id_column: str):
+    """A `documents` table as earlier versions made it: text NOT NULL, the id a primary key or NOT NULL."""
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE documents (id VARCHAR {id_column}, dataset VARCHAR NOT NULL, source_uri VARCHAR, "
+                "title VARCHAR, text VARCHAR NOT NULL, author VARCHAR, created TIMESTAMP, score BIGINT, "
+                "parent_id VARCHAR, kind VARCHAR, metadata JSON)")
+    con.close()
+    return db
+
+
 @pytest.fixture()
 def bulk(monkeypatch):
     monkeypatch.setattr(runner, "BULK_MIN_BYTES", 0)
@@ -90,13 +100,7 @@ def test_dropped_indexes_come_back_with_the_next_store(tmp_path):
 
 
 def test_older_workspace_with_a_primary_key_keeps_working(tmp_path, bulk):
-    db = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE documents (id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, source_uri VARCHAR, "
-                "title VARCHAR, text VARCHAR NOT NULL, author VARCHAR, created TIMESTAMP, score BIGINT, "
-                "parent_id VARCHAR, kind VARCHAR, metadata JSON)")
-    con.close()
-    store = _store(db)
+    store = _store(_older_workspace(tmp_path / "old.duckdb", "PRIMARY KEY"))
     assert _indexes(store) == set(INDEXES) - {"documents_id_idx"}  # the primary key is the unique index
     path = write_ndjson(tmp_path / "RS.zst", _records(), zst=True)
     assert _ingest(store, [path]).documents_added == 40
@@ -142,11 +146,8 @@ def test_one_chunk_texts_are_stored_once_and_read_whole(tmp_path):
 
 def test_workspace_from_before_keeps_its_texts_and_stores_new_ones_once(tmp_path):
     """A documents table with text NOT NULL (and its unique index) is altered in place on open."""
-    db = tmp_path / "before.duckdb"
+    db = _older_workspace(tmp_path / "before.duckdb", "NOT NULL")
     con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE documents (id VARCHAR NOT NULL, dataset VARCHAR NOT NULL, source_uri VARCHAR, "
-                "title VARCHAR, text VARCHAR NOT NULL, author VARCHAR, created TIMESTAMP, score BIGINT, "
-                "parent_id VARCHAR, kind VARCHAR, metadata JSON)")
     con.execute("CREATE UNIQUE INDEX documents_id_idx ON documents (id)")
     con.execute("INSERT INTO documents (id, dataset, text) VALUES ('old:1', 'r', 'An old post.')")
     con.close()
@@ -160,13 +161,7 @@ def test_workspace_from_before_keeps_its_texts_and_stores_new_ones_once(tmp_path
 
 
 def test_primary_key_workspace_still_stores_every_text(tmp_path):
-    db = tmp_path / "pk.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE documents (id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, source_uri VARCHAR, "
-                "title VARCHAR, text VARCHAR NOT NULL, author VARCHAR, created TIMESTAMP, score BIGINT, "
-                "parent_id VARCHAR, kind VARCHAR, metadata JSON)")
-    con.close()
-    store = _store(db)
+    store = _store(_older_workspace(tmp_path / "pk.duckdb", "PRIMARY KEY"))
     assert _ingest(store, [write_ndjson(tmp_path / "RS.ndjson", [submission(1, "A short post.")])]) \
         .documents_added == 1
     assert _stored_texts(store) == (1, 0)

@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS documents (
     source_uri VARCHAR,
     title VARCHAR,
     -- NULL for a document that is a single chunk: its text is stored once, as chunk '<id>#0' (writing it
-    -- twice was ~20% of a big ingest); records.DOC_TEXT / fill_texts give it back to readers.
+    -- twice was ~20% of a big ingest); records.DOC_TEXT / documents_from_rows give it back to readers.
     -- Uncompressed, like chunks.text: FSST compression of the texts was ~22% of the ingest CPU at 1M posts
     -- (64.7 -> 50.1 s); the price is a 2.2x bigger file (0.79 -> 1.72 GB per million 1.5 KB posts).
     text VARCHAR USING COMPRESSION uncompressed,

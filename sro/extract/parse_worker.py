@@ -35,7 +35,7 @@ _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "PYTHONHOME", "VIRT
 
 
 class ParseWorker:
-    """One helper process; `share(n)` says how many texts of a batch of n to send it (0 until it is ready)."""
+    """One helper process: `submit` a batch once it is `ready`, then `collect` its docs."""
 
     def __init__(self) -> None:
         parent, child = socket.socketpair()
