@@ -96,3 +96,20 @@ def test_a_bad_process_count_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("SRO_NLP_PROCESSES", "two")
     with pytest.raises(ConfigError, match="SRO_NLP_PROCESSES"):
         parse_worker.worker()
+
+
+def test_coref_join_across_the_split_mixes_worker_and_local_parses(ready_worker):
+    """A pronoun carried from the last sentence the worker parsed to the first one parsed here: the two docs are
+    joined for the judge (Doc.from_docs), although only the local one carries a tok2vec tensor."""
+    from pipelines import load_pipeline
+    from sro.data.models import Chunk
+    from sro.extract.offline import OfflineExtractor
+
+    fillers = [f"Panel maker {i} opened a plant in Texas in {2000 + i}." for i in range(38)]
+    sents = fillers[:19] + ["SunPower installed the panels in 2019.", "It then replaced the inverter in 2021."] \
+        + fillers[19:]
+    text = " ".join(sents)
+    chunk = Chunk(id="d#0", doc_id="d", dataset="t", ordinal=0, start=0, end=len(text), text=text)
+    cands = OfflineExtractor(load_pipeline("generic"), cache=ParseCache()).run_sync([chunk], {})
+    carried = [c for c in cands if c.extractor.endswith("+coref")]
+    assert carried and carried[0].evidence.quote == " ".join(sents[19:21])

@@ -99,7 +99,8 @@ class OfflineExtractor:
         parts = {s.text: self.cache.parse_syntax(s.text) for chain in joins.values() for s in chain}
         add_entities(list(parts.values()))
         for quote, chain in joins.items():
-            joined = Doc.from_docs([parts[s.text] for s in chain], exclude=["user_data"])
+            # without tensors: docs from the parse worker have none, local ones do, and nothing reads them
+            joined = Doc.from_docs([parts[s.text] for s in chain], exclude=["user_data", "tensor"])
             if joined.text == quote:
                 self.cache.put(quote, joined)
 
