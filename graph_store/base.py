@@ -15,7 +15,7 @@ from pyoxigraph import NamedNode, Quad
 
 from graph_store import vocab as v
 from graph_store.model import AddResult, EntityRecord, Fact, QueryResult, Term
-from graph_store.provenance import FactQuads, QuadText, entity_quads, fact_quads, merge_update
+from graph_store.provenance import FactQuads, QuadText, axiom_declarations, entity_quads, fact_quads, merge_update
 from graph_store.sparql import check_bindings
 from graph_store.terms import from_ox, sparql_term
 
@@ -126,6 +126,7 @@ class BaseStore(ABC):
         new_quads: list[QuadText] = []
         merge_quads: list[QuadText] = []
         merged: set[str] = set()
+        axioms: set[str] = set()
         seen_a: set[str] = set(existing)
         seen_e: set[str] = set(evid_known)
         for b in built:
@@ -134,6 +135,7 @@ class BaseStore(ABC):
                 continue
             seen_e.add(b.evidence)
             total.new_sources += 1
+            axioms.update(b.axioms)
             if b.assertion not in seen_a:
                 seen_a.add(b.assertion)
                 total.new_facts += 1
@@ -142,6 +144,7 @@ class BaseStore(ABC):
             else:  # a further source for a stored (or earlier-in-batch) assertion
                 merged.add(b.assertion)
                 merge_quads += b.evidence_quads
+        (new_quads or merge_quads).extend(axiom_declarations(axioms))
         if new_quads:
             self._insert(new_quads)
         if merged:

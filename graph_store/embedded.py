@@ -12,8 +12,8 @@ from graph_store import vocab as v
 from graph_store.errors import BackendError, ImportFailed
 from graph_store.base import ASSERTION_TYPE, BaseStore
 from graph_store.model import QueryResult
-from graph_store.provenance import ASSERTION as ASSERTION_MARKER, TYPE as MARKER_TYPE, QuadText, is_marker, \
-    nquads
+from graph_store.provenance import ASSERTION as ASSERTION_MARKER, TYPE as MARKER_TYPE, QuadText, \
+    AXIOM_NODES_LEFT, axiom_nodes_update, is_marker, nquads
 from graph_store.sparql import inject_values, run_with_timeout, syntax_error
 
 TYPE = v.RDF.type
@@ -109,6 +109,13 @@ class EmbeddedStore(BaseStore):
         # object: a store opened without any assertion marker can track them all (see MarkedFilter)
         empty = next(self._store.quads_for_pattern(None, TYPE, v.SRO.Assertion, v.PROVENANCE_GRAPH), None) is None
         self._marked: MarkedFilter | None = MarkedFilter() if empty else None
+        self._upgrade_axiom_nodes()
+
+    def _upgrade_axiom_nodes(self) -> None:
+        """Stores written before axiom scores became one quad each are rewritten once, in batches, on open
+        (each round converts at least one node, so this ends; a malformed node without name or value stays)."""
+        while bool(self._store.query(AXIOM_NODES_LEFT)):
+            self._store.update(axiom_nodes_update())
 
     @property
     def raw(self) -> Store:

@@ -72,7 +72,7 @@ def _keep(q: Quad, assertions: set[str], evidence: set[str] | None, activity_pre
         if owner not in assertions:
             return False
         if evidence is not None and "/evidence/" in s:
-            return s.split("/axiom/")[0] in evidence
+            return s in evidence
     elif activity_prefix is not None and s.startswith(v.ACTIVITY_BASE):
         return s.startswith(activity_prefix)  # activities of other campaigns go with their evidence
     return True

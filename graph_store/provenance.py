@@ -6,10 +6,14 @@
                       sro:unit "kW" ; sro:qualifier Q .    # qualifiers belong to the assertion
       E a sro:Evidence, prov:Entity ; prov:wasDerivedFrom <doc> ; prov:wasGeneratedBy <activity> ;
         prov:generatedAtTime t ; sro:quote ; sro:charStart ; sro:charEnd ; sro:chunk ; sro:extractor ;
-        sro:model ; sro:score ; sro:verdict ; sro:campaign ; sro:node ; sro:axiomScore X .
-      X a sro:AxiomScore ; sro:axiom "name" ; sro:value 0.9 .
+        sro:model ; sro:score ; sro:verdict ; sro:campaign ; sro:node ; axiom:grounding 0.9 ; axiom:… .
       <activity> a prov:Activity ; sro:campaign ; sro:node .
+      axiom:grounding rdfs:subPropertyOf sro:axiomScore ; rdfs:label "grounding" .   # once per axiom name
     }
+
+An axiom score is one quad (`axiom:{name}`, a sub-property of sro:axiomScore): a node per score took four, and
+with ~8 axioms per fact those nodes were most of the store, which made every index larger and every query read
+more blocks.
 
 Aggregates (sro:score = max over evidence, sro:sourceCount) are written here for a new assertion and
 recomputed by `merge_update()` when a second source arrives.
@@ -39,12 +43,14 @@ def _iri(value: str) -> str:
 
 PG = _iri(v.PROVENANCE_GRAPH_IRI)
 TYPE = _iri(v.RDF_NS + "type")
-ASSERTION, EVIDENCE, AXIOM_SCORE = (_iri(v.NS + n) for n in ("Assertion", "Evidence", "AxiomScore"))
+ASSERTION, EVIDENCE = _iri(v.NS + "Assertion"), _iri(v.NS + "Evidence")
+AXIOM_SCORE, SUB_PROPERTY_OF, LABEL = _iri(v.NS + "axiomScore"), _iri(v.RDFS_NS + "subPropertyOf"), \
+    _iri(v.RDFS_NS + "label")
 ACTIVITY = _iri(v.PROV_NS + "Activity")
 MARKER_TYPES = (ASSERTION, EVIDENCE)  # "already stored" is decided by these two quads only
 S = {n: _iri(v.NS + n) for n in (
     "score", "sourceCount", "evidence", "qualifier", "key", "value", "quote", "chunk", "model", "charStart",
-    "charEnd", "campaign", "node", "extractor", "verdict", "axiom", "axiomScore", *v.KNOWN_QUALIFIERS)}
+    "charEnd", "campaign", "node", "extractor", "verdict", *v.KNOWN_QUALIFIERS)}
 P_DERIVED, P_GENERATED_BY, P_GENERATED_AT = (_iri(v.PROV_NS + n) for n in
                                              ("wasDerivedFrom", "wasGeneratedBy", "generatedAtTime"))
 XSD_DECIMAL, XSD_INTEGER, XSD_DATETIME = (v.XSD_NS + n for n in ("decimal", "integer", "dateTime"))
@@ -81,6 +87,7 @@ class FactQuads:
     evidence: str
     assertion_quads: list[QuadText] = field(default_factory=list)  # triple + assertion node + aggregates
     evidence_quads: list[QuadText] = field(default_factory=list)  # evidence node, axiom scores, activity
+    axioms: tuple[str, ...] = ()  # axiom names scored: their declarations go with the batch
 
 
 def fact_quads(fact: Fact) -> FactQuads:
@@ -96,7 +103,7 @@ def fact_quads(fact: Fact) -> FactQuads:
         else:
             q = _iri(v.qualifier_iri(a_iri, key))
             aq += [(a, S["qualifier"], q, PG), (q, S["key"], _lit(key), PG), (q, S["value"], _lit(value), PG)]
-    return FactQuads(a_iri, e_iri, aq, evidence_quads(a, e_iri, fact, score))
+    return FactQuads(a_iri, e_iri, aq, evidence_quads(a, e_iri, fact, score), tuple(pr.axiom_scores))
 
 
 def evidence_quads(a: str, e_iri: str, fact: Fact, score: str | None = None) -> list[QuadText]:
@@ -125,11 +132,21 @@ def evidence_quads(a: str, e_iri: str, fact: Fact, score: str | None = None) -> 
         if value is not None:
             text = _lit(value)
             eq += [(e, S[key], text, PG), (act, S[key], text, PG)]
-    for axiom, value in pr.axiom_scores.items():
-        x = _iri(v.axiom_score_iri(e_iri, axiom))
-        eq += [(e, S["axiomScore"], x, PG), (x, TYPE, AXIOM_SCORE, PG), (x, S["axiom"], _lit(axiom), PG),
-               (x, S["value"], _dec(value), PG)]
+    eq += [(e, _axiom(axiom), _dec(value), PG) for axiom, value in pr.axiom_scores.items()]
     return eq
+
+
+@lru_cache(maxsize=1024)
+def _axiom(name: str) -> str:
+    return _iri(v.axiom_property_iri(name))
+
+
+def axiom_declarations(names: set[str]) -> list[QuadText]:
+    """`axiom:{name} rdfs:subPropertyOf sro:axiomScore ; rdfs:label "name"`, written with every batch that uses
+    the axiom (quads are a set, so repeats cost nothing), so `?e ?axiom ?v . ?axiom rdfs:subPropertyOf
+    sro:axiomScore` finds all scores of an evidence node, including axioms added after the vocabulary."""
+    return [q for name in sorted(names) for q in ((_axiom(name), SUB_PROPERTY_OF, AXIOM_SCORE, PG),
+                                                  (_axiom(name), LABEL, _lit(name), PG))]
 
 
 def entity_quads(rec: EntityRecord) -> list[QuadText]:
@@ -147,6 +164,27 @@ def nquads(quads: list[QuadText]) -> str:
 
 def is_marker(q: QuadText) -> bool:
     return q[1] == TYPE and q[2] in MARKER_TYPES
+
+
+AXIOM_NODES_BATCH = 50_000
+_OLD_AXIOM_NODE = (f"GRAPH <{v.PROVENANCE_GRAPH_IRI}> {{ ?e sro:axiomScore ?x . ?x a sro:AxiomScore ; "
+                   "sro:axiom ?name ; sro:value ?value } FILTER(isLiteral(?name))")
+AXIOM_NODES_LEFT = v.SPARQL_PREFIXES + f"ASK {{ {_OLD_AXIOM_NODE} }}"
+
+
+def axiom_nodes_update() -> str:
+    """SPARQL Update rewriting up to AXIOM_NODES_BATCH axiom-score nodes of the earlier shape (`?e sro:axiomScore
+    ?x . ?x a sro:AxiomScore ; sro:axiom "name" ; sro:value 0.9`) as `?e axiom:name 0.9` plus the declaration;
+    run it while AXIOM_NODES_LEFT is true. ENCODE_FOR_URI escapes exactly what `vocab.axiom_property_iri`
+    escapes (all but A-Z a-z 0-9 - . _ ~)."""
+    pg = f"GRAPH <{v.PROVENANCE_GRAPH_IRI}>"
+    return v.SPARQL_PREFIXES + f"""
+DELETE {{ {pg} {{ ?e sro:axiomScore ?x . ?x a sro:AxiomScore ; sro:axiom ?name ; sro:value ?value }} }}
+INSERT {{ {pg} {{ ?e ?prop ?value . ?prop rdfs:subPropertyOf sro:axiomScore ; rdfs:label ?name }} }}
+WHERE {{
+  {{ SELECT ?e ?x ?name ?value WHERE {{ {_OLD_AXIOM_NODE} }} LIMIT {AXIOM_NODES_BATCH} }}
+  BIND(IRI(CONCAT(STR(axiom:), ENCODE_FOR_URI(?name))) AS ?prop)
+}}"""
 
 
 def merge_update(assertions: list[str], prologue: bool = True) -> str:

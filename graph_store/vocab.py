@@ -15,6 +15,7 @@ from urllib.parse import quote
 from pyoxigraph import NamedNode
 
 NS = "https://sro.dev/ns#"
+AXIOM_NS = "https://sro.dev/ns/axiom#"  # one sub-property of sro:axiomScore per judging axiom
 PROV_NS = "http://www.w3.org/ns/prov#"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -29,6 +30,7 @@ VOCAB_FILE = Path(__file__).with_name("sro.ttl")
 
 PREFIXES = {
     "sro": NS,
+    "axiom": AXIOM_NS,
     "prov": PROV_NS,
     "rdf": RDF_NS,
     "rdfs": RDFS_NS,
@@ -100,8 +102,9 @@ def evidence_iri(assertion: str, source: str, chunk: str | None, start: int | No
     return f"{assertion}/evidence/{_digest(f'{source}|{chunk}|{start}|{end}', 16)}"
 
 
-def axiom_score_iri(evidence: str, axiom: str) -> str:
-    return f"{evidence}/axiom/{_q(axiom)}"
+def axiom_property_iri(axiom: str) -> str:
+    """`axiom:{name}`, the property that carries that axiom's score on an evidence node."""
+    return AXIOM_NS + _q(axiom)
 
 
 def qualifier_iri(assertion: str, key: str) -> str:

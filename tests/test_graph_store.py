@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from graph_store import EntityRecord, Iri, Lit, QuerySyntaxError, QueryTimeout
+from graph_store import EntityRecord, Iri, Lit, QuerySyntaxError, QueryTimeout, open_store
 from graph_store.errors import InvalidTermError
 from tests.support.graph_fixtures import EX, fact, oxigraph, sample_facts, store  # noqa: F401
 
@@ -162,6 +162,52 @@ def test_readme_example_queries(store):
     assert {(r["doc"], r["quote"]) for r in rows} == {(EX + "doc/doc1", 'He said "Acme" <made> it\n'),
                                                       (EX + "doc/doc9", "Acme built it")}
     assert {r["axiom"] for r in rows} == {"grounded", "typed"}
+
+
+AXIOM_SCORES = PFX + """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?doc ?name ?v WHERE { ?e prov:wasDerivedFrom ?doc ; ?ax ?v .
+                             ?ax rdfs:subPropertyOf sro:axiomScore ; rdfs:label ?name }"""
+
+
+def test_axiom_scores_are_declared_sub_properties(store):
+    store.add_facts([fact("x", "p", "y", axioms={"grounding": 0.9, "source reliability/é": 0.5})])
+    store.add_facts([fact("x", "p", "y", doc="d2", axioms={"late_axiom": 0.3})])  # merge path, new axiom
+    rows = {(r["doc"], r["name"], r["v"]) for r in store.query(AXIOM_SCORES).rows}
+    assert rows == {(EX + "doc/doc1", "grounding", Decimal("0.9")), (EX + "doc/doc1", "source reliability/é",
+                    Decimal("0.5")), (EX + "doc/d2", "late_axiom", Decimal("0.3"))}
+    props = store.query("SELECT ?ax WHERE { ?ax <http://www.w3.org/2000/01/rdf-schema#subPropertyOf> "
+                        "<https://sro.dev/ns#axiomScore> }").rows
+    assert sorted(r["ax"] for r in props) == ["https://sro.dev/ns/axiom#grounding",
+                                             "https://sro.dev/ns/axiom#late_axiom",
+                                             "https://sro.dev/ns/axiom#source%20reliability%2F%C3%A9"]
+
+
+def test_older_axiom_score_nodes_are_rewritten_on_open(tmp_path, monkeypatch):
+    import graph_store.provenance as provenance
+    from pyoxigraph import RdfFormat
+
+    path = str(tmp_path / "g")
+    store = open_store(path)
+    store.add_facts([fact("x", "p", "y", axioms={})])
+    e = store.query(PFX + "SELECT ?e WHERE { ?e a sro:Evidence }").rows[0]["e"]
+    pg, sro = "<https://sro.dev/graph/provenance>", "https://sro.dev/ns#"
+    old = [f"<{e}> <{sro}axiomScore> <{e}/axiom/{name}> {pg} .\n"
+           f"<{e}/axiom/{name}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{sro}AxiomScore> {pg} .\n"
+           + (f'<{e}/axiom/{name}> <{sro}axiom> "{label}" {pg} .\n'
+              f'<{e}/axiom/{name}> <{sro}value> "{value}"^^<http://www.w3.org/2001/XMLSchema#decimal> {pg} .\n'
+              if label else "")
+           for name, label, value in [("g", "grounding", "0.7"), ("s", "source reliability/é", "0.25"),
+                                      ("t", "typed", "1"), ("broken", None, None)]]
+    store.raw.load("".join(old), RdfFormat.N_QUADS)
+    store.close()
+    monkeypatch.setattr(provenance, "AXIOM_NODES_BATCH", 1)  # several rounds, and one node it cannot convert
+    store = open_store(path)
+    rows = {(r["name"], r["v"]) for r in store.query(AXIOM_SCORES).rows}
+    assert rows == {("grounding", Decimal("0.7")), ("source reliability/é", Decimal("0.25")), ("typed", Decimal("1"))}
+    left = store.query(PFX + "SELECT ?x WHERE { ?x a sro:AxiomScore }").rows
+    assert [r["x"] for r in left] == [f"{e}/axiom/broken"]
+    assert not store.query(PFX + "ASK { ?x sro:value ?v }").boolean
+    store.close()
 
 
 def test_concurrent_sources_for_a_new_fact(store):
