@@ -4,7 +4,7 @@
     GRAPH sro:provenance-graph {
       <assertion/{h}> a sro:Assertion ; sro:score max ; sro:sourceCount n ; sro:evidence E ;
                       sro:unit "kW" ; sro:qualifier Q .    # qualifiers belong to the assertion
-      E a sro:Evidence, prov:Entity ; prov:wasDerivedFrom <doc> ; prov:wasGeneratedBy <activity> ;
+      E a sro:Evidence ; prov:wasDerivedFrom <doc> ; prov:wasGeneratedBy <activity> ;
         prov:generatedAtTime t ; sro:quote ; sro:charStart ; sro:charEnd ; sro:chunk ; sro:extractor ;
         sro:model ; sro:score ; sro:verdict ; sro:campaign ; sro:node ; axiom:grounding 0.9 ; axiom:… .
       <activity> a prov:Activity ; sro:campaign ; sro:node .

@@ -176,3 +176,16 @@ def test_bulk_readers_join_the_chunk_texts_by_hash(tmp_path):
     plan = " ".join(r[1] for r in store.cursor().execute(
         f"EXPLAIN SELECT {DOC_TEXT} FROM documents d {DOC_TEXT_JOIN} WHERE d.dataset = ?", ["r"]).fetchall())
     assert "HASH_JOIN" in plan and "NESTED_LOOP" not in plan and "BLOCKWISE_NL" not in plan
+
+
+def test_first_layout_workspace_is_refused_with_a_clear_error(tmp_path):
+    from sro.errors import WorkspaceError
+
+    db = tmp_path / "first.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE chunks (id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, dataset VARCHAR NOT NULL, "
+                "ordinal INTEGER NOT NULL, start_pos INTEGER NOT NULL, end_pos INTEGER NOT NULL, text VARCHAR)")
+    con.close()
+    with pytest.raises(WorkspaceError, match="early SRO build"):
+        _store(db)
+    assert _store(tmp_path / "new.duckdb").cursor().execute("SELECT count(*) FROM chunks").fetchone() == (0,)
