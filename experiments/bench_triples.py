@@ -5,7 +5,8 @@
 Corpus: posts from /work/shared/data/reddit/teslasolar_posts_2025.csv (else CUAD contracts), chunked like
 the data layer (1200 chars, 150 overlap). Extraction runs the generic pipeline (spaCy SVO + literals)
 and, for contracts, legal_contracts' patterns-only mode when that pipeline exists. Judging runs every
-offline axiom over the extracted candidates (parses cached, as in TripleStage). Resolution resolves N
+offline axiom over the extracted candidates (parses cached, as in TripleStage), and again with an empty parse
+cache (`judge_unparsed`: the LLM path, whose quotes nobody has parsed yet). Resolution resolves N
 synthetic mentions (names with case/plural/determiner variants and typos) and writes the alias table.
 The machine is shared: wall-clock rates come with CPU-seconds (this process and the parse worker) and the
 load average at the start and end. Extraction and judging run R times (default 3) on fresh parse caches
@@ -114,6 +115,8 @@ def bench_extract(pipeline_name: str, chunks: list[Chunk], docs: dict) -> tuple[
 
 
 def bench_judge(pipeline_name: str, cands: list, cache: ParseCache, docs: dict) -> dict:
+    """Judging with `cache` (the extractor's parses, as in TripleStage's offline path; a fresh ParseCache is the
+    LLM path, where no quote has been parsed yet)."""
     pipeline = load_pipeline(pipeline_name)
     resolved = Resolver(None, pipeline).run(cands)
     judge = AxiomJudge(None, pipeline)
@@ -179,12 +182,14 @@ def main() -> None:
     chunks, warm = all_chunks[: args.chunks], all_chunks[args.chunks :]
     by_id = {d.id: d for d in docs}
     bench_extract("generic", warm, by_id)  # warm-up on other chunks
-    extracts, judges = [], []
+    extracts, judges, colds = [], [], []
     for _ in range(max(1, args.repeats)):
         extract, (cands, cache) = bench_extract("generic", chunks, by_id)
         extracts.append(extract)
         judges.append(bench_judge("generic", cands, cache, by_id))
+        colds.append(bench_judge("generic", cands, ParseCache(), by_id))
     extract, judge = median_run(extracts, "chunks_per_s"), median_run(judges, "candidates_per_s")
+    cold = median_run(colds, "candidates_per_s")
     result = {"load_average_at_start": round(load_avg, 2), "load_average_at_end": None, "cpus": os.cpu_count(),
               "nlp_processes": 2 if worker_ready else 1,
               "nlp_gemm": "blis" if os.environ.get("SRO_NLP_BLIS", "") in ("1", "true", "yes")
@@ -193,7 +198,8 @@ def main() -> None:
               "judge": judge, "extract_chunks_per_s": extract["chunks_per_s"],
               "extract_chunks_per_cpu_s": extract["chunks_per_cpu_s"],
               "judge_candidates_per_s": judge["candidates_per_s"],
-              "judge_candidates_per_cpu_s": judge["candidates_per_cpu_s"]}
+              "judge_candidates_per_cpu_s": judge["candidates_per_cpu_s"],
+              "judge_unparsed": cold, "judge_unparsed_candidates_per_s": cold["candidates_per_s"]}
     contracts = contract_docs(20)
     if contracts:
         legal_chunks = chunks_of(contracts, args.chunks * 2)
@@ -205,7 +211,8 @@ def main() -> None:
     result["load_average_at_end"] = round(os.getloadavg()[0], 2)
     write_result("bench_triples", result)
     print(f"bench_triples: extract {extract['chunks_per_s']} chunks/s ({extract['chunks_per_cpu_s']}/cpu-s), "
-          f"judge {judge['candidates_per_s']} cand/s ({judge['candidates_per_cpu_s']}/cpu-s), legal patterns "
+          f"judge {judge['candidates_per_s']} cand/s ({judge['candidates_per_cpu_s']}/cpu-s; unparsed quotes "
+          f"{cold['candidates_per_s']}/s), legal patterns "
           f"{result.get('extract_legal_patterns', {}).get('chunks_per_s')} chunks/s, resolve "
           f"{args.mentions} mentions {result['resolve']['total_seconds_with_alias_table']} s "
           f"(load {load_avg:.1f} -> {result['load_average_at_end']:.1f})")

@@ -160,6 +160,12 @@ def add_entities(docs: list["Doc"], batch_size: int = 256) -> None:
                 pass
 
 
+def syntax_only(doc: "Doc") -> bool:
+    """`needs_entities` for parse_many when no entity is needed up front (a module function: the parse worker
+    receives it by reference)."""
+    return False
+
+
 class ParseCache:
     """LRU cache text -> parsed Doc; `parse_many` batches misses through nlp.pipe."""
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pipelines import AxiomConfig
 from sro.extract.models import Candidate
-from sro.extract.nlp import paused_gc
+from sro.extract.nlp import paused_gc, syntax_only
 from sro.extract.predicates import PredicateMapper
 from sro.judge.axioms import anchor, contradiction, corroboration, direction, entailment, grounding, modality, \
     schema, source_reliability, specificity
@@ -81,7 +81,10 @@ class AxiomJudge:
                    ctx: JudgeContext | None = None) -> list[Judgment]:
         ctx = ctx or self.context(docs)
         with paused_gc():
-            per = [self._per_candidate(c, ctx) for c in candidates]
+            grounded = [PER_CANDIDATE["grounding"](c, ctx) for c in candidates]
+            self._parse_quotes([c for c, g in zip(candidates, grounded) if not self._fails("grounding", g)], ctx)
+            cheap = [self._cheap(c, ctx, g) for c, g in zip(candidates, grounded)]
+            per = [self._parsed(c, ctx, scores, failed) for c, (scores, failed) in zip(candidates, cheap)]
             extras = [contradiction.batch(candidates, ctx), corroboration.batch(candidates, ctx)]
         for i, message in schema.shacl_batch(candidates, ctx).items():
             per[i] = [AxiomScore(axiom="schema", score=0.2, reason=f"SHACL: {message}") if s.axiom == "schema"
@@ -93,13 +96,26 @@ class AxiomJudge:
         with paused_gc():
             return [self.combine(scores) for scores in per]
 
-    def _per_candidate(self, c: Candidate, ctx: JudgeContext) -> list[AxiomScore]:
-        """The cheap axioms first; the parse-based ones (schema, direction, anchor) only when no hard gate has
-        failed yet. Once a gate fails the verdict is `rejected` whatever they say, so they are recorded
-        as skipped ("not evaluated") instead of parsing the quote (often a sentence whose subject is "I",
-        parsed without entities by the extractor)."""
-        scores = {name: PER_CANDIDATE[name](c, ctx) for name in CHEAP}
-        failed = next((name for name, s in scores.items() if self._fails(name, s)), None)
+    def _cheap(self, c: Candidate, ctx: JudgeContext, grounded: AxiomScore) -> tuple[dict[str, AxiomScore], str | None]:
+        """The cheap axioms (grounding already scored), and the first hard gate they failed (None if none)."""
+        scores = {name: grounded if name == "grounding" else PER_CANDIDATE[name](c, ctx) for name in CHEAP}
+        return scores, next((name for name, s in scores.items() if self._fails(name, s)), None)
+
+    @staticmethod
+    def _parse_quotes(candidates: list[Candidate], ctx: JudgeContext) -> None:
+        """Parse (syntax only) the quotes of grounded candidates, which specificity and the parse-based axioms
+        may read, in one batch: LLM candidates arrive with quotes nobody has parsed, and one nlp() call per quote
+        cost several times a batched pipe (which also shares the work with the parse worker). Entities stay
+        lazy, as the axioms ask for them."""
+        ctx.cache.parse_many([c.evidence.quote for c in candidates if c.evidence.quote],
+                             needs_entities=syntax_only)
+
+    def _parsed(self, c: Candidate, ctx: JudgeContext, scores: dict[str, AxiomScore],
+                failed: str | None) -> list[AxiomScore]:
+        """The parse-based axioms (schema, direction, anchor) only when no hard gate has failed yet. Once a gate
+        fails the verdict is `rejected` whatever they say, so they are recorded as skipped ("not evaluated")
+        instead of parsing the quote (often a sentence whose subject is "I", parsed without entities by the
+        extractor)."""
         for name in PARSED:
             scores[name] = PER_CANDIDATE[name](c, ctx) if failed is None else AxiomScore.of(
                 name, 1.0, reason=f"not evaluated: already rejected by the {failed} gate", skipped=True)
