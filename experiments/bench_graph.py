@@ -19,9 +19,9 @@ background compactions of both stores and the ratio comes out flattering to us.
 After loading, `store.optimize()` compacts the files the bulk loader left (timed and reported separately as
 optimize_seconds, not part of load_ratio; disk_mb is measured after it).
 
-The rdflib comparison (rdflib in a child process of its own) runs first, on a still quiet disk: right after the big loads (~14 GB written)
-the kernel's writeback made our cold reads of the 10k store ~2x slower (p50 1.24 vs 0.55 ms for the document
-query), which measures the disk's backlog, not the engines.
+The rdflib comparison (rdflib in a child process of its own) runs first, on a still quiet disk: right after the
+big loads (~14 GB written) the kernel's writeback made our cold reads of the 10k store ~2x slower (p50 1.24 vs
+0.55 ms for the document query), which measures the disk's backlog, not the engines.
 
 Queries: p50 over at least --runs (ours) / --rdflib-runs runs with different bound subjects/documents, after an
 untimed 3 s warm-up on other bindings, in 5 rounds that alternate the two engines (see `compare`). A query may
