@@ -138,6 +138,9 @@ def stats_cmd(
         print_json(stats)
     else:
         print_table([{"key": k, "value": v} for k, v in stats.items()], ["key", "value"], title="graph")
+        if not stats["quads"]:
+            err_console.print("The graph is empty: `sro run` a campaign, `sro extract` a dataset, or "
+                              "`sro graph import` a file (is --workspace / --store the one you meant?)")
 
 
 @graph_app.command("import")

@@ -79,3 +79,9 @@ def test_cli_exits_nonzero_with_line_on_corrupt_import(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert f"{bad}:2:" in proc.stderr
+
+
+def test_stats_of_an_empty_graph_says_how_to_fill_it(tmp_path):
+    res = _run(tmp_path / "empty", "graph", "stats")
+    assert res.exit_code == 0 and "The graph is empty" in res.output
+    assert "The graph is empty" not in _run(_ws_with_facts(tmp_path), "graph", "stats").output
