@@ -106,13 +106,11 @@ def _allow_null_text(con: duckdb.DuckDBPyConnection) -> None:
 def _refuse_first_layout(con: duckdb.DuckDBPyConnection) -> None:
     """Workspaces from the first builds have chunks without the full-text key; they cannot be upgraded in place
     (the BM25 index would have to be rebuilt from keys they never had), so say so instead of failing in DDL."""
-    has_key = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'chunks' AND column_name = 'key' "
-        "AND table_catalog = current_database() AND table_schema = current_schema()").fetchone()[0]
-    tables = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'chunks' "
-        "AND table_catalog = current_database() AND table_schema = current_schema()").fetchone()[0]
-    if tables and not has_key:
+    columns, has_key = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE column_name = 'key') FROM information_schema.columns "
+        "WHERE table_name = 'chunks' AND table_catalog = current_database() AND table_schema = current_schema()"
+    ).fetchone()
+    if columns and not has_key:
         from sro.errors import WorkspaceError
 
         raise WorkspaceError("this workspace was made by an early SRO build (its chunks have no full-text key) and "

@@ -152,8 +152,8 @@ def has_entities(doc: "Doc") -> bool:
 
 
 def add_entities(docs: list["Doc"], batch_size: int = 256) -> None:
-    """Run NER on parsed docs in place (the same result as a full pipeline run)."""
-    todo = [d for d in docs if not has_entities(d)]
+    """Run NER on parsed docs in place (the same result as a full pipeline run); a doc listed twice runs once."""
+    todo = list({id(d): d for d in docs if not has_entities(d)}.values())
     if todo:
         with _lock, one_blas_thread():
             for _ in load_nlp().get_pipe(NER).pipe(todo, batch_size=batch_size):

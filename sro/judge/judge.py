@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pipelines import AxiomConfig
 from sro.extract.models import Candidate
-from sro.extract.nlp import add_entities, paused_gc, syntax_only
+from sro.extract.nlp import paused_gc, syntax_only
 from sro.extract.predicates import PredicateMapper
 from sro.judge.axioms import anchor, contradiction, corroboration, direction, entailment, grounding, modality, \
     schema, source_reliability, specificity
@@ -21,6 +21,8 @@ from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
 
 if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
     from pipelines import Pipeline
     from sro.data.models import Document
 
@@ -82,9 +84,15 @@ class AxiomJudge:
         ctx = ctx or self.context(docs)
         with paused_gc():
             grounded = [PER_CANDIDATE["grounding"](c, ctx) for c in candidates]
-            self._parse_quotes([c for c, g in zip(candidates, grounded) if not self._fails("grounding", g)], ctx)
+            # LLM candidates arrive with quotes nobody has parsed: parse them in batches (one nlp() call per quote,
+            # and one NER call per document at ~4 ms, had been most of the time). Syntax for the grounded ones,
+            # which specificity and the parse-based axioms may read; entities only for those no cheap gate
+            # rejected (schema and anchor read them; specificity asks lazily for the few others).
+            self._parse_quotes([c for c, g in zip(candidates, grounded) if not self._fails("grounding", g)], ctx,
+                               syntax_only)
             cheap = [self._cheap(c, ctx, g) for c, g in zip(candidates, grounded)]
-            self._add_entities([c for c, (_, failed) in zip(candidates, cheap) if failed is None], ctx)
+            self._parse_quotes([c for c, (_, failed) in zip(candidates, cheap)
+                                if failed is None and c.subject.ref != "document"], ctx, None)
             per = [self._parsed(c, ctx, scores, failed) for c, (scores, failed) in zip(candidates, cheap)]
             extras = [contradiction.batch(candidates, ctx), corroboration.batch(candidates, ctx)]
         for i, message in schema.shacl_batch(candidates, ctx).items():
@@ -103,21 +111,12 @@ class AxiomJudge:
         return scores, next((name for name, s in scores.items() if self._fails(name, s)), None)
 
     @staticmethod
-    def _parse_quotes(candidates: list[Candidate], ctx: JudgeContext) -> None:
-        """Parse (syntax only) the quotes of grounded candidates, which specificity and the parse-based axioms
-        may read, in one batch: LLM candidates arrive with quotes nobody has parsed, and one nlp() call per quote
-        cost several times a batched pipe (which also shares the work with the parse worker). Entities stay
-        lazy, as the axioms ask for them."""
-        ctx.cache.parse_many([c.evidence.quote for c in candidates if c.evidence.quote],
-                             needs_entities=syntax_only)
-
-    @staticmethod
-    def _add_entities(candidates: list[Candidate], ctx: JudgeContext) -> None:
-        """Entities, in one batch, for the quotes the parse-based axioms will read (schema and anchor look at
-        them; one NER call per document cost ~4 ms)."""
-        docs = [ctx.cache.parse_syntax(c.evidence.quote) for c in candidates
-                if c.evidence.quote and c.subject.ref != "document"]
-        add_entities(list({id(d): d for d in docs}.values()))
+    def _parse_quotes(candidates: list[Candidate], ctx: JudgeContext,
+                      needs_entities: Callable[["Doc"], bool] | None) -> None:
+        """One batched parse of the candidates' quotes (`ParseCache.parse_many`: entities where `needs_entities`
+        says, on every doc when it is None, including docs parsed earlier without them)."""
+        quotes = dict.fromkeys(c.evidence.quote for c in candidates if c.evidence.quote)
+        ctx.cache.parse_many(list(quotes), needs_entities=needs_entities)
 
     def _parsed(self, c: Candidate, ctx: JudgeContext, scores: dict[str, AxiomScore],
                 failed: str | None) -> list[AxiomScore]:
