@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from sro.data.db import interrupt_after
 from sro.data.models import Document, Hit
 from sro.data.records import CHUNK_SELECT, DOC_SELECT, DOC_TEXT_JOIN, documents_from_rows, hit_from_row
 from sro.errors import DatasetError
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 BASE_FIELDS = ["id", "source_uri", "title", "text", "author", "created", "score", "parent_id", "kind"]
 _MAX_K = 10_000
+MAX_PATTERN_CHARS = 2_000
 
 def fields_of(con: duckdb.DuckDBPyConnection, dataset: str) -> list[str]:
     """Document columns that hold values in this dataset, then metadata keys (from up to 1000 documents)."""
@@ -86,25 +88,33 @@ class Dataset:
         self.store.refresh_index()
         return [hit_from_row(r, float(r[7])) for r in bm25(self._con(), self.name, query, _k(k))]
 
-    def grep(self, regex: str, k: int = 10) -> list[Hit]:
+    def grep(self, regex: str, k: int = 10, timeout_s: float | None = None) -> list[Hit]:
         """The first k chunks (in insertion order) whose text matches an RE2 regular expression.
 
         No ORDER BY: DuckDB keeps insertion order for a plain scan, so the result is deterministic and the scan
-        stops as soon as k chunks matched instead of running the regex over the whole dataset."""
+        stops as soon as k chunks matched instead of running the regex over the whole dataset. With
+        `timeout_s` the scan is interrupted at that deadline (the sandbox passes what is left of its step)."""
+        if not isinstance(regex, str) or len(regex) > MAX_PATTERN_CHARS:
+            raise DatasetError(f"the pattern must be a string of at most {MAX_PATTERN_CHARS} characters")
+        cur = self._con()
         try:
-            rows = self._con().execute(
-                CHUNK_SELECT + " WHERE dataset = ? AND regexp_matches(text, ?) LIMIT ?",
-                [self.name, regex, _k(k)],
-            ).fetchall()
+            with interrupt_after(cur, timeout_s):
+                rows = cur.execute(
+                    CHUNK_SELECT + " WHERE dataset = ? AND regexp_matches(text, ?) LIMIT ?",
+                    [self.name, regex, _k(k)],
+                ).fetchall()
         except (duckdb.InvalidInputException, duckdb.BinderException) as exc:
             raise DatasetError(f"invalid regular expression {regex!r}: {exc}") from None
+        except duckdb.InterruptException:
+            raise DatasetError(f"grep stopped after {timeout_s:.1f} s; use a simpler pattern or a smaller k") from None
         return [hit_from_row(r) for r in rows]
 
-    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> list[dict]:
+    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None,
+            timeout_s: float | None = None) -> list[dict]:
         """A read-only SQL query over views `documents` and `chunks` of this dataset only."""
-        from sro.data.readonly import run_readonly
+        from sro.data.readonly import TIMEOUT_S, run_readonly
 
-        return run_readonly(self.store, self.name, query, params)
+        return run_readonly(self.store, self.name, query, params, timeout_s=timeout_s or TIMEOUT_S)
 
     def fields(self) -> list[str]:
         return fields_of(self._con(), self.name)

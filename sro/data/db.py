@@ -44,6 +44,22 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
+@contextmanager
+def interrupt_after(cur: duckdb.DuckDBPyConnection, timeout_s: float | None) -> Iterator[None]:
+    """Interrupt what `cur` runs once `timeout_s` has passed (DuckDB raises InterruptException)."""
+    if timeout_s is None:
+        yield
+        return
+    import threading
+
+    timer = threading.Timer(timeout_s, cur.interrupt)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 def fts_extension_path() -> Path:
     """Path of the FTS extension binary shipped in the duckdb-extension-fts wheel."""
     try:

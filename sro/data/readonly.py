@@ -3,7 +3,9 @@
 A dataset is copied into its own snapshot DuckDB file (views `documents` and `chunks`), rebuilt when the
 dataset's version changes. Queries run in a separate DuckDB instance that opened the snapshot with
 `read_only=True` (no writes), `enable_external_access=false` (no ATTACH, COPY, file readers, extension
-loading) and `lock_configuration=true` (the query cannot switch either back on).
+loading), bounded memory, one thread and no spilling, and `lock_configuration=true` (the query cannot switch
+any of these back). A query is interrupted at its deadline and its result is fetched against a byte budget,
+so model-written SQL cannot hold the host's CPU or memory.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from sro.data.db import NO_DOWNLOADS
+from sro.data.db import NO_DOWNLOADS, interrupt_after
 from sro.data.records import DOC_TEXT, DOC_TEXT_JOIN
 from sro.errors import DatasetError
 
@@ -22,7 +24,9 @@ if TYPE_CHECKING:
     from sro.data.store import DatasetStore
 
 MAX_ROWS = 10_000
+MAX_RESULT_BYTES = 8 << 20  # well under the sandbox's message limit
 TIMEOUT_S = 30.0
+LIMITS = {"memory_limit": "512MB", "threads": 1, "max_temp_directory_size": "0KiB"}
 _LOCK = threading.Lock()
 _OPEN: dict[str, tuple[int, duckdb.DuckDBPyConnection]] = {}  # snapshot dir/dataset -> (version, connection)
 
@@ -76,7 +80,7 @@ def _connection(store: "DatasetStore", name: str) -> duckdb.DuckDBPyConnection:
             old.unlink(missing_ok=True)
         path = folder / f"{name}.v{version}.duckdb"
         _build(store, name, path)
-        config = {**NO_DOWNLOADS, "enable_external_access": False, "lock_configuration": True}
+        config = {**NO_DOWNLOADS, **LIMITS, "enable_external_access": False, "lock_configuration": True}
         con = duckdb.connect(str(path), read_only=True, config=config)
         _OPEN[key] = (version, con)
         return con
@@ -88,19 +92,39 @@ def run_readonly(
 ) -> list[dict]:
     """Run one query against the dataset's read-only snapshot; at most `max_rows` rows come back."""
     cur = _connection(store, name).cursor()
-    timer = threading.Timer(timeout_s, cur.interrupt)  # a runaway query is cancelled, not waited for
-    timer.start()
     try:
-        result = cur.execute(query, params) if params else cur.execute(query)
-        if result.description is None:
-            return []
-        cols = [d[0] for d in result.description]
-        return [dict(zip(cols, row)) for row in result.fetchmany(max_rows)]
+        with interrupt_after(cur, timeout_s):  # a runaway query is cancelled, not waited for
+            result = cur.execute(query, params) if params else cur.execute(query)
+            if result.description is None:
+                return []
+            cols = [d[0] for d in result.description]
+            return _fetch(result, cols, max_rows)
+    except duckdb.InterruptException:
+        raise DatasetError(f"sql on dataset {name!r} stopped after {timeout_s:.1f} s; add a LIMIT, filter "
+                           "earlier or aggregate") from None
+    except duckdb.OutOfMemoryException:
+        raise DatasetError(f"sql on dataset {name!r} needed more than {LIMITS['memory_limit']} of memory; "
+                           "aggregate or add a LIMIT") from None
     except duckdb.Error as exc:
         raise DatasetError(f"sql on dataset {name!r} failed: {exc}") from None
     finally:
-        timer.cancel()
         cur.close()
+
+
+def _fetch(result: duckdb.DuckDBPyConnection, cols: list[str], max_rows: int) -> list[dict]:
+    """Rows up to `max_rows`, refusing once their text size passes MAX_RESULT_BYTES."""
+    rows: list[dict] = []
+    size = 0
+    while len(rows) < max_rows:
+        batch = result.fetchmany(min(512, max_rows - len(rows)))
+        if not batch:
+            break
+        for row in batch:
+            size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
+            rows.append(dict(zip(cols, row)))
+        if size > MAX_RESULT_BYTES:
+            raise DatasetError(f"result too large (over {MAX_RESULT_BYTES >> 20} MB); use LIMIT or aggregate")
+    return rows
 
 
 def close_all() -> None:

@@ -1,9 +1,10 @@
-"""Sandbox child process: `python -I -m sro.rlm.child MEMORY_MB CPU_S FSIZE_BYTES`.
+"""Sandbox child process, started by the host (limits.child_command) with its limits, scratch directory and layers.
 
 Trusted bootstrap, then a loop serving `exec` requests from the host over stdin/stdout. Before any model
-code runs it applies its resource limits (address space, CPU, file size, open files, no new processes) and
-moves the protocol pipes off fds 0/1 so nothing but the protocol can reach the host. Imports are kept to the
-standard library and RestrictedPython so the child starts fast.
+code runs it moves the protocol pipes off fds 0/1 (so nothing but the protocol reaches the host), imports
+everything model code may use, closes itself in with the OS layer (isolation.py: namespaces, own uid,
+Landlock, seccomp) and applies its resource limits (address space, CPU, file size, open files, no new
+processes). Imports are kept to the standard library, RestrictedPython and pyseccomp so the child starts fast.
 """
 
 from __future__ import annotations
@@ -17,21 +18,22 @@ from typing import Any, BinaryIO
 from sro.rlm.protocol import ProtocolError, decode, encode
 
 
-NOBODY = 65534
-# Imported before privileges are dropped: afterwards the interpreter's own files may be unreadable.
+# Imported before the OS layer closes the filesystem: afterwards only these and the stdlib can be imported.
 PRELOAD = ("math", "re", "json", "statistics", "collections", "collections.abc", "itertools", "functools",
            "datetime", "random", "textwrap", "heapq", "bisect", "unicodedata", "difflib", "fractions",
            "_strptime", "time", "encodings.idna", "linecache", "traceback")
+BREACH = "breach-test"  # argv marker: run code with real builtins (tests of the OS layer only, see tests/)
 
 
-def drop_privileges() -> None:
-    """Run as `nobody` when started as root: RLIMIT_NPROC does not bind root, and nobody cannot read the
-    host user's files (workspace, keys in dotfiles)."""
-    if os.geteuid() != 0:
-        return
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+def readable_paths() -> list[str]:
+    """What the child may read once isolated: the standard library and the two packages it runs."""
+    import RestrictedPython
+
+    import sro
+
+    stdlib = os.path.dirname(os.__file__)
+    return [stdlib, os.path.dirname(RestrictedPython.__file__), os.path.dirname(sro.__file__),
+            "/usr/share/zoneinfo", "/etc/localtime"]
 
 
 def apply_limits(memory_mb: int, cpu_s: int, fsize_bytes: int) -> None:
@@ -82,8 +84,8 @@ class Channel:
                             f"dict): {exc}") from None
         self.writer.write(data)
         self.writer.flush()
-        reply = self.recv()
-        if reply.get("t") != "reply" or reply.get("id") != self.seq:
+        reply = self.recv()  # the host numbers replies with its own counter of this child's calls
+        if reply.get("t") != "reply" or reply.get("n") != self.seq:
             raise ProtocolError(f"unexpected reply to {fn}")
         if reply.get("ok"):
             return reply.get("value")
@@ -102,20 +104,34 @@ def _take_pipes() -> Channel:
     return Channel(reader, writer)
 
 
+def _breach_exec(code: str) -> dict[str, Any]:
+    """Test-only: run code with the real builtins, as if the Python layer had already fallen."""
+    import builtins
+
+    scope: dict[str, Any] = {"__builtins__": builtins, "__name__": "breach"}
+    try:
+        exec(compile(code, "<breach>", "exec"), scope)  # noqa: S102 - the point of the test
+        return {"t": "done", "ok": True, "error": None, "stdout": str(scope.get("result", ""))}
+    except BaseException as exc:  # noqa: BLE001
+        return {"t": "done", "ok": False, "error": f"{type(exc).__name__}: {exc}", "stdout": ""}
+
+
 def main(argv: list[str]) -> None:
     memory_mb, cpu_s, fsize = (int(a) for a in argv[:3])
+    scratch, layers, host_pid = argv[3], tuple(filter(None, argv[4].split(","))), int(argv[5])
+    breach = argv[6:] == [BREACH]
     channel = _take_pipes()
-    from sro.rlm import proxies
+    from sro.rlm import isolation, proxies
     from sro.rlm.runtime import Runtime
 
     runtime = Runtime(memory_mb)
     runtime.install(proxies.build(channel.call, runtime))
     for name in PRELOAD:
         importlib.import_module(name)
-    os.chdir("/")
-    drop_privileges()
+    os.chdir(scratch)
+    report = isolation.apply(layers, scratch, readable_paths(), host_pid)
     apply_limits(memory_mb, cpu_s, fsize)
-    channel.send({"t": "ready", "pid": os.getpid()})
+    channel.send({"t": "ready", "pid": os.getpid(), "layers": report})
     while True:
         message = channel.recv()
         kind = message.get("t")
@@ -128,7 +144,9 @@ def main(argv: list[str]) -> None:
             channel.send({"t": "done", "ok": True, "error": None, "stdout": ""})
         elif kind == "exec":
             arm_cpu(int(message.get("cpu_s") or cpu_s))
-            channel.send(runtime.execute(str(message.get("code", "")), int(message.get("max_output", 20_000))))
+            code = str(message.get("code", ""))
+            channel.send(_breach_exec(code) if breach else
+                         runtime.execute(code, int(message.get("max_output", 20_000))))
 
 
 if __name__ == "__main__":

@@ -21,21 +21,64 @@ from typing import Any, Callable
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
-# Pure modules with no file, process or interpreter access. Not `string` (string.Formatter reaches object
-# internals), not `operator` (attrgetter/methodcaller bypass _getattr_), not `sys`/`os`/`io`/`importlib`.
-ALLOWED_MODULES = frozenset({
-    "math", "re", "json", "statistics", "collections", "collections.abc", "itertools", "functools",
-    "datetime", "random", "textwrap", "heapq", "bisect", "unicodedata", "difflib", "fractions", "time",
-})
-# Modules C code imports at run time through the *calling frame's* __import__ (ours): datetime.strftime
-# imports time, datetime.strptime imports _strptime. Model code cannot name `_strptime` (compile error), so
-# granting these preloaded modules here does not hand them to it.
-INTERNAL_IMPORTS = frozenset({"time", "_strptime"})
+# THE RULES, in one place. Model code is hostile; each rule closes a way out that has been used.
+#
+# 1. Modules are never handed over whole. `import m` gives a fresh module object holding only the names in
+#    MODULE_API[m]: anything that takes attribute names from the caller and reads or writes them with the
+#    real getattr/setattr (functools.update_wrapper, wraps, total_ordering, singledispatch, cached_property,
+#    operator.attrgetter/methodcaller, copyreg) or formats with field access on any object
+#    (collections.UserString, string.Formatter) is simply absent, as are a module's own imports
+#    (re.copyreg, fractions.sys, statistics.sys, json.decoder ...). `operator`, `string`, `sys`, `os`, `io`,
+#    `importlib` are not importable at all.
+# 2. Attribute names: str only, no `_`-prefixed names, no frame/code/generator internals (INSPECT_ATTRIBUTES),
+#    no `mro` (reaches `object`), no str.format/format_map (field access: "{0.__class__}"). The same rules
+#    apply to reads (getattr, hasattr, `a.b`) and to writes (setattr, delattr, `a.b = c`), and writes to the
+#    attributes of modules, classes and functions are refused outright.
+# 3. Writes (`x[k] = v`, `x.a = v`, `del`, augmented assignment) reach only the session's own plain dict,
+#    list and set (and the dict/deque kinds of rule 1's collections, which model code builds for counting),
+#    never a container that belongs to a module.
+# 4. A value that is a frame, code object or traceback is never returned (whatever attribute led to it).
+# 5. Builtins are a fixed table (safe_builtins): no open, eval, exec, compile, globals, vars, memoryview,
+#    three-argument type, object, super.
+MODULE_API: dict[str, frozenset[str]] = {name: frozenset(names.split()) for name, names in {
+    "math": " ".join(n for n in dir(__import__("math")) if not n.startswith("_")),  # numbers only
+    "re": "A ASCII DOTALL I IGNORECASE M MULTILINE NOFLAG S U UNICODE VERBOSE X Match Pattern compile error "
+          "escape findall finditer fullmatch match purge search split sub subn",
+    "json": "JSONDecodeError dumps loads",
+    "statistics": "NormalDist StatisticsError correlation covariance fmean geometric_mean harmonic_mean "
+                  "linear_regression mean median median_grouped median_high median_low mode multimode pstdev "
+                  "pvariance quantiles stdev variance",
+    "collections": "ChainMap Counter OrderedDict abc defaultdict deque namedtuple",
+    "collections.abc": "Callable Collection Container Hashable Iterable Iterator Mapping MutableMapping "
+                       "MutableSequence MutableSet Sequence Set Sized",
+    "itertools": "accumulate chain combinations combinations_with_replacement compress count cycle dropwhile "
+                 "filterfalse groupby islice pairwise permutations product repeat starmap takewhile tee "
+                 "zip_longest",
+    "functools": "cache cmp_to_key lru_cache partial reduce",
+    "datetime": "MAXYEAR MINYEAR UTC date datetime time timedelta timezone",
+    "random": "Random choice choices expovariate gauss getrandbits lognormvariate normalvariate randint random "
+              "randrange sample seed shuffle triangular uniform",
+    "textwrap": "dedent fill indent shorten wrap",
+    "heapq": "heapify heappop heappush heappushpop heapreplace merge nlargest nsmallest",
+    "bisect": "bisect bisect_left bisect_right insort insort_left insort_right",
+    "unicodedata": "bidirectional category combining decimal decomposition digit east_asian_width "
+                   "is_normalized lookup mirrored name normalize numeric unidata_version",
+    "difflib": "SequenceMatcher context_diff get_close_matches ndiff unified_diff",
+    "fractions": "Fraction",
+    "time": "asctime ctime gmtime localtime mktime monotonic perf_counter sleep strftime strptime struct_time "
+            "time time_ns timezone",
+}.items()}
+ALLOWED_MODULES = frozenset(MODULE_API)
+# Modules C code imports at run time through the *calling frame's* __import__ (ours): datetime.strptime
+# imports _strptime and needs its private names. Model code cannot name `_strptime` (compile error).
+INTERNAL_IMPORTS = frozenset({"_strptime"})
+REFUSED_ATTRIBUTES = frozenset({"mro", "format", "format_map"}) | frozenset(INSPECT_ATTRIBUTES)
 
-# Containers model code may write to with `x[k] = v` / `x.a = v`. Instances of these reachable from allowed
-# modules at import time are recorded in _PROTECTED and stay read-only.
+# Containers model code may write to with `x[k] = v`. Instances reachable from the modules' APIs are
+# recorded in _PROTECTED and stay read-only.
 WRITABLE_TYPES: tuple[type, ...] = (dict, list, set)
 _PROTECTED: set[int] = set()
+_VIEWS: dict[str, types.ModuleType] = {}
 
 
 class SandboxViolation(Exception):
@@ -53,35 +96,56 @@ def _register_writable() -> None:
 _register_writable()
 
 
-def _protect_module(module: types.ModuleType) -> None:
-    for name in dir(module):
-        value = getattr(module, name, None)
-        if type(value) in WRITABLE_TYPES:
-            _PROTECTED.add(id(value))
+def module_view(name: str) -> types.ModuleType:
+    """The module as model code sees it: a new module object with only MODULE_API[name] in it."""
+    view = _VIEWS.get(name)
+    if view is None:
+        real = importlib.import_module(name)
+        view = types.ModuleType(name)
+        view.__getattr__ = _absent(name)  # type: ignore[attr-defined]  # PEP 562: a clear message
+        for attr in sorted(MODULE_API[name]):
+            value = module_view(f"{name}.{attr}") if f"{name}.{attr}" in MODULE_API else getattr(real, attr)
+            setattr(view, attr, value)
+            if type(value) in WRITABLE_TYPES:
+                _PROTECTED.add(id(value))
+        _VIEWS[name] = view
+    return view
+
+
+def _absent(module: str) -> Callable[[str], Any]:
+    def missing(name: str) -> Any:
+        raise AttributeError(f"{module}.{name} is not available in the sandbox; available: "
+                             f"{', '.join(sorted(MODULE_API[module]))}")
+
+    return missing
 
 
 def _check_module(value: Any) -> Any:
-    if isinstance(value, types.ModuleType) and value.__name__ not in ALLOWED_MODULES:
+    if isinstance(value, types.ModuleType) and _VIEWS.get(value.__name__) is not value:
         raise SandboxViolation(f"module {value.__name__!r} is not available in the sandbox")
     return value
+
+
+def _check_name(name: Any) -> str:
+    if type(name) is not str:
+        raise TypeError(f"attribute name must be a str, not {type(name).__name__}")
+    if name.startswith("_"):
+        raise SandboxViolation(f"attribute {name!r} is not allowed: names starting with '_' are private")
+    if name in REFUSED_ATTRIBUTES:
+        hint = "; use f-strings or the % operator" if name.startswith("format") else ""
+        raise SandboxViolation(f"attribute {name!r} is not allowed: it exposes interpreter internals{hint}")
+    return name
+
+
+_INTERNALS = (types.FrameType, types.CodeType, types.TracebackType)
 
 
 _MISSING = object()
 
 
 def guarded_getattr(obj: Any, name: Any, default: Any = _MISSING) -> Any:
-    """`getattr` for model code: str names only, no private/dunder names, no frame or format leaks."""
-    if type(name) is not str:
-        raise TypeError(f"attribute name must be a str, not {type(name).__name__}")
-    if name.startswith("_"):
-        raise SandboxViolation(f"attribute {name!r} is not allowed: names starting with '_' are private")
-    if name in INSPECT_ATTRIBUTES:
-        raise SandboxViolation(f"attribute {name!r} is not allowed: it exposes interpreter internals")
-    if name in ("format", "format_map") and (
-        isinstance(obj, str) or (isinstance(obj, type) and issubclass(obj, str))
-    ):
-        raise SandboxViolation("str.format/format_map are not available (they can reach object "
-                               "internals); use f-strings or the % operator")
+    """`getattr` for model code (rules 1, 2 and 4)."""
+    _check_name(name)
     _check_module(obj)
     try:
         value = getattr(obj, name)
@@ -89,6 +153,8 @@ def guarded_getattr(obj: Any, name: Any, default: Any = _MISSING) -> Any:
         if default is _MISSING:
             raise
         return default
+    if isinstance(value, _INTERNALS):
+        raise SandboxViolation(f"attribute {name!r} is not allowed: it exposes interpreter internals")
     return _check_module(value)
 
 
@@ -144,12 +210,25 @@ def guarded_write(obj: Any) -> Any:
     return _ReadOnly(obj)
 
 
-def guarded_setattr(obj: Any, name: str, value: Any) -> None:
-    setattr(guarded_write(obj), name, value)
+_NO_ATTRIBUTE_WRITES = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 
 
-def guarded_delattr(obj: Any, name: str) -> None:
-    delattr(guarded_write(obj), name)
+def _attribute_target(obj: Any, name: Any, what: str) -> Any:
+    """Rule 2 for writes: the same name rules as reads, and never an attribute of a module/class/function."""
+    _check_name(name)
+    if isinstance(obj, _NO_ATTRIBUTE_WRITES) or callable(obj) and not hasattr(type(obj), "sandbox_writable"):
+        kind = f"module {obj.__name__!r}" if isinstance(obj, types.ModuleType) else type(obj).__name__
+        raise SandboxViolation(f"cannot {what} attribute {name!r} of {kind}: modules, classes and functions "
+                               "are read-only in the sandbox")
+    return guarded_write(obj)
+
+
+def guarded_setattr(obj: Any, name: Any, value: Any) -> None:
+    setattr(_attribute_target(obj, name, "set"), name, value)
+
+
+def guarded_delattr(obj: Any, name: Any) -> None:
+    delattr(_attribute_target(obj, name, "delete"), name)
 
 
 _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
@@ -178,13 +257,13 @@ def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist:
     if name not in ALLOWED_MODULES:
         allowed = ", ".join(sorted(ALLOWED_MODULES))
         raise SandboxViolation(f"import of {name!r} is not allowed in the sandbox; allowed: {allowed}")
-    module = importlib.import_module(name)
-    _protect_module(module)
     for item in fromlist or ():
         if type(item) is not str or item.startswith("_") or item == "*":
             raise SandboxViolation(f"cannot import {item!r} from {name}")
-        _check_module(getattr(module, item, None))
-    return module if fromlist or "." not in name else importlib.import_module(name.partition(".")[0])
+        if item not in MODULE_API[name]:
+            raise SandboxViolation(f"{name}.{item} is not available in the sandbox; available: "
+                                   f"{', '.join(sorted(MODULE_API[name]))}")
+    return module_view(name if fromlist or "." not in name else name.partition(".")[0])
 
 
 def _unavailable(name: str, hint: str) -> Callable[..., Any]:

@@ -52,10 +52,10 @@ class PrimitiveHost:
     _notes: Any = None
     _stage: Any = None
 
-    def __call__(self, fn: str, args: list) -> Any:
+    def __call__(self, fn: str, args: list, host_left_s: float = 30.0) -> Any:
         if fn.startswith("dataset.") or fn == "datasets":
             self.explore_calls += 1
-            return self._dataset_call(fn, args)
+            return self._dataset_call(fn, args, host_left_s)
         handler = {
             "llm_query": self.llm_query, "llm_batch": self.llm_batch, "rlm_query": self.rlm_query,
             "extract_triples": self.extract_triples, "notes.get": self._notes_call("get"),
@@ -76,7 +76,7 @@ class PrimitiveHost:
             out.append({k: info.get(k) for k in ("name", "documents", "chunks", "chars", "fields", "kinds")})
         return out
 
-    def _dataset_call(self, fn: str, args: list) -> Any:
+    def _dataset_call(self, fn: str, args: list, host_left_s: float) -> Any:
         if fn == "datasets":
             return self.datasets()
         if not args or not isinstance(args[0], str):
@@ -89,7 +89,10 @@ class PrimitiveHost:
         method = fn.split(".", 1)[1]
         if method not in {"count", "fields", "describe", "peek", "get", "sample", "search", "grep", "sql"}:
             raise SandboxError(f"unknown dataset method {method!r}")
-        value = getattr(ds, method)(*rest)
+        if method in ("sql", "grep"):  # the two that can run long: interrupted when the step's host time is up
+            value = getattr(ds, method)(*rest[:2], timeout_s=max(0.05, host_left_s))
+        else:
+            value = getattr(ds, method)(*rest)
         if method in ("search", "grep"):
             hits = [_hit(h) for h in value]
             self._remember(hits)

@@ -1,28 +1,51 @@
 """Host side of the sandbox: start the child, run steps, serve primitive calls, enforce the wall clock.
 
 `Sandbox.run(code, handler)` is synchronous (the session runs it in a thread). The handler serves primitive
-calls: `handler(fn, args) -> plain data`, raising to report an error to model code. Time spent inside the
-handler does not count against the step's timeout: the child is idle then. On timeout, crash or protocol
-abuse the child is killed and restarted, and the step result says the variables were lost.
+calls: `handler(fn, args, host_left_s) -> plain data`, raising to report an error to model code. Time spent
+inside the handler does not count against the step's timeout (the child is idle then); time spent serving data
+primitives counts against the step's host budget instead, and `host_left_s` is what remains of it. On
+timeout, crash or protocol abuse the child is killed and restarted, and the step result says the variables
+were lost. Everything the child sends is checked (protocol.py); writes to it never block past the deadline.
+
+Each child gets a private scratch directory (0700, its own uid), its only writable place; the OS layers
+(isolation.py) are reported by the child at start. A layer that is unavailable is said once per process, in
+one line; `require_os_isolation` turns that into a refusal to start.
 """
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
 import select
+import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sro.errors import SandboxError
+from sro.rlm.isolation import LAYERS
 from sro.rlm.limits import SandboxLimits, child_command, child_env
-from sro.rlm.protocol import MAX_MESSAGE_BYTES, ProtocolError, decode, encode
+from sro.rlm.protocol import (MAX_MESSAGE_BYTES, ProtocolError, checked_call, checked_done, checked_ready, decode,
+                              encode)
 
-Handler = Callable[[str, list], Any]
+Handler = Callable[[str, list, float], Any]
 LOST = "the sandbox was restarted and all your variables were lost"
+MODEL_PRIMITIVES = ("llm_query", "llm_batch", "rlm_query", "extract_triples")  # bounded by budgets, not host_s
+log = logging.getLogger("sro.sandbox")
+_reported: set[str] = set()  # missing layers already said in this process
+
+
+def _host_not_dumpable() -> None:
+    """PR_SET_DUMPABLE=0 on the host: /proc/<host>/environ, mem and maps become root-only and the host
+    cannot be ptraced by processes of its own uid. Once per process; Linux only."""
+    if sys.platform.startswith("linux") and "dumpable" not in _reported:
+        _reported.add("dumpable")
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
 
 
 @dataclass
@@ -87,30 +110,61 @@ class _LineReader:
 
 
 class Sandbox:
+    layers: tuple[str, ...] = LAYERS  # every OS layer; tests of a single layer narrow this in a subclass
+    child_extra: tuple[str, ...] = ()
+
     def __init__(self, limits: SandboxLimits | None = None):
         self.limits = limits or SandboxLimits()
         self.proc: subprocess.Popen | None = None
         self.start_ms = 0.0
         self.restarts = 0
         self.closed = False
+        self.layer_report: dict[str, str] = {}
+        self.scratch: str | None = None
         self._stderr = None
+        self._calls = 0  # this child's primitive calls: the host's own reply numbers
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
         self.closed = False
+        _host_not_dumpable()
         t0 = time.perf_counter()
         self._stderr = tempfile.TemporaryFile()
+        self.scratch = tempfile.mkdtemp(prefix="sro-sandbox-")  # 0700, chowned to the child's uid by the child
+        self._calls = 0
         self.proc = subprocess.Popen(
-            child_command(self.limits), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            env=child_env(), close_fds=True, cwd="/", start_new_session=True,
+            child_command(self.limits, self.scratch, self.layers, self.child_extra), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._stderr, env=child_env(), close_fds=True, cwd="/",
+            start_new_session=True,
         )
+        os.set_blocking(self.proc.stdin.fileno(), False)
         self._reader = _LineReader(self.proc.stdout.fileno())
-        line = self._reader.read(self.limits.start_timeout_s)
-        if not line or decode(line).get("t") != "ready":
+        try:
+            line = self._reader.read(self.limits.start_timeout_s)
+            self.layer_report = checked_ready(decode(line)) if line else {}
+        except ProtocolError:
+            line = None
+        if not line:
             detail = self._stderr_tail()
             self.kill()
             raise SandboxError(f"the sandbox child did not start{': ' + detail if detail else ''}")
+        self._check_layers()
         self.start_ms = (time.perf_counter() - t0) * 1000
+
+    def missing_layers(self) -> dict[str, str]:
+        return {k: v for k, v in self.layer_report.items() if k in self.layers and not v.startswith("on")}
+
+    def _check_layers(self) -> None:
+        missing = self.missing_layers()
+        if not missing:
+            return
+        line = "sandbox: OS isolation incomplete: " + "; ".join(f"{k} {v}" for k, v in missing.items())
+        if self.limits.require_os_isolation:
+            self.kill()
+            raise SandboxError(line + " (sandbox.require_os_isolation is set)")
+        if line not in _reported:
+            _reported.add(line)
+            log.warning(line)
 
     def kill(self) -> None:
         if self.proc is None:
@@ -127,14 +181,17 @@ class Sandbox:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
     def close(self) -> None:
         self.closed = True  # a step still running in another thread must not restart the child
         if self.proc is not None and self.proc.poll() is None:
             try:
-                self._send({"t": "shutdown"})
+                self._send({"t": "shutdown"}, 1.0)
                 self.proc.wait(timeout=1)
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, ProtocolError, subprocess.TimeoutExpired):
                 pass
         self.kill()
 
@@ -155,9 +212,21 @@ class Sandbox:
         return self.proc.pid if self.proc else None
 
     # --- steps ----------------------------------------------------------------------------------
-    def _send(self, message: dict[str, Any]) -> None:
-        self.proc.stdin.write(encode(message))
-        self.proc.stdin.flush()
+    def _send(self, message: dict[str, Any], timeout: float | None = None) -> None:
+        self._write(encode(message), time.monotonic() + (timeout or self.limits.start_timeout_s))
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        """All of `data` to the child's stdin (non-blocking) before `deadline`, else ProtocolError: a child
+        that stops reading cannot hold the host."""
+        fd, view = self.proc.stdin.fileno(), memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise ProtocolError("the sandbox stopped reading its input")
+            try:
+                view = view[os.write(fd, view[: 1 << 16]):]
+            except BlockingIOError:
+                continue
 
     def _stderr_tail(self) -> str:
         if self._stderr is None:
@@ -171,10 +240,14 @@ class Sandbox:
         """Bind plain data to a variable in the REPL (used for rlm_query's `context`)."""
         if self.proc is None:
             self.start()
-        self._send({"t": "set", "name": name, "value": value})
-        line = self._reader.read(self.limits.start_timeout_s)
-        if not line or decode(line).get("t") != "done":
-            raise SandboxError(f"could not set variable {name!r} in the sandbox")
+        try:
+            self._send({"t": "set", "name": name, "value": value})
+            line = self._reader.read(self.limits.start_timeout_s)
+            if not line or decode(line).get("t") != "done":
+                raise ProtocolError("no acknowledgement")
+        except (ProtocolError, OSError) as exc:
+            self.restart()
+            raise SandboxError(f"could not set variable {name!r} in the sandbox ({exc})") from None
 
     def run(self, code: str, handler: Handler | None = None, timeout_s: float | None = None) -> StepResult:
         if self.closed:
@@ -186,15 +259,15 @@ class Sandbox:
         calls: list[CallRecord] = []
         try:
             self._send({"t": "exec", "code": code, "max_output": self.limits.max_output,
-                        "cpu_s": int(timeout) + 1})
+                        "cpu_s": int(timeout) + 1}, timeout)
             result = self._serve(handler, timeout, calls)
-        except (ProtocolError, BrokenPipeError, OSError) as exc:
-            result = self._fail(f"SandboxError: the sandbox broke the protocol ({exc}); {LOST}")
+        except (ProtocolError, OSError) as exc:
+            result = self._fail(f"SandboxError: the sandbox broke the protocol ({str(exc)[:300]}); {LOST}")
         result.calls, result.ms = calls, (time.perf_counter() - t0) * 1000
         return result
 
     def _serve(self, handler: Handler | None, timeout: float, calls: list[CallRecord]) -> StepResult:
-        remaining = timeout
+        remaining, host_left = timeout, self.limits.host_budget_s
         while True:
             t0 = time.monotonic()
             line = self._reader.read(remaining)
@@ -205,19 +278,24 @@ class Sandbox:
                 return self._fail(f"SandboxError: the sandbox process died ({self._death()}); {LOST}")
             message = decode(line)
             if message["t"] == "done":
-                return StepResult(
-                    ok=bool(message.get("ok")), error=message.get("error"), stdout=message.get("stdout", ""),
-                    truncated=bool(message.get("truncated")), output_chars=int(message.get("output_chars", 0)),
-                    final=message.get("final"), questions=message.get("questions"),
-                )
+                lim = self.limits
+                return StepResult(**checked_done(message, lim.max_output, lim.max_final_chars, lim.max_error_chars))
             if message["t"] != "call":
-                raise ProtocolError(f"unexpected message {message['t']!r}")
-            data = self._answer(message, handler, calls, len(line))
-            self.proc.stdin.write(data)
-            self.proc.stdin.flush()
+                raise ProtocolError(f"unexpected message {message['t'][:40]!r}")
+            fn, args = checked_call(message)
+            t1 = time.monotonic()
+            data = self._answer(fn, args, handler, calls, len(line), host_left)
+            if fn not in MODEL_PRIMITIVES:
+                host_left -= time.monotonic() - t1
+                if host_left <= 0:
+                    return self._fail(f"TimeoutError: the data calls of this step used more than "
+                                      f"{self.limits.host_budget_s:g} s of host time; narrow them (LIMIT, "
+                                      f"smaller k, simpler patterns); {LOST}")
+            self._write(data, time.monotonic() + max(remaining, 1.0))
 
-    def _answer(self, message: dict, handler: Handler | None, calls: list[CallRecord], size: int) -> bytes:
-        fn, args, ident = str(message.get("fn")), message.get("args") or [], message.get("id")
+    def _answer(self, fn: str, args: list, handler: Handler | None, calls: list[CallRecord], size: int,
+                host_left: float) -> bytes:
+        self._calls += 1
         t0 = time.perf_counter()
         error = None
         try:
@@ -226,10 +304,10 @@ class Sandbox:
             if len(calls) >= self.limits.max_calls:
                 raise SandboxError(f"more than {self.limits.max_calls} primitive calls in one step; "
                                    "batch your work (llm_batch, larger k) or split it across turns")
-            data = encode({"t": "reply", "id": ident, "ok": True, "value": handler(fn, args)})
+            data = encode({"t": "reply", "n": self._calls, "ok": True, "value": handler(fn, args, host_left)})
         except Exception as exc:  # noqa: BLE001 - any host failure becomes a readable error for the model
             error = str(exc) if isinstance(exc, SandboxError) else f"{type(exc).__name__}: {exc}"
-            data = encode({"t": "reply", "id": ident, "ok": False, "error": error})
+            data = encode({"t": "reply", "n": self._calls, "ok": False, "error": error[:4000]})
         calls.append(CallRecord(fn, size, len(data), (time.perf_counter() - t0) * 1000, error))
         return data
 
