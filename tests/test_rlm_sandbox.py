@@ -254,3 +254,47 @@ def test_primitive_calls_per_step_are_capped():
         assert len(served) == 50
         again = box.run("print(n, datasets())", handler)
         assert again.ok and again.stdout == "50 1\n", "the cap is per step and variables survive"
+
+
+@pytest.mark.parametrize("code,needle", [
+    # allowed-module gadgets that read or write caller-named attributes with the real getattr/setattr
+    ("import functools\nfunctools.update_wrapper", "functools.update_wrapper is not available"),
+    ("from functools import wraps", "functools.wraps is not available"),
+    ("from functools import total_ordering", "not available"),
+    ("from functools import singledispatch", "not available"),
+    ("from functools import cached_property", "not available"),
+    ("import functools\nfunctools.WRAPPER_ASSIGNMENTS", "not available"),
+    ("from collections import UserString", "collections.UserString is not available"),
+    ("import re\nre.copyreg", "re.copyreg is not available"),
+    ("import json\njson.decoder", "json.decoder is not available"),
+    ("import copyreg", "import of 'copyreg' is not allowed"),
+    ("import operator", "import of 'operator' is not allowed"),
+    ("import string", "import of 'string' is not allowed"),
+    # formatting with field access, on str and on anything else that offers it
+    ("'{0.__class__}'.format(1)", "format"),
+    ("f = getattr('', 'format')", "format"),
+    ("m = 'x'.format_map", "format_map"),
+    # setattr/delattr follow getattr's name rules and never touch modules, classes or functions
+    ("d = {}\nsetattr(d, '__class__', list)", "private"),
+    ("def f():\n    pass\nsetattr(f, '__code__', None)", "private"),
+    ("def f():\n    pass\nsetattr(f, 'x', 1)", "cannot set attribute 'x' of function"),
+    ("setattr(int, 'x', 1)", "cannot set attribute 'x' of type"),
+    ("import math\ndelattr(math, 'pi')", "cannot delete attribute 'pi' of module 'math'"),
+    # walks to object and to interpreter internals
+    ("type(1).mro()", "'mro' is not allowed"),
+    ("def g():\n    yield 1\ngetattr(g(), 'gi_frame')", "gi_frame"),
+    ("import collections\nc = collections.Counter()\nc.x = 1", "cannot set attribute"),
+])
+def test_python_layer_refuses_gadgets(sb, code, needle):
+    refused(sb, code, needle)
+    assert sb.run("print(1 + 1)").stdout == "2\n"
+
+
+def test_module_views_keep_what_model_code_uses(sb):
+    code = ("import functools, collections\nfrom functools import partial, reduce, lru_cache\n"
+            "c = collections.Counter('abca')\nc['z'] = c['z'] + 2\nd = collections.defaultdict(list)\nd['k'].append(1)\n"
+            "sq = lru_cache(maxsize=None)(lambda x: x * x)\n"
+            "print(c.most_common(1), c['z'], dict(d), partial(pow, 2)(5), reduce(max, [3, 9, 2]), sq(4))")
+    result = sb.run(code)
+    assert result.ok, result.error
+    assert result.stdout == "[('a', 2)] 2 {'k': [1]} 32 9 16\n"

@@ -23,6 +23,7 @@ PRELOAD = ("math", "re", "json", "statistics", "collections", "collections.abc",
            "datetime", "random", "textwrap", "heapq", "bisect", "unicodedata", "difflib", "fractions",
            "_strptime", "time", "encodings.idna", "linecache", "traceback")
 BREACH = "breach-test"  # argv marker: run code with real builtins (tests of the OS layer only, see tests/)
+BREACH_PRELOAD = ("socket", "errno", "signal", "ctypes")  # what an attacker past the Python layer would want
 
 
 def readable_paths() -> list[str]:
@@ -126,7 +127,7 @@ def main(argv: list[str]) -> None:
 
     runtime = Runtime(memory_mb)
     runtime.install(proxies.build(channel.call, runtime))
-    for name in PRELOAD:
+    for name in PRELOAD + (BREACH_PRELOAD if breach else ()):
         importlib.import_module(name)
     os.chdir(scratch)
     report = isolation.apply(layers, scratch, readable_paths(), host_pid)
@@ -145,8 +146,8 @@ def main(argv: list[str]) -> None:
         elif kind == "exec":
             arm_cpu(int(message.get("cpu_s") or cpu_s))
             code = str(message.get("code", ""))
-            channel.send(_breach_exec(code) if breach else
-                         runtime.execute(code, int(message.get("max_output", 20_000))))
+            done = _breach_exec(code) if breach else runtime.execute(code, int(message.get("max_output", 20_000)))
+            channel.send({**done, "step": message.get("step")})
 
 
 if __name__ == "__main__":

@@ -202,9 +202,22 @@ class _ReadOnly:
         self._refuse("delete an item")
 
 
+class _ItemsOnly(_ReadOnly):
+    """Counter, defaultdict, OrderedDict, deque: items may be assigned, attributes (default_factory, an
+    instance __dict__) never."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        object.__getattribute__(self, "_target")[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del object.__getattribute__(self, "_target")[key]
+
+
 def guarded_write(obj: Any) -> Any:
     if type(obj) in WRITABLE_TYPES and id(obj) not in _PROTECTED:
-        return obj
+        return obj if type(obj) in (dict, list, set) else _ItemsOnly(obj)
     if getattr(type(obj), "sandbox_writable", False) is True:  # the child's own proxies (notes)
         return obj
     return _ReadOnly(obj)

@@ -2,10 +2,10 @@
 
 One message per line, UTF-8 JSON (newlines inside strings are escaped by JSON, so a line is a message).
 Messages:
-  host -> child: {"t": "exec", "code", "max_output", "cpu_s"} | {"t": "reply", "n", "ok", "value"|"error"}
+  host -> child: {"t": "exec", "code", "max_output", "cpu_s", "step"} | {"t": "reply", "n", "ok", "value"|"error"}
                  | {"t": "set", "name", "value"} | {"t": "shutdown"}
   child -> host: {"t": "ready", "pid", "layers"} | {"t": "call", "fn", "args"}
-                 | {"t": "done", "ok", "error", "stdout", "truncated", "output_chars", "final", "questions"}
+                 | {"t": "done", "step", "ok", "error", "stdout", "truncated", "output_chars", "final", "questions"}
 Only plain data crosses the pipe: the child never receives host objects and vice versa.
 
 The host trusts nothing the child sends (it may run code that has escaped every Python guard): `checked`
@@ -16,12 +16,14 @@ validates the type of every field, sizes and nesting depth, and replaces undecod
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a child that sends more is killed (protects host memory)
 MAX_DEPTH = 64  # nesting of lists/dicts in call arguments
 MAX_FN_CHARS = 64
 MAX_QUESTIONS, MAX_QUESTION_CHARS = 20, 500
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class ProtocolError(Exception):
@@ -48,7 +50,7 @@ def clean_text(value: str) -> str:
         value.encode("utf-8")
         return value
     except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _SURROGATES.sub("\ufffd", value)
 
 
 def plain(value: Any, depth: int = 0) -> Any:

@@ -123,6 +123,7 @@ class Sandbox:
         self.scratch: str | None = None
         self._stderr = None
         self._calls = 0  # this child's primitive calls: the host's own reply numbers
+        self._steps = 0  # steps sent to this child: a `done` must carry the current one
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -131,7 +132,7 @@ class Sandbox:
         t0 = time.perf_counter()
         self._stderr = tempfile.TemporaryFile()
         self.scratch = tempfile.mkdtemp(prefix="sro-sandbox-")  # 0700, chowned to the child's uid by the child
-        self._calls = 0
+        self._calls = self._steps = 0
         self.proc = subprocess.Popen(
             child_command(self.limits, self.scratch, self.layers, self.child_extra), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._stderr, env=child_env(), close_fds=True, cwd="/",
@@ -152,7 +153,9 @@ class Sandbox:
         self.start_ms = (time.perf_counter() - t0) * 1000
 
     def missing_layers(self) -> dict[str, str]:
-        return {k: v for k, v in self.layer_report.items() if k in self.layers and not v.startswith("on")}
+        """Requested layers the child could not apply (or did not report), with the reason."""
+        states = {name: self.layer_report.get(name, "unavailable: not reported by the child") for name in self.layers}
+        return {k: v for k, v in states.items() if not v.startswith("on")}
 
     def _check_layers(self) -> None:
         missing = self.missing_layers()
@@ -258,8 +261,9 @@ class Sandbox:
         t0 = time.perf_counter()
         calls: list[CallRecord] = []
         try:
+            self._steps += 1
             self._send({"t": "exec", "code": code, "max_output": self.limits.max_output,
-                        "cpu_s": int(timeout) + 1}, timeout)
+                        "cpu_s": int(timeout) + 1, "step": self._steps}, timeout)
             result = self._serve(handler, timeout, calls)
         except (ProtocolError, OSError) as exc:
             result = self._fail(f"SandboxError: the sandbox broke the protocol ({str(exc)[:300]}); {LOST}")
@@ -278,6 +282,8 @@ class Sandbox:
                 return self._fail(f"SandboxError: the sandbox process died ({self._death()}); {LOST}")
             message = decode(line)
             if message["t"] == "done":
+                if message.get("step") != self._steps or type(message.get("step")) is not int:
+                    raise ProtocolError("a result that does not belong to this step")
                 lim = self.limits
                 return StepResult(**checked_done(message, lim.max_output, lim.max_final_chars, lim.max_error_chars))
             if message["t"] != "call":
