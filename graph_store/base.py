@@ -16,7 +16,8 @@ from pyoxigraph import NamedNode, Quad
 from graph_store import vocab as v
 from graph_store.model import AddResult, EntityRecord, Fact, QueryResult, Term
 from graph_store.provenance import FactQuads, QuadText, axiom_declarations, entity_quads, fact_quads, merge_update
-from graph_store.sparql import check_bindings
+from graph_store.errors import QueryRefused
+from graph_store.sparql import check_bindings, uses_service
 from graph_store.terms import from_ox, sparql_term
 
 ASSERTION_TYPE, EVIDENCE_TYPE = v.NS + "Assertion", v.NS + "Evidence"  # the "already stored" markers
@@ -26,6 +27,7 @@ BATCH = 20_000  # facts per write transaction: big enough for bulk speed, small 
 @runtime_checkable
 class GraphStore(Protocol):
     location: str
+    allow_service: bool
 
     def add_facts(self, facts: Iterable[Fact]) -> AddResult: ...
     def add_entities(self, records: Iterable[EntityRecord]) -> int: ...
@@ -67,6 +69,8 @@ def _write_lock(store: "BaseStore") -> threading.Lock:
 class BaseStore(ABC):
     """Writers in one process are serialised by a lock; two processes writing the same remote endpoint could
     race on a brand-new assertion (its aggregates would then need `merge_update`)."""
+
+    allow_service = False  # SERVICE clauses; Workspace.graph sets it from the `sparql_service` setting
 
     location: str
 
@@ -162,7 +166,11 @@ class BaseStore(ABC):
     def query(self, sparql: str, bindings: dict[str, Any] | None = None, timeout_s: float | None = None,
               union_default_graph: bool = True) -> QueryResult:
         """Run SPARQL; `bindings` values are bound as RDF terms. By default the default graph is the union of
-        all graphs, so `?s ?p ?o` sees every fact and `?a sro:score ?x` sees the provenance graph."""
+        all graphs, so `?s ?p ?o` sees every fact and `?a sro:score ?x` sees the provenance graph.
+        SERVICE (federated query: the engine would fetch a URL) is refused unless `allow_service` is set."""
+        if not self.allow_service and uses_service(sparql):
+            raise QueryRefused("SERVICE (federated query) is disabled: it makes the query engine fetch "
+                                   "remote URLs; set sparql_service = true in sro.toml to allow it")
         return self._run_query(sparql, check_bindings(bindings), timeout_s, union_default_graph)
 
     def values(self, subject: str, predicate: str) -> list[Term]:

@@ -7,6 +7,10 @@ class GraphStoreError(Exception):
     """Base of every error graph_store raises on purpose; the message is meant for users."""
 
 
+class QueryRefused(GraphStoreError):
+    """A query the store will not run as configured (e.g. SERVICE while federated queries are disabled)."""
+
+
 class InvalidTermError(GraphStoreError, ValueError):
     """An IRI, literal, language tag or variable name that is not valid RDF/SPARQL."""
 

@@ -85,6 +85,14 @@ def _where_brace(query: str) -> int | None:
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
+@lru_cache(maxsize=512)
+def uses_service(query: str) -> bool:
+    """True when the query has a SERVICE clause (a keyword token: not inside a string, IRI, comment,
+    variable or prefixed name). Federated queries make the engine fetch remote URLs, so they are refused
+    unless the store allows them."""
+    return any(m.lastgroup == "word" and m.group().upper() == "SERVICE" for m in _TOKEN.finditer(query))
+
+
 def inject_values(query: str, bindings: dict[str, NamedNode | Literal]) -> str:
     """Return `query` with `VALUES (?a ?b) { (t1 t2) }` first inside its WHERE group."""
     if not bindings:

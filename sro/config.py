@@ -58,6 +58,14 @@ class Budgets(BaseModel):
     calls: int | None = None
 
 
+class SandboxSettings(BaseModel):
+    """[sandbox] in sro.toml."""
+
+    # Refuse to run model code when an OS isolation layer (network namespace, own uid, Landlock, seccomp)
+    # is unavailable on this machine; by default a missing layer is reported once and the rest still apply.
+    require_os_isolation: bool = False
+
+
 class Settings(BaseSettings):
     """Resolved configuration. Sources, highest first: CLI flags (init kwargs), SRO_* environment, sro.toml."""
 
@@ -78,6 +86,9 @@ class Settings(BaseSettings):
     base_iri: str = "https://sro.dev/id/"
     # graph_store location: None = embedded Oxigraph in <workspace>/graph; an http(s) URL = remote SPARQL endpoint
     graph_url: str | None = None
+    # SPARQL SERVICE (federated queries make the engine fetch remote URLs): off unless set
+    sparql_service: bool = False
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     chunk_size: int = 1200
     chunk_overlap: int = 150
 

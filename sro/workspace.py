@@ -27,6 +27,14 @@ if TYPE_CHECKING:  # imported lazily at run time
 DB_FILE = "sro.duckdb"
 
 
+def private(path: Path) -> None:
+    """Owner-only access: datasets, notes, the LLM cache and the graph are nobody else's to read (the
+    sandbox child runs under another uid and must not read them even if it escaped every other layer)."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        path.chmod(mode & 0o700)
+
+
 class Workspace:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -39,6 +47,7 @@ class Workspace:
         root = Path(settings.workspace)
         try:
             root.mkdir(parents=True, exist_ok=True)
+            private(root)
         except OSError as exc:
             raise WorkspaceError(f"cannot create workspace {root}: {exc.strerror}") from None
         return cls(settings)
@@ -49,17 +58,24 @@ class Workspace:
         """The workspace's DuckDB connection. Threads must use `self.db.cursor()`."""
         from sro.data.db import connect
 
-        return connect(self.root / DB_FILE)
+        con = connect(self.root / DB_FILE)
+        private(self.root / DB_FILE)
+        return con
 
     @cached_property
     def graph(self) -> "GraphStore":
         from graph_store import open_store
 
-        return open_store(self.settings.graph_url or str(self.root / "graph"))
+        store = open_store(self.settings.graph_url or str(self.root / "graph"))
+        store.allow_service = self.settings.sparql_service
+        if not self.settings.graph_url:
+            private(self.root / "graph")
+        return store
 
     def run_dir(self, campaign: str) -> Path:
         path = self.root / "runs" / campaign
         path.mkdir(parents=True, exist_ok=True)
+        private(self.root / "runs")
         return path
 
     # --- stages ------------------------------------------------------------------------------

@@ -112,3 +112,14 @@ def test_one_layer_alone_stops_the_attack(attack, layer, world):
 @pytest.mark.parametrize("attack", CONTROLS)
 def test_without_os_layers_the_attack_works(attack, world):
     assert _run(attack, (), world) == "BREACH", attack
+
+
+def test_workspace_files_are_private(tmp_path):
+    from sro.workspace import DB_FILE, Workspace
+
+    with Workspace.open(tmp_path / "ws") as ws:
+        ws.db.execute("SELECT 1")
+        ws.graph  # noqa: B018 - opening creates the store
+        ws.run_dir("c1")
+        paths = [ws.root, ws.root / DB_FILE, ws.root / "graph", ws.root / "runs"]
+        assert [oct(p.stat().st_mode & 0o077) for p in paths] == ["0o0"] * 4
