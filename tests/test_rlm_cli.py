@@ -54,3 +54,14 @@ def test_rlm_command_offline_json(tmp_path, monkeypatch):
     assert data["iterations"] == len(data["root_prompt_tokens"]) == 4 and data["cost_usd"] == 0
     out = runner.invoke(app, ["--workspace", str(root), "rlm", "x", "--dataset", "missing"])
     assert out.exit_code != 0 and "unknown dataset 'missing'" in str(out.exception or out.output)
+
+
+def test_sandbox_check_lists_every_layer(tmp_path):
+    out = runner.invoke(app, ["--workspace", str(tmp_path / "ws"), "sandbox", "--check", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert list(data["layers"]) == ["python", "netns", "uid", "pdeathsig", "landlock", "seccomp", "rlimits"]
+    assert data["missing"] == [] and all(v.startswith("on") for v in data["layers"].values())
+    text = runner.invoke(app, ["sandbox", "--check"])
+    assert text.exit_code == 0 and "every layer is active" in text.stdout
+    assert runner.invoke(app, ["sandbox"]).exit_code != 0

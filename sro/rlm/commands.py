@@ -14,6 +14,26 @@ from sro.errors import ConfigError
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
+def _check(json_: bool, require: bool) -> None:
+    """Start a sandbox and say which isolation layers are active; exit 1 when one is missing and required."""
+    from sro.rlm.limits import SandboxLimits
+    from sro.rlm.sandbox import Sandbox
+
+    with Sandbox(SandboxLimits()) as box:
+        report, missing, start_ms = box.layer_report, box.missing_layers(), box.start_ms
+    layers = {"python": "on (RestrictedPython guards, per-module allow-lists)", **report,
+              "rlimits": "on (memory, CPU, file size, open files, no processes)"}
+    if json_:
+        print_json({"layers": layers, "missing": sorted(missing), "start_ms": round(start_ms, 1)})
+    else:
+        for name, state in layers.items():
+            typer.echo(f"{name:<10} {state}")
+        typer.echo(f"sandbox started in {start_ms:.0f} ms; "
+                   + ("every layer is active" if not missing else f"missing: {', '.join(sorted(missing))}"))
+    if missing and require:
+        raise typer.Exit(1)
+
+
 def _sandbox(file: Path, timeout: float, json_: bool) -> None:
     from sro.rlm.limits import SandboxLimits
     from sro.rlm.sandbox import Sandbox
@@ -52,11 +72,21 @@ def _print_result(result: object) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("sandbox")
     def sandbox(
-        file: Path = typer.Argument(..., help="Python file to run in a fresh RLM sandbox (no datasets)."),
+        ctx: typer.Context,
+        file: Optional[Path] = typer.Argument(None, help="Python file to run in a fresh RLM sandbox (no datasets)."),
+        check: bool = typer.Option(False, "--check", help="Print which isolation layers are active and exit."),
         timeout: float = typer.Option(30.0, "--timeout", help="Wall-clock limit in seconds."),
         json_: bool = JSON,
     ) -> None:
-        """Run FILE in a fresh sandbox exactly as model code would run, for debugging and audits."""
+        """Run FILE in a fresh sandbox exactly as model code would run, or check its isolation layers."""
+        if check:
+            from sro.config import load_settings
+
+            workspace = ctx.obj.get("workspace") if isinstance(ctx.obj, dict) else None
+            _check(json_, load_settings(workspace).sandbox.require_os_isolation)
+            return
+        if file is None:
+            raise ConfigError("give a Python FILE to run, or --check")
         _sandbox(file, timeout, json_)
 
     @app.command("rlm")

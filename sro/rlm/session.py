@@ -7,6 +7,7 @@ import asyncio
 import queue
 import threading
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from sro.config import Budgets
@@ -109,6 +110,8 @@ class RLMSession:
         self.campaign, self.node, self.depth, self.max_depth = campaign, node, depth, max_depth
         self.max_iterations, self.budgets, self.pipeline = max(1, max_iterations), budgets, pipeline
         self.limits = limits or SandboxLimits()
+        if ws.settings.sandbox.require_os_isolation:
+            self.limits = replace(self.limits, require_os_isolation=True)
         self.context, self.parent, self.prompt_budget_tokens = context, parent, prompt_budget_tokens
         self.client = (client or ws.llm).scoped(campaign=campaign, node=node, budgets=budgets or Budgets())
         self.id = uuid.uuid4().hex[:12]
