@@ -26,6 +26,7 @@ from typing import Iterator
 from common import write_result  # noqa: E402
 
 from sro.data.models import Document  # noqa: E402
+from sro.rlm.isolation import LAYERS  # noqa: E402
 from sro.rlm.limits import SandboxLimits  # noqa: E402
 from sro.rlm.sandbox import Sandbox  # noqa: E402
 
@@ -48,11 +49,13 @@ def micro() -> dict[str, float]:
         steps = [box.run("x = 1").ms for _ in range(300)]
         base = statistics.median(box.run("for i in range(100):\n    y = i").ms for _ in range(50))
         per_call = []
-        noop = lambda fn, args: 0  # noqa: E731 - host work excluded: this measures the pipe round trip
+        noop = lambda fn, args, left: 0  # noqa: E731 - host work excluded: this measures the pipe round trip
         for _ in range(50):
             ms = box.run("for i in range(100):\n    y = datasets()", noop).ms
             per_call.append(max(0.0, ms - base) / 100)
+        layers = box.layer_report
     return {
+        "layers": layers,
         "sandbox_start_ms": round(statistics.median(starts), 2),
         "sandbox_start_ms_max": round(max(starts), 2),
         "step_roundtrip_ms_p50": round(statistics.median(steps), 3),
@@ -61,6 +64,28 @@ def micro() -> dict[str, float]:
 
 
 # --- corpus -------------------------------------------------------------------------------------
+def _start_ms(layers: tuple[str, ...], runs: int = 10) -> float:
+    class Only(Sandbox):
+        pass
+
+    Only.layers = layers
+    times = []
+    for _ in range(runs):
+        box = Only()
+        box.start()
+        times.append(box.start_ms)
+        box.close()
+    return round(statistics.median(times), 2)
+
+
+def layer_costs() -> dict[str, float]:
+    """Median sandbox start with no OS layer, with each one alone, and with all: what each layer costs."""
+    base = _start_ms(())
+    costs = {"none_ms": base, **{f"{name}_ms": round(_start_ms((name,)) - base, 2) for name in LAYERS}}
+    costs["all_ms"] = round(_start_ms(LAYERS) - base, 2)
+    return costs
+
+
 def _vocab(rng: random.Random) -> list[str]:
     letters = "etaoinshrdlucmfwypvbgk"
     return ["".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(6000)]
@@ -149,6 +174,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep workspaces here (skips re-ingest)")
     args = parser.parse_args()
     result: dict[str, object] = micro()
+    result["layer_start_cost"] = layer_costs()
     sizes = [int(s) for s in (1e4, 1e5, 1e6, 1e7, 1e8) if s <= args.max_size]
     runs = {f"{s:.0e}": sessions(s, args.keep) for s in sizes}
     result["runs"] = runs
