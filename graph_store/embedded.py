@@ -204,7 +204,12 @@ class EmbeddedStore(BaseStore):
                         res = values_query()
             except SyntaxError as exc:
                 raise syntax_error(exc) from None
-            return collect(res, cancelled)
+            except OSError as exc:
+                raise BackendError(f"query failed: {exc}") from None
+            try:
+                return collect(res, cancelled)
+            except OSError as exc:  # a SERVICE endpoint (when allowed) that cannot be reached or hangs up
+                raise BackendError(f"query failed: {exc}") from None
 
         return run_with_timeout(work, timeout_s)
 

@@ -123,6 +123,9 @@ class RLMSession:
             OfflinePolicy(question, worker=not self.client.is_offline("worker"))
             if self.client.is_offline("ceo") else LLMRoot(self.client))
         infos = [self.ws.datasets.describe(name) for name in self.datasets]
+        # Bring the search index up to date now: model steps have a bounded host time per step, and index
+        # upkeep after an ingest is not the model's work.
+        self.ws.datasets.refresh_index()
         system = system_prompt(infos, max_output=self.limits.max_output, depth=self.depth, max_depth=self.max_depth)
         transcript = Transcript(system, question, self.prompt_budget_tokens)
         host = PrimitiveHost(SessionContext(
