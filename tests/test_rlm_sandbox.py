@@ -298,3 +298,18 @@ def test_module_views_keep_what_model_code_uses(sb):
     result = sb.run(code)
     assert result.ok, result.error
     assert result.stdout == "[('a', 2)] 2 {'k': [1]} 32 9 16\n"
+
+
+@pytest.mark.parametrize("code", [
+    "FINAL('x' * 50_000_000)",
+    "a = []\nfor i in range(100000):\n    a = [a]\nFINAL(a)",
+    "raise ValueError('e' * 10**7)",
+    "print('\\ud800')",
+    "answer['questions'] = ['q' * 10**6] * 1000",
+])
+def test_answer_error_and_output_bombs_are_cut_not_fatal(sb, code):
+    result = sb.run(code)
+    assert not result.restarted, result.error
+    assert len(result.final or "") <= 1_000_100 and len(result.error or "") <= 4_100
+    assert all(len(q) <= 500 for q in result.questions or [])
+    assert sb.run("print('alive')").stdout == "alive\n"

@@ -17,6 +17,10 @@ from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from sro.rlm.guards import SandboxViolation, guard_globals
 
 FILENAME = "<repl>"
+# Caps applied before anything leaves the child (the host caps again, lower where configured): a huge answer
+# or exception message is cut, not a reason to kill the session.
+MAX_FINAL_CHARS = 1_000_000
+MAX_ERROR_CHARS = 4_000
 
 
 class StepOutput:
@@ -78,8 +82,11 @@ def _as_text(value: Any) -> str:
         return value
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            return repr(value)
+        except RecursionError:
+            return "[the answer is nested too deeply to print]"
 
 
 class Runtime:
@@ -138,12 +145,13 @@ class Runtime:
         final = questions = None
         if isinstance(answer, dict):
             if answer.get("ready") is True:
-                final = _as_text(answer.get("content"))
+                final = _as_text(answer.get("content"))[:MAX_FINAL_CHARS]
                 answer["ready"] = False  # the host may refuse it; the model must set it again
             if isinstance(answer.get("questions"), list):
                 questions = [str(q)[:500] for q in answer["questions"][:20]]
         return {
-            "t": "done", "ok": error is None, "error": error, "stdout": self.output.text(),
+            "t": "done", "ok": error is None, "error": error[:MAX_ERROR_CHARS] if error else error,
+            "stdout": self.output.text(),
             "truncated": self.output.total > self.output.kept, "output_chars": self.output.total,
             "final": final, "questions": questions,
         }
