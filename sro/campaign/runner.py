@@ -344,9 +344,10 @@ class CampaignRunner:
                 from sro.campaign.report import write_report
 
                 out = self.spec.outputs
-                summary.report = str(await write_report(
+                written = await write_report(
                     self.ws, self.name, summary=summary, llm=self._llm_or_none(), key_facts=out.key_facts,
-                    html=out.html, tree_json=out.tree_json, graphml=out.graphml))
+                    html=out.html, tree_json=out.tree_json, graphml=out.graphml)
+                summary.report = written["paths"]["markdown"]
             except Exception as exc:  # noqa: BLE001 - the run's state is saved; report the failure
                 summary.errors.append(f"report failed: {type(exc).__name__}: {exc}")
         self._notify()

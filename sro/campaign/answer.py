@@ -1,0 +1,166 @@
+"""The answer to a campaign's question, from the aggregates of the pipeline's `report:` spec.
+
+Offline (mode "computed") the text is generated from the aggregates by named rules and says so; nothing is
+pretended. With a CEO model (mode "model") the model writes the answer from the same aggregates and the
+numbered citations, and every `[n]` it writes is checked: a sentence citing only numbers that do not exist
+is removed, unknown numbers are stripped, and the report says what was removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipelines.report_spec import ReportSpec
+from sro.campaign.aggregate import Aggregate, Citations, aggregate, describe, fmt, humanize
+from sro.campaign.facts import KeyFact
+
+MARK_RE = re.compile(r"\[(\d+)\]")
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+RULES = {
+    "aggregates": "R1 aggregates: each figure is the median and range of the values that accepted facts state, "
+                  "one value per fact; the citations are the facts at the minimum, the median and the maximum.",
+    "verdict": "R2 verdict: the answer leans 'yes' when at least {yes:.0%} of the reports of the {q} are at "
+               "or below the threshold, 'no' when at most {no:.0%} are, and is 'mixed' otherwise; with fewer "
+               "than {least} reports it does not lean.",
+    "scope": "R3 scope: only facts accepted by the judge whose sources are documents of the campaign's "
+             "datasets count, whichever run (sro extract, this or an earlier campaign) found them.",
+}
+
+
+@dataclass
+class Theme:
+    title: str
+    aggregates: list[Aggregate]
+    sentences: list[str]
+
+
+@dataclass
+class Answer:
+    text: str
+    mode: str  # "computed" | "model"
+    citations: Citations
+    themes: list[Theme] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # model failures, removed markers
+    facts_used: int = 0
+    posts_used: int = 0
+    table: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (subject, column label -> cell)
+    table_columns: list[str] = field(default_factory=list)
+    cited_in_text: int = 0  # citations 1..cited_in_text are cited by the text; the rest are further evidence
+
+
+def compute_answer(facts: list[KeyFact], spec: ReportSpec, datasets: list[str], labels: dict[str, str]) -> Answer:
+    cites = Citations()
+    aggs = {t.title: [a for q in t.quantities for a in aggregate(q, facts, q.label or labels.get(q.predicate, q.predicate))]
+            for t in spec.themes}
+    used = {f.assertion: f for group in aggs.values() for a in group for f in a.facts}
+    posts = len({d for f in used.values() for d in f.docs})
+    if not facts:
+        text = ("No fact accepted by the judge is about the documents of " + ", ".join(datasets) + " yet: run "
+                "`sro extract` over the dataset or a longer campaign, then `sro report` again.")
+        return Answer(text, "computed", cites, rules=[RULES["scope"]])
+    paragraphs, rules = [], [RULES["scope"]]
+    lean = _verdict(spec, aggs, cites)
+    if lean:
+        paragraphs.append(lean)
+        rules.append(RULES["verdict"].format(yes=spec.verdict.lean_yes, no=spec.verdict.lean_no,
+                                             q=spec.verdict.quantity, least=spec.verdict.min_reports))
+    headline = [describe(a, cites) for group in aggs.values() for a in group[:1]]
+    if headline:
+        paragraphs.append("What the reports state: " + "; ".join(headline[:6]) + ".")
+        rules.append(RULES["aggregates"])
+    if not paragraphs:
+        paragraphs.append(_listing(facts, cites))
+    paragraphs.append(f"Computed from {len(used) or len(cites.items)} facts in {posts or _posts(cites.items)} "
+                      f"documents of {', '.join(datasets)} by the rules under Method; no model wrote this text. "
+                      + spec.caveat.strip())
+    themes = [Theme(title, group, [describe(a, cites) for a in group]) for title, group in aggs.items() if group]
+    columns = [labels.get(c, c) for c in spec.table.columns] if spec.table else []
+    return Answer("\n\n".join(paragraphs), "computed", cites, themes, rules, facts_used=len(used), posts_used=posts,
+                  table=_table(facts, spec, labels, cites), table_columns=columns)
+
+
+def _table(facts: list[KeyFact], spec: ReportSpec, labels: dict[str, str], cites: Citations) -> list[tuple]:
+    """One row per subject with a fact under one of the table's columns; cells cite their facts."""
+    if spec.table is None:
+        return []
+    rows: dict[str, dict[str, list[str]]] = {}
+    for fact in facts:
+        if fact.named and fact.predicate in spec.table.columns:
+            cells = rows.setdefault(fact.subject, {})
+            cells.setdefault(labels.get(fact.predicate, fact.predicate), []).append(
+                f"{humanize(fact.object)} {cites.marks([fact])}")
+    return [(subject, {k: "; ".join(v) for k, v in cells.items()}) for subject, cells in sorted(rows.items())]
+
+
+def _verdict(spec: ReportSpec, aggs: dict[str, list[Aggregate]], cites: Citations) -> str:
+    verdict = spec.verdict
+    agg = next((a for group in aggs.values() for a in group if verdict and a.label == verdict.quantity), None)
+    if verdict is None or agg is None or not agg.values:
+        return ""
+    if agg.n < verdict.min_reports:
+        return (f"Not settled by this evidence: only {agg.n} report{'s' if agg.n != 1 else ''} of a {agg.label} "
+                f"({_values(agg)}) {cites.marks(agg.extremes())}, fewer than the {verdict.min_reports} the "
+                "verdict rule needs; the figures below are what the posts do state.")
+    share = agg.within / agg.n
+    lean = ("Leaning yes" if share >= verdict.lean_yes else "Leaning no" if share <= verdict.lean_no else "Mixed")
+    meaning = verdict.if_yes if share >= verdict.lean_yes else verdict.if_no if share <= verdict.lean_no else (
+        "the reports are split")
+    return (f"{lean}, on this evidence: {meaning}. {agg.within} of {agg.n} reports of a {agg.label} "
+            f"({agg.docs} posts) are at or below {fmt(agg.threshold or 0, agg.unit)}; the median is "
+            f"{fmt(agg.median, agg.unit)} {cites.marks(agg.extremes())}.")
+
+
+def _values(agg: Aggregate) -> str:
+    return ", ".join(fmt(v, agg.unit) for v in sorted(agg.values))
+
+
+def _listing(facts: list[KeyFact], cites: Citations, *, top: int = 5) -> str:
+    """No quantity of the spec has a fact (or the pipeline names none): the most reported named relations."""
+    named = [f for f in facts if f.named] or facts
+    counts: dict[str, list[KeyFact]] = {}
+    for fact in named:
+        counts.setdefault(fact.label or fact.predicate, []).append(fact)
+    ranked = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
+    parts = [f"{name} ({len(fs)}): " + ", ".join(f"{f.subject} → {humanize(f.object)} {cites.marks([f])}"
+                                               for f in fs[:2]) for name, fs in ranked]
+    return "The most reported relations: " + "; ".join(parts) + "."
+
+
+def _posts(facts: list[KeyFact]) -> int:
+    return len({d for f in facts for d in f.docs})
+
+
+def check_markers(text: str, count: int) -> tuple[str, list[str]]:
+    """Keep only `[n]` with 1 <= n <= count. A sentence whose markers all point nowhere is removed."""
+    kept, notes = [], []
+    for sentence in SENTENCE_RE.split(text.strip()):
+        marks = [int(m) for m in MARK_RE.findall(sentence)]
+        bad = [m for m in marks if not 1 <= m <= count]
+        if marks and len(bad) == len(marks):
+            notes.append(f"removed a sentence citing only unknown sources {bad}: {sentence[:120]!r}")
+            continue
+        if bad:
+            notes.append(f"removed unknown citation markers {bad}")
+            sentence = MARK_RE.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= count else "", sentence)
+        kept.append(sentence)
+    return " ".join(kept), notes
+
+
+async def model_answer(client: Any, question: str, computed: Answer, *, namespace: str) -> Answer:
+    """The CEO writes the answer from the computed aggregates and the numbered citations."""
+    listing = "\n".join(f"[{i}] {f.line()} (score {f.score:.2f}; quote: \"{(f.quotes or [''])[0][:240]}\")"
+                        for i, f in enumerate(computed.citations.items, 1))
+    findings = "\n".join(f"- {s}" for t in computed.themes for s in t.sentences)
+    prompt = (f"Question: {question}\n\nAggregates computed from the verified facts:\n{findings}\n\n"
+              f"Citations (verified facts, with the sentence each comes from):\n{listing}\n\n"
+              "Answer the question first, directly and with hedging where the evidence is thin, using only "
+              "these aggregates and facts. State figures with their units. Cite every claim with the "
+              "citation numbers in square brackets, e.g. [3]. Say what the evidence does not cover. "
+              "At most 250 words.")
+    completion = await client.acomplete("ceo", [{"role": "user", "content": prompt}], namespace=namespace)
+    text, notes = check_markers(completion.text, len(computed.citations.items))
+    return Answer(text, "model", computed.citations, computed.themes, computed.rules, notes,
+                  computed.facts_used, computed.posts_used)
