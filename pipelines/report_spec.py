@@ -47,3 +47,4 @@ class ReportSpec(BaseModel):
     verdict: Verdict | None = None
     table: Table | None = None
     caveat: str = ""  # the limits of the evidence, stated under every answer
+    noun: str = "documents"  # what one source is called in the report ("posts")

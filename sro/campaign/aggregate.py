@@ -38,7 +38,7 @@ class Aggregate:
 
     label: str
     unit: str
-    facts: list[KeyFact]
+    facts: list[KeyFact]  # numeric: one entry per (fact, document), aligned with values
     values: list[float] = field(default_factory=list)  # numbers, aligned with facts (numeric quantities)
     counts: list[tuple[str, int]] = field(default_factory=list)  # entity quantities: value -> documents
     threshold: float | None = None
@@ -64,8 +64,8 @@ class Aggregate:
     def extremes(self) -> list[KeyFact]:
         """The facts at the minimum, the median and the maximum: the ones a figure's citation points to."""
         order = sorted(range(len(self.values)), key=lambda i: self.values[i])
-        picks = [order[0], order[len(order) // 2], order[-1]]
-        return [self.facts[i] for i in dict.fromkeys(picks)]
+        picks = [self.facts[i] for i in (order[0], order[len(order) // 2], order[-1])]
+        return list({f.assertion: f for f in picks}.values())
 
 
 def fmt(value: float, unit: str) -> str:
@@ -110,7 +110,7 @@ def _numeric(label: str, quantity: Quantity, facts: list[KeyFact]) -> Aggregate 
         if value is not None and quantity.per:
             divisor = _float(fact.qualifiers.get(quantity.per))
             value = value / divisor if divisor else None
-        if value is not None:
+        for _ in fact.docs if value is not None else ():  # a figure counts once per document stating it
             kept.append(fact)
             values.append(value)
     if not values:
@@ -134,19 +134,18 @@ def _float(text: str | None) -> float | None:
         return None
 
 
-def describe(agg: Aggregate, cites: Citations, *, top: int = 4) -> str:
-    """One sentence with its citations: "payback period: median 10 years (6–12 years, 25 reports in 19
-    posts) [3][4][5]; payback within 10 years: 14 of 25."."""
+def describe(agg: Aggregate, cites: Citations, *, noun: str = "documents", top: int = 4) -> str:
+    """One sentence with its citations: "payback period: median 10 years (range 6–12 years; 25 reports in
+    19 posts) [3][4][5]; payback within 10 years: 14 of 25"."""
     if not agg.values:
         shown = ", ".join(f"{v} ({c})" for v, c in agg.counts[:top])
         more = f" and {len(agg.counts) - top} more" if len(agg.counts) > top else ""
         examples = [next(f for f in agg.facts if humanize(f.object) == v) for v, _ in agg.counts[:2]]
-        return (f"{agg.label}: {shown}{more} — posts per value, {agg.n} reports in {agg.docs} posts "
-                f"{cites.marks(examples)}")
+        return f"{agg.label}: {shown}{more} ({noun} per value; {agg.docs} {noun} in all) {cites.marks(examples)}"
     lo, hi = min(agg.values), max(agg.values)
-    text = (f"{agg.label}: median {fmt(agg.median, agg.unit)} (range {fmt(lo, agg.unit)}–{fmt(hi, agg.unit)}; "
-            f"{agg.n} report{'s' if agg.n != 1 else ''} in {agg.docs} post{'s' if agg.docs != 1 else ''}) "
-            f"{cites.marks(agg.extremes())}")
+    spread = f"all {fmt(lo, agg.unit)}" if lo == hi else f"range {fmt(lo, agg.unit)}–{fmt(hi, agg.unit)}"
+    text = (f"{agg.label}: median {fmt(agg.median, agg.unit)} ({spread}; {agg.n} report{'s' if agg.n != 1 else ''} "
+            f"in {agg.docs} {noun}) {cites.marks(agg.extremes())}")
     if agg.threshold is not None:
         text += f"; {agg.threshold_label or f'at most {fmt(agg.threshold, agg.unit)}'}: {agg.within} of {agg.n}"
     return text

@@ -67,16 +67,16 @@ def compute_answer(facts: list[KeyFact], spec: ReportSpec, datasets: list[str], 
         paragraphs.append(lean)
         rules.append(RULES["verdict"].format(yes=spec.verdict.lean_yes, no=spec.verdict.lean_no,
                                              q=spec.verdict.quantity, least=spec.verdict.min_reports))
-    headline = [describe(a, cites) for group in aggs.values() for a in group[:1]]
+    headline = [describe(a, cites, noun=spec.noun) for group in aggs.values() for a in group[:1]]
     if headline:
         paragraphs.append("What the reports state: " + "; ".join(headline[:6]) + ".")
         rules.append(RULES["aggregates"])
     if not paragraphs:
         paragraphs.append(_listing(facts, cites))
     paragraphs.append(f"Computed from {len(used) or len(cites.items)} facts in {posts or _posts(cites.items)} "
-                      f"documents of {', '.join(datasets)} by the rules under Method; no model wrote this text. "
+                      f"{spec.noun} of {', '.join(datasets)} by the rules under Method; no model wrote this text. "
                       + spec.caveat.strip())
-    themes = [Theme(title, group, [describe(a, cites) for a in group]) for title, group in aggs.items() if group]
+    themes = [Theme(title, group, [describe(a, cites, noun=spec.noun) for a in group]) for title, group in aggs.items() if group]
     columns = [labels.get(c, c) for c in spec.table.columns] if spec.table else []
     return Answer("\n\n".join(paragraphs), "computed", cites, themes, rules, facts_used=len(used), posts_used=posts,
                   table=_table(facts, spec, labels, cites), table_columns=columns)
@@ -109,7 +109,7 @@ def _verdict(spec: ReportSpec, aggs: dict[str, list[Aggregate]], cites: Citation
     meaning = verdict.if_yes if share >= verdict.lean_yes else verdict.if_no if share <= verdict.lean_no else (
         "the reports are split")
     return (f"{lean}, on this evidence: {meaning}. {agg.within} of {agg.n} reports of a {agg.label} "
-            f"({agg.docs} posts) are at or below {fmt(agg.threshold or 0, agg.unit)}; the median is "
+            f"({agg.docs} {spec.noun}) are at or below {fmt(agg.threshold or 0, agg.unit)}; the median is "
             f"{fmt(agg.median, agg.unit)} {cites.marks(agg.extremes())}.")
 
 

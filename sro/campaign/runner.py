@@ -23,6 +23,7 @@ from sro.mcts.planner import Planner, PlannerParams
 from sro.mcts.propose import ceo_proposals, offline_proposals, template_seeds
 from sro.mcts.reward import RewardWeights
 from sro.mcts.select import SelectParams
+from sro.mcts.slots import typed_proposals
 from sro.mcts.store import TreeStore, write_commits
 from sro.mcts.tree import ResearchNode, node_id
 from sro.mcts.writer import CommitWriter
@@ -233,8 +234,10 @@ class CampaignRunner:
         if not proposals:
             # Offline: our own proposals know what the campaign already covers; the session's own
             # suggestions (if any) only fill up the remaining places.
-            proposals = offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
-                                          n=n, datasets=self.spec.datasets) + list(exp.proposals)
+            # Typed slots ({installer}, {tariff}) take only resolved entities of their class (sro/mcts/slots.py).
+            proposals = (typed_proposals(exp, self.pipeline, covered=covered, datasets=self.spec.datasets, n=n)
+                         + offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
+                                             n=n, datasets=self.spec.datasets) + list(exp.proposals))
         return seeds + proposals
 
     def _llm_or_none(self) -> Any | None:
