@@ -54,7 +54,7 @@ def _header(data: "ReportData") -> str:
     return (f"<h1>{escape(h['question'])}</h1><p class=meta>{synthetic}Datasets: {escape(dataset_line(h))}<br>"
             f"Campaign <code>{escape(h['campaign'])}</code> · pipeline <code>{escape(str(h['pipeline']))}</code>"
             f" · {escape(h['date'])} · SRO {escape(h['version'])} · models: {escape(models_line(h))} · "
-            f"cost ${h['cost_usd']:.4f}</p>")
+            f"cost ${h['cost_usd']:.4f} · stopped: <b>{escape(data.stats['stopped_reason'] or 'running')}</b></p>")
 
 
 def _answer(data: "ReportData") -> str:

@@ -25,7 +25,8 @@ def render_markdown(data: "ReportData") -> str:
     h, a = data.header, data.answer
     lines = [f"# {h['question']}", "",
              f"Campaign `{h['campaign']}` · pipeline `{h['pipeline']}` · datasets: {dataset_line(h)}", "",
-             f"{h['date']} · SRO {h['version']} · models: {models_line(h)} · cost ${h['cost_usd']:.4f}", "",
+             f"{h['date']} · SRO {h['version']} · models: {models_line(h)} · cost ${h['cost_usd']:.4f} · "
+             f"stopped: **{data.stats['stopped_reason'] or 'running'}**", "",
              f"## Answer ({'written by the CEO model' if a.mode == 'model' else 'computed, no model'})", ""]
     lines += [f"> {note}" for note in a.notes] + ([""] if a.notes else [])
     lines += [linked(p) + "\n" for p in a.text.split("\n\n")]
