@@ -69,10 +69,13 @@ class Aggregate:
 
 
 def fmt(value: float, unit: str) -> str:
-    text = f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
+    """28100, "$" -> "$28,100"; 32.5, "$" -> "$32.50"; 0.161, "$ per kWh" -> "$0.161 per kWh"; 9.5, "years"."""
+    whole = value == int(value) or abs(value) >= 100
+    text = f"{value:,.0f}" if whole else f"{value:,.3f}".rstrip("0").rstrip(".")
     if unit.startswith("$"):
-        return f"${text}{unit[1:]}"
-    return f"{text} {unit}".strip() if unit != "%" else f"{text}%"
+        cents = f"{value:,.3f}".rstrip("0") if abs(value) < 1 else f"{value:,.2f}"
+        return f"${text if whole else cents.ljust(len(f'{value:,.2f}'), '0')}{unit[1:]}"
+    return f"{text}%" if unit == "%" else f"{text} {unit}".strip()
 
 
 def humanize(value: str) -> str:
@@ -134,6 +137,11 @@ def _float(text: str | None) -> float | None:
         return None
 
 
+def plural(n: int, noun: str) -> str:
+    """plural(1, "posts") -> "1 post"."""
+    return f"{n} {noun[:-1] if n == 1 and noun.endswith('s') else noun}"
+
+
 def describe(agg: Aggregate, cites: Citations, *, noun: str = "documents", top: int = 4) -> str:
     """One sentence with its citations: "payback period: median 10 years (range 6–12 years; 25 reports in
     19 posts) [3][4][5]; payback within 10 years: 14 of 25"."""
@@ -141,11 +149,12 @@ def describe(agg: Aggregate, cites: Citations, *, noun: str = "documents", top: 
         shown = ", ".join(f"{v} ({c})" for v, c in agg.counts[:top])
         more = f" and {len(agg.counts) - top} more" if len(agg.counts) > top else ""
         examples = [next(f for f in agg.facts if humanize(f.object) == v) for v, _ in agg.counts[:2]]
-        return f"{agg.label}: {shown}{more} ({noun} per value; {agg.docs} {noun} in all) {cites.marks(examples)}"
+        return (f"{agg.label}: {shown}{more} ({noun} per value; {plural(agg.docs, noun)} in all) "
+                f"{cites.marks(examples)}")
     lo, hi = min(agg.values), max(agg.values)
     spread = f"all {fmt(lo, agg.unit)}" if lo == hi else f"range {fmt(lo, agg.unit)}–{fmt(hi, agg.unit)}"
-    text = (f"{agg.label}: median {fmt(agg.median, agg.unit)} ({spread}; {agg.n} report{'s' if agg.n != 1 else ''} "
-            f"in {agg.docs} {noun}) {cites.marks(agg.extremes())}")
+    text = (f"{agg.label}: median {fmt(agg.median, agg.unit)} ({spread}; {plural(agg.n, 'reports')} in "
+            f"{plural(agg.docs, noun)}) {cites.marks(agg.extremes())}")
     if agg.threshold is not None:
         text += f"; {agg.threshold_label or f'at most {fmt(agg.threshold, agg.unit)}'}: {agg.within} of {agg.n}"
     return text

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.report_spec import ReportSpec
-from sro.campaign.aggregate import Aggregate, Citations, aggregate, describe, fmt, humanize
+from sro.campaign.aggregate import Aggregate, Citations, aggregate, describe, fmt, humanize, plural
 from sro.campaign.facts import KeyFact
 
 MARK_RE = re.compile(r"\[(\d+)\]")
@@ -101,7 +101,7 @@ def _verdict(spec: ReportSpec, aggs: dict[str, list[Aggregate]], cites: Citation
     if verdict is None or agg is None or not agg.values:
         return ""
     if agg.n < verdict.min_reports:
-        return (f"Not settled by this evidence: only {agg.n} report{'s' if agg.n != 1 else ''} of a {agg.label} "
+        return (f"Not settled by this evidence: only {plural(agg.n, 'reports')} of a {agg.label} "
                 f"({_values(agg)}) {cites.marks(agg.extremes())}, fewer than the {verdict.min_reports} the "
                 "verdict rule needs; the figures below are what the posts do state.")
     share = agg.within / agg.n
@@ -109,7 +109,7 @@ def _verdict(spec: ReportSpec, aggs: dict[str, list[Aggregate]], cites: Citation
     meaning = verdict.if_yes if share >= verdict.lean_yes else verdict.if_no if share <= verdict.lean_no else (
         "the reports are split")
     return (f"{lean}, on this evidence: {meaning}. {agg.within} of {agg.n} reports of a {agg.label} "
-            f"({agg.docs} {spec.noun}) are at or below {fmt(agg.threshold or 0, agg.unit)}; the median is "
+            f"({plural(agg.docs, spec.noun)}) are at or below {fmt(agg.threshold or 0, agg.unit)}; the median is "
             f"{fmt(agg.median, agg.unit)} {cites.marks(agg.extremes())}.")
 
 

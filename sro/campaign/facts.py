@@ -211,7 +211,7 @@ def _merge(facts: Any) -> list[KeyFact]:
     return list(merged.values())
 
 
-NUMBER_RE = re.compile(r"\$?\s?\d[\d,]*(?:\.\d+)?\s?k?\b", re.I)
+NUMBER_RE = re.compile(r"(?:\$\s?)?\d[\d,]*(?:\.\d+)?(?:\s?k\b)?", re.I)
 
 
 def highlight(fact: KeyFact, quote: str) -> tuple[int, int] | None:

@@ -31,6 +31,7 @@ class ReportData:
     facts: list[KeyFact]  # every accepted fact about the campaign's datasets
     stats: dict[str, Any]
     header: dict[str, Any]  # question, datasets, date, version, models, cost
+    node_found: dict[str, str]  # node id -> what its new facts are about ("payback period 5, utility 2")
 
     @property
     def raw(self) -> list[KeyFact]:
@@ -103,7 +104,17 @@ async def build_report(ws: Any, name: str, *, summary: Any | None = None, llm: A
     answer = await _with_model(answer, llm, row["question"], name)
     _more_facts(answer, facts, key_facts)
     stats = gather_stats(tree, row, len(seen), summary, facts)
-    return ReportData(row, tree, answer, facts, stats, header(ws, row, datasets, llm, stats["cost_usd"]))
+    return ReportData(row, tree, answer, facts, stats, header(ws, row, datasets, llm, stats["cost_usd"]),
+                      node_found(store.seen_rows(name), labels))
+
+
+def node_found(seen_rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, str]:
+    """Per node, the predicates of the facts it was first to find, most frequent first."""
+    per_node: dict[str, Counter[str]] = {}
+    for row in seen_rows:
+        per_node.setdefault(row["node"], Counter())[labels.get(row["predicate"], row["predicate"])] += 1
+    return {node: ", ".join(f"{p} {n}" for p, n in sorted(c.items(), key=lambda pn: (-pn[1], pn[0]))[:5])
+            for node, c in per_node.items()}
 
 
 async def _with_model(computed: Answer, llm: Any | None, question: str, name: str) -> Answer:

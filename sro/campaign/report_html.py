@@ -26,7 +26,7 @@ a.cite{text-decoration:none;font-size:.85em;vertical-align:super}ol.cites li{mar
 ol.cites li:target{background:#fff6cc}.quote{color:#333;font-style:italic}mark{background:#ffe27a}
 table{border-collapse:collapse;width:100%;font-size:.92em}td,th{border:1px solid #ddd;padding:4px 6px;
 vertical-align:top}th{background:#f4f4f4}details{margin:.15em 0 .15em 1.1em}summary{cursor:pointer}
-.small{color:#666;font-size:.88em}.best{font-weight:600}figure{margin:.5em 0 1em}svg text{font-size:11px}
+.small{color:#666;font-size:.88em}.leaf{margin:.15em 0 .15em 2.2em}.best{font-weight:600}figure{margin:.5em 0 1em}svg text{font-size:11px}
 """
 SAFE_LINK = re.compile(r"^(https?|file)://", re.I)
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -124,19 +124,20 @@ def _citations(data: "ReportData") -> str:
 
 
 def _tree(data: "ReportData") -> str:
-    rows, html, depth_open = tree_rows(data), [], 0
-    for depth, node, best in rows:
-        while depth_open > depth:
-            html.append("</details>")
-            depth_open -= 1
+    """A collapsible outline: a node with children is a <details> (the root open), a leaf a line."""
+    html, open_ = [], 0
+    for depth, node, best in tree_rows(data):
+        html.append("</details>" * max(open_ - depth, 0))
+        open_ = min(open_, depth)
+        label = (f"{'★ ' if best else ''}{escape(node.question)} <span class=small>— "
+                 f"{escape(node_summary(node, data.node_found))}</span>")
         cls = " class=best" if best else ""
-        html.append(f"<details{' open' if depth == 0 else ''}><summary{cls}>{'★ ' if best else ''}"
-                    f"{escape(node.question)} <span class=small>— {escape(node_summary(node))}</span></summary>")
-        depth_open += 1
-        if not data.tree.nodes[node.id].children:
-            html.append("</details>")
-            depth_open -= 1
-    html.append("</details>" * depth_open)
+        if data.tree.nodes[node.id].children:
+            html.append(f"<details{' open' if depth == 0 else ''}><summary{cls}>{label}</summary>")
+            open_ += 1
+        else:
+            html.append(f"<div class=leaf><span{cls}>{label}</span></div>")
+    html.append("</details>" * open_)
     return "<h2>Research tree</h2><p class=small>★ the best branch. Click a question to open it.</p>" + "".join(html)
 
 

@@ -42,7 +42,7 @@ def render_markdown(data: "ReportData") -> str:
                      f"[{ev.doc_id}, characters {ev.start}–{ev.end}]({ev.source_uri or '#'})")
     lines += ["", "## Research tree", ""]
     for depth, node, best in tree_rows(data):
-        lines.append(f"{'  ' * depth}- {'★ ' if best else ''}{node.question} — {node_summary(node)}")
+        lines.append(f"{'  ' * depth}- {'★ ' if best else ''}{node.question} — {node_summary(node, data.node_found)}")
     lines += ["", "## Method and limits", ""] + [f"- {line}" for line in method_lines(data)]
     if data.stats["errors"]:
         lines += ["", "## Errors", ""] + [f"- {e}" for e in data.stats["errors"]]

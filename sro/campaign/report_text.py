@@ -86,9 +86,12 @@ def tree_rows(data: "ReportData") -> list[tuple[int, Any, bool]]:
     return out
 
 
-def node_summary(node: Any) -> str:
+def node_summary(node: Any, found: dict[str, str]) -> str:
+    """A node's reward and what it found: the predicates of the facts it was first to find."""
     if node.status == "new":
         return "not explored"
     reward = "—" if node.reward is None else f"{node.reward:.2f}"
-    found = f"{node.accepted} facts accepted, {node.novel} new to the campaign" if node.accepted else "no fact accepted"
-    return f"reward {reward}; {found}" + ("; failed" if node.status == "failed" else "")
+    if not node.accepted:
+        return f"reward {reward}; no fact accepted" + ("; failed" if node.status == "failed" else "")
+    new = f": {found[node.id]}" if node.id in found else ""
+    return f"reward {reward}; {node.accepted} facts accepted, {node.novel} new{new}"
