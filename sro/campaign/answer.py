@@ -46,7 +46,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # model failures, removed markers
     facts_used: int = 0
     posts_used: int = 0
-    table: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (subject, column label -> cell)
+    table: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (document, column label -> cell)
     table_columns: list[str] = field(default_factory=list)
     cited_in_text: int = 0  # citations 1..cited_in_text are cited by the text; the rest are further evidence
 
@@ -69,7 +69,7 @@ def compute_answer(facts: list[KeyFact], spec: ReportSpec, datasets: list[str], 
                                              q=spec.verdict.quantity, least=spec.verdict.min_reports))
     headline = [describe(a, cites, noun=spec.noun) for group in aggs.values() for a in group[:1]]
     if headline:
-        paragraphs.append("What the reports state: " + "; ".join(headline[:6]) + ".")
+        paragraphs.append(f"What the {spec.noun} state: " + "; ".join(headline[:6]) + ".")
         rules.append(RULES["aggregates"])
     if not paragraphs:
         paragraphs.append(_listing(facts, cites))
@@ -83,16 +83,16 @@ def compute_answer(facts: list[KeyFact], spec: ReportSpec, datasets: list[str], 
 
 
 def _table(facts: list[KeyFact], spec: ReportSpec, labels: dict[str, str], cites: Citations) -> list[tuple]:
-    """One row per subject with a fact under one of the table's columns; cells cite their facts."""
+    """One row per document with a fact under one of the table's columns; cells cite their facts."""
     if spec.table is None:
         return []
     rows: dict[str, dict[str, list[str]]] = {}
     for fact in facts:
         if fact.named and fact.predicate in spec.table.columns:
-            cells = rows.setdefault(fact.subject, {})
+            cells = rows.setdefault(fact.docs[0], {})  # subjects can share a label; documents cannot
             cells.setdefault(labels.get(fact.predicate, fact.predicate), []).append(
                 f"{humanize(fact.object)} {cites.marks([fact])}")
-    return [(subject, {k: "; ".join(v) for k, v in cells.items()}) for subject, cells in sorted(rows.items())]
+    return [(doc, {k: "; ".join(v) for k, v in cells.items()}) for doc, cells in sorted(rows.items())]
 
 
 def _verdict(spec: ReportSpec, aggs: dict[str, list[Aggregate]], cites: Citations) -> str:
