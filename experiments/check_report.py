@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     result.update(check_html(report["paths"]["html"], args.screenshot))
     ok = (result["answer_chars"] >= 200 and result["figure_with_unit"] and result["cited_facts"] >= 3
           and result["markers_listed"] and result["quotes_verbatim_at_offsets"]
-          and result["facts_total"] >= result["facts_before"] and result["html_links_landing"] == result["html_links"] == result["html_markers"])
+          and result["facts_total"] >= result["facts_before"]
+          and result["html_links_landing"] == result["html_links"] == result["html_markers"])
     print(json.dumps({**result, "targets_met": ok}, indent=2))
     return 0 if ok else 1
 

@@ -58,7 +58,8 @@ def test_contracts_get_a_table_by_document():
     spec = load_pipeline("legal_contracts").report
     facts = [kf("governingLaw", "Delaware", ["c1"]), kf("governingLaw", "New York", ["c2"]),
              kf("renewalTerm", "P1Y", ["c1"])]
-    answer = compute_answer(facts, spec, ["contracts"], {"governingLaw": "governing law", "renewalTerm": "renewal term"})
+    labels = {"governingLaw": "governing law", "renewalTerm": "renewal term"}
+    answer = compute_answer(facts, spec, ["contracts"], labels)
     rows = dict(answer.table)
     assert rows["c1"] == {"governing law": "Delaware [1]", "renewal term": "1 year [3]"}
     assert rows["c2"] == {"governing law": "New York [2]"}  # one row per document, whatever the subject's label

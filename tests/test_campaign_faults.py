@@ -3,9 +3,8 @@ scripted CEO driving real RLM sessions (loopback server, real litellm HTTP path)
 
 from __future__ import annotations
 
-import json
-
 import asyncio
+import json
 import os
 
 import pytest

@@ -15,8 +15,8 @@ def _fact(predicate: str, obj: str) -> TripleInfo:
 
 
 SOLAR = load_pipeline("solar_reddit")
-EXP = Expansion(accepted=[_fact("installedBy", "Sunrun"), _fact("utility", "Duke Energy"), _fact("utility", "Duke Energy"),
-                          _fact("utility", "SMUD"), _fact("hasBattery", "Powerwall 3"),
+EXP = Expansion(accepted=[_fact("installedBy", "Sunrun"), _fact("utility", "Duke Energy"),
+                          _fact("utility", "Duke Energy"), _fact("utility", "SMUD"), _fact("hasBattery", "Powerwall 3"),
                           _fact("netMeteringVersion", "NEM 3.0"), _fact("systemSize", "7.6"),
                           _fact("miss", "Throwaway")])
 

@@ -52,16 +52,15 @@ class Answer:
 
 
 def compute_answer(facts: list[KeyFact], spec: ReportSpec, datasets: list[str], labels: dict[str, str]) -> Answer:
+    """The answer computed from the aggregates of `spec` over `facts`, by the rules it lists (RULES)."""
     cites = Citations()
-    aggs = {t.title: [a for q in t.quantities for a in aggregate(q, facts, q.label or labels.get(q.predicate, q.predicate))]
-            for t in spec.themes}
-    used = {f.assertion: f for group in aggs.values() for a in group for f in a.facts}
-    posts = len({d for f in used.values() for d in f.docs})
     if not facts:
         text = ("No fact accepted by the judge is about the documents of " + ", ".join(datasets) + " yet: run "
                 "`sro extract` over the dataset or a longer campaign, then `sro report` again.")
         return Answer(text, "computed", cites, rules=[RULES["scope"]])
-    paragraphs, rules = [], [RULES["scope"]]
+    aggs = _aggregates(facts, spec, labels)
+    used = {f.assertion: f for group in aggs.values() for a in group for f in a.facts}
+    paragraphs, rules = [], []
     lean = _verdict(spec, aggs, cites)
     if lean:
         paragraphs.append(lean)
@@ -70,16 +69,26 @@ def compute_answer(facts: list[KeyFact], spec: ReportSpec, datasets: list[str], 
     headline = [describe(a, cites, noun=spec.noun) for group in aggs.values() for a in group[:1]]
     if headline:
         paragraphs.append(f"What the {spec.noun} state: " + "; ".join(headline[:6]) + ".")
-        rules.append(RULES["aggregates"])
-    if not paragraphs:
+        rules.insert(0, RULES["aggregates"])
+    else:
         paragraphs.append(_listing(facts, cites))
-    paragraphs.append(f"Computed from {len(used) or len(cites.items)} facts in {posts or _posts(cites.items)} "
-                      f"{spec.noun} of {', '.join(datasets)} by the rules under Method; no model wrote this text. "
+    posts = _posts(list(used.values()) or cites.items)
+    paragraphs.append(f"Computed from {len(used) or len(cites.items)} facts in {posts} {spec.noun} of "
+                      f"{', '.join(datasets)} by the rules under Method; no model wrote this text. "
                       + spec.caveat.strip())
-    themes = [Theme(title, group, [describe(a, cites, noun=spec.noun) for a in group]) for title, group in aggs.items() if group]
+    themes = [Theme(title, group, [describe(a, cites, noun=spec.noun) for a in group])
+              for title, group in aggs.items() if group]
     columns = [labels.get(c, c) for c in spec.table.columns] if spec.table else []
-    return Answer("\n\n".join(paragraphs), "computed", cites, themes, rules, facts_used=len(used), posts_used=posts,
+    return Answer("\n\n".join(paragraphs), "computed", cites, themes, rules + [RULES["scope"]],
+                  facts_used=len(used), posts_used=_posts(list(used.values())),
                   table=_table(facts, spec, labels, cites), table_columns=columns)
+
+
+def _aggregates(facts: list[KeyFact], spec: ReportSpec, labels: dict[str, str]) -> dict[str, list[Aggregate]]:
+    """Theme title -> the aggregates of its quantities (a quantity split `by` a qualifier gives several)."""
+    return {theme.title: [agg for q in theme.quantities
+                          for agg in aggregate(q, facts, q.label or labels.get(q.predicate, q.predicate))]
+            for theme in spec.themes}
 
 
 def _table(facts: list[KeyFact], spec: ReportSpec, labels: dict[str, str], cites: Citations) -> list[tuple]:

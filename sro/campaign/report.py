@@ -12,7 +12,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from sro.campaign.answer import Answer, compute_answer, model_answer

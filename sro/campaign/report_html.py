@@ -26,7 +26,8 @@ a.cite{text-decoration:none;font-size:.85em;vertical-align:super}ol.cites li{mar
 ol.cites li:target{background:#fff6cc}.quote{color:#333;font-style:italic}mark{background:#ffe27a}
 table{border-collapse:collapse;width:100%;font-size:.92em}td,th{border:1px solid #ddd;padding:4px 6px;
 vertical-align:top}th{background:#f4f4f4}details{margin:.15em 0 .15em 1.1em}summary{cursor:pointer}
-.small{color:#666;font-size:.88em}.leaf{margin:.15em 0 .15em 2.2em}.best{font-weight:600}figure{margin:.5em 0 1em}svg text{font-size:11px}
+.small{color:#666;font-size:.88em}.leaf{margin:.15em 0 .15em 2.2em}.best{font-weight:600}
+figure{margin:.5em 0 1em}svg text{font-size:11px}
 """
 SAFE_LINK = re.compile(r"^(https?|file)://", re.I)
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")

@@ -38,11 +38,13 @@ def render_markdown(data: "ReportData") -> str:
         ev = fact.evidence[0]
         star = " ★" if fact.own else ""
         lines.append(f"{n}. <a id=\"cite-{n}\"></a>**{_md(fact.subject, 80)}** — {fact.label or fact.predicate} — "
-                     f"**{_md(display_object(fact), 80)}** (score {fact.score:.2f}{star}): \"{_md(ev.quote, 400)}\" — "
-                     f"[{ev.doc_id}, characters {ev.start}–{ev.end}]({ev.source_uri or '#'})")
+                     f"**{_md(display_object(fact), 80)}** (score {fact.score:.2f}{star}): "
+                     f"\"{_md(ev.quote, 400)}\" — [{ev.doc_id}, characters {ev.start}–{ev.end}]"
+                     f"({ev.source_uri or '#'})")
     lines += ["", "## Research tree", ""]
     for depth, node, best in tree_rows(data):
-        lines.append(f"{'  ' * depth}- {'★ ' if best else ''}{node.question} — {node_summary(node, data.node_found)}")
+        mark = "★ " if best else ""
+        lines.append(f"{'  ' * depth}- {mark}{node.question} — {node_summary(node, data.node_found)}")
     lines += ["", "## Method and limits", ""] + [f"- {line}" for line in method_lines(data)]
     if data.stats["errors"]:
         lines += ["", "## Errors", ""] + [f"- {e}" for e in data.stats["errors"]]

@@ -32,7 +32,8 @@ def dataset_line(h: dict[str, Any]) -> str:
     parts = []
     for d in h["datasets"]:
         tag = "SYNTHETIC, " if d["synthetic"] else ""
-        parts.append(f"{d['name']} ({tag}{d['documents']} documents{'; ' + d['description'] if d['description'] else ''})")
+        about = f"; {d['description']}" if d["description"] else ""
+        parts.append(f"{d['name']} ({tag}{d['documents']} documents{about})")
     return "; ".join(parts) or "none"
 
 
