@@ -27,7 +27,7 @@ def test_units_durations_and_objects_read_as_people_write_them():
 
 def test_cost_per_kw_and_one_figure_per_document():
     facts = [kf("systemCost", "20000", ["d1", "d2"], system_size_kw="8"), kf("systemCost", "30000", ["d3"]),
-             kf("systemCost", "36000", ["d4"], system_size_kw="12")]
+             kf("systemCost", "36000", ["d4"], system_size_kw="12"), kf("systemCost", "36000", ["d4"])]
     [total] = aggregate(Quantity(predicate="systemCost", unit="$"), facts, "system cost")
     assert total.values == [20000, 20000, 30000, 36000] and total.n == 4 and total.docs == 4
     [per_kw] = aggregate(Quantity(predicate="systemCost", unit="$", per="system_size_kw"), facts, "cost per kW")

@@ -107,15 +107,17 @@ def aggregate(quantity: Quantity, facts: list[KeyFact], label: str) -> list[Aggr
 
 
 def _numeric(label: str, quantity: Quantity, facts: list[KeyFact]) -> Aggregate | None:
-    kept, values = [], []
+    kept, values, seen = [], [], set()
     for fact in facts:
         value = fact.number
         if value is not None and quantity.per:
             divisor = _float(fact.qualifiers.get(quantity.per))
             value = value / divisor if divisor else None
-        for _ in fact.docs if value is not None else ():  # a figure counts once per document stating it
-            kept.append(fact)
-            values.append(value)
+        for doc in fact.docs if value is not None else ():  # a figure counts once per document stating it
+            if (doc, value) not in seen:  # "$28,100" and "$28,100 for 10.2 kW" in one post: one report
+                seen.add((doc, value))
+                kept.append(fact)
+                values.append(value)
     if not values:
         return None
     return Aggregate(label, quantity.unit, kept, values, threshold=quantity.threshold,
