@@ -108,10 +108,11 @@ async def build_report(ws: Any, name: str, *, summary: Any | None = None, llm: A
 
 
 def node_found(seen_rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, str]:
-    """Per node, the predicates of the facts it was first to find, most frequent first."""
+    """Per node, the (named) predicates of the facts it was first to find, most frequent first."""
     per_node: dict[str, Counter[str]] = {}
     for row in seen_rows:
-        per_node.setdefault(row["node"], Counter())[labels.get(row["predicate"], row["predicate"])] += 1
+        if row["predicate"] in labels:  # the pipeline's named predicates; raw verbs are not findings to show
+            per_node.setdefault(row["node"], Counter())[labels[row["predicate"]]] += 1
     return {node: ", ".join(f"{p} {n}" for p, n in sorted(c.items(), key=lambda pn: (-pn[1], pn[0]))[:5])
             for node, c in per_node.items()}
 

@@ -121,7 +121,10 @@ def _citations(data: "ReportData") -> str:
         items.append(f'<li id="cite-{n}"><b>{escape(fact.subject)}</b> — {escape(fact.label or fact.predicate)} — '
                      f'<b>{escape(display_object(fact))}</b> <span class=small>score {fact.score:.2f}{star}</span>'
                      f'<br><span class=quote>&ldquo;{_quote(fact, ev.quote)}&rdquo;</span><br>{source}{more}</li>')
-    return f"<h2>Citations</h2><ol class=cites>{''.join(items)}</ol>"
+    k = data.answer.cited_in_text
+    further = (f"<h3>Further evidence</h3><p class=small>The best-scored facts not cited above (★: found by this "
+               f"campaign).</p><ol class=cites start={k + 1}>{''.join(items[k:])}</ol>" if items[k:] else "")
+    return f"<h2>Citations</h2><ol class=cites>{''.join(items[:k])}</ol>{further}"
 
 
 def _tree(data: "ReportData") -> str:

@@ -35,6 +35,8 @@ def render_markdown(data: "ReportData") -> str:
         lines += [f"### {theme.title}", ""] + [f"- {linked(s)}" for s in theme.sentences] + [""]
     lines += table_lines(data) + ["## Citations", ""]
     for n, fact in enumerate(a.citations.items, 1):
+        if n == a.cited_in_text + 1:
+            lines += ["", "### Further evidence (the best-scored facts not cited above)", ""]
         ev = fact.evidence[0]
         star = " ★" if fact.own else ""
         lines.append(f"{n}. <a id=\"cite-{n}\"></a>**{_md(fact.subject, 80)}** — {fact.label or fact.predicate} — "
