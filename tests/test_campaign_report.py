@@ -65,6 +65,9 @@ def test_the_model_writes_from_the_aggregates_and_is_checked(workspace):
         def is_offline(self, role):
             return False
 
+        def spent(self):  # the ledger's spend of the campaign
+            return SimpleNamespace(calls=len(prompts), tokens=120 * len(prompts), cost_usd=0.001 * len(prompts))
+
         async def acomplete(self, role, messages, namespace):
             prompts.append(messages[0]["content"])
             return SimpleNamespace(text="Mostly yes: median payback 8.5 years [1]. Invented claim [99].")
@@ -72,3 +75,4 @@ def test_the_model_writes_from_the_aggregates_and_is_checked(workspace):
     data = asyncio.run(build_report(workspace, "c1", llm=Client()))
     assert data.answer.mode == "model" and data.answer.text == "Mostly yes: median payback 8.5 years [1]."
     assert data.answer.notes and "payback period: median 8.5 years" in prompts[0]
+    assert (data.stats["llm_calls"], data.stats["tokens"], data.header["cost_usd"]) == (1, 120, 0.001)

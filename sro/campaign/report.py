@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sro.campaign.answer import Answer, compute_answer, model_answer
+from sro.campaign.budget import Spend, spend_of
 from sro.campaign.facts import KeyFact, gather_facts
 from sro.errors import CampaignError
 from sro.mcts.export import write_graphml, write_json
@@ -38,9 +39,16 @@ class ReportData:
         return [f for f in self.facts if not f.named]
 
 
-def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: Any | None, facts: list[KeyFact]) -> dict:
-    """The campaign's counts; the identities they satisfy are stated in the report (see `method_lines`)."""
+def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: Any | None, facts: list[KeyFact],
+                 spend: Any | None = None) -> dict:
+    """The campaign's counts; the identities they satisfy are stated in the report (see `method_lines`).
+    LLM spend: the run's summary, else the ledger's spend of the campaign (`spend`), else the nodes' own
+    counters (which also count the turns of the offline policy)."""
     nodes = tree.expanded()
+    if summary is not None:
+        spend = Spend(summary.llm_calls, summary.tokens, summary.cost_usd)
+    elif spend is None:
+        spend = Spend(sum(n.calls for n in nodes), sum(n.tokens for n in nodes), sum(n.cost_usd for n in nodes))
     per_axiom: Counter[str] = Counter()
     for node in nodes:
         per_axiom.update(node.findings.get("rejected_by_axiom") or {})
@@ -50,9 +58,7 @@ def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: Any | None
         "nodes_total": len(tree), "nodes_expanded": len(nodes),
         "nodes_failed": sum(1 for n in nodes if n.status == "failed"),
         "max_depth": max((n.depth for n in tree), default=0),
-        "llm_calls": summary.llm_calls if summary else sum(n.calls for n in nodes),
-        "tokens": summary.tokens if summary else sum(n.tokens for n in nodes),
-        "cost_usd": round(summary.cost_usd if summary else sum(n.cost_usd for n in nodes), 6),
+        "llm_calls": spend.calls, "tokens": spend.tokens, "cost_usd": round(spend.cost_usd, 6),
         "candidates": candidates, "accepted": accepted, "rejected": rejected,
         "conflicts": candidates - accepted - rejected,
         "campaign_facts": seen, "repeats": accepted - seen,
@@ -102,7 +108,7 @@ async def build_report(ws: Any, name: str, *, summary: Any | None = None, llm: A
     answer = compute_answer(facts, pipeline.report, datasets, labels)
     answer = await _with_model(answer, llm, row["question"], name)
     _more_facts(answer, facts, key_facts)
-    stats = gather_stats(tree, row, len(seen), summary, facts)
+    stats = gather_stats(tree, row, len(seen), summary, facts, _ledger_spend(llm))
     return ReportData(row, tree, answer, facts, stats, header(ws, row, datasets, llm, stats["cost_usd"]),
                       node_found(store.seen_rows(name), labels))
 
@@ -115,6 +121,10 @@ def node_found(seen_rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[
             per_node.setdefault(row["node"], Counter())[labels[row["predicate"]]] += 1
     return {node: ", ".join(f"{p} {n}" for p, n in sorted(c.items(), key=lambda pn: (-pn[1], pn[0]))[:5])
             for node, c in per_node.items()}
+
+
+def _ledger_spend(llm: Any | None) -> Spend | None:
+    return spend_of(llm) if llm is not None else None
 
 
 async def _with_model(computed: Answer, llm: Any | None, question: str, name: str) -> Answer:
