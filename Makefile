@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: venv test demo bench clean
+.PHONY: venv test demo bench browser clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "SRO needs Python 3.11+"'
@@ -23,6 +23,10 @@ test: venv
 
 demo: venv
 	@bash scripts/demo.sh
+
+# Chromium (apt) for the browser test of the HTML report; Playwright comes with the dev extras.
+browser: venv
+	PY=$(PY) bash scripts/setup_browser.sh
 
 bench: venv
 	for b in experiments/bench_*.py; do $(PY) $$b || exit 1; done

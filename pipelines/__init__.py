@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from pipelines.report_spec import ReportSpec
 from sro.errors import SROError
 
 HERE = Path(__file__).parent
@@ -95,6 +96,7 @@ class Pipeline(BaseModel):
     # for contracts, SVO triples map onto no CUAD category and cost ~95% of the offline time, so
     # legal_contracts sets `offline_svo: false` and the offline extractor should then run patterns only.
     offline_svo: bool = True
+    report: ReportSpec = Field(default_factory=ReportSpec)  # what a campaign's answer turns on
     folder: Path | None = None
 
     @property

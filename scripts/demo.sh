@@ -44,6 +44,10 @@ RQ
 "$SRO" -w "$WS" query --file "$WS/exports/payback.rq" --format json > "$WS/exports/payback.json"
 
 echo
-echo "report:        $WS/runs/solar-economics/report.md  (and report.html)"
+echo "report:        $WS/runs/solar-economics/report.md  (and report.html, report.json)"
 echo "graph export:  $WS/exports/solar.trig"
 echo "SPARQL result: $WS/exports/payback.json  (query: $WS/exports/payback.rq)"
+
+echo
+echo "== the report's answer (sro report solar-economics --json prints it with its citations)"
+python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["answer"]["text"])' "$WS/runs/solar-economics/report.json"

@@ -40,7 +40,7 @@ def test_fill_and_seeds():
 def test_offline_proposals_avoid_what_the_campaign_covers():
     node = ResearchNode(id="n", parent=None, question="Do inverters fail?", depth=0)
     exp = Expansion(evidence=[{"text": t} for t in EVIDENCE])
-    templates = ["What do owners report about {product}?", "What do {size} kW systems cost?"]
+    templates = ["What do owners report about {term}?", "What do {size} kW systems cost?"]
     first = [p.question for p in offline_proposals(node, exp, covered=set(), templates=templates, n=3)]
     assert first[0] == "What do owners report about Enphase IQ8?" and all(p.startswith("What do owners") for p in first)
     covered = term_set(["Enphase IQ8"])
@@ -53,3 +53,13 @@ def test_offline_proposals_avoid_what_the_campaign_covers():
 def test_coverage_of_a_question():
     assert coverage("What do inverters cost?", term_set(["the inverter costs 900"])) == 1.0
     assert coverage("What do inverters cost?", set()) == 0.0
+
+
+def test_typed_slots_are_never_filled_with_free_words():
+    """{product} is a class slot: free capitalised words of the evidence go nowhere near it (the typed
+    values come from sro/mcts/slots.py); with no free-slot template they produce no question at all."""
+    node = ResearchNode(id="n", parent=None, question="Do inverters fail?", depth=0)
+    exp = Expansion(evidence=[{"text": t} for t in EVIDENCE])
+    assert offline_proposals(node, exp, covered=set(), templates=["What about {product}?"], n=3) == []
+    free = offline_proposals(node, exp, covered=set(), templates=None, n=2)
+    assert free and all("{" not in p.question for p in free)  # pipelines without templates: {term} defaults

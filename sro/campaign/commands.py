@@ -1,5 +1,5 @@
 """CLI: `sro run SPEC.yaml [--name N] [--resume] [--json]`, `sro status [CAMPAIGN] [--json]`,
-`sro report CAMPAIGN [--json]`."""
+`sro report CAMPAIGN [--json]` (the answer, its citations and the report paths)."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report(ctx: typer.Context, campaign: str = typer.Argument(...), as_json: bool = JsonOpt) -> None:
-        """(Re)write runs/<campaign>/report.md, report.html, tree.json and tree.graphml."""
+        """(Re)write runs/<campaign>/report.md, report.html, report.json, tree.json and tree.graphml."""
         from sro.campaign.report import write_report
 
         with workspace_of(ctx) as ws:
@@ -138,8 +138,8 @@ def register(app: typer.Typer) -> None:
                 llm = ws.llm.scoped(campaign=campaign)
             except ImportError:
                 llm = None
-            path = asyncio.run(write_report(ws, campaign, llm=llm))
+            result = asyncio.run(write_report(ws, campaign, llm=llm))
         if as_json:
-            print_json({"campaign": campaign, "report": str(path), "html": str(path.with_suffix(".html"))})
+            print_json(result)
         else:
-            console.print(f"report: {path}\nhtml: {path.with_suffix('.html')}")
+            console.print("\n".join(f"{kind}: {path}" for kind, path in result["paths"].items()))

@@ -1,22 +1,24 @@
-"""Campaign report: runs/<campaign>/report.md, report.html (self-contained), tree.json, tree.graphml.
+"""Campaign report: runs/<campaign>/report.md, report.html (self-contained), report.json, tree.json, tree.graphml.
 
-`write_report` gathers everything from the workspace (tree and campaign row in DuckDB, facts in the graph,
-spend in the ledger when the LLM layer is there), so `sro report CAMPAIGN` can rebuild it at any time,
-including for a campaign whose run was killed.
+`build_report` gathers everything from the workspace (tree and campaign row in DuckDB, every accepted fact
+about the campaign's datasets in the graph, spend in the ledger when the LLM layer is there), so
+`sro report CAMPAIGN` can rebuild it at any time, also for a campaign whose run was killed and whatever ran
+before it. The answer comes first (sro/campaign/answer.py); every `[n]` is a listed citation.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
-from sro.campaign.synthesis import KeyFact, Synthesis, synthesize
+from sro.campaign.answer import Answer, compute_answer, model_answer
+from sro.campaign.budget import Spend, spend_of
+from sro.campaign.facts import KeyFact, gather_facts
 from sro.errors import CampaignError
 from sro.mcts.export import write_graphml, write_json
-from sro.mcts.select import best_path
 from sro.mcts.store import TreeStore
 from sro.mcts.tree import Tree
 
@@ -25,25 +27,44 @@ from sro.mcts.tree import Tree
 class ReportData:
     campaign: dict[str, Any]
     tree: Tree
-    synthesis: Synthesis
+    answer: Answer
+    facts: list[KeyFact]  # every accepted fact about the campaign's datasets
     stats: dict[str, Any]
-    links: dict[str, str] = field(default_factory=dict)  # source IRI -> link (permalink / path)
+    header: dict[str, Any]  # question, datasets, date, version, models, cost
+    node_found: dict[str, str]  # node id -> what its new facts are about ("payback period 5, utility 2")
+
+    @property
+    def raw(self) -> list[KeyFact]:
+        """Raw verb relations (not one of the pipeline's named predicates): the appendix."""
+        return [f for f in self.facts if not f.named]
 
 
-def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: Any | None, graph_facts: int) -> dict:
+def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: Any | None, facts: list[KeyFact],
+                 spend: Any | None = None) -> dict:
+    """The campaign's counts; the identities they satisfy are stated in the report (see `method_lines`).
+    LLM spend: the run's summary, else the ledger's spend of the campaign (`spend`), else the nodes' own
+    counters (which also count the turns of the offline policy)."""
     nodes = tree.expanded()
+    if summary is not None:
+        spend = Spend(summary.llm_calls, summary.tokens, summary.cost_usd)
+    elif spend is None:
+        spend = Spend(sum(n.calls for n in nodes), sum(n.tokens for n in nodes), sum(n.cost_usd for n in nodes))
     per_axiom: Counter[str] = Counter()
     for node in nodes:
         per_axiom.update(node.findings.get("rejected_by_axiom") or {})
+    candidates, accepted = sum(n.candidates for n in nodes), sum(n.accepted for n in nodes)
+    rejected = sum(n.rejected for n in nodes)
     return {
         "nodes_total": len(tree), "nodes_expanded": len(nodes),
         "nodes_failed": sum(1 for n in nodes if n.status == "failed"),
         "max_depth": max((n.depth for n in tree), default=0),
-        "llm_calls": summary.llm_calls if summary else sum(n.calls for n in nodes),
-        "tokens": summary.tokens if summary else sum(n.tokens for n in nodes),
-        "cost_usd": round(summary.cost_usd if summary else sum(n.cost_usd for n in nodes), 6),
-        "accepted": seen, "graph_facts": graph_facts,
-        "candidates": sum(n.candidates for n in nodes), "rejected": sum(n.rejected for n in nodes),
+        "llm_calls": spend.calls, "tokens": spend.tokens, "cost_usd": round(spend.cost_usd, 6),
+        "candidates": candidates, "accepted": accepted, "rejected": rejected,
+        "conflicts": candidates - accepted - rejected,
+        "campaign_facts": seen, "repeats": accepted - seen,
+        "facts_total": sum(len(f.assertions) for f in facts),
+        "facts_named": sum(len(f.assertions) for f in facts if f.named),
+        "facts_own": sum(len(f.assertions) for f in facts if f.own),
         "rejected_by_axiom": dict(per_axiom.most_common()),
         "elapsed_s": round(float(row.get("elapsed_s") or 0.0), 2), "runs": row.get("runs"),
         "stopped_reason": (summary.stopped_reason if summary else row.get("stopped_reason")) or "",
@@ -51,102 +72,116 @@ def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: Any | None
     }
 
 
-def source_links(ws: Any, facts: list[KeyFact]) -> dict[str, str]:
-    """Map document IRIs to what a reader can open: Reddit permalinks and URLs as they are, internal
-    document IRIs through the dataset store's source_uri when the document id can be recovered."""
-    links: dict[str, str] = {}
-    for fact in facts:
-        for iri in fact.sources:
-            if iri not in links:
-                links[iri] = _link_for(ws, iri)
-    return links
+def header(ws: Any, row: dict[str, Any], datasets: list[str], llm: Any | None, cost: float) -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    info = {d.name: d for d in ws.datasets.list()}
+    try:
+        sro_version = version("sro")
+    except PackageNotFoundError:
+        sro_version = "unknown"
+    models = {r: ws.settings.role(r).model for r in ("ceo", "worker", "judge") if ws.settings.role(r).model}
+    return {
+        "question": row["question"], "campaign": row["name"], "pipeline": row["pipeline"],
+        "datasets": [{"name": d, "synthetic": bool(info[d].synthetic) if d in info else False,
+                      "description": (info[d].description or "") if d in info else "",
+                      "documents": info[d].documents if d in info else 0} for d in datasets],
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "version": sro_version,
+        "models": models if (llm is not None and models) else {}, "cost_usd": cost,
+    }
 
 
-def _link_for(ws: Any, iri: str) -> str:
-    if iri.startswith("https://sro.dev/"):
-        from urllib.parse import unquote
-
-        doc_id = unquote(iri.rstrip("/").rsplit("/", 1)[-1])
-        try:
-            return ws.datasets.document(doc_id).source_uri
-        except Exception:  # noqa: BLE001 - not a document id we know: keep the IRI
-            return iri
-    return iri
-
-
-async def build_report(ws: Any, name: str, *, summary: Any | None = None, llm: Any | None = None) -> ReportData:
+async def build_report(ws: Any, name: str, *, summary: Any | None = None, llm: Any | None = None,
+                       key_facts: int = 25) -> ReportData:
     store = TreeStore(ws.db)
     row = store.campaign(name)
     if row is None:
         known = ", ".join(c["name"] for c in store.campaigns()) or "none"
         raise CampaignError(f"unknown campaign {name!r}; campaigns in this workspace: {known}")
     tree = store.load(name)
-    synthesis = await synthesize(ws, name, row["question"], llm=llm)
-    stats = gather_stats(tree, row, len(store.seen_keys(name)), summary, len(synthesis.facts))
-    return ReportData(row, tree, synthesis, stats, source_links(ws, synthesis.facts))
+    spec = json.loads(row.get("spec_json") or "{}")
+    datasets = list(spec.get("datasets") or [])
+    pipeline = ws.pipeline(row["pipeline"])
+    seen = store.seen_keys(name)
+    facts = gather_facts(ws, name, datasets, pipeline, seen)
+    labels = {p.name: p.label or p.name for p in pipeline.predicates}
+    answer = compute_answer(facts, pipeline.report, datasets, labels)
+    answer = await _with_model(answer, llm, row["question"], name)
+    _more_facts(answer, facts, key_facts)
+    stats = gather_stats(tree, row, len(seen), summary, facts, _ledger_spend(llm))
+    return ReportData(row, tree, answer, facts, stats, header(ws, row, datasets, llm, stats["cost_usd"]),
+                      node_found(store.seen_rows(name), labels))
+
+
+def node_found(seen_rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, str]:
+    """Per node, the (named) predicates of the facts it was first to find, most frequent first."""
+    per_node: dict[str, Counter[str]] = {}
+    for row in seen_rows:
+        if row["predicate"] in labels:  # the pipeline's named predicates; raw verbs are not findings to show
+            per_node.setdefault(row["node"], Counter())[labels[row["predicate"]]] += 1
+    return {node: ", ".join(f"{p} {n}" for p, n in sorted(c.items(), key=lambda pn: (-pn[1], pn[0]))[:5])
+            for node, c in per_node.items()}
+
+
+def _ledger_spend(llm: Any | None) -> Spend | None:
+    return spend_of(llm) if llm is not None else None
+
+
+async def _with_model(computed: Answer, llm: Any | None, question: str, name: str) -> Answer:
+    """The CEO's answer when a CEO model is configured; the computed one (saying why) if it fails."""
+    if llm is None or llm.is_offline("ceo") or not computed.citations.items:
+        return computed
+    try:
+        return await model_answer(llm, question, computed, namespace=f"{name}:synthesis")
+    except Exception as exc:  # noqa: BLE001 - the report must still be written; say why
+        computed.notes.append(f"CEO answer failed ({type(exc).__name__}: {exc}); computed answer instead")
+        return computed
+
+
+def _more_facts(answer: Answer, facts: list[KeyFact], key_facts: int) -> None:
+    """Besides what the answer and the findings cite, list up to `key_facts` more of the best-scored named
+    facts (the campaign's own first) as citations, so a reader sees the evidence behind the aggregates."""
+    answer.cited_in_text = len(answer.citations.items)
+    extra = [f for f in sorted(facts, key=lambda f: (not f.own, -f.score)) if f.named]
+    for fact in extra:
+        if len(answer.citations.items) - answer.cited_in_text >= key_facts:
+            break
+        answer.citations.cite(fact)
+
+
+def report_json(data: ReportData, paths: dict[str, str]) -> dict[str, Any]:
+    """What `sro report NAME --json` prints."""
+    from sro.campaign.aggregate import humanize
+
+    citations = []
+    for n, fact in enumerate(data.answer.citations.items, 1):
+        ev = fact.evidence[0]
+        citations.append({"n": n, "subject": fact.subject, "predicate": fact.predicate,
+                          "object": humanize(fact.object), "quote": ev.quote, "doc_id": ev.doc_id,
+                          "source_uri": ev.source_uri, "start": ev.start, "end": ev.end, "score": fact.score})
+    return {"question": data.campaign["question"], "campaign": data.campaign["name"],
+            "answer": {"text": data.answer.text, "mode": data.answer.mode, "notes": data.answer.notes},
+            "citations": citations, "facts_total": data.stats["facts_total"], "paths": paths}
 
 
 async def write_report(ws: Any, name: str, *, summary: Any | None = None, llm: Any | None = None,
                        key_facts: int = 25, html: bool = True, tree_json: bool = True,
-                       graphml: bool = True) -> Path:
+                       graphml: bool = True) -> dict[str, Any]:
+    """Write the report files; returns `report_json` (the paths included)."""
     from sro.campaign.report_html import render_html
+    from sro.campaign.report_md import render_markdown
 
-    data = await build_report(ws, name, summary=summary, llm=llm)
+    data = await build_report(ws, name, summary=summary, llm=llm, key_facts=key_facts)
     out = ws.run_dir(name)
-    (out / "report.md").write_text(render_markdown(data, key_facts), encoding="utf-8")
+    paths = {"markdown": str(out / "report.md")}
+    (out / "report.md").write_text(render_markdown(data), encoding="utf-8")
     if html:
-        (out / "report.html").write_text(render_html(data, key_facts), encoding="utf-8")
+        paths["html"] = str(out / "report.html")
+        (out / "report.html").write_text(render_html(data), encoding="utf-8")
     if tree_json:
         write_json(data.tree, out / "tree.json")
     if graphml:
         write_graphml(data.tree, out / "tree.graphml")
-    return out / "report.md"
-
-
-def render_markdown(data: ReportData, key_facts: int) -> str:
-    row, syn, st = data.campaign, data.synthesis, data.stats
-    lines = [f"# Campaign {row['name']}", "", f"**Question:** {row['question']}", "",
-             f"Pipeline `{row['pipeline']}` · stopped: **{st['stopped_reason'] or 'running'}**", "",
-             "## Answer", ""]
-    if syn.error:
-        lines += [f"> {syn.error}", ""]
-    lines += [syn.answer, "", "## Key facts", ""]
-    if syn.facts:
-        lines += ["| # | subject | predicate | object | score | quote | source |", "|---|---|---|---|---|---|---|"]
-        for i, fact in enumerate(syn.facts[:key_facts], 1):
-            quote = (fact.quotes or [""])[0].replace("|", "\\|").replace("\n", " ")[:200]
-            src = ", ".join(f"[{k + 1}]({data.links.get(s, s)})" for k, s in enumerate(fact.sources[:3]))
-            lines.append(f"| {i} | {_md(fact.subject)} | {_md(fact.predicate)} | {_md(fact.object)} | "
-                         f"{fact.score:.2f} | \"{quote}\" | {src} |")
-    else:
-        lines.append("No accepted facts yet.")
-    lines += ["", "## Research tree", ""] + tree_lines(data.tree) + ["", "## Stats", ""]
-    lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in st.items() if k not in ("errors", "rejected_by_axiom")]
-    if st["rejected_by_axiom"]:
-        lines.append("- rejected by axiom: " + ", ".join(f"{a} {n}" for a, n in st["rejected_by_axiom"].items()))
-    if st["errors"]:
-        lines += ["", "## Errors", ""] + [f"- {e}" for e in st["errors"]]
-    return "\n".join(lines) + "\n"
-
-
-def tree_lines(tree: Tree) -> list[str]:
-    if tree.root_id is None:
-        return []
-    best = {n.id for n in best_path(tree)}
-    out: list[str] = []
-
-    def walk(node_id: str, indent: int) -> None:
-        node = tree.nodes[node_id]
-        reward = "—" if node.reward is None else f"{node.reward:.2f}"
-        mark = " ★" if node.id in best and node.visits else ""
-        out.append(f"{'  ' * indent}- {node.question} — {node.status}, reward {reward}, visits {node.visits}, "
-                   f"accepted {node.accepted} (new {node.novel}){mark}")
-        for child in sorted(node.children, key=lambda c: tree.nodes[c].seq):
-            walk(child, indent + 1)
-
-    walk(tree.root_id, 0)
-    return out
-
-
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")[:120]
+    result = report_json(data, paths)
+    (out / "report.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return result

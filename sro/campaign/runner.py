@@ -23,6 +23,7 @@ from sro.mcts.planner import Planner, PlannerParams
 from sro.mcts.propose import ceo_proposals, offline_proposals, template_seeds
 from sro.mcts.reward import RewardWeights
 from sro.mcts.select import SelectParams
+from sro.mcts.slots import typed_proposals
 from sro.mcts.store import TreeStore, write_commits
 from sro.mcts.tree import ResearchNode, node_id
 from sro.mcts.writer import CommitWriter
@@ -233,8 +234,10 @@ class CampaignRunner:
         if not proposals:
             # Offline: our own proposals know what the campaign already covers; the session's own
             # suggestions (if any) only fill up the remaining places.
-            proposals = offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
-                                          n=n, datasets=self.spec.datasets) + list(exp.proposals)
+            # Typed slots ({installer}, {tariff}) take only resolved entities of their class (sro/mcts/slots.py).
+            proposals = (typed_proposals(exp, self.pipeline, covered=covered, datasets=self.spec.datasets, n=n)
+                         + offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
+                                             n=n, datasets=self.spec.datasets) + list(exp.proposals))
         return seeds + proposals
 
     def _llm_or_none(self) -> Any | None:
@@ -344,9 +347,10 @@ class CampaignRunner:
                 from sro.campaign.report import write_report
 
                 out = self.spec.outputs
-                summary.report = str(await write_report(
+                written = await write_report(
                     self.ws, self.name, summary=summary, llm=self._llm_or_none(), key_facts=out.key_facts,
-                    html=out.html, tree_json=out.tree_json, graphml=out.graphml))
+                    html=out.html, tree_json=out.tree_json, graphml=out.graphml)
+                summary.report = written["paths"]["markdown"]
             except Exception as exc:  # noqa: BLE001 - the run's state is saved; report the failure
                 summary.errors.append(f"report failed: {type(exc).__name__}: {exc}")
         self._notify()

@@ -29,6 +29,7 @@ DEFAULT_TEMPLATES = (
 ENTITY_RE = re.compile(r"\b([A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+){0,3})\b")
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 NUMERIC_SLOTS = frozenset({"size", "amount", "year", "number", "count", "price", "kw", "kwh", "capacity"})
+FREE_SLOTS = frozenset({"term", "topic"})  # take any salient word; typed slots: sro/mcts/slots.py
 
 
 class ChildQuestion(BaseModel):
@@ -113,7 +114,9 @@ def offline_proposals(
     subjects = entities(texts, exclude=exclude, top=n)
     taken = term_set(subjects)
     subjects += [t for t, _ in salient(texts, exclude=exclude | taken, top=n) if t not in taken]
-    usable = [t for t in (templates or []) if _slots(t)] or list(DEFAULT_TEMPLATES)
+    typed = any(_slots(t) - FREE_SLOTS for t in templates or [])  # those take no free words (sro/mcts/slots.py)
+    usable = [t for t in (templates or []) if _slots(t) and _slots(t) <= FREE_SLOTS] or (
+        [] if typed else list(DEFAULT_TEMPLATES))
     out: list[Proposal] = []
     for i, subject in enumerate(subjects):
         for k in range(len(usable)):

@@ -55,7 +55,7 @@ def proposals_reply(body: dict) -> str:
 
 
 def synthesis_reply(body: dict) -> str:
-    return "Scripted synthesis: the facts suggest payback periods of several years [1]."
+    return "Scripted synthesis: the facts suggest payback periods of several years [1]. A claim citing nothing [999]."
 
 
 def worker_reply(body: dict) -> str:
@@ -81,7 +81,7 @@ def script_server(server: ScriptedLLMServer, *, delay_s: float = 0.0, root_turns
     """Route requests by what they are: RLM root turns, child-question proposals, synthesis, extraction."""
     server.add(ROOT_MARK, lambda body: root_reply(body, turns=root_turns), delay_s=delay_s)
     server.add(r"Propose at most \d+ new sub-questions", proposals_reply, delay_s=delay_s)
-    server.add(r"Answer the question using only these facts", synthesis_reply, delay_s=delay_s)
+    server.add(r"Answer the question first, directly", synthesis_reply, delay_s=delay_s)
     server.add(r"\[passage 0\]", worker_reply, delay_s=delay_s)
     server.default("{}", delay_s=delay_s)
 
