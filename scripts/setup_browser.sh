@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
 "$PY" -m pip install --quiet 'playwright>=1.40'
+apt() { if [ "$(id -u)" -eq 0 ]; then apt-get "$@"; else sudo -n apt-get "$@"; fi; }
 if ! command -v chromium >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then apt-get install -y chromium; else sudo apt-get install -y chromium; fi
+    # A fresh machine may have no package lists yet; without Chromium the browser tests skip and say why.
+    apt install -y -qq chromium >/dev/null 2>&1 || { apt update -qq >/dev/null 2>&1 && apt install -y -qq chromium >/dev/null 2>&1; } \
+        || { echo "warning: could not install Debian's chromium; the browser tests will be skipped"; exit 0; }
 fi
 echo "chromium: $(command -v chromium)  playwright: $("$PY" -c 'import importlib.metadata as m; print(m.version("playwright"))')"
