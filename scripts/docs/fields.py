@@ -20,6 +20,14 @@ from typing import Any
 from pydantic import BaseModel
 
 
+def escape_html(text: str) -> str:
+    """Escape `<` and `&` outside code spans, so `runs/<campaign>/` is shown instead of read as a tag."""
+    parts = text.split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = parts[i].replace("&", "&amp;").replace("<", "&lt;")
+    return "`".join(parts)
+
+
 def _source_comments(cls: type) -> dict[str, str]:
     """Comments above a field and at the end of its line(s), by field name."""
     src = textwrap.dedent(inspect.getsource(cls))
@@ -69,7 +77,7 @@ def _constraints(field: Any) -> str:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
+    return escape_html(" ".join(text.split()).replace("|", "\\|"))
 
 
 def table(module: str, name: str, env: str | None = None) -> str:
