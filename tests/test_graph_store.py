@@ -143,10 +143,10 @@ def test_query_timeout(store):
 
 
 def _readme_queries() -> list[str]:
+    """The example queries of the SPARQL how-to (docs/how-to/sparql.md), in page order."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    text = readme.split("\n## The graph", 1)[1].split("\n## ", 1)[0]
+    text = (Path(__file__).resolve().parents[1] / "docs" / "how-to" / "sparql.md").read_text()
     return [block.split("```", 1)[0] for block in text.split("```sparql\n")[1:]]
 
 
