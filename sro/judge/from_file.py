@@ -20,7 +20,7 @@ from sro.errors import SROError
 from sro.extract import literals
 from sro.extract.grounding import locate
 from sro.extract.llm_extractor import is_document_subject
-from sro.extract.models import Candidate, Entity, Evidence, Term, Value
+from sro.extract.models import Candidate, Entity, Evidence, Term
 from sro.extract.predicates import PredicateMapper
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # The poster's own installation, as an extractor told to write "this installation" names it.
 _POSTER_OWN = re.compile(r"^(?:this|the|my|our|the poster'?s?|op'?s?|author'?s?)\s+(?:own\s+)?(?:solar\s+)?"
                          r"(?:installation|system|setup|install|array|home|house)$|^@document$", re.IGNORECASE)
+_BARE_AMOUNT = re.compile(r"^\s*~?\d[\d,]*(?:\.\d+)?\s*[kKmM]?\s*$")
 LITERAL_RANGES = {"money", "decimal", "integer", "duration", "date", "boolean", "string"}
 
 
@@ -85,9 +86,11 @@ def document_of(t: InputTriple) -> "Document":
 def _object(t: InputTriple, range_: str | None) -> Term:
     if range_ in LITERAL_RANGES:
         parsed = literals.from_type(t.object, range_)
+        if parsed is None and range_ == "money" and _BARE_AMOUNT.match(t.object):  # "52k", "0.28": no currency sign
+            parsed = literals.from_type(t.object, "money", currency="USD")
         if parsed is not None:
-            return parsed
-        return Value(text=t.object, datatype="string", value=t.object.strip())
+            return parsed  # else an entity: the schema axiom says the predicate wanted a literal
+        return Entity(text=t.object.strip())
     return Entity(text=t.object.strip(), type=range_)
 
 

@@ -15,8 +15,8 @@ from pipelines import AxiomConfig
 from sro.extract.models import Candidate
 from sro.extract.nlp import paused_gc, syntax_only
 from sro.extract.predicates import PredicateMapper
-from sro.judge.axioms import anchor, contradiction, corroboration, direction, entailment, grounding, modality, \
-    schema, source_reliability, specificity
+from sro.judge.axioms import anchor, assertion, contradiction, corroboration, direction, entailment, grounding, \
+    modality, number_role, schema, source_reliability, specificity
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
 
@@ -33,6 +33,8 @@ DEFAULTS: dict[str, AxiomConfig] = {
     "anchor": AxiomConfig(weight=1.5, gate=0.3),
     "specificity": AxiomConfig(weight=1.0, gate=0.5),
     "modality": AxiomConfig(weight=0.0, gate=0.5),  # future / hypothetical / negated / question: never a fact
+    "assertion": AxiomConfig(weight=0.0, gate=0.5),  # the same, and plans, hearsay, others' systems, from the parse
+    "number_role": AxiomConfig(weight=0.0, gate=0.5),  # a difference, a payment, a refund is not a cost/credit
     "contradiction": AxiomConfig(weight=0.0),  # decides the `conflict` verdict, not the total
     "corroboration": AxiomConfig(weight=0.5),
     "source_reliability": AxiomConfig(weight=0.5),
@@ -40,11 +42,11 @@ DEFAULTS: dict[str, AxiomConfig] = {
 }
 OFFLINE_STAND_INS = {"direction", "anchor"}
 CHEAP = ("grounding", "modality", "specificity", "source_reliability")
-PARSED = ("schema", "direction", "anchor")  # may read the quote's parse
+PARSED = ("schema", "direction", "anchor", "assertion", "number_role")  # may read the quote's parse
 PER_CANDIDATE: dict[str, Callable[[Candidate, JudgeContext], AxiomScore]] = {
     "grounding": grounding.score, "direction": direction.score, "schema": schema.score, "anchor": anchor.score,
     "specificity": specificity.score, "source_reliability": source_reliability.score,
-    "modality": modality.score,
+    "modality": modality.score, "assertion": assertion.score, "number_role": number_role.score,
 }
 
 
