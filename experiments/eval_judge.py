@@ -19,7 +19,9 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from common import ROOT, write_result  # noqa: E402
 
@@ -77,9 +79,15 @@ def metrics(rows: list[dict], results: dict[str, dict]) -> dict:
             "calibration": calibration(rows, results)}
 
 
+def past_gates(result: dict) -> bool:
+    """No hard gate failed: the score is the calibrated probability (gated candidates keep the raw mean)."""
+    return result["verdict"] == "accepted" or all(r.startswith("total") for r in result["reasons"])
+
+
 def calibration(rows: list[dict], results: dict[str, dict]) -> dict:
-    """Reliability table over all candidates (score bin -> share correct) and the expected calibration
-    error: the bin-size-weighted mean |mean score - share correct|."""
+    """Reliability table over the candidates past every hard gate (score bin -> share correct) and the
+    expected calibration error: the bin-size-weighted mean |mean score - share correct|."""
+    rows = [r for r in rows if past_gates(results[r["id"]])]
     table, ece = [], 0.0
     for lo, hi in zip(BINS, BINS[1:]):
         inside = [r for r in rows if lo <= results[r["id"]]["score"] < hi]
@@ -90,20 +98,27 @@ def calibration(rows: list[dict], results: dict[str, dict]) -> dict:
         table.append({"bin": f"[{lo:.2f},{min(hi, 1.0):.2f}]", "n": len(inside), "mean_score": round(mean, 3),
                       "share_correct": round(share, 3)})
         ece += len(inside) / len(rows) * abs(mean - share)
-    return {"table": table, "ece": round(ece, 3)}
+    return {"candidates_past_gates": len(rows), "table": table, "ece": round(ece, 3) if rows else None}
 
 
-def solar(split: str) -> dict:
+@contextmanager
+def posts_workspace() -> Iterator:
+    """A temporary workspace holding the real posts (offline: no model for any role)."""
     from sro.workspace import Workspace
 
-    rows = [r for r in load_labels("solar_real") if split == "all" or r["split"] == split]
     with tempfile.TemporaryDirectory(prefix="sro-eval-judge-") as tmp:
         ingest_posts(Path(tmp) / "ws")
         ws = Workspace.open(Path(tmp) / "ws", overrides={r: {"model": None} for r in ("ceo", "worker", "judge")})
         try:
-            results = judge_rows(ws, judge_input(ws, rows), "solar_reddit")
+            yield ws
         finally:
             ws.close()
+
+
+def solar(split: str) -> dict:
+    rows = [r for r in load_labels("solar_real") if split == "all" or r["split"] == split]
+    with posts_workspace() as ws:
+        results = judge_rows(ws, judge_input(ws, rows), "solar_reddit")
     return {split: metrics(rows, results)}
 
 

@@ -13,6 +13,14 @@ from sro.console import print_json, print_table, workspace_of
 
 def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:
     """Load, resolve and judge every line; the judge model is used when one is configured."""
+    from sro.judge import from_file
+
+    lines, _, judgments, _ = judge_lines(ws, path, pipeline_name)
+    return from_file.summary(lines, judgments)
+
+
+def judge_lines(ws: Any, path: Path, pipeline_name: str, *, calibrated: bool = True) -> tuple:
+    """(input lines, resolved candidates, judgments, judge context) for a JSONL file."""
     from sro.extract.resolve import Resolver
     from sro.judge import from_file
     from sro.judge.judge import AxiomJudge
@@ -22,12 +30,16 @@ def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:
     client = _judge_client(ws)
     resolver = Resolver(None, pipeline, base_iri=ws.settings.base_iri)
     judge = AxiomJudge(ws, pipeline, client=client)
+    if not calibrated:
+        judge.calibration = None
+    ctx = judge.context(docs)
 
-    async def run() -> list:
+    async def run() -> tuple[list, list]:
         resolved = await resolver.arun(candidates, client)
-        return await judge.arun(resolved, docs)
+        return resolved, await judge.arun(resolved, ctx=ctx)
 
-    return from_file.summary(lines, asyncio.run(run()))
+    resolved, judgments = asyncio.run(run())
+    return lines, resolved, judgments, ctx
 
 
 def _judge_client(ws: Any) -> Any:

@@ -1,6 +1,7 @@
 """AxiomJudge: scores candidates with named axioms and decides accepted / rejected / conflict.
 
-total = weighted mean of the axioms that ran (skipped ones, such as entailment offline, take no part).
+total = weighted mean of the axioms that ran (skipped ones, such as entailment offline, take no part); when
+the pipeline ships a calibration (sro.judge.calibration), the probability of being correct it gives instead.
 Verdict: any hard gate failed -> rejected (reasons name the axioms); a functional-predicate contradiction
 -> conflict; total below the pipeline threshold (default 0.8) -> rejected; else accepted.
 Weights and gates: DEFAULTS below, overridden field by field by the pipeline's `axioms:` section.
@@ -17,6 +18,7 @@ from sro.extract.nlp import paused_gc, syntax_only
 from sro.extract.predicates import PredicateMapper
 from sro.judge.axioms import anchor, assertion, contradiction, corroboration, direction, entailment, grounding, \
     modality, number_role, schema, source_reliability, specificity
+from sro.judge import calibration
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
 
@@ -65,6 +67,7 @@ class AxiomJudge:
         self.pipeline = pipeline
         self.axioms = effective_axioms(pipeline)
         self.threshold = pipeline.threshold if threshold is None else threshold
+        self.calibration = calibration.load(pipeline)
         self.client = client
         self.graph = graph
         mapper = PredicateMapper(pipeline)
@@ -105,7 +108,14 @@ class AxiomJudge:
             for scores, score in zip(per, extra):
                 scores.append(score)
         with paused_gc():
-            return [self.combine(scores) for scores in per]
+            return [self.combine(scores, self._calibrated(c, ctx)) for c, scores in zip(candidates, per)]
+
+    def _calibrated(self, c: Candidate, ctx: JudgeContext) -> Callable[[list[AxiomScore], float], float] | None:
+        """The pipeline's calibration as a function of (scores, raw total), bound to the candidate."""
+        cal = self.calibration
+        if cal is None:
+            return None
+        return lambda scores, raw: cal.probability(calibration.features(c, ctx, scores, raw))
 
     def _cheap(self, c: Candidate, ctx: JudgeContext, grounded: AxiomScore) -> tuple[dict[str, AxiomScore], str | None]:
         """The cheap axioms (grounding already scored), and the first hard gate they failed (None if none)."""
@@ -135,7 +145,8 @@ class AxiomJudge:
         gate = self.axioms[name].gate
         return not s.skipped and gate is not None and s.score < gate
 
-    def combine(self, scores: list[AxiomScore]) -> Judgment:
+    def combine(self, scores: list[AxiomScore],
+                calibrate: Callable[[list[AxiomScore], float], float] | None = None) -> Judgment:
         weighted, total_weight, reasons, gated = 0.0, 0.0, [], False
         conflict = False
         # The parse-based axioms stand in for entailment offline; once a judge model has read the quote,
@@ -157,6 +168,8 @@ class AxiomJudge:
             if s.axiom == "contradiction" and s.score == 0.0:
                 conflict = True
         total = round(weighted / total_weight, 4) if total_weight else 0.0
+        if calibrate is not None and not gated:
+            total = calibrate(scores, total)
         if gated:
             verdict = "rejected"
         elif conflict:
