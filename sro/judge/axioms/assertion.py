@@ -21,6 +21,7 @@ A hard gate with no weight (like modality): an assertion gains nothing for being
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sro.extract.models import Candidate, Entity
@@ -47,6 +48,8 @@ FIRST = {"i", "we", "me", "us", "my", "our"}
 OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "people", "he",
                 "she", "they", "friend", "neighbor", "neighbour", "household", "homeowner", "customer",
                 "folks", "guy", "competitor", "others", "one", "y'all"}
+PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
+                            r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
 CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis"}
 REASONS = {
     "question": "a question: the author asks, does not assert",
@@ -163,8 +166,32 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     return None
 
 
+def prospective_post(c: Candidate, ctx: JudgeContext) -> bool:
+    """The post's title presents it as a quote, an estimate, a comparison of options or a consideration."""
+    doc = ctx.docs.get(c.evidence.doc_id)
+    return c.subject.ref == "document" and doc is not None and bool(PROSPECT_TITLE.search(doc.title or ""))
+
+
+def _speaks_of_own(token: "Token") -> bool:
+    """The sentence has the author as a subject or possessor ("I'm in SoCal and use SCE", "my PW3")."""
+    return any(t.lower_ in FIRST and t.dep_ in ("nsubj", "nsubjpass", "poss") for t in token.sent)
+
+
+def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
+    """The post around the quote: in a post about a quote, an estimate or options (its title says so), a fact
+    about the author's installation counts only when its sentence has the author speaking of their own
+    circumstances ("I'm in SoCal and use SCE"). (Tried and dropped: rejecting an object the post mentions
+    only in plans or questions; posts ask about what they own, "Powerwall 3, false grid outage?".)"""
+    if not prospective_post(c, ctx):
+        return None
+    token = _anchor(c, ctx)
+    if token is not None and _speaks_of_own(token):
+        return None
+    return "plan", "the post is about a quote, an estimate or options, not an installed system"
+
+
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
-    found = status(c, ctx) if c.evidence.quote else None
+    found = (status(c, ctx) or in_context(c, ctx)) if c.evidence.quote else None
     if found is None:
         return AxiomScore.of(NAME, 1.0, reason="asserted by the author in the clause that states it")
     kind, where = found

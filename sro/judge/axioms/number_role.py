@@ -21,6 +21,7 @@ import re
 from typing import TYPE_CHECKING
 
 from sro.extract.models import Candidate, Value
+from sro.judge.axioms.assertion import prospective_post
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
@@ -47,8 +48,6 @@ FAMILY = {"systemCost": "cost", "quotedPrice": "cost", "incentiveAmount": "incen
           "electricityRate": "rate", "paybackPeriod": "payback", "savings": "savings", "monthlyBill": "bill",
           "billBefore": "bill", "billAfter": "bill"}
 PER_PERIOD_OK = {"production", "rate", "payback", "incentive"}
-PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
-                            r"looking at|considering|thinking about)\b", re.IGNORECASE)
 _POWER = re.compile(r"^\s*(?:kw|kilowatts?|mw|w)\b(?!h)", re.IGNORECASE)
 
 
@@ -137,18 +136,13 @@ def role_problem(c: Candidate, ctx: JudgeContext, family: str | None) -> str | N
     return None
 
 
-def _prospective(c: Candidate, ctx: JudgeContext) -> bool:
-    doc = ctx.docs.get(c.evidence.doc_id)
-    return c.subject.ref == "document" and doc is not None and bool(PROSPECT_TITLE.search(doc.title or ""))
-
-
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     local = re.split(r"[#/]", c.predicate_iri or "")[-1]
     family = FAMILY.get(local)
     if not isinstance(c.object, Value) or c.object.datatype not in ("money", "decimal", "integer", "duration"):
         return AxiomScore.of(NAME, 1.0, reason="not a quantity")
     why = role_problem(c, ctx, family)
-    if why is None and _prospective(c, ctx):
+    if why is None and prospective_post(c, ctx):
         why = "the post is about a quote, an estimate or options, not an installed system"
     if why:
         return AxiomScore.of(NAME, 0.0, reason=f"{c.object.text!r} as {local}: {why}")
