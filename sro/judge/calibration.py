@@ -47,19 +47,16 @@ def _title_is_question(c: Candidate, ctx: JudgeContext) -> bool:
 
 
 def features(c: Candidate, ctx: JudgeContext, scores: list[AxiomScore], raw_total: float) -> dict[str, float]:
-    """General features of a judged candidate, none tied to a domain's vocabulary."""
-    by = {s.axiom: s.score for s in scores if not s.skipped}
+    """General features of a judged candidate past every gate, none tied to a domain's vocabulary (the
+    per-axiom scores are near-constant once the gates passed: the weighted mean stands for them)."""
     words = _sentence_of_object(c, ctx) if c.evidence.quote else []
     return {
         "raw_total": raw_total,
         "literal_object": float(isinstance(c.object, Value)),
-        "ontology_predicate": float(c.predicate_iri in ctx.predicate_by_iri),
         "document_subject": float(c.subject.ref == "document"),
         "first_person": float(any(w in FIRST_PERSON for w in words)),
         "title_question": float(_title_is_question(c, ctx)),
         "sentence_length": min(len(words), 80) / 40,
-        "specificity": by.get("specificity", 1.0),
-        "schema": by.get("schema", 1.0),
     }
 
 

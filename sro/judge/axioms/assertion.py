@@ -123,17 +123,30 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
     return None
 
 
-def _other_person(path: list["Token"]) -> bool:
+def _person_like(subj: "Token") -> bool:
+    if subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON:
+        return True
+    indefinite = any(d.dep_ == "det" and d.lower_ in ("a", "another", "some", "any", "every") for d in subj.children)
+    return indefinite and subj.pos_ == "NOUN" and subj.lemma_.lower() not in ("system", "array", "battery",
+                                                                              "inverter")
+
+
+def _other_person(token: "Token", path: list["Token"]) -> bool:
+    """Someone else's system: the governing clause's subject is another person, or the sentence speaks
+    of another person ("your", "a friend's", "the customer") and never of the author."""
     for verb in path[:2]:
         subj = _subject(verb)
-        if subj is None:
-            continue
-        if subj.lower_ in FIRST:
-            return False
-        return subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON or any(
-            d.dep_ == "det" and d.lower_ in ("a", "another", "some", "any", "every") for d in subj.children) \
-            and subj.pos_ == "NOUN" and subj.lemma_.lower() not in ("system", "array", "battery", "inverter")
-    return False
+        if subj is not None:
+            if subj.lower_ in FIRST:
+                return False
+            if _person_like(subj):
+                return True
+            break
+    if _speaks_of_own(token):
+        return False
+    return any(t.dep_ in ("nsubj", "nsubjpass", "poss") and (_person_like(t) or t.lower_ in ("your", "their", "his",
+                                                                                            "her"))
+               for t in token.sent)
 
 
 def presupposed(token: "Token") -> bool:
@@ -161,7 +174,7 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
             return kind, f"{verb.text!r}"
     if any(t.lower_ == "according" and t.nbor(1).lower_ == "to" for t in token.sent if t.i + 1 < len(t.doc)):
         return "reported", "'according to'"
-    if c.subject.ref == "document" and _other_person(path):
+    if c.subject.ref == "document" and _other_person(token, path):
         return "other_system", f"subject of {path[0].text!r}" if path else ""
     return None
 
