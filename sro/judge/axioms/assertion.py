@@ -50,7 +50,7 @@ OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "
                 "folks", "guy", "competitor", "others", "one", "y'all"}
 PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
                             r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
-CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis"}
+CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
 REASONS = {
     "question": "a question: the author asks, does not assert",
     "hypothetical": "hypothetical (a modal or an if-clause governs the fact): not asserted",

@@ -89,8 +89,10 @@ def _clause(token: "Token") -> set[str]:
 def _bundle(c: Candidate, token: "Token") -> str | None:
     """The price of several units or of a bundle: the priced noun phrase has a count above one or a
     conjunct ("two Powerwall 3's for $17k", "1 Powerwall 3 and 1 Expansion Pack for $15,200")."""
-    prep = token.head if token.dep_ == "pobj" else None
-    owner = prep.head if prep is not None and prep.lower_ == "for" else None
+    prep = token.head if token.dep_ == "pobj" and token.head.lower_ == "for" else None
+    owner = prep.head if prep is not None else None
+    if owner is not None and owner.pos_ in ("VERB", "AUX"):  # "I had two Powerwall 3 units for $17k"
+        owner = next((d for d in owner.children if d.dep_ == "dobj"), None)
     name = c.subject.text.lower().split()[0] if c.subject.text.strip() else ""
     nouns = [owner] if owner is not None else [t for t in token.sent if t.pos_ in ("NOUN", "PROPN") and t.i < token.i]
     for noun in nouns:
