@@ -7,7 +7,9 @@ Sets (labels in experiments/labels/, texts read in place from /work/shared/data 
   correct only if the author asserts the fact as true of that subject, with the number in its right role
   (error kinds: hypothetical, question, plan, reported, other_system, number_role, wrong_predicate,
   negated, vague, garbled, not_stated). Split by document (a hash of the post id): tune / test.
-The candidates go through `sro judge` (sro.judge.commands.judge_file) exactly as a user's file would.
+  The candidates go through `sro judge` (sro.judge.commands.judge_file) exactly as a user's file would.
+- webnlg: eval_webnlg's judge sets (correct triples and three corruptions) on the WebNLG categories of the
+  split (webnlg_data.split: by category, so test categories are unseen by anything tuned on tune).
 Writes experiments/results/eval_judge.json.
 """
 
@@ -122,6 +124,20 @@ def solar(split: str) -> dict:
     return {split: metrics(rows, results)}
 
 
+def webnlg(split: str) -> dict:
+    """The judge sets of eval_webnlg (correct triples; other-sentence, swapped, replaced-object corruptions)
+    on the WebNLG categories of this split."""
+    import eval_webnlg
+    import webnlg_data
+
+    if not webnlg_data.DEFAULT.exists():
+        return {"skipped": f"{webnlg_data.DEFAULT} not present"}
+    entries = [e for e in webnlg_data.load() if split == "all" or webnlg_data.split(e) == split]
+    docs, _ = eval_webnlg.docs_and_chunks(entries)
+    result = eval_webnlg.run_judge(entries, webnlg_data.pipeline(entries), docs)
+    return {split: {"categories": sorted({e.category for e in entries}), **result}}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", action="store_true")
@@ -130,11 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     if not POSTS.exists():
         print(f"eval_judge: {POSTS} not present")
         return 2
-    result = {"solar_real": solar(args.split)}
+    result = {"solar_real": solar(args.split), "webnlg": webnlg(args.split)}
     if args.split == "test":
         write_result("eval_judge", result)
+    solar_m, web = result["solar_real"][args.split], result["webnlg"].get(args.split, {})
     print(json.dumps(result, indent=2) if args.json else json.dumps(
-        {k: {s: {m: v[s][m] for m in ("precision", "recall", "accepted")} for s in v} for k, v in result.items()}))
+        {"solar_real": {m: solar_m[m] for m in ("precision", "recall", "accepted")},
+         "ece": solar_m["calibration"]["ece"], "webnlg": {k: web.get(k) for k in ("correct_accepted",
+                                                                                  "wrong_rejected_by_kind")}}))
     return 0
 
 
