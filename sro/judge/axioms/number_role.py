@@ -33,7 +33,6 @@ NAME = "number_role"
 DIFFERENCE = {"more", "less", "extra", "additional", "cheaper", "higher", "lower", "off", "vs", "versus", "than",
               "difference", "increase", "discount"}
 ESTIMATE = {"est", "estimate", "estimated", "projected", "expected", "approx", "estimation", "proposal"}
-PERIOD = {"month", "monthly", "mo", "year", "yearly", "annual", "annually", "yr", "day", "daily", "week"}
 # predicate -> nouns whose amount it is NOT (in the number's phrase or clause)
 NOT_ROLE = {
     "cost": {"payment", "payoff", "lease", "refund", "deductible", "fee", "bill", "credit", "rebate", "interest",
@@ -42,12 +41,11 @@ NOT_ROLE = {
     "production": {"system", "array", "panels", "panel", "inverter", "size", "capacity", "peak", "export",
                    "usage", "use", "using", "consumption", "competitor"},
     "rate": {"export", "excess", "buyback", "sell", "credit", "credited", "solar", "worth"},
-    "payback": {"roi", "after", "over", "life", "lifetime", "horizon"},
+    "payback": {"roi", "life", "lifetime", "horizon"},
 }
 FAMILY = {"systemCost": "cost", "quotedPrice": "cost", "incentiveAmount": "incentive", "production": "production",
           "electricityRate": "rate", "paybackPeriod": "payback", "savings": "savings", "monthlyBill": "bill",
           "billBefore": "bill", "billAfter": "bill"}
-PER_PERIOD_OK = {"production", "rate", "payback", "incentive"}
 _POWER = re.compile(r"^\s*(?:kw|kilowatts?|mw|w)\b(?!h)", re.IGNORECASE)
 
 
@@ -129,7 +127,7 @@ def role_problem(c: Candidate, ctx: JudgeContext, family: str | None) -> str | N
         return f"the clause is about {sorted(wrong)[0]!r}"
     if family == "production" and _POWER.match(c.evidence.quote[token.idx + len(token.text):]):
         return "power (kW), not energy produced"
-    if family == "cost" and family not in PER_PERIOD_OK and _period(token):
+    if family == "cost" and _period(token):
         return "an amount per period (a payment), not a total cost"
     if c.predicate_iri and c.predicate_iri.endswith("quotedPrice") and (why := _bundle(c, token)):
         return why
