@@ -70,3 +70,16 @@ def test_the_judge_reports_the_calibrated_probability_when_a_pipeline_ships_one(
     assert 0 < score < 1 and score != 0.9357  # a probability from the fitted model, not the weighted mean
     assert set(cal.weights) == {"raw_total", "literal_object", "document_subject", "first_person", "title_question",
                                 "sentence_length"}
+
+
+@pytest.mark.parametrize("subject", ["this installation", "the poster's installation", "OP's system", "my solar system",
+                                     "PTO at last"])
+def test_subjects_naming_the_authors_installation_or_the_title_become_the_document(subject):
+    from sro.extract.predicates import PredicateMapper
+    from sro.judge.from_file import InputTriple, candidate_of, document_of
+
+    pipeline = load_pipeline("solar_reddit")
+    t = InputTriple.model_validate({**LINES[0], "subject": subject})
+    c = candidate_of(t, document_of(t), PredicateMapper(pipeline), pipeline)
+    assert c.subject.ref == "document" and c.subject.text == "PTO at last" and c.subject.type == "Installation"
+    assert c.object.datatype == "money" and c.object.value == "32000"
