@@ -2,12 +2,14 @@
 
     python experiments/sample_candidates.py WORKSPACE OUT.jsonl [--n 340] [--seed 16]
 
-(experiments/labels/solar_real.jsonl: solar-000..339 from this draw, seed 16; solar-340..539 a second
-random draw of 200 from the remaining ontology-predicate candidates, seed 1616.)
-
 Stratified: every economics candidate (what the solar study exists for), then other ontology predicates and
-surface-predicate SVO triples; accepted and rejected alike, so that recall can be measured. Rows carry only document ids, character offsets and the triple: the texts stay in
-/work/shared/data and are read at evaluation time (experiments/eval_judge.py). Labels are added by hand.
+surface-predicate SVO triples; accepted and rejected alike, so that recall can be measured. Rows carry only
+document ids, character offsets and the triple: the texts stay in /work/shared/data and are read at
+evaluation time (experiments/eval_judge.py). Labels are added by hand.
+
+experiments/labels/solar_real.jsonl: solar-000..339 are this script's draw (seed 16); solar-340..539 a
+second draw, random.Random(1616).sample(200) over the ontology-predicate candidates of `rows()` not in the
+first draw (run inline, not by this script).
 """
 
 from __future__ import annotations

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from sro.judge.models import Judgment
 
 # The poster's own installation, as an extractor told to write "this installation" names it.
-_POSTER_OWN = re.compile(r"^(?:(?:this|the|my|our)\s+)?(?:(?:poster|author|op|user)(?:'s|’s|s)?\s+)?(?:own\s+)?"
-                         r"(?:home\s+)?(?:solar\s+)?(?:pv\s+)?(?:installation|system|setup|install|array|home|house)$"
-                         r"|^@document$", re.IGNORECASE)
+_POSTER_OWN = re.compile(r"^(?=\S+\s)(?:(?:this|the|my|our)\s+)?(?:(?:poster|author|op|user)(?:'s|’s|s)?\s+)?"
+                         r"(?:own\s+)?(?:home\s+)?(?:solar\s+)?(?:pv\s+)?"
+                         r"(?:installation|system|setup|install|array|home|house)$|^@document$", re.IGNORECASE)
 _BARE_AMOUNT = re.compile(r"^\s*~?\d[\d,]*(?:\.\d+)?\s*[kKmM]?\s*$")
 LITERAL_RANGES = {"money", "decimal", "integer", "duration", "date", "boolean", "string"}
 
