@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import csv
 import json
 import os
@@ -118,8 +119,19 @@ def party_match(a: str, names: list[str] | str) -> bool:
 
 
 # --- extraction through the real engine -------------------------------------------------------------------
-def ingest(workspace: Path, contracts: Path, limit: int | None) -> dict:
-    files = sorted(contracts.glob("*.txt"))[: limit or None]
+def split_of(name: str) -> str:
+    """"tune" or "test" for a contract file (a stable hash of its stem): the patterns are tuned on one half
+    and measured on contracts they never saw."""
+    return "test" if int(hashlib.sha1(Path(name).stem.lower().encode("utf-8")).hexdigest(), 16) % 2 else "tune"
+
+
+def chosen(contracts: Path, limit: int | None, split: str) -> list[Path]:
+    files = [f for f in sorted(contracts.glob("*.txt")) if split == "all" or split_of(f.name) == split]
+    return files[: limit or None]
+
+
+def ingest(workspace: Path, contracts: Path, limit: int | None, split: str = "all") -> dict:
+    files = chosen(contracts, limit, split)
     with tempfile.TemporaryDirectory() as tmp:
         # link the chosen files into one folder so that doc ids stay "contracts:<file name>"
         for f in files:
@@ -242,13 +254,11 @@ def load_gold(data: Path) -> dict[str, dict]:
         return {Path(r["Filename"]).stem.lower(): r for r in csv.DictReader(fh)}
 
 
-def run_mode(data: Path, workspace: Path, offline: bool, limit: int | None) -> dict:
-    ingested = ingest(workspace, data / "contracts", limit)
+def run_mode(data: Path, workspace: Path, offline: bool, limit: int | None, split: str = "all") -> dict:
+    ingested = ingest(workspace, data / "contracts", limit, split)
     per_doc, stats = asyncio.run(extract(workspace, offline))
     gold = load_gold(data)  # opened only now: extraction never sees the answers
-    stems = {Path(f).stem.lower() for f in os.listdir(data / "contracts")}
-    if limit:
-        stems = {Path(f).stem.lower() for f in sorted(os.listdir(data / "contracts"))[:limit]}
+    stems = {f.stem.lower() for f in chosen(data / "contracts", limit, split)}
     gold = {k: v for k, v in gold.items() if k in stems}
     return {"n_contracts": len(gold), "categories": score(per_doc, gold), "stage": stats,
             "ingest": {k: ingested.get(k) for k in ("documents", "chunks", "added", "chunks_added") if k in ingested}}
@@ -261,14 +271,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N contracts (smoke runs)")
     ap.add_argument("--workspace", type=Path, default=None, help="keep the workspace here (default: temp)")
     ap.add_argument("--model", action="store_true", help="also run with the configured worker model")
+    ap.add_argument("--split", default="all", choices=("all", "tune", "test"),
+                    help="contracts of the tune or test half (split_of); results/ holds 'all' and 'test'")
     args = ap.parse_args(argv)
     if not (args.data / "contracts").is_dir() or not (args.data / "gold_master_clauses.csv").exists():
         print(f"eval_cuad: no CUAD data under {args.data} (contracts/ and gold_master_clauses.csv)")
         return 2
-    result: dict = {"data": str(args.data)}
+    result: dict = {"data": str(args.data), "split": args.split}
     with tempfile.TemporaryDirectory(prefix="sro-eval-cuad-") as tmp:
         base = args.workspace or Path(tmp)
-        offline = run_mode(args.data, base / "offline", True, args.limit)
+        offline = run_mode(args.data, base / "offline", True, args.limit, args.split)
         result["n_contracts"] = offline.pop("n_contracts")
         result["offline"] = offline.pop("categories")
         result["offline_run"] = offline
@@ -278,13 +290,13 @@ def main(argv: list[str] | None = None) -> int:
             if load_settings(base / "model").worker.offline:
                 result["model"] = {"skipped": "no worker model configured (set SRO_WORKER_MODEL)"}
             else:
-                model = run_mode(args.data, base / "model", False, args.limit)
+                model = run_mode(args.data, base / "model", False, args.limit, args.split)
                 result["model"] = model.pop("categories")
                 result["model_run"] = model
         else:
             result["model"] = {"skipped": "not requested (--model)"}
     if not args.limit:
-        write_result("eval_cuad", result)
+        write_result("eval_cuad" if args.split == "all" else f"eval_cuad_{args.split}", result)
     if args.json:
         print(json.dumps(result, indent=2))
     o = result["offline"]

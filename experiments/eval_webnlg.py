@@ -170,20 +170,23 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=webnlg_data.DEFAULT)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--split", default="all", choices=("all", "tune", "test"),
+                    help="categories of the tune or test half (webnlg_data.split); results/ holds 'all' and 'test'")
     args = ap.parse_args()
     if not Path(args.data).exists():
         sys.exit(f"eval_webnlg: {args.data} not present")
-    entries = webnlg_data.load(args.data)[: args.limit]
+    entries = [e for e in webnlg_data.load(args.data) if args.split == "all" or webnlg_data.split(e) == args.split]
+    entries = entries[: args.limit]
     pipeline = webnlg_data.pipeline(entries)
     docs, chunks = docs_and_chunks(entries)
     started = time.perf_counter()
     candidates = OfflineExtractor(pipeline).run_sync(chunks, docs)
     offline = eval_extractor(candidates, entries, PredicateMapper(pipeline))
     offline["seconds"] = round(time.perf_counter() - started, 2)
-    result = {"n_entries": len(entries), "n_gold_triples": sum(len(e.triples) for e in entries),
+    result = {"split": args.split, "categories": sorted({e.category for e in entries}), "n_entries": len(entries), "n_gold_triples": sum(len(e.triples) for e in entries),
               "offline": offline, "judge": run_judge(entries, pipeline, docs),
               "llm": asyncio.run(run_llm(entries, pipeline, docs, chunks))}
-    write_result("eval_webnlg", result)
+    write_result("eval_webnlg" if args.split == "all" else f"eval_webnlg_{args.split}", result)
     if args.json:
         print(json.dumps(result, indent=2))
     j = result["judge"]

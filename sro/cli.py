@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "sro.llm.commands",
     "sro.rlm.commands",
     "sro.extract.commands",
+    "sro.judge.commands",
     "sro.campaign.commands",
     "sro.graph_commands",
 ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from graph_store.model import EntityRecord, Fact, Iri, Lit, Provenance
 
+from sro.extract import quantity
 from sro.extract.keys import document_iri
 from sro.extract.models import Entity, Value
 from sro.judge.models import VerifiedTriple
@@ -36,6 +37,8 @@ def to_fact(t: VerifiedTriple, base_iri: str) -> Fact:
             qualifiers.setdefault("unit", c.object.unit)
         if c.object.currency:
             qualifiers.setdefault("currency", c.object.currency)
+        for name, value in quantity.qualifiers(c).items():
+            qualifiers.setdefault(name, value)
     prov = Provenance(
         source=document_iri(base_iri, c.evidence.doc_id), chunk=c.evidence.chunk_id, quote=c.evidence.quote,
         char_start=c.evidence.start, char_end=c.evidence.end, extractor=c.extractor, model=c.model,

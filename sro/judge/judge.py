@@ -1,6 +1,7 @@
 """AxiomJudge: scores candidates with named axioms and decides accepted / rejected / conflict.
 
-total = weighted mean of the axioms that ran (skipped ones, such as entailment offline, take no part).
+total = weighted mean of the axioms that ran (skipped ones, such as entailment offline, take no part); when
+the pipeline ships a calibration (sro.judge.calibration), the probability of being correct it gives instead.
 Verdict: any hard gate failed -> rejected (reasons name the axioms); a functional-predicate contradiction
 -> conflict; total below the pipeline threshold (default 0.8) -> rejected; else accepted.
 Weights and gates: DEFAULTS below, overridden field by field by the pipeline's `axioms:` section.
@@ -15,8 +16,9 @@ from pipelines import AxiomConfig
 from sro.extract.models import Candidate
 from sro.extract.nlp import paused_gc, syntax_only
 from sro.extract.predicates import PredicateMapper
-from sro.judge.axioms import anchor, contradiction, corroboration, direction, entailment, grounding, modality, \
-    schema, source_reliability, specificity
+from sro.judge.axioms import anchor, assertion, contradiction, corroboration, direction, entailment, grounding, \
+    modality, number_role, schema, source_reliability, specificity
+from sro.judge import calibration
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
 
@@ -33,6 +35,8 @@ DEFAULTS: dict[str, AxiomConfig] = {
     "anchor": AxiomConfig(weight=1.5, gate=0.3),
     "specificity": AxiomConfig(weight=1.0, gate=0.5),
     "modality": AxiomConfig(weight=0.0, gate=0.5),  # future / hypothetical / negated / question: never a fact
+    "assertion": AxiomConfig(weight=0.0, gate=0.5),  # the same, and plans, hearsay, others' systems, from the parse
+    "number_role": AxiomConfig(weight=0.0, gate=0.5),  # a difference, a payment, a refund is not a cost/credit
     "contradiction": AxiomConfig(weight=0.0),  # decides the `conflict` verdict, not the total
     "corroboration": AxiomConfig(weight=0.5),
     "source_reliability": AxiomConfig(weight=0.5),
@@ -40,11 +44,11 @@ DEFAULTS: dict[str, AxiomConfig] = {
 }
 OFFLINE_STAND_INS = {"direction", "anchor"}
 CHEAP = ("grounding", "modality", "specificity", "source_reliability")
-PARSED = ("schema", "direction", "anchor")  # may read the quote's parse
+PARSED = ("schema", "direction", "anchor", "assertion", "number_role")  # may read the quote's parse
 PER_CANDIDATE: dict[str, Callable[[Candidate, JudgeContext], AxiomScore]] = {
     "grounding": grounding.score, "direction": direction.score, "schema": schema.score, "anchor": anchor.score,
     "specificity": specificity.score, "source_reliability": source_reliability.score,
-    "modality": modality.score,
+    "modality": modality.score, "assertion": assertion.score, "number_role": number_role.score,
 }
 
 
@@ -63,6 +67,7 @@ class AxiomJudge:
         self.pipeline = pipeline
         self.axioms = effective_axioms(pipeline)
         self.threshold = pipeline.threshold if threshold is None else threshold
+        self.calibration = calibration.load(pipeline)
         self.client = client
         self.graph = graph
         mapper = PredicateMapper(pipeline)
@@ -103,7 +108,14 @@ class AxiomJudge:
             for scores, score in zip(per, extra):
                 scores.append(score)
         with paused_gc():
-            return [self.combine(scores) for scores in per]
+            return [self.combine(scores, self._calibrated(c, ctx)) for c, scores in zip(candidates, per)]
+
+    def _calibrated(self, c: Candidate, ctx: JudgeContext) -> Callable[[list[AxiomScore], float], float] | None:
+        """The pipeline's calibration as a function of (scores, raw total), bound to the candidate."""
+        cal = self.calibration
+        if cal is None:
+            return None
+        return lambda scores, raw: cal.probability(calibration.features(c, ctx, scores, raw))
 
     def _cheap(self, c: Candidate, ctx: JudgeContext, grounded: AxiomScore) -> tuple[dict[str, AxiomScore], str | None]:
         """The cheap axioms (grounding already scored), and the first hard gate they failed (None if none)."""
@@ -133,7 +145,8 @@ class AxiomJudge:
         gate = self.axioms[name].gate
         return not s.skipped and gate is not None and s.score < gate
 
-    def combine(self, scores: list[AxiomScore]) -> Judgment:
+    def combine(self, scores: list[AxiomScore],
+                calibrate: Callable[[list[AxiomScore], float], float] | None = None) -> Judgment:
         weighted, total_weight, reasons, gated = 0.0, 0.0, [], False
         conflict = False
         # The parse-based axioms stand in for entailment offline; once a judge model has read the quote,
@@ -155,6 +168,8 @@ class AxiomJudge:
             if s.axiom == "contradiction" and s.score == 0.0:
                 conflict = True
         total = round(weighted / total_weight, 4) if total_weight else 0.0
+        if calibrate is not None and not gated:
+            total = calibrate(scores, total)
         if gated:
             verdict = "rejected"
         elif conflict:

@@ -57,7 +57,8 @@ def _class_typed(c: Candidate) -> bool:
     componentFailure Inverter): the bare noun names *which component of the subject* the fact is about,
     so it is as specific as the subject is. Pronouns never get here (`_vague` runs first)."""
     obj = c.object
-    return isinstance(obj, Entity) and bool(obj.type) and c.extractor.startswith("pattern:")
+    return isinstance(obj, Entity) and bool(obj.type) and (c.extractor.startswith("pattern:")
+                                                           or c.subject.ref == "document")
 
 
 def _bare(text: str) -> bool:

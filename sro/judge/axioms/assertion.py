@@ -1,0 +1,211 @@
+"""Assertion status: does the author assert the fact as true of its subject, in the clause that states it?
+
+Read from the quote's dependency parse, starting at the object's mention and walking up its governing
+clauses (the object of "we paid $52k" is governed by "paid"; that of "would it be smart to jump up to a
+14.35kW system for $5k more?" by "jump", "be" and a question). A clause on that path makes the fact
+non-asserted when it is
+- a question: a sentence ending in "?" (unless the fact's own clause is a first-person statement, "I have
+  a 19.2 kW array, what happens if ...?"), or an inverted one ("Does anyone know ...", "Can I ...");
+- hypothetical: a modal auxiliary (would, could, should, might, may, must), an if/unless clause;
+- future: will, shall, "going to";
+- negated: a `neg` dependent;
+- a plan, wish or consideration: governed by a verb or adjective of intention (plan, want, hope, consider,
+  look at/into, interested in, thinking about, quote, estimate, ...);
+- reported or hedged belief: governed by a verb of saying or believing (say, claim, hear, think, believe,
+  suppose, read), a hedging adverb (allegedly, supposedly, apparently, probably) or "according to";
+- about someone else's system (for facts about the author's own installation, the document subject): the
+  governing clause's subject is another person ("you", "anyone", "a friend", "people", "my neighbour").
+The verb classes are small and closed; what decides is where the word sits on the path, not that it occurs.
+A hard gate with no weight (like modality): an assertion gains nothing for being one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sro.extract.models import Candidate, Entity
+from sro.judge.axioms.mentions import locate_term
+from sro.judge.context import JudgeContext
+from sro.judge.models import AxiomScore
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+NAME = "assertion"
+MODAL = {"would", "could", "should", "might", "may", "must", "'d"}
+FUTURE = {"will", "shall", "'ll", "wo"}
+CONDITIONAL = {"if", "unless", "whether"}
+INTENT = {"plan", "want", "hope", "consider", "intend", "wish", "wonder", "expect", "anticipate", "estimate",
+          "quote", "propose", "offer", "recommend", "suggest", "debate", "compare", "shop", "need", "try",
+          "like", "love", "prefer", "interested", "thinking", "looking", "aim"}
+INTENT_PREP = {"look": {"at", "into", "for"}, "think": {"about", "of"}}
+REPORT = {"say", "claim", "hear", "believe", "think", "suppose", "read", "allege", "tell", "report", "assume",
+          "guess", "seem", "appear", "understand"}
+HEDGE = {"allegedly", "supposedly", "apparently", "reportedly", "probably", "maybe", "perhaps", "hopefully",
+         "possibly", "presumably", "roughly"}
+FIRST = {"i", "we", "me", "us", "my", "our"}
+OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "people", "he",
+                "she", "they", "friend", "neighbor", "neighbour", "household", "homeowner", "customer",
+                "folks", "guy", "competitor", "others", "one", "y'all"}
+PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
+                            r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
+CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
+REASONS = {
+    "question": "a question: the author asks, does not assert",
+    "hypothetical": "hypothetical (a modal or an if-clause governs the fact): not asserted",
+    "future": "a future statement: not something that is the case yet",
+    "negated": "negated: the source says this is not the case",
+    "plan": "a plan, wish or consideration (a verb of intention governs the fact)",
+    "reported": "reported or hedged belief (say/hear/think/allegedly), not the author's own assertion",
+    "other_system": "about someone else (the governing clause's subject is another person), not the author's",
+}
+
+
+def _anchor(c: Candidate, ctx: JudgeContext) -> "Token | None":
+    quote = c.evidence.quote
+    support, start, end = locate_term(c.object, quote)
+    if support < 0.6 or end <= start:
+        return None
+    span = ctx.cache.parse(quote).char_span(start, end, alignment_mode="expand")
+    return span.root if span is not None and len(span) else None
+
+
+def _path(token: "Token") -> list["Token"]:
+    """The token's governing clause heads, nearest first (verbs, and adjectives heading a clause)."""
+    out = []
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX") or t.dep_ in CLAUSE_DEPS and t.pos_ in ("ADJ", "VERB", "AUX"):
+            out.append(t)
+    return out
+
+
+def _subject(verb: "Token") -> "Token | None":
+    return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+
+
+def _question(token: "Token", path: list["Token"]) -> bool:
+    sent = token.sent
+    inverted = next((t for t in sent if not t.is_punct), None)
+    root = sent.root
+    subj = _subject(root)
+    if inverted is not None and inverted.dep_ in ("aux", "auxpass") and inverted.head == root and subj is not None \
+            and inverted.i < subj.i:
+        return True  # "Does anyone know ...", "Can I change ..."
+    if not sent.text.rstrip().rstrip("\"')").endswith("?"):
+        return bool(subj is not None and subj.lower_ in ("anyone", "anybody") and root.i == token.sent.root.i)
+    own = path[0] if path else None
+    own_subj = _subject(own) if own is not None else None
+    declarative = own_subj is not None and own_subj.lower_ in FIRST and own_subj.i < own.i and not any(
+        c.dep_ in ("aux", "auxpass") and c.i < own_subj.i for c in own.children)
+    return not declarative
+
+
+def _clause_status(verb: "Token", governing: bool) -> str | None:
+    children = list(verb.children)
+    if any(c.dep_ == "neg" for c in children):
+        return "negated"
+    auxes = {c.lower_ for c in children if c.dep_ in ("aux", "auxpass")}
+    if auxes & MODAL:
+        return "hypothetical"
+    if auxes & FUTURE or (verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in children)):
+        return "future"
+    if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in children):
+        return "hypothetical"
+    if any(c.dep_ == "advmod" and c.lower_ in HEDGE for c in children):
+        return "reported"
+    lemma = verb.lemma_.lower()
+    if governing and lemma in REPORT:
+        return "reported" if lemma != "think" or not any(c.dep_ == "prep" for c in children) else "plan"
+    if lemma in INTENT or verb.lower_ in INTENT or any(c.dep_ == "prep" and c.lower_ in INTENT_PREP.get(lemma, ())
+                                                       for c in children):
+        return "plan"
+    return None
+
+
+def _person_like(subj: "Token") -> bool:
+    if subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON:
+        return True
+    indefinite = any(d.dep_ == "det" and d.lower_ in ("a", "another", "some", "any", "every") for d in subj.children)
+    return indefinite and subj.pos_ == "NOUN" and subj.lemma_.lower() not in ("system", "array", "battery",
+                                                                              "inverter")
+
+
+def _other_person(token: "Token", path: list["Token"]) -> bool:
+    """Someone else's system: the governing clause's subject is another person, or the sentence speaks
+    of another person ("your", "a friend's", "the customer") and never of the author."""
+    for verb in path[:2]:
+        subj = _subject(verb)
+        if subj is not None:
+            if subj.lower_ in FIRST:
+                return False
+            if _person_like(subj):
+                return True
+            break
+    if _speaks_of_own(token):
+        return False
+    return any(t.dep_ in ("nsubj", "nsubjpass", "poss") and (_person_like(t) or t.lower_ in ("your", "their", "his",
+                                                                                            "her"))
+               for t in token.sent)
+
+
+def presupposed(token: "Token") -> bool:
+    """A name inside a noun phrase ("my NEM 2", "PG&E PTO", "a SRP plan", "PTO from PG&E") is taken for
+    granted by the sentence whatever its clause does: "Would I lose my NEM 2?" still says the author has
+    NEM 2. A core argument of the verb ("getting the Powerwall 3") is not."""
+    if any(c.dep_ == "poss" and c.lower_ in ("my", "our") for c in token.children):
+        return True
+    if token.dep_ in ("compound", "nmod", "poss") and token.head.pos_ in ("NOUN", "PROPN"):
+        return True
+    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN")
+
+
+def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
+    """(kind, what decided it) when the quote does not assert the fact; None when it does."""
+    token = _anchor(c, ctx)
+    if token is None or (isinstance(c.object, Entity) and presupposed(token)):
+        return None
+    path = _path(token)
+    if _question(token, path):
+        return "question", f"{token.sent.text.strip()[:60]!r}"
+    for i, verb in enumerate(path):
+        kind = _clause_status(verb, governing=i > 0 or verb.i != token.i)
+        if kind:
+            return kind, f"{verb.text!r}"
+    if any(t.lower_ == "according" and t.nbor(1).lower_ == "to" for t in token.sent if t.i + 1 < len(t.doc)):
+        return "reported", "'according to'"
+    if c.subject.ref == "document" and _other_person(token, path):
+        return "other_system", f"subject of {path[0].text!r}" if path else ""
+    return None
+
+
+def prospective_post(c: Candidate, ctx: JudgeContext) -> bool:
+    """The post's title presents it as a quote, an estimate, a comparison of options or a consideration."""
+    doc = ctx.docs.get(c.evidence.doc_id)
+    return c.subject.ref == "document" and doc is not None and bool(PROSPECT_TITLE.search(doc.title or ""))
+
+
+def _speaks_of_own(token: "Token") -> bool:
+    """The sentence has the author as a subject or possessor ("I'm in SoCal and use SCE", "my PW3")."""
+    return any(t.lower_ in FIRST and t.dep_ in ("nsubj", "nsubjpass", "poss") for t in token.sent)
+
+
+def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
+    """The post around the quote: in a post about a quote, an estimate or options (its title says so), a fact
+    about the author's installation counts only when its sentence has the author speaking of their own
+    circumstances ("I'm in SoCal and use SCE"). (Tried and dropped: rejecting an object the post mentions
+    only in plans or questions; posts ask about what they own, "Powerwall 3, false grid outage?".)"""
+    if not prospective_post(c, ctx):
+        return None
+    token = _anchor(c, ctx)
+    if token is not None and _speaks_of_own(token):
+        return None
+    return "plan", "the post is about a quote, an estimate or options, not an installed system"
+
+
+def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
+    found = (status(c, ctx) or in_context(c, ctx)) if c.evidence.quote else None
+    if found is None:
+        return AxiomScore.of(NAME, 1.0, reason="asserted by the author in the clause that states it")
+    kind, where = found
+    return AxiomScore.of(NAME, 0.0, reason=f"{kind}: {REASONS[kind]} ({where})")

@@ -1,0 +1,149 @@
+"""Number role: a number is the object of a quantity predicate only when its role in the sentence is that one.
+
+Read from the quote's parse around the number (its unit, the words right after it, the nouns it modifies or
+is the price of, and its clause):
+- a difference is not a total: "$5k more", "$1200 extra", "saving $2k vs 2 Powerwalls";
+- the noun the amount belongs to must be the predicate's: a lease payoff, a monthly payment or a tax refund
+  is not a system cost, a refund is not the credit, a "6.6kwh panels system" is a size, not a production;
+- a rate or period that the predicate does not take: "$399 a month" is a payment, not a system cost;
+  "8.4 kW at peak" is power, not energy produced;
+- a price for several units or a bundle ("two Powerwall 3's for $17k", "1 Powerwall 3 and 1 Expansion
+  Pack for $15,200") is not one product's price;
+- an estimate or a proposal ("Est.", a post titled as a quote, an options comparison) is not what the
+  author's own installation cost or produces.
+The role words are per predicate family (`ROLES`); none is matched anywhere in the text, only in the
+number's own phrase or clause. A hard gate with no weight (like modality).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sro.extract.models import Candidate, Value
+from sro.judge.axioms.assertion import prospective_post
+from sro.judge.axioms.mentions import locate_term
+from sro.judge.context import JudgeContext
+from sro.judge.models import AxiomScore
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+NAME = "number_role"
+DIFFERENCE = {"more", "less", "extra", "additional", "cheaper", "higher", "lower", "off", "vs", "versus", "than",
+              "difference", "increase", "discount"}
+ESTIMATE = {"est", "estimate", "estimated", "projected", "expected", "approx", "estimation", "proposal"}
+# predicate -> nouns whose amount it is NOT (in the number's phrase or clause)
+NOT_ROLE = {
+    "cost": {"payment", "payoff", "lease", "refund", "deductible", "fee", "bill", "credit", "rebate", "interest",
+             "tax", "loan", "incentive", "charger", "upgrade", "repair", "repairs", "electrician"},
+    "incentive": {"refund", "carryforward", "payment", "bill", "cost", "price"},
+    "production": {"system", "array", "panels", "panel", "inverter", "size", "capacity", "peak", "export",
+                   "usage", "use", "using", "consumption", "competitor"},
+    "rate": {"export", "excess", "buyback", "sell", "credit", "credited", "solar", "worth"},
+    "payback": {"roi", "life", "lifetime", "horizon"},
+}
+FAMILY = {"systemCost": "cost", "quotedPrice": "cost", "incentiveAmount": "incentive", "production": "production",
+          "electricityRate": "rate", "paybackPeriod": "payback", "savings": "savings", "monthlyBill": "bill",
+          "billBefore": "bill", "billAfter": "bill"}
+_POWER = re.compile(r"^\s*(?:kw|kilowatts?|mw|w)\b(?!h)", re.IGNORECASE)
+
+
+def _number_token(c: Candidate, ctx: JudgeContext) -> "Token | None":
+    support, start, end = locate_term(c.object, c.evidence.quote)
+    if support < 0.95 or end <= start:
+        return None
+    span = ctx.cache.parse(c.evidence.quote).char_span(start, end, alignment_mode="expand")
+    return span.root if span is not None and len(span) else None
+
+
+def _after(token: "Token", n: int = 3) -> list[str]:
+    doc = token.doc
+    return [t.lower_.strip(".") for t in doc[token.i + 1: token.i + 1 + n]]
+
+
+def _phrase(token: "Token") -> set[str]:
+    """Lower-cased words of the number's noun chain (the nouns it modifies or is the amount of, up to the
+    first verb) and of their modifiers."""
+    words = set()
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX") and t.i != token.i:
+            if token.dep_ == "pobj" and token.head.lower_ in ("for", "at") and token.head.head.i == t.i:
+                # "got a lease payoff quote for $14k": the verb's object is what the amount is for
+                words.update(w.lower_ for d in t.children if d.dep_ == "dobj" for w in d.subtree)
+            break
+        words.add(t.lower_)
+        for child in t.lefts:  # "a lease payoff quote for $14k": the modifiers before each noun of the chain
+            words.update(w.lower_ for w in child.subtree)
+        words.update(c.lower_ for c in t.rights if c.dep_ in ("advmod", "npadvmod", "prep", "quantmod"))
+    return words
+
+
+def _clause(token: "Token") -> set[str]:
+    head = next((t for t in token.ancestors if t.pos_ in ("VERB", "AUX")), token.sent.root)
+    return {t.lower_.strip(".") for t in head.subtree}
+
+
+def _bundle(c: Candidate, token: "Token") -> str | None:
+    """The price of several units or of a bundle: the priced noun phrase has a count above one or a
+    conjunct ("two Powerwall 3's for $17k", "1 Powerwall 3 and 1 Expansion Pack for $15,200")."""
+    prep = token.head if token.dep_ == "pobj" and token.head.lower_ == "for" else None
+    owner = prep.head if prep is not None else None
+    if owner is not None and owner.pos_ in ("VERB", "AUX"):  # "I had two Powerwall 3 units for $17k"
+        owner = next((d for d in owner.children if d.dep_ == "dobj"), None)
+    name = c.subject.text.lower().split()[0] if c.subject.text.strip() else ""
+    nouns = [owner] if owner is not None else [t for t in token.sent if t.pos_ in ("NOUN", "PROPN") and t.i < token.i]
+    for noun in nouns:
+        counts = [ch for ch in noun.subtree if ch.dep_ == "nummod" and ch.lower_ not in ("1", "one", "a")
+                  and ch.i < noun.i]
+        phrase = " ".join(t.text for t in noun.subtree)
+        if (counts or any(ch.dep_ == "conj" for ch in noun.children)) and (owner is not None or name in phrase.lower()):
+            return f"the price of {phrase[:40]!r}, several units or a bundle"
+    return None
+
+
+def _period(token: "Token") -> str | None:
+    after = _after(token, 4)
+    joined = " ".join(after)
+    if re.search(r"(?:^|\s)(?:/|a|per|each)\s*(?:month|mo|year|yr|day|week)\b|^/(?:month|mo|yr|year)", joined) or \
+            any(w in ("monthly", "yearly", "annually") for w in after[:2]):
+        return "per period"
+    return None
+
+
+def role_problem(c: Candidate, ctx: JudgeContext, family: str | None) -> str | None:
+    token = _number_token(c, ctx)
+    if token is None:
+        return None
+    if c.evidence.quote.count("|") >= 3:
+        return "a table cell: its role comes from row and column headers the parse cannot read"
+    after = _after(token)
+    phrase, clause = _phrase(token), _clause(token)
+    if any(w in DIFFERENCE for w in after[:2]) or ({"vs", "versus"} & clause):
+        return "a difference between options, not a total"
+    if wrong := (NOT_ROLE.get(family or "", set()) & phrase):
+        return f"the amount of {sorted(wrong)[0]!r}, not of the predicate"
+    if family in ("rate", "incentive") and (wrong := NOT_ROLE[family] & clause):
+        return f"the clause is about {sorted(wrong)[0]!r}"
+    if family == "production" and _POWER.match(c.evidence.quote[token.idx + len(token.text):]):
+        return "power (kW), not energy produced"
+    if family == "cost" and _period(token):
+        return "an amount per period (a payment), not a total cost"
+    if c.predicate_iri and c.predicate_iri.endswith("quotedPrice") and (why := _bundle(c, token)):
+        return why
+    if c.subject.ref == "document" and (ESTIMATE & (clause | set(after))):
+        return "an estimate or proposal, not the author's installation"
+    return None
+
+
+def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
+    local = re.split(r"[#/]", c.predicate_iri or "")[-1]
+    family = FAMILY.get(local)
+    if not isinstance(c.object, Value) or c.object.datatype not in ("money", "decimal", "integer", "duration"):
+        return AxiomScore.of(NAME, 1.0, reason="not a quantity")
+    why = role_problem(c, ctx, family)
+    if why is None and prospective_post(c, ctx):
+        why = "the post is about a quote, an estimate or options, not an installed system"
+    if why:
+        return AxiomScore.of(NAME, 0.0, reason=f"{c.object.text!r} as {local}: {why}")
+    return AxiomScore.of(NAME, 1.0, reason="the number's role fits the predicate")

@@ -1,0 +1,73 @@
+"""`sro judge FILE.jsonl`: judge triples extracted anywhere with the pipeline's judge (see sro.judge.from_file)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sro.console import print_json, print_table, workspace_of
+
+
+def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:
+    """Load, resolve and judge every line; the judge model is used when one is configured."""
+    from sro.judge import from_file
+
+    lines, _, judgments, _ = judge_lines(ws, path, pipeline_name)
+    return from_file.summary(lines, judgments)
+
+
+def judge_lines(ws: Any, path: Path, pipeline_name: str, *, calibrated: bool = True) -> tuple:
+    """(input lines, resolved candidates, judgments, judge context) for a JSONL file."""
+    from sro.extract.resolve import Resolver
+    from sro.judge import from_file
+    from sro.judge.judge import AxiomJudge
+
+    pipeline = ws.pipeline(pipeline_name)
+    lines, candidates, docs = from_file.load(path, pipeline)
+    client = _judge_client(ws)
+    resolver = Resolver(None, pipeline, base_iri=ws.settings.base_iri)
+    judge = AxiomJudge(ws, pipeline, client=client)
+    if not calibrated:
+        judge.calibration = None
+    ctx = judge.context(docs)
+
+    async def run() -> tuple[list, list]:
+        resolved = await resolver.arun(candidates, client)
+        return resolved, await judge.arun(resolved, ctx=ctx)
+
+    resolved, judgments = asyncio.run(run())
+    return lines, resolved, judgments, ctx
+
+
+def _judge_client(ws: Any) -> Any:
+    try:
+        client = ws.llm
+    except ImportError:  # the LLM layer is optional offline
+        return None
+    return None if client.is_offline("judge") else client
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("judge")
+    def judge(
+        ctx: typer.Context,
+        file: Path = typer.Argument(..., help="JSONL: id, subject, predicate, object, quote, text [title, doc_id, "
+                                    "source_uri, kind, qualifiers] per line."),
+        pipeline: str = typer.Option("generic", "--pipeline", "-p", help="Pipeline whose axioms judge."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable verdicts."),
+    ) -> None:
+        """Judge triples extracted elsewhere: a verdict, a score, per-axiom scores and reasons for each."""
+        ws = workspace_of(ctx)
+        try:
+            out = judge_file(ws, file, pipeline)
+        finally:
+            ws.close()
+        if as_json:
+            print_json(out)
+            return
+        rows = [{"id": r["id"], "verdict": r["verdict"], "score": f"{r['score']:.2f}",
+                 "why": "; ".join(r["reasons"])[:120]} for r in out["results"]]
+        print_table(rows, title=f"sro judge: {out['accepted']} of {out['judged']} accepted")

@@ -1,0 +1,100 @@
+"""Assertion status and number roles, judged through `sro judge`'s loader with the solar pipeline (offline).
+
+Sentences are written for these tests (none comes from the labelled sets the rules were tuned on)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sro.judge.commands import judge_lines
+
+
+def line(i: int, predicate: str, obj: str, quote: str, *, subject: str = "this installation",
+         text: str | None = None, title: str = "My install") -> dict:
+    return {"id": str(i), "subject": subject, "predicate": predicate, "object": obj, "quote": quote,
+            "text": text or f"{title} {quote}", "title": title, "kind": "submission"}
+
+
+def verdicts(workspace, tmp_path: Path, lines: list[dict]) -> dict[str, tuple[str, dict]]:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    inputs, _, judgments, _ = judge_lines(workspace, path, "solar_reddit", calibrated=False)
+    return {t.id: (j.verdict, {s.axiom: s for s in j.scores}) for t, j in zip(inputs, judgments)}
+
+
+ASSERTED = [
+    ("systemCost", "$41,500", "Last spring we paid $41,500 for the whole system."),
+    ("hasBattery", "Powerwall 3", "I have a Powerwall 3 in the garage."),
+    ("utility", "Duke Energy", "Would I lose my Duke Energy credits if I add a battery?"),  # presupposed name
+    ("systemSize", "11.2 kW", "Our 11.2 kW array went live in March."),
+]
+NOT_ASSERTED = [
+    ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),
+    ("question", "hasBattery", "Powerwall 3", "Does anyone have a Powerwall 3 in a hot attic?"),
+    ("hypothetical", "savings", "$300", "If rates rise again we would save $300 a month."),
+    ("future", "systemSize", "9 kW", "Next month the crew will install a 9 kW array."),
+    ("plan", "hasBattery", "Powerwall 3", "My brother is interested in getting the Powerwall 3."),
+    ("plan", "hasBattery", "Powerwall 3", "We are thinking about a Powerwall 3 for the garage."),
+    ("reported", "production", "40 kWh", "I heard that these roofs produce 40 kWh a day."),
+    ("reported", "production", "52 kWh", "The array allegedly produced 52 kWh on Sunday."),
+    ("negated", "hasBattery", "Powerwall 2", "We never had a Powerwall 2."),
+    ("other_system", "systemSize", "6.6 kW", "My neighbour put in a 6.6 kW system last year."),
+]
+
+
+@pytest.mark.parametrize("predicate,obj,quote", ASSERTED)
+def test_first_person_statements_pass_the_assertion_gate(workspace, tmp_path, predicate, obj, quote):
+    [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote)]).values()
+    assert scores["assertion"].score == 1.0, scores["assertion"].reason
+    assert verdict == "accepted"
+
+
+@pytest.mark.parametrize("kind,predicate,obj,quote", NOT_ASSERTED)
+def test_non_asserted_clauses_are_rejected_with_their_kind(workspace, tmp_path, kind, predicate, obj, quote):
+    [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote)]).values()
+    assert verdict == "rejected"
+    assert scores["assertion"].score == 0.0 and scores["assertion"].reason.startswith(kind), \
+        scores["assertion"].reason
+
+
+def test_a_quote_post_needs_the_author_speaking_of_their_own_circumstances(workspace, tmp_path):
+    title = "Is this quote worth it?"
+    got = verdicts(workspace, tmp_path, [
+        line(1, "hasBattery", "Powerwall 3", "2 x Powerwall 3 with backup switch", title=title),
+        line(2, "location", "Arizona", "I live in Arizona and use SRP.", title=title)])
+    assert got["1"][0] == "rejected" and "quote, an estimate or options" in got["1"][1]["assertion"].reason
+    assert got["2"][0] == "accepted"
+
+
+WRONG_ROLE = [
+    ("systemCost", "$5k", "Should we go up to the 14 kW system for $5k more", "difference"),
+    ("systemCost", "$5,000", "We upgraded the array for $5,000 extra last year.", "difference"),
+    ("systemCost", "$14k", "We got a lease payoff quote for $14k.", "not of the predicate"),
+    ("systemCost", "$399", "Our loan payment is $399 a month.", "payment"),
+    ("incentiveAmount", "$11k", "TurboTax says my refund is $11k this year.", "refund"),
+    ("production", "9.72", "I have a 9.72 kWh system with two batteries.", "system"),
+    ("production", "8.4", "Last summer the array reached 8.4 kW at noon.", "power"),
+    ("quotedPrice", "$17k", "I had two Powerwall 3 units for $17k.", "several units"),
+]
+
+
+@pytest.mark.parametrize("predicate,obj,quote,why", WRONG_ROLE)
+def test_numbers_in_another_role_fail_the_number_role_gate(workspace, tmp_path, predicate, obj, quote, why):
+    subject = "Powerwall 3" if predicate == "quotedPrice" else "this installation"
+    [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote, subject=subject)]).values()
+    assert verdict == "rejected"
+    assert scores["number_role"].score == 0.0 and why in scores["number_role"].reason, scores["number_role"].reason
+
+
+@pytest.mark.parametrize("predicate,obj,quote", [
+    ("systemCost", "$41,500", "Last spring we paid $41,500 for the whole system."),
+    ("production", "31.4 kWh", "Yesterday my panels generated 31.4 kWh."),
+    ("electricityRate", "$0.28", "My utility charges $0.28 per kWh off peak."),
+])
+def test_numbers_in_their_own_role_pass(workspace, tmp_path, predicate, obj, quote):
+    [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote)]).values()
+    assert scores["number_role"].score == 1.0, scores["number_role"].reason
+    assert verdict == "accepted"
