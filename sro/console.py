@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: a message stays one line whatever the terminal width (scripts grep for it; tables still fit)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _default(value: Any) -> Any:
@@ -42,14 +43,15 @@ def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, ti
     console.print(table)
 
 
-def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None):
-    """Open the workspace named by the global --workspace option (or SRO_WORKSPACE / default)."""
+def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None, *, create: bool = False):
+    """Open the workspace named by the global --workspace option (or SRO_WORKSPACE / default). Only commands
+    that add data (ingest, run, graph import) pass create=True; for the others a missing workspace is an error."""
     from sro.workspace import Workspace
 
     root = ctx.find_root()
     opts = root.obj or {}
     merged = {**opts.get("overrides", {}), **(overrides or {})}
-    return Workspace.open(opts.get("workspace"), merged)
+    return Workspace.open(opts.get("workspace"), merged, create=create)
 
 
 @contextmanager

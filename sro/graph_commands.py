@@ -36,11 +36,15 @@ def _graph_errors() -> Iterator[None]:
 
 
 @contextmanager
-def _open(ctx: typer.Context, store: Optional[str]) -> Iterator[object]:
-    """The store, closed afterwards; graph_store errors raised in the with-block become GraphError."""
+def _open(ctx: typer.Context, store: Optional[str], create: bool = False) -> Iterator[object]:
+    """The store, closed afterwards; graph_store errors raised in the with-block become GraphError.
+    Only `graph import` creates a store (or workspace) that does not exist yet."""
     with _graph_errors():
         if store:
             from graph_store import open_store
+
+            if not create and "://" not in store and not Path(store).is_dir():
+                raise GraphError(f"no graph store at {store}: check --store")
 
             s = open_store(store)
             try:
@@ -48,7 +52,7 @@ def _open(ctx: typer.Context, store: Optional[str]) -> Iterator[object]:
             finally:
                 s.close()
             return
-        ws = workspace_of(ctx)
+        ws = workspace_of(ctx, create=create)
         try:
             yield ws.graph
         finally:
@@ -152,7 +156,7 @@ def import_cmd(
     store: Optional[str] = STORE_OPT,
 ) -> None:
     """Load a file in one transaction: a corrupt file is refused with its line and nothing is written."""
-    with _open(ctx, store) as s:
+    with _open(ctx, store, create=True) as s:
         n = s.import_file(str(file), fmt)
     if as_json:
         print_json({"file": str(file), "quads": n})

@@ -34,9 +34,15 @@ class Workspace:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> "Workspace":
+    def open(cls, path: Path | str | None = None, overrides: dict[str, Any] | None = None, *,
+             create: bool = True) -> "Workspace":
+        """Open a workspace; with create=False (read-only commands) a missing directory is an error,
+        so a mistyped --workspace is never mistaken for an empty one."""
         settings = load_settings(path, overrides)
         root = Path(settings.workspace)
+        if not create and not root.is_dir():
+            raise WorkspaceError(f"no workspace at {root}: check --workspace / SRO_WORKSPACE, or create one "
+                                 "with `sro ingest` or `sro run`")
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

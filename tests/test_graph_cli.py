@@ -82,6 +82,7 @@ def test_cli_exits_nonzero_with_line_on_corrupt_import(tmp_path):
 
 
 def test_stats_of_an_empty_graph_says_how_to_fill_it(tmp_path):
+    (tmp_path / "empty").mkdir()
     res = _run(tmp_path / "empty", "graph", "stats")
     assert res.exit_code == 0 and "The graph is empty" in res.output
     assert "The graph is empty" not in _run(_ws_with_facts(tmp_path), "graph", "stats").output

@@ -34,7 +34,7 @@ def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume
     spec = load_spec(spec_path)
     if name:
         spec = parse_spec({**spec.model_dump(exclude_none=True), "name": name}, str(spec_path))
-    with workspace_of(ctx, _overrides(ctx, spec)) as ws, LiveView(enabled=not as_json) as view:
+    with workspace_of(ctx, _overrides(ctx, spec), create=True) as ws, LiveView(enabled=not as_json) as view:
         runner = CampaignRunner(ws, spec, resume=resume, observer=view.update)
         summary = asyncio.run(runner.run())
     data = summary.as_dict()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 import typer
+from rich.markup import escape
 
 from sro.console import console, err_console, print_json, print_table, progress, workspace_of
 from sro.errors import IngestError
@@ -35,13 +36,18 @@ def _finish(report, as_json: bool) -> None:
             f"{report.already_present} already present; {report.skipped} skipped ({reasons}); "
             f"{report.files} files, {report.files_failed} failed; {report.seconds:.1f}s"
         )
-        for issue in report.errors[:20]:
-            where = f"{issue.file}:{issue.line}" if issue.line else issue.file
-            err_console.print(f"[red]error[/] {where}: {issue.message}")
-        if len(report.errors) > 20:
-            err_console.print(f"... {len(report.errors) - 20} more errors (use --json for all)")
-    if report.stopped or (report.files and report.files_failed == report.files):
-        raise typer.Exit(1)
+        _issues("warning", "yellow", report.warnings)
+        _issues("error", "red", report.errors)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def _issues(label: str, color: str, issues: list) -> None:
+    for issue in issues[:20]:
+        where = f"{issue.file}:{issue.line}" if issue.line else issue.file
+        err_console.print(f"[{color}]{label}[/] {escape(f'{where}: {issue.message}')}", highlight=False)
+    if len(issues) > 20:
+        err_console.print(f"... {len(issues) - 20} more {label}s (use --json for all)")
 
 
 def _run(ctx: typer.Context, dataset: str, files: list[Path], make_loader: Callable, on_error: str,
@@ -49,7 +55,7 @@ def _run(ctx: typer.Context, dataset: str, files: list[Path], make_loader: Calla
     from sro.data.ingest.runner import run_ingest
 
     _check_on_error(on_error)
-    with workspace_of(ctx) as ws:
+    with workspace_of(ctx, create=True) as ws:
         with progress(enabled=not as_json) as bar:
             task = bar.add_task(f"ingest {dataset}", total=len(files))
             report = run_ingest(
@@ -130,7 +136,7 @@ def reddit_live(
 
     from sro.data.reddit_live import collect
 
-    with workspace_of(ctx) as ws:
+    with workspace_of(ctx, create=True) as ws:
         report = asyncio.run(collect(ws.datasets, dataset, subreddit, query=query, limit=limit,
                                      comments=comments))
     _finish(report, as_json)
