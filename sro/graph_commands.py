@@ -6,6 +6,7 @@ prints them without a traceback and exits non-zero.
 
 from __future__ import annotations
 
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,17 +60,39 @@ def _open(ctx: typer.Context, store: Optional[str], create: bool = False) -> Ite
             ws.close()
 
 
-def _bindings(pairs: list[str]) -> dict:
+def _bindings(pairs: list[str], sparql: str) -> dict:
+    """--bind values as RDF terms; a variable the query never mentions, or a value that starts like an IRI
+    or a quoted literal but is not one, is an error rather than a silently ignored or re-typed binding."""
     from graph_store.terms import parse_binding
 
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
+        name = name.strip().lstrip("?$")
         if not sep or not name:
             raise GraphError(f"--bind expects name=value, got {pair!r}")
+        if not re.search(rf"[?$]{re.escape(name)}(?![\w\u00b7\u0300-\u036f\u203f-\u2040])", sparql):
+            raise GraphError(f"--bind {name}: the query has no variable ?{name}")
         with _graph_errors():
-            out[name.strip()] = parse_binding(value)
+            term = parse_binding(value)
+        if value.startswith(("<", '"')) and type(term).__name__ == "Literal" and term.value == value:
+            kind = "IRI (<...>)" if value.startswith("<") else 'literal ("text", "text"@lang or "text"^^<datatype>)'
+            raise GraphError(f"--bind {name}: {value!r} is not a valid {kind}")
+        out[name] = term
     return out
+
+
+_UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+\S*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*"
+                     r"(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
+
+
+def _refuse_update(sparql: str) -> None:
+    """`sro query` only reads: an update gets a message saying how the graph is changed instead."""
+    text = re.sub(r"(<[^<>\s]*>)|#[^\n]*", lambda m: m.group(1) or "", sparql)  # comments, not IRIs' '#' 
+    found = _UPDATE.match(text)
+    if found:
+        raise GraphError(f"`sro query` runs read-only queries; {found.group(1).upper()} is a SPARQL update. "
+                         "Change the graph with `sro graph import FILE`, `sro extract` or `sro run`")
 
 
 def query_cmd(
@@ -92,7 +115,8 @@ def query_cmd(
     if not sparql:
         raise GraphError("give a query as an argument or with --file")
     fmt = "json" if as_json else fmt.lower()
-    bindings = _bindings(bind)
+    _refuse_update(sparql)
+    bindings = _bindings(bind, sparql)
     with _open(ctx, store) as s:
         result = s.query(sparql, bindings=bindings, timeout_s=timeout)
         if fmt == "table" and result.kind == "select":
