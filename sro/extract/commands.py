@@ -89,6 +89,14 @@ def _report(summary: dict, errors: list[str], as_json: bool) -> None:
         console.print(f"[yellow]warning:[/] {err}", markup=True, highlight=False)
 
 
+def _exit_for(total) -> None:
+    """Failed chunks are retried by the next run; say so with the exit code (README: exit codes)."""
+    from sro.errors import ExitCode
+
+    if total.failed_chunks:
+        raise typer.Exit(ExitCode.ERROR if total.failed_chunks == total.chunks else ExitCode.PARTIAL)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("extract")
     def extract(
@@ -108,11 +116,14 @@ def register(app: typer.Typer) -> None:
         """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
         rlm, finished documents) are skipped."""
         from sro.extract.partition_map import strategy_for
+        from sro.llm.preflight import check_roles
 
         ws = workspace_of(ctx)
         try:
             started = time.perf_counter()
-            if strategy_for(ws, strategy) == "rlm":
+            rlm = strategy_for(ws, strategy) == "rlm"
+            check_roles(ws.settings, ("ceo", "worker", "judge") if rlm else ("worker", "judge"))
+            if rlm:
                 summary = _run_rlm(ws, dataset, pipeline, limit, parallel, max_iterations, not as_json)
                 errors = summary.pop("_errors")
                 summary["seconds"] = round(time.perf_counter() - started, 2)
@@ -125,6 +136,7 @@ def register(app: typer.Typer) -> None:
             _report(summary, total.errors, as_json)
         finally:
             ws.close()
+        _exit_for(total)
 
     @app.command("triples")
     def triples(

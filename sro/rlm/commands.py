@@ -78,6 +78,9 @@ def register(app: typer.Typer) -> None:
         with workspace_of(ctx) as ws:
             for name in dataset:
                 ws.datasets.dataset(name)  # unknown names fail before a sandbox starts
+            from sro.llm.preflight import check_roles
+
+            check_roles(ws.settings, ("ceo", "worker"))  # a missing key fails now, by name, not after retries
             session = RLMSession(ws, datasets=dataset, max_iterations=max_iterations, max_depth=max_depth,
                                  campaign=campaign, pipeline=pipeline, limits=SandboxLimits(timeout_s=timeout))
             result = asyncio.run(session.run(question))
