@@ -50,13 +50,6 @@ class LLMError(SROError):
     """A model call failed after retries, or no model is configured for a role."""
 
 
-class ModelConfigError(LLMError):
-    """A model role cannot be called at all: its key variable is unset, its server refuses connections,
-    authentication failed. Never retried."""
-
-    exit_code = ExitCode.CONFIG
-
-
 class BudgetExceeded(SROError):
     """A call was refused before it was sent because it would exceed a budget."""
 
@@ -77,3 +70,10 @@ class GraphError(SROError):
 
 class CampaignError(SROError):
     """Invalid campaign spec or a campaign that cannot be run or resumed."""
+
+
+class ModelConfigError(LLMError, ConfigError):
+    """A model role cannot be called at all: its key variable is unset, its server refuses connections,
+    authentication failed. Never retried."""
+
+    exit_code = ExitCode.CONFIG

@@ -6,6 +6,7 @@ prints them without a traceback and exits non-zero.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from contextlib import contextmanager
@@ -144,13 +145,28 @@ def export_cmd(
             n = s.export(fmt, sys.stdout.buffer, min_score=min_score, campaign=campaign)
             sys.stdout.flush()
         else:
-            with open(output, "wb") as out:
-                n = s.export(fmt, out, min_score=min_score, campaign=campaign)
+            n = _export_file(s, fmt, Path(output), min_score=min_score, campaign=campaign)
     summary = {"format": fmt, "output": output, "statements": n}
     if as_json:
         print_json(summary)
     elif output != "-":
         console.print(f"wrote {n} statements as {fmt} to {output}")
+
+
+def _export_file(store, fmt: str, output: Path, **filters) -> int:
+    """Write next to `output`, then rename: a failed or killed export never leaves a half file under its name."""
+    if not output.parent.is_dir():
+        raise GraphError(f"cannot write {output}: the folder {output.parent} does not exist")
+    tmp = output.with_name(f".{output.name}.partial")
+    try:
+        with open(tmp, "wb") as out:
+            n = store.export(fmt, out, **filters)
+        os.replace(tmp, output)
+    except OSError as exc:
+        raise GraphError(f"cannot write {output}: {exc.strerror}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return n
 
 
 @graph_app.command("stats")

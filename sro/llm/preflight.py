@@ -35,7 +35,7 @@ def role_problem(role: str, cfg: RoleConfig) -> str | None:
     """What stops `role` from being called at all, or None (offline roles have nothing to check)."""
     if cfg.offline:
         return None
-    return _key_problem(role, cfg) or _endpoint_problem(role, cfg)
+    return _endpoint_problem(role, cfg) or _key_problem(role, cfg)
 
 
 def _key_problem(role: str, cfg: RoleConfig) -> str | None:
@@ -66,7 +66,8 @@ def _missing_keys(model: str) -> list[str]:
 
 def _endpoint_problem(role: str, cfg: RoleConfig) -> str | None:
     if not cfg.base_url:
-        return None
+        return f"role {role}: transport 'direct' needs a base_url for model {cfg.model}" \
+            if cfg.transport == "direct" else None
     parts = urlsplit(cfg.base_url)
     if parts.hostname not in LOCAL_HOSTS:
         return None  # remote endpoints are reached by the call itself (refusals are not retried)
