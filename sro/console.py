@@ -16,6 +16,7 @@ from rich.table import Table
 
 # soft_wrap: a message stays one line whatever the terminal width (scripts grep for it; tables still fit)
 console = Console(soft_wrap=True)
+JSON_HELP = "Print JSON on stdout instead of text (messages and progress stay on stderr)."
 err_console = Console(stderr=True, soft_wrap=True)
 
 

@@ -15,7 +15,7 @@ from typing import Iterator, List, Optional
 
 import typer
 
-from sro.console import console, err_console, print_json, print_table, workspace_of
+from sro.console import JSON_HELP, console, err_console, print_json, print_table, workspace_of
 from sro.errors import GraphError
 
 graph_app = typer.Typer(help="Inspect and load the RDF graph.", no_args_is_help=True)
@@ -104,7 +104,7 @@ def query_cmd(
     bind: List[str] = typer.Option([], "--bind", help="name=value; <iri>, 42, 4.5, \"text\"@en or plain text. "
                                    "Repeatable. Values are bound as RDF terms, never spliced into the query."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Give up after this many seconds."),
-    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP + " Same as --format json."),
     store: Optional[str] = STORE_OPT,
 ) -> None:
     """Run a SPARQL query (SELECT / ASK / CONSTRUCT / DESCRIBE). The default graph is the union of all graphs."""
@@ -136,7 +136,7 @@ def export_cmd(
     output: str = typer.Option(..., "--output", "-o", help="Output file ('-' for stdout)."),
     min_score: Optional[float] = typer.Option(None, "--min-score", help="Only facts with sro:score >= this."),
     campaign: Optional[str] = typer.Option(None, "--campaign", help="Only facts (and sources) of this campaign."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     store: Optional[str] = STORE_OPT,
 ) -> None:
     """Stream the graph to a file. Flat formats keep provenance by reifying each fact with its assertion IRI."""
@@ -172,7 +172,7 @@ def _export_file(store, fmt: str, output: Path, **filters) -> int:
 @graph_app.command("stats")
 def stats_cmd(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     store: Optional[str] = STORE_OPT,
 ) -> None:
     """Counts: quads, facts (assertions), sources (evidence), documents, campaigns, entities, predicates."""
@@ -192,7 +192,7 @@ def import_cmd(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="RDF file: trig, nq, ttl, nt, jsonld, rdf/xml, n3, or any rdflib format."),
     fmt: Optional[str] = typer.Option(None, "--format", help="Format name when the extension does not say."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     store: Optional[str] = STORE_OPT,
 ) -> None:
     """Load a file in one transaction: a corrupt file is refused with its line and nothing is written."""

@@ -10,10 +10,10 @@ from typing import Any, Optional
 
 import typer
 
-from sro.console import console, err_console, print_json, print_table, workspace_of
+from sro.console import JSON_HELP, console, err_console, print_json, print_table, workspace_of
 from sro.errors import CampaignError, ConfigError, ExitCode
 
-JsonOpt = typer.Option(False, "--json", help="Print a JSON object instead of a summary.")
+JsonOpt = typer.Option(False, "--json", help=JSON_HELP)
 EXIT_CODES = {"errors": ExitCode.ERROR, "error": ExitCode.ERROR, "interrupted": ExitCode.INTERRUPTED,
               "budget_usd": ExitCode.BUDGET, "budget_tokens": ExitCode.BUDGET, "budget_calls": ExitCode.BUDGET,
               "budget": ExitCode.BUDGET}

@@ -9,14 +9,15 @@ from typing import Callable, List, Optional
 import typer
 from rich.markup import escape
 
-from sro.console import console, err_console, print_json, print_table, progress, workspace_of
+from sro.console import JSON_HELP, console, err_console, print_json, print_table, progress, workspace_of
 from sro.errors import IngestError
 
 ingest_app = typer.Typer(help="Add text collections to a dataset (each file in one transaction).", no_args_is_help=True)
 OnErrorOpt = typer.Option("skip", "--on-error", help="skip: report bad lines/files and go on; stop: stop at the first.")
-JsonOpt = typer.Option(False, "--json", help="Print a JSON object instead of a summary.")
+JsonOpt = typer.Option(False, "--json", help=JSON_HELP)
 DatasetOpt = typer.Option(..., "--dataset", "-d", help="Target dataset name.")
 DescOpt = typer.Option(None, "--description", help="Description stored with a new dataset.")
+LimitOpt = typer.Option(10, "--limit", "-n", help="At most this many hits.")
 SynthOpt = typer.Option(False, "--synthetic", help="Label a new dataset as synthetic (made-up) data.")
 
 
@@ -126,7 +127,7 @@ def reddit_live(
     subreddit: str = typer.Option(..., "--subreddit", help="Subreddit to collect from."),
     dataset: str = DatasetOpt,
     query: Optional[str] = typer.Option(None, "--query", help="Search query (default: newest submissions)."),
-    limit: int = typer.Option(100, "--limit", help="Maximum submissions to fetch."),
+    limit: int = typer.Option(100, "--limit", "-n", help="At most this many submissions."),
     comments: bool = typer.Option(True, "--comments/--no-comments", help="Also collect comment trees."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -171,7 +172,7 @@ def register(app: typer.Typer) -> None:
                         ["name", "documents", "chunks", "kinds", "synthetic", "fields"])
 
     @app.command("search")
-    def search(ctx: typer.Context, dataset: str, query: str, k: int = typer.Option(10, "--k", "-k"),
+    def search(ctx: typer.Context, dataset: str, query: str, k: int = LimitOpt,
                as_json: bool = JsonOpt) -> None:
         """BM25 full-text search over a dataset's chunks."""
         with workspace_of(ctx) as ws:
@@ -179,7 +180,7 @@ def register(app: typer.Typer) -> None:
         _hits(hits, as_json, f"search {dataset}: {query}")
 
     @app.command("grep")
-    def grep(ctx: typer.Context, dataset: str, regex: str, k: int = typer.Option(10, "--k", "-k"),
+    def grep(ctx: typer.Context, dataset: str, regex: str, k: int = LimitOpt,
              as_json: bool = JsonOpt) -> None:
         """Chunks matching a regular expression (RE2 syntax)."""
         with workspace_of(ctx) as ws:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from sro.console import console, print_json, print_table, progress, workspace_of
+from sro.console import JSON_HELP, console, print_json, print_table, progress, workspace_of
 
 
 def _pending(ws, dataset: str, pipeline: str, limit: int | None, batch: int):
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
                                      "model is configured, else chunks)."),
         parallel: int = typer.Option(4, "--parallel", help="rlm: documents (RLM sessions) run at once."),
         max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
-        as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
         rlm, finished documents) are skipped."""
@@ -143,8 +143,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         rejected: bool = typer.Option(False, "--rejected", help="Show rejected and conflicting candidates."),
         pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Only this pipeline's triples."),
-        limit: int = typer.Option(20, "--limit", "-n"),
-        as_json: bool = typer.Option(False, "--json"),
+        limit: int = typer.Option(20, "--limit", "-n", help="At most this many triples."),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """List judged triples with their quotes (accepted by default)."""
         from sro.extract.store import TripleStore

@@ -8,10 +8,10 @@ from typing import Any, Optional
 import typer
 
 from sro.config import ROLES, Settings
-from sro.console import console, print_json, print_table, workspace_of
+from sro.console import JSON_HELP, console, print_json, print_table, workspace_of
 from sro.errors import LLMError
 
-JSON = typer.Option(False, "--json", help="Machine-readable output.")
+JSON = typer.Option(False, "--json", help=JSON_HELP)
 
 
 def _check_settings(settings: Settings) -> Settings:

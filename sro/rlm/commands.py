@@ -8,10 +8,10 @@ from typing import List, Optional
 
 import typer
 
-from sro.console import console, print_json, workspace_of
+from sro.console import JSON_HELP, console, print_json, workspace_of
 from sro.errors import ConfigError
 
-JSON = typer.Option(False, "--json", help="Machine-readable output.")
+JSON = typer.Option(False, "--json", help=JSON_HELP)
 
 
 def _sandbox(file: Path, timeout: float, json_: bool) -> None:
