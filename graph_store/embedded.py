@@ -14,7 +14,7 @@ from graph_store.base import ASSERTION_TYPE, BaseStore
 from graph_store.model import QueryResult
 from graph_store.provenance import ASSERTION as ASSERTION_MARKER, TYPE as MARKER_TYPE, QuadText, \
     AXIOM_NODES_LEFT, axiom_nodes_update, is_marker, nquads
-from graph_store.sparql import inject_values, run_with_timeout, syntax_error
+from graph_store.sparql import in_query_order, inject_values, run_with_timeout, syntax_error
 
 TYPE = v.RDF.type
 MARKER_NODES = (v.SRO.Assertion, v.SRO.Evidence)
@@ -204,7 +204,7 @@ class EmbeddedStore(BaseStore):
                         res = values_query()
             except SyntaxError as exc:
                 raise syntax_error(exc) from None
-            return collect(res, cancelled)
+            return in_query_order(collect(res, cancelled), sparql)
 
         return run_with_timeout(work, timeout_s)
 

@@ -64,15 +64,16 @@ def _open(ctx: typer.Context, store: Optional[str], create: bool = False) -> Ite
 def _bindings(pairs: list[str], sparql: str) -> dict:
     """--bind values as RDF terms; a variable the query never mentions, or a value that starts like an IRI
     or a quoted literal but is not one, is an error rather than a silently ignored or re-typed binding."""
+    from graph_store.sparql import query_variables
     from graph_store.terms import parse_binding
 
-    out = {}
+    out, mentioned = {}, set(query_variables(sparql))
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name = name.strip().lstrip("?$")
         if not sep or not name:
             raise GraphError(f"--bind expects name=value, got {pair!r}")
-        if not re.search(rf"[?$]{re.escape(name)}(?![\w\u00b7\u0300-\u036f\u203f-\u2040])", sparql):
+        if name not in mentioned:
             raise GraphError(f"--bind {name}: the query has no variable ?{name}")
         with _graph_errors():
             term = parse_binding(value)
