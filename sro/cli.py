@@ -93,7 +93,9 @@ def _exit_code() -> int:
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}", ExitCode.ERROR)
-    except Exception as exc:  # noqa: BLE001 - a bug still gets one line; SRO_DEBUG=1 shows the traceback
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a bug (or a Rust panic, a BaseException) still gets one line
         if os.environ.get("SRO_DEBUG"):
             raise
         return _fail(f"internal error ({type(exc).__name__}: {_first_line(exc)}); rerun with SRO_DEBUG=1 "

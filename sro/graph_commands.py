@@ -35,6 +35,8 @@ def _graph_errors() -> Iterator[None]:
         raise GraphError(str(exc)) from None
     except ValidationError as exc:
         raise GraphError(str(exc)) from None
+    except (OSError, RuntimeError) as exc:  # the engine's own failures (disk, lock, connection)
+        raise GraphError(f"graph store: {' '.join(str(exc).split()) or type(exc).__name__}") from None
 
 
 @contextmanager

@@ -172,3 +172,20 @@ def test_extract_whose_every_call_failed_exits_1_and_marks_nothing_done(ws, llm_
         assert con.execute("SELECT count(*) FROM candidates_done").fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_an_unexpected_failure_even_a_rust_panic_is_one_line(monkeypatch, capsys):
+    import sro.cli as cli
+
+    class PanicException(BaseException):  # what pyo3 raises for a panic in pyoxigraph
+        pass
+
+    def boom(**_: object) -> None:
+        raise PanicException("called `Option::unwrap()` on a `None` value\nstack backtrace: ...")
+
+    monkeypatch.setattr(cli, "app", boom)
+    monkeypatch.delenv("SRO_DEBUG", raising=False)
+    assert cli._exit_code() == ExitCode.ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error (PanicException: called `Option::unwrap()`" in err
+    assert "SRO_DEBUG=1" in err and "backtrace" not in err
