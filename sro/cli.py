@@ -77,7 +77,7 @@ def _exit_code() -> int:
     from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click: these are its classes
 
     try:
-        code = app(standalone_mode=False)
+        code = command().main(standalone_mode=False, prog_name="sro")
         return code if isinstance(code, int) else ExitCode.OK
     except SROError as exc:
         return _fail(str(exc), exc.exit_code)
@@ -100,6 +100,26 @@ def _exit_code() -> int:
             raise
         return _fail(f"internal error ({type(exc).__name__}: {_first_line(exc)}); rerun with SRO_DEBUG=1 "
                      "for the traceback", ExitCode.ERROR)
+
+
+PLAIN_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "Path": "PATH",
+               "datetime": "DATE", "bool": ""}
+
+
+def command():
+    """The click command of `app`, with help showing plain types (TEXT, PATH, ...; none for flags) where
+    typer would print Python annotations such as <list[Path]>."""
+    root = typer.main.get_command(app)
+    stack = [root]
+    while stack:
+        cmd = stack.pop()
+        stack.extend(getattr(cmd, "commands", {}).values())
+        for param in cmd.params:
+            label = param.display_type(None).strip("<>")
+            label = label[5:-1] if label.startswith("list[") else label
+            plain = PLAIN_TYPES.get(label, label.upper())
+            param.display_type_rich = lambda ctx, plain=plain: plain or None  # type: ignore[method-assign]
+    return root
 
 
 def _first_line(exc: BaseException) -> str:

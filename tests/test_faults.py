@@ -139,6 +139,11 @@ def test_a_missing_workspace_is_an_error_and_is_not_created(tmp_path, args):
     assert not typo.exists()
 
 
+def test_help_shows_plain_types():
+    out = sro(None, "ingest", "table", "--help", env={"COLUMNS": "200"}).stdout
+    assert "<list[Path]>" not in out and "<str>" not in out and "PATH" in out and "TEXT" in out
+
+
 def test_usage_errors_are_one_line_with_exit_2(ws):
     one_error(sro(ws, "search", "solar"), ExitCode.USAGE, "Missing argument", "sro search --help")
     one_error(sro(ws, "ingest", "table", "x.csv", "-d", "t", "--bogus"), ExitCode.USAGE, "--bogus")
@@ -180,10 +185,11 @@ def test_an_unexpected_failure_even_a_rust_panic_is_one_line(monkeypatch, capsys
     class PanicException(BaseException):  # what pyo3 raises for a panic in pyoxigraph
         pass
 
-    def boom(**_: object) -> None:
-        raise PanicException("called `Option::unwrap()` on a `None` value\nstack backtrace: ...")
+    class Engine:
+        def main(self, **_: object) -> None:
+            raise PanicException("called `Option::unwrap()` on a `None` value\nstack backtrace: ...")
 
-    monkeypatch.setattr(cli, "app", boom)
+    monkeypatch.setattr(cli, "command", Engine)
     monkeypatch.delenv("SRO_DEBUG", raising=False)
     assert cli._exit_code() == ExitCode.ERROR
     err = capsys.readouterr().err
