@@ -131,8 +131,9 @@ def reddit_live(
     comments: bool = typer.Option(True, "--comments/--no-comments", help="Also collect comment trees."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Collect submissions and comment trees through the Reddit API (asyncpraw; credentials from the
-    environment or praw.ini). Stored ids are skipped, so an interrupted run can simply be repeated."""
+    """Collect submissions and comment trees through the Reddit API (asyncpraw).
+
+    Credentials come from the environment or praw.ini. Stored ids are skipped, so an interrupted run can simply be repeated."""
     import asyncio
 
     from sro.data.reddit_live import collect

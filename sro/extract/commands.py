@@ -113,8 +113,9 @@ def register(app: typer.Typer) -> None:
         max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
-        """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
-        rlm, finished documents) are skipped."""
+        """Extract, resolve and judge triples over a dataset (resumable).
+
+        Finished chunks (or, with --strategy rlm, finished documents) are skipped."""
         from sro.extract.partition_map import strategy_for
         from sro.llm.preflight import check_roles
 
