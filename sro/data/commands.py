@@ -133,7 +133,7 @@ def reddit_live(
 ) -> None:
     """Collect submissions and comment trees through the Reddit API (asyncpraw).
 
-    Credentials come from the environment or praw.ini. Stored ids are skipped, so an interrupted run can simply be repeated."""
+    Credentials come from the environment or praw.ini. Stored ids are skipped: repeat an interrupted run."""
     import asyncio
 
     from sro.data.reddit_live import collect
