@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -56,15 +57,23 @@ def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None, *,
     return Workspace.open(opts.get("workspace"), merged, create=create)
 
 
-PLAIN_PERIOD_S = 10.0  # off a terminal: one progress line per task at most this often
+PLAIN_PERIOD_S = 10.0  # off a terminal: one progress line per task at most this often (SRO_PROGRESS_SECONDS)
+
+
+def plain_period_s() -> float:
+    try:
+        return max(0.0, float(os.environ.get("SRO_PROGRESS_SECONDS", PLAIN_PERIOD_S)))
+    except ValueError:
+        return PLAIN_PERIOD_S
 
 
 class PlainLines:
-    """Progress off a terminal (logs, CI, pipes): a plain line on stderr per task every PLAIN_PERIOD_S
+    """Progress off a terminal (logs, CI, pipes): a plain line on stderr per task every plain_period_s()
     seconds, and a last one at the end if the task ran that long. Same calls as rich's Progress."""
 
     def __init__(self) -> None:
         self.tasks: dict[int, dict[str, Any]] = {}
+        self.period = plain_period_s()
 
     def add_task(self, description: str, total: float | None = None) -> int:
         now = time.monotonic()
@@ -80,12 +89,12 @@ class PlainLines:
         state = self.tasks[task]
         state["completed"] = completed if completed is not None else state["completed"] + advance
         state["total"] = total if total is not None else state["total"]
-        if time.monotonic() - state["last"] >= PLAIN_PERIOD_S:
+        if time.monotonic() - state["last"] >= self.period:
             self._line(state)
 
     def finish(self) -> None:
         for state in self.tasks.values():
-            if time.monotonic() - state["start"] >= PLAIN_PERIOD_S:
+            if time.monotonic() - state["start"] >= self.period:
                 self._line(state)
 
     @staticmethod

@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from sro.console import PLAIN_PERIOD_S, err_console
+from sro.console import err_console, plain_period_s
 
 if TYPE_CHECKING:
     from sro.campaign.runner import CampaignRunner
@@ -82,6 +82,7 @@ class LiveView:
         self.plain = enabled and not err_console.is_terminal  # logs and pipes: a plain line now and then
         self._live: Live | None = None
         self._last = time.monotonic()
+        self._period = plain_period_s()
 
     def __enter__(self) -> "LiveView":
         if self.enabled:
@@ -97,7 +98,7 @@ class LiveView:
     def update(self, runner: "CampaignRunner") -> None:
         if self._live is not None and hasattr(runner, "planner"):
             self._live.update(render(runner))
-        elif self.plain and hasattr(runner, "planner") and time.monotonic() - self._last >= PLAIN_PERIOD_S:
+        elif self.plain and hasattr(runner, "planner") and time.monotonic() - self._last >= self._period:
             self._last = time.monotonic()
             nodes = runner.planner.tree.expanded()
             spend = runner.guard.spend()
