@@ -97,10 +97,16 @@ def collect(res: Any, cancelled: Callable[[], bool] | None) -> QueryResult:
 
 
 class EmbeddedStore(BaseStore):
-    def __init__(self, path: str | Path | None):
-        """`path=None` gives an in-memory store (tests, conformance runs)."""
+    def __init__(self, path: str | Path | None, *, read_only: bool = False):
+        """`path=None` gives an in-memory store (tests, conformance runs); `read_only` opens an existing store
+        without writing (writes then fail with BackendError)."""
         self.location = str(path) if path is not None else ":memory:"
         try:
+            self.read_only = read_only and path is not None
+            if self.read_only:
+                self._store = Store.read_only(str(path))
+                self._marked = None
+                return
             self._store = Store(str(path)) if path is not None else Store()
         except OSError as exc:
             raise BackendError(f"cannot open the graph store at {path}: {exc} "
@@ -238,6 +244,6 @@ class EmbeddedStore(BaseStore):
 
     def close(self) -> None:
         store = self.__dict__.pop("_store", None)
-        if store is not None:
+        if store is not None and not self.read_only:
             store.flush()
             del store  # RocksDB closes when the last reference goes

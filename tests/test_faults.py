@@ -195,3 +195,38 @@ def test_an_unexpected_failure_even_a_rust_panic_is_one_line(monkeypatch, capsys
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error (PanicException: called `Option::unwrap()`" in err
     assert "SRO_DEBUG=1" in err and "backtrace" not in err
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_read_only_workspace_is_searched_queried_and_exported_without_a_write(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sro.cli import app
+    from sro.workspace import Workspace
+    from tests.support.graph_fixtures import sample_facts
+
+    root = tmp_path / "ws"
+    with Workspace.open(root) as ws:
+        from sro.data.ingest.docs import docs_loader, expand
+        from sro.data.ingest.runner import run_ingest
+
+        files = dict(expand([str(DEMO / "contracts")]))
+        run_ingest(ws.datasets, "c", list(files), docs_loader("c", files, ws.datasets))
+        ws.graph.add_facts(sample_facts())
+    before = _tree(root)
+    monkeypatch.setattr("sro.workspace.writable", lambda path: False)  # as for a folder this user cannot write
+    run = CliRunner().invoke
+    hits = run(app, ["-w", str(root), "search", "c", "liability cap", "--json"])
+    assert hits.exit_code == 0 and json.loads(hits.stdout), hits.output
+    assert run(app, ["-w", str(root), "grep", "c", "Agreement", "-n", "2", "--json"]).exit_code == 0
+    quads = run(app, ["-w", str(root), "query", "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }", "--json"])
+    assert quads.exit_code == 0 and int(json.loads(quads.stdout)["results"]["bindings"][0]["n"]["value"]) > 0
+    out = tmp_path / "g.nq"
+    assert run(app, ["-w", str(root), "export", "--format", "nquads", "-o", str(out)]).exit_code == 0
+    assert out.stat().st_size > 0
+    refused = run(app, ["-w", str(root), "ingest", "docs", str(DEMO / "contracts"), "-d", "more"])
+    assert refused.exception.exit_code == ExitCode.CONFIG and "is read-only" in str(refused.exception)
+    assert _tree(root) == before
