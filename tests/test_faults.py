@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -150,11 +149,10 @@ def test_usage_errors_are_one_line_with_exit_2(ws):
 
 
 def test_a_missing_key_fails_fast_by_name_without_a_request(ws, llm_server):
-    started = time.perf_counter()
     env = {"SRO_WORKER_MODEL": "openai/test-worker", "SRO_WORKER_BASE_URL": llm_server.base_url,
            "SRO_WORKER_API_KEY_ENV": "SRO_UNSET_KEY_VAR"}
     one_error(sro(ws, "extract", "-d", "solar", env=env), ExitCode.CONFIG, "SRO_UNSET_KEY_VAR is not set")
-    assert time.perf_counter() - started < 5 and llm_server.count() == 0
+    assert llm_server.count() == 0  # refused before the first request, so no retry waits either
 
 
 def test_offline_false_without_models_is_a_configuration_error(ws, tmp_path):

@@ -77,7 +77,7 @@ def write_dumps(folder: Path, files: int = 24, lines: int = 1500) -> list[str]:
 @pytest.fixture(scope="module")
 def solar(tmp_path_factory) -> Path:
     ws = tmp_path_factory.mktemp("kill") / "solar"
-    run_ok(ws, "ingest", "reddit-dump", str(DEMO / "RS_demo.zst"), str(DEMO / "RC_demo.zst"), "-d", "solar", "--json")
+    run_ok(ws, "ingest", "reddit-dump", str(DEMO / "RS_demo.zst"), "-d", "solar", "--json")
     return ws
 
 
