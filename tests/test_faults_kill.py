@@ -92,11 +92,17 @@ def test_kill_9_during_ingest_then_rerun_stores_every_row_once(tmp_path):
     assert rows == (12 * 1000, 12 * 1000) and chunks[0] == chunks[1] == 12 * 1000
 
 
-def test_kill_9_during_extract_then_rerun_matches_an_uninterrupted_extract(solar, tmp_path):
-    ref, crashed = tmp_path / "ref", tmp_path / "crashed"
+@pytest.fixture(scope="module")
+def extracted(solar) -> tuple[Path, dict]:
+    """A copy of `solar` after an uninterrupted extract, and that extract's summary."""
+    ref = solar.parent / "extracted"
     shutil.copytree(solar, ref)
+    return ref, run_ok(ref, "extract", "-d", "solar", "--json")
+
+
+def test_kill_9_during_extract_then_rerun_matches_an_uninterrupted_extract(solar, extracted, tmp_path):
+    (ref, reference), crashed = extracted, tmp_path / "crashed"
     shutil.copytree(solar, crashed)
-    reference = run_ok(ref, "extract", "-d", "solar", "--json")
     done = kill_mid_run(crashed, "extract", "-d", "solar", at_least=64)
     again = run_ok(crashed, "extract", "-d", "solar", "--json")
     assert again["chunks"] <= reference["chunks"] - done  # the chunks finished before the kill were kept
@@ -108,8 +114,8 @@ def test_kill_9_during_extract_then_rerun_matches_an_uninterrupted_extract(solar
     assert facts[0] == facts[1] > 0
 
 
-def test_kill_9_during_export_leaves_no_half_file_and_a_rerun_writes_it_whole(solar, tmp_path):
-    run_ok(solar, "extract", "-d", "solar", "--json")
+def test_kill_9_during_export_leaves_no_half_file_and_a_rerun_writes_it_whole(extracted, tmp_path):
+    solar = extracted[0]
     whole = tmp_path / "whole.nq"
     summary = run_ok(solar, "export", "--format", "nquads", "-o", str(whole), "--json")
     target, partial = tmp_path / "graph.nq", tmp_path / ".graph.nq.partial"
