@@ -19,11 +19,13 @@ __all__ = ["open_store", "GraphStore", "Fact", "Provenance", "EntityRecord", "Ad
 
 def open_store(location: str | None, **options: object) -> GraphStore:
     """A path (or None for in-memory) opens the embedded store; an http(s) URL opens a remote endpoint
-    (`options`: query_url, update_url, store_url, union_param, timeout_s)."""
+    (`options`: query_url, update_url, store_url, union_param, timeout_s). `read_only=True` opens an embedded
+    store without writing to it (a directory this process may not change)."""
+    read_only = bool(options.pop("read_only", False))
     if location is not None and str(location).startswith(("http://", "https://")):
         from graph_store.remote import RemoteStore
 
         return RemoteStore(str(location), **options)  # type: ignore[arg-type]
     from graph_store.embedded import EmbeddedStore
 
-    return EmbeddedStore(location)
+    return EmbeddedStore(location, read_only=read_only)

@@ -14,7 +14,7 @@ from graph_store.base import ASSERTION_TYPE, BaseStore
 from graph_store.model import QueryResult
 from graph_store.provenance import ASSERTION as ASSERTION_MARKER, TYPE as MARKER_TYPE, QuadText, \
     AXIOM_NODES_LEFT, axiom_nodes_update, is_marker, nquads
-from graph_store.sparql import inject_values, run_with_timeout, syntax_error
+from graph_store.sparql import in_query_order, inject_values, run_with_timeout, syntax_error
 
 TYPE = v.RDF.type
 MARKER_NODES = (v.SRO.Assertion, v.SRO.Evidence)
@@ -97,10 +97,16 @@ def collect(res: Any, cancelled: Callable[[], bool] | None) -> QueryResult:
 
 
 class EmbeddedStore(BaseStore):
-    def __init__(self, path: str | Path | None):
-        """`path=None` gives an in-memory store (tests, conformance runs)."""
+    def __init__(self, path: str | Path | None, *, read_only: bool = False):
+        """`path=None` gives an in-memory store (tests, conformance runs); `read_only` opens an existing store
+        without writing (writes then fail with BackendError)."""
         self.location = str(path) if path is not None else ":memory:"
         try:
+            self.read_only = read_only and path is not None
+            if self.read_only:
+                self._store = Store.read_only(str(path))
+                self._marked = None
+                return
             self._store = Store(str(path)) if path is not None else Store()
         except OSError as exc:
             raise BackendError(f"cannot open the graph store at {path}: {exc} "
@@ -207,7 +213,7 @@ class EmbeddedStore(BaseStore):
             except OSError as exc:
                 raise BackendError(f"query failed: {exc}") from None
             try:
-                return collect(res, cancelled)
+                return in_query_order(collect(res, cancelled), sparql)
             except OSError as exc:  # a SERVICE endpoint (when allowed) that cannot be reached or hangs up
                 raise BackendError(f"query failed: {exc}") from None
 
@@ -243,6 +249,6 @@ class EmbeddedStore(BaseStore):
 
     def close(self) -> None:
         store = self.__dict__.pop("_store", None)
-        if store is not None:
+        if store is not None and not self.read_only:
             store.flush()
             del store  # RocksDB closes when the last reference goes

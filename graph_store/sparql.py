@@ -93,6 +93,39 @@ def uses_service(query: str) -> bool:
     return any(m.lastgroup == "word" and m.group().upper() == "SERVICE" for m in _TOKEN.finditer(query))
 
 
+def query_variables(query: str) -> list[str]:
+    """The query's variable names in order of first appearance (strings, IRIs and comments skipped)."""
+    seen: dict[str, None] = {}
+    for m in _TOKEN.finditer(query):
+        if m.lastgroup == "var":
+            seen.setdefault(m.group()[1:], None)
+    return list(seen)
+
+
+@lru_cache(maxsize=512)
+def star_columns(query: str) -> tuple[str, ...] | None:
+    """For an outer `SELECT *` (or `SELECT DISTINCT|REDUCED *`), the variables in the order they first appear
+    in the query, which is the column order SPARQL results conventionally have (the W3C CSV/TSV tests expect
+    it; oxigraph sorts SELECT * columns by name). None for any other query."""
+    words = [m.group().upper() for m in _TOKEN.finditer(query) if m.lastgroup in ("word", "other")]
+    if "SELECT" not in words:
+        return None
+    after = [w for w in words[words.index("SELECT") + 1:][:2] if w not in ("DISTINCT", "REDUCED")]
+    return tuple(query_variables(query)) if after[:1] == ["*"] else None
+
+
+def in_query_order(result: QueryResult, query: str) -> QueryResult:
+    """`result` with SELECT * columns in query order (see star_columns); other results unchanged."""
+    order = star_columns(query) if result.kind == "select" else None
+    if not order or list(order) == result.variables:
+        return result
+    rank = {name: i for i, name in enumerate(order)}
+    columns = sorted(range(len(result.variables)), key=lambda i: rank.get(result.variables[i], len(rank) + i))
+    result.variables = [result.variables[i] for i in columns]
+    result.terms = [tuple(row[i] for i in columns) for row in result.terms]
+    return result
+
+
 def inject_values(query: str, bindings: dict[str, NamedNode | Literal]) -> str:
     """Return `query` with `VALUES (?a ?b) { (t1 t2) }` first inside its WHERE group."""
     if not bindings:

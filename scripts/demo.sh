@@ -16,9 +16,9 @@ echo "== ingest the synthetic demo corpus into $WS"
 "$SRO" -w "$WS" datasets
 
 echo "== BM25 search and regex grep"
-"$SRO" -w "$WS" search solar_demo "inverter died warranty" --k 5
-"$SRO" -w "$WS" grep solar_demo '\$[0-9,]+ for [0-9.]+ kW' --k 3
-"$SRO" -w "$WS" search contracts_demo "governing law" --k 3
+"$SRO" -w "$WS" search solar_demo "inverter died warranty" --limit 5
+"$SRO" -w "$WS" grep solar_demo '\$[0-9,]+ for [0-9.]+ kW' --limit 3
+"$SRO" -w "$WS" search contracts_demo "governing law" --limit 3
 
 echo "== the solar campaign, offline: pipelines/solar_reddit/campaign.yaml over solar_demo"
 # An earlier demo run is continued (--resume), not repeated: the campaign name is fixed by the spec.

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from sro.errors import SROError
+from sro.errors import ExitCode, SROError
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -70,14 +70,67 @@ _register_all()
 
 
 def main() -> None:
+    """Run the CLI; every failure is one line on stderr and an ExitCode (never a traceback)."""
+    sys.exit(_exit_code())
+
+
+def _exit_code() -> int:
+    from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click: these are its classes
+
     try:
-        app()
+        code = command().main(standalone_mode=False, prog_name="sro")
+        return code if isinstance(code, int) else ExitCode.OK
     except SROError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+        return _fail(str(exc), exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        return ExitCode.USAGE
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument, unknown command
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        return _fail(f"{exc.format_message()}{hint}", ExitCode.USAGE)
+    except (KeyboardInterrupt, typer.Abort):
+        return _fail("interrupted", ExitCode.INTERRUPTED)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}", ExitCode.ERROR)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a bug (or a Rust panic, a BaseException) still gets one line
+        if os.environ.get("SRO_DEBUG"):
+            raise
+        return _fail(f"internal error ({type(exc).__name__}: {_first_line(exc)}); rerun with SRO_DEBUG=1 "
+                     "for the traceback", ExitCode.ERROR)
+
+
+PLAIN_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "Path": "PATH",
+               "datetime": "DATE", "bool": ""}
+
+
+def command():
+    """The click command of `app`, with help showing plain types (TEXT, PATH, ...; none for flags) where
+    typer would print Python annotations such as <list[Path]>."""
+    root = typer.main.get_command(app)
+    stack = [root]
+    while stack:
+        cmd = stack.pop()
+        stack.extend(getattr(cmd, "commands", {}).values())
+        for param in cmd.params:
+            label = param.display_type(None).strip("<>")
+            label = label[5:-1] if label.startswith("list[") else label
+            plain = PLAIN_TYPES.get(label, label.upper())
+            param.display_type_rich = lambda ctx, plain=plain: plain or None  # type: ignore[method-assign]
+    return root
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _fail(message: str, code: int) -> int:
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    return code
 
 
 if __name__ == "__main__":

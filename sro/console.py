@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -13,8 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: a message stays one line whatever the terminal width (scripts grep for it; tables still fit)
+console = Console(soft_wrap=True)
+JSON_HELP = "Print JSON on stdout instead of text (messages and progress stay on stderr)."
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _default(value: Any) -> Any:
@@ -42,19 +46,76 @@ def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, ti
     console.print(table)
 
 
-def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None):
-    """Open the workspace named by the global --workspace option (or SRO_WORKSPACE / default)."""
+def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None, *, create: bool = False):
+    """Open the workspace named by the global --workspace option (or SRO_WORKSPACE / default). Only commands
+    that add data (ingest, run, graph import) pass create=True; for the others a missing workspace is an error."""
     from sro.workspace import Workspace
 
     root = ctx.find_root()
     opts = root.obj or {}
     merged = {**opts.get("overrides", {}), **(overrides or {})}
-    return Workspace.open(opts.get("workspace"), merged)
+    return Workspace.open(opts.get("workspace"), merged, create=create)
+
+
+PLAIN_PERIOD_S = 10.0  # off a terminal: one progress line per task at most this often (SRO_PROGRESS_SECONDS)
+
+
+def plain_period_s() -> float:
+    try:
+        return max(0.0, float(os.environ.get("SRO_PROGRESS_SECONDS", PLAIN_PERIOD_S)))
+    except ValueError:
+        return PLAIN_PERIOD_S
+
+
+class PlainLines:
+    """Progress off a terminal (logs, CI, pipes): a plain line on stderr per task every plain_period_s()
+    seconds, and a last one at the end if the task ran that long. Same calls as rich's Progress."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[int, dict[str, Any]] = {}
+        self.period = plain_period_s()
+
+    def add_task(self, description: str, total: float | None = None) -> int:
+        now = time.monotonic()
+        self.tasks[len(self.tasks)] = {"description": description, "total": total, "completed": 0,
+                                       "start": now, "last": now}
+        return len(self.tasks) - 1
+
+    def advance(self, task: int, advance: float = 1) -> None:
+        self.update(task, advance=advance)
+
+    def update(self, task: int, *, advance: float = 0, completed: float | None = None,
+               total: float | None = None) -> None:
+        state = self.tasks[task]
+        state["completed"] = completed if completed is not None else state["completed"] + advance
+        state["total"] = total if total is not None else state["total"]
+        if time.monotonic() - state["last"] >= self.period:
+            self._line(state)
+
+    def finish(self) -> None:
+        for state in self.tasks.values():
+            if time.monotonic() - state["start"] >= self.period:
+                self._line(state)
+
+    @staticmethod
+    def _line(state: dict[str, Any]) -> None:
+        state["last"] = now = time.monotonic()
+        done, total = state["completed"], state["total"]
+        share = f" ({done / total:.0%})" if total else ""
+        of = f"/{total:g}" if total is not None else ""
+        sys.stderr.write(f"{state['description']}: {done:g}{of}{share} after {now - state['start']:.0f}s\n")
+        sys.stderr.flush()
 
 
 @contextmanager
-def progress(enabled: bool = True) -> Iterator[Progress]:
-    """A progress bar on stderr; disabled (but still usable) for --json output or non-TTYs."""
+def progress(enabled: bool = True) -> Iterator[Progress | PlainLines]:
+    """A progress bar on stderr, plain periodic lines when stderr is not a terminal, nothing when disabled
+    (--json output); usable the same way in all three cases."""
+    if enabled and not err_console.is_terminal:
+        lines = PlainLines()
+        yield lines
+        lines.finish()
+        return
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -1,18 +1,36 @@
-"""One error family. The CLI prints these without a traceback and exits non-zero."""
+"""One error family and the exit codes of the CLI. The CLI prints errors as one line, without a traceback."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What every `sro` command exits with (the README's table lists the same)."""
+
+    OK = 0
+    ERROR = 1  # failed: bad input, unknown dataset, graph or model error; nothing (more) was stored
+    USAGE = 2  # wrong flags or arguments
+    CONFIG = 3  # configuration: missing workspace, missing API key, unknown model, unreachable endpoint
+    PARTIAL = 4  # some inputs, chunks or calls failed; the rest was stored
+    BUDGET = 5  # stopped by a budget (USD, tokens, calls)
+    INTERRUPTED = 130  # Ctrl-C / SIGINT
 
 
 class SROError(Exception):
     """Base of every error SRO raises on purpose; the message is meant for users."""
 
-    exit_code = 1
+    exit_code = ExitCode.ERROR
 
 
 class ConfigError(SROError):
     """Invalid or missing configuration (workspace file, environment, flags, specs)."""
 
+    exit_code = ExitCode.CONFIG
+
 
 class WorkspaceError(SROError):
-    """The workspace cannot be opened or is locked by another process."""
+    """The workspace does not exist, cannot be opened or is locked by another process."""
+
+    exit_code = ExitCode.CONFIG
 
 
 class DatasetError(SROError):
@@ -35,6 +53,8 @@ class LLMError(SROError):
 class BudgetExceeded(SROError):
     """A call was refused before it was sent because it would exceed a budget."""
 
+    exit_code = ExitCode.BUDGET
+
 
 class SandboxError(SROError):
     """The RLM sandbox could not run model code (violation, timeout, crash)."""
@@ -50,3 +70,10 @@ class GraphError(SROError):
 
 class CampaignError(SROError):
     """Invalid campaign spec or a campaign that cannot be run or resumed."""
+
+
+class ModelConfigError(LLMError, ConfigError):
+    """A model role cannot be called at all: its key variable is unset, its server refuses connections,
+    authentication failed. Never retried."""
+
+    exit_code = ExitCode.CONFIG

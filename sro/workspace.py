@@ -8,6 +8,7 @@ touching only datasets never imports litellm, spaCy or pyoxigraph.
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -35,19 +36,36 @@ def private(path: Path) -> None:
         path.chmod(mode & 0o700)
 
 
+def writable(root: Path) -> bool:
+    """Whether this process may change the workspace (its folder, database and graph store)."""
+    paths = [root, root / DB_FILE, root / "graph"]
+    return all(os.access(p, os.W_OK) for p in paths if p.exists())
+
+
 class Workspace:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.root = Path(settings.workspace)
         self._lock = threading.RLock()
+        self.read_only = self.root.is_dir() and not writable(self.root)
 
     @classmethod
-    def open(cls, path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> "Workspace":
+    def open(cls, path: Path | str | None = None, overrides: dict[str, Any] | None = None, *,
+             create: bool = True) -> "Workspace":
+        """Open a workspace; with create=False (read-only commands) a missing directory is an error,
+        so a mistyped --workspace is never mistaken for an empty one."""
         settings = load_settings(path, overrides)
         root = Path(settings.workspace)
+        if not create and not root.is_dir():
+            raise WorkspaceError(f"no workspace at {root}: check --workspace / SRO_WORKSPACE, or create one "
+                                 "with `sro ingest` or `sro run`")
+        if create and root.is_dir() and not writable(root):
+            raise WorkspaceError(f"workspace {root} is read-only: it can be searched, queried and exported, "
+                                 "not changed")
         try:
             root.mkdir(parents=True, exist_ok=True)
-            private(root)
+            if writable(root):
+                private(root)
         except OSError as exc:
             raise WorkspaceError(f"cannot create workspace {root}: {exc.strerror}") from None
         return cls(settings)
@@ -58,17 +76,21 @@ class Workspace:
         """The workspace's DuckDB connection. Threads must use `self.db.cursor()`."""
         from sro.data.db import connect
 
-        con = connect(self.root / DB_FILE)
-        private(self.root / DB_FILE)
+        path = self.root / DB_FILE
+        if self.read_only and not path.exists():
+            raise WorkspaceError(f"workspace {self.root} is read-only and has no {DB_FILE} to read")
+        con = connect(path, read_only=self.read_only)
+        if not self.read_only:
+            private(path)
         return con
 
     @cached_property
     def graph(self) -> "GraphStore":
         from graph_store import open_store
 
-        store = open_store(self.settings.graph_url or str(self.root / "graph"))
+        store = open_store(self.settings.graph_url or str(self.root / "graph"), read_only=self.read_only)
         store.allow_service = self.settings.sparql_service
-        if not self.settings.graph_url:
+        if not self.settings.graph_url and not self.read_only:
             private(self.root / "graph")
         return store
 
@@ -83,7 +105,7 @@ class Workspace:
     def datasets(self) -> "DatasetStore":
         from sro.data.store import DatasetStore
 
-        return DatasetStore(self.db, self.settings)
+        return DatasetStore(self.db, self.settings, read_only=self.read_only)
 
     @cached_property
     def llm(self) -> "LLMClient":

@@ -20,8 +20,11 @@ from tests.support.llm_server import ScriptedLLMServer  # noqa: E402
 
 
 @pytest.fixture
-def llm_server() -> Iterator[ScriptedLLMServer]:
-    """A fresh loopback OpenAI-compatible server; script it with .add()/.default()."""
+def llm_server(monkeypatch) -> Iterator[ScriptedLLMServer]:
+    """A fresh loopback OpenAI-compatible server; script it with .add()/.default(). Its roles name the key
+    variable SRO_TEST_KEY, set here (the server takes any key; a role whose key variable is unset is refused
+    before its first call)."""
+    monkeypatch.setenv("SRO_TEST_KEY", os.environ.get("SRO_TEST_KEY") or "sk-loopback-test")
     with ScriptedLLMServer() as server:
         yield server
 

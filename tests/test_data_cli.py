@@ -48,10 +48,10 @@ def test_reingest_adds_nothing_and_datasets_lists_it(ws):
 
 
 def test_search_and_grep_json_hits_are_citable(ws):
-    hits = json.loads(sro(ws, "search", "solar_demo", "inverter died", "--k", "5", "--json").stdout)
+    hits = json.loads(sro(ws, "search", "solar_demo", "inverter died", "--limit", "5", "--json").stdout)
     assert len(hits) == 5 and all({"doc_id", "chunk_id", "start", "end", "text", "score"} <= set(h) for h in hits)
     assert hits[0]["score"] >= hits[-1]["score"] and "inverter" in hits[0]["text"].lower()
-    grep = json.loads(sro(ws, "grep", "solar_demo", r"\$[0-9,]+ for [0-9.]+ kW", "--k", "3", "--json").stdout)
+    grep = json.loads(sro(ws, "grep", "solar_demo", r"\$[0-9,]+ for [0-9.]+ kW", "-n", "3", "--json").stdout)
     assert len(grep) == 3 and all(h["score"] is None for h in grep)
     from sro.workspace import Workspace
 

@@ -199,14 +199,17 @@ def test_docs_folder_with_all_formats_and_bad_files(store, tmp_path):
     (folder / "f.txt").write_bytes(b"\x00\x01\x02binary")
     files = dict(expand([str(folder)]))
     report = run_ingest(store, "c", list(files), docs_loader("c", files, store))
-    assert report.documents_added == 4 and report.files_failed == 2
-    assert sorted((Path(e.file).name, e.line) for e in report.errors) == [("e.txt", 2), ("f.txt", 1)]
+    assert report.documents_added == 5 and report.files_failed == 1  # e.txt is not UTF-8: decoded, and said so
+    assert [(Path(e.file).name, e.line) for e in report.errors] == [("f.txt", 1)]
+    assert [(Path(w.file).name, w.message) for w in report.warnings] == [
+        ("e.txt", "not UTF-8: decoded as cp1252 (detected)")]
+    assert store.document("c:e.txt").text == "line one\nline two \u00ff\u00fe bad\n"
     assert store.document("c:sub/b.md").text.endswith("Notice period of 30 days.")
     html = store.document("c:c.html")
     assert html.title == "Lease" and "Term of 12 months." in html.text and "x()" not in html.text
     assert "Cap on liability" in store.document("c:d.pdf").text
     again = run_ingest(store, "c", list(files), docs_loader("c", files, store))
-    assert again.documents_added == 0 and again.already_present == 4
+    assert again.documents_added == 0 and again.already_present == 5
 
 
 REAL = Path("/work/shared/data/reddit")

@@ -43,8 +43,27 @@ def test_query_with_bindings_and_formats(tmp_path):
     rq = tmp_path / "q.rq"
     rq.write_text("ASK { ?s ?p ?o }")
     assert _run(ws, "query", "--file", str(rq), "--format", "json").stdout.strip().endswith("true}")
+    res = _run(ws, "query", "SELECT ?s WHERE { ?s ?p ?o }", "--bind", "o=nope } UNION { ?s ?p ?o")
+    assert res.exit_code == 0 and "0 row(s)" in res.output  # bound as a plain literal, never spliced
     res = _run(ws, "query", "SELECT ?s WHERE { ?s ?p ?o }", "--bind", "o=\"nope\" } UNION { ?s ?p ?o")
-    assert res.exit_code == 0 and "0 row(s)" in res.output
+    assert res.exit_code == 1 and "is not a valid literal" in str(res.exception)
+
+
+def test_bind_and_update_mistakes_are_errors(tmp_path):
+    ws = _ws_with_facts(tmp_path)
+    cases = {("SELECT ?s WHERE { ?s ?p ?o }", "x=1"): "the query has no variable ?x",
+             ("SELECT ?s WHERE { ?s ?p ?o }", "s=<http://a b>"): "invalid IRI",
+             ("SELECT ?s WHERE { ?s ?p ?o }", "s=<http://a"): "is not a valid IRI",
+             ("SELECT ?s WHERE { ?s ?p ?o }", 'o="x"@'): "is not a valid literal"}
+    for (query, bind), message in cases.items():
+        res = _run(ws, "query", query, "--bind", bind)
+        assert res.exit_code == 1 and message in str(res.exception), (bind, res.output)
+    before = _run(ws, "graph", "stats", "--json").stdout
+    for update in ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "PREFIX e: <http://e#> # note\nDELETE WHERE { ?s ?p ?o }",
+                   "clear all", "LOAD <http://example.org/x.ttl>"):
+        res = _run(ws, "query", update)
+        assert res.exit_code == 1 and "SPARQL update" in str(res.exception) and "sro graph import" in str(res.exception)
+    assert _run(ws, "graph", "stats", "--json").stdout == before
 
 
 def test_syntax_error_is_a_graph_error(tmp_path):
@@ -82,6 +101,7 @@ def test_cli_exits_nonzero_with_line_on_corrupt_import(tmp_path):
 
 
 def test_stats_of_an_empty_graph_says_how_to_fill_it(tmp_path):
+    (tmp_path / "empty").mkdir()
     res = _run(tmp_path / "empty", "graph", "stats")
     assert res.exit_code == 0 and "The graph is empty" in res.output
     assert "The graph is empty" not in _run(_ws_with_facts(tmp_path), "graph", "stats").output

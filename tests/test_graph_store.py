@@ -227,3 +227,17 @@ def test_syntax_error_line_is_the_users_even_with_bindings(store):
     with pytest.raises(QuerySyntaxError) as err:
         store.query("SELECT ?o\nWHERE {\n  ?s ?p ?o .\n  FILTER(?o = ) }", {"s": Iri(value=EX + "x")})
     assert err.value.line == 4
+
+
+def test_select_star_columns_follow_the_query_not_the_alphabet():
+    from graph_store.sparql import star_columns
+
+    s = open_store(None)
+    s.raw.update("INSERT DATA { <urn:s> <urn:p> <urn:o> }")
+    res = s.query("SELECT * WHERE { ?subj ?pred ?obj }", union_default_graph=False)
+    assert res.variables == ["subj", "pred", "obj"] and res.terms[0][0].value == "urn:s"
+    assert res.serialize("csv").splitlines()[0] == "subj,pred,obj"
+    distinct = s.query("# ?zz in a comment\nSELECT DISTINCT * { ?z ?a ?m FILTER(?m != '?q') }")
+    assert distinct.variables == ["z", "a", "m"]
+    assert s.query("SELECT ?obj ?subj { ?subj ?p ?obj }").variables == ["obj", "subj"]  # explicit: unchanged
+    assert star_columns("SELECT ?a { { SELECT * { ?b ?c ?d } } }") is None  # only the outer projection

@@ -43,10 +43,19 @@ def test_models_check_reports_latency_or_provider_error(tmp_path, llm_server):
     llm_server.reset()
     llm_server.default("invalid key", status=401)
     res = _run(tmp_path, llm_server, "models", "check", "--json")
-    assert res.exit_code == 1
+    assert res.exit_code == 3  # a configuration problem (ExitCode.CONFIG)
     worker = next(r for r in json.loads(res.output) if r["role"] == "worker")
     assert worker["ok"] is False and "HTTP 401" in worker["error"] and "invalid key" in worker["error"]
+    assert "authentication failed" in worker["error"] and worker["config"] is True
     assert llm_server.count() == 1  # no retries, no cache for a check
+    res = _run(tmp_path, llm_server, "models", "check", "--json", SRO_TEST_KEY="")
+    worker = next(r for r in json.loads(res.output) if r["role"] == "worker")
+    assert res.exit_code == 3 and "its API key variable SRO_TEST_KEY is not set" in worker["error"]
+    assert llm_server.count() == 1  # nothing sent without a key
+    llm_server.default("overloaded", status=503)
+    res = _run(tmp_path, llm_server, "models", "check", "--json")
+    worker = next(r for r in json.loads(res.output) if r["role"] == "worker")
+    assert res.exit_code == 1 and worker["config"] is False
 
 
 def test_costs_and_cache_commands(tmp_path, llm_server):

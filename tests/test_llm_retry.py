@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from sro.errors import LLMError
+from sro.errors import LLMError, ModelConfigError
 from sro.workspace import Workspace
 
 
@@ -109,12 +109,49 @@ def test_malformed_provider_response_is_an_llm_error(tmp_path, llm_server):
         w.close()
 
 
-def test_connection_refused_names_provider_and_model(tmp_path):
-    role = {"model": "openai/nowhere", "base_url": "http://127.0.0.1:9/v1", "max_retries": 1,
-            "retry_base_s": 0.01}
+def test_refused_local_server_fails_before_any_call_by_name(tmp_path):
+    role = {"model": "openai/nowhere", "base_url": "http://127.0.0.1:9/v1", "max_retries": 4,
+            "retry_base_s": 1.0}
     w = Workspace.open(tmp_path / "ws", {"worker": role})
     try:
-        with pytest.raises(LLMError, match=r"openai model openai/nowhere \(role worker\) failed after 2 attempts"):
+        with pytest.raises(ModelConfigError, match=r"role worker \(model openai/nowhere\): nothing answers at "
+                                                   r"http://127.0.0.1:9/v1 \(Connection refused\)"):
             w.llm.complete("worker", "anyone?")
+        assert w.llm.ledger.summary() == []  # refused before any attempt: nothing to retry, nothing recorded
     finally:
         w.close()
+
+
+def test_missing_key_variable_fails_by_name_and_sends_nothing(tmp_path, llm_server, monkeypatch):
+    monkeypatch.delenv("SRO_TEST_KEY", raising=False)
+    w = _open(tmp_path, llm_server)
+    try:
+        with pytest.raises(ModelConfigError, match="its API key variable SRO_TEST_KEY is not set"):
+            w.llm.complete("worker", "hello")
+        assert llm_server.count() == 0
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_authentication_failures_are_not_retried(ws, llm_server, status):
+    llm_server.add(r"secret", "denied", status=status, times=5)
+    with pytest.raises(ModelConfigError, match="authentication failed: check the API key"):
+        ws.llm.complete("worker", "secret plans")
+    assert llm_server.count() == 1
+
+
+def test_refused_connection_in_a_cause_chain_is_a_configuration_failure():
+    from sro.llm.preflight import config_failure
+
+    class APIConnectionError(Exception):
+        pass
+
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as inner:
+            raise APIConnectionError("Connection error.") from inner
+    except APIConnectionError as exc:
+        assert config_failure(exc) == "connection refused: is the server running and base_url right?"
+    assert config_failure(TimeoutError("read timed out")) is None

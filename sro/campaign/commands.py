@@ -10,11 +10,13 @@ from typing import Any, Optional
 
 import typer
 
-from sro.console import console, err_console, print_json, print_table, workspace_of
-from sro.errors import CampaignError
+from sro.console import JSON_HELP, console, err_console, print_json, print_table, workspace_of
+from sro.errors import CampaignError, ConfigError, ExitCode
 
-JsonOpt = typer.Option(False, "--json", help="Print a JSON object instead of a summary.")
-EXIT_CODES = {"errors": 1, "error": 1, "interrupted": 130}
+JsonOpt = typer.Option(False, "--json", help=JSON_HELP)
+EXIT_CODES = {"errors": ExitCode.ERROR, "error": ExitCode.ERROR, "interrupted": ExitCode.INTERRUPTED,
+              "budget_usd": ExitCode.BUDGET, "budget_tokens": ExitCode.BUDGET, "budget_calls": ExitCode.BUDGET,
+              "budget": ExitCode.BUDGET}
 
 
 def _overrides(ctx: typer.Context, spec: Any) -> dict[str, Any]:
@@ -34,7 +36,8 @@ def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume
     spec = load_spec(spec_path)
     if name:
         spec = parse_spec({**spec.model_dump(exclude_none=True), "name": name}, str(spec_path))
-    with workspace_of(ctx, _overrides(ctx, spec)) as ws, LiveView(enabled=not as_json) as view:
+    with workspace_of(ctx, _overrides(ctx, spec), create=True) as ws, LiveView(enabled=not as_json) as view:
+        _check_models(spec, ws.settings)
         runner = CampaignRunner(ws, spec, resume=resume, observer=view.update)
         summary = asyncio.run(runner.run())
     data = summary.as_dict()
@@ -53,6 +56,18 @@ def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume
     code = EXIT_CODES.get(summary.stopped_reason, 0)
     if code:
         raise typer.Exit(code)
+
+
+def _check_models(spec: Any, settings: Any) -> None:
+    """A spec that asks for models gets them or a ConfigError, never a silent offline run; every configured
+    role's key and local server are checked before the first node."""
+    from sro.config import ROLES
+    from sro.llm.preflight import check_roles
+
+    if "offline" in spec.model_fields_set and not spec.offline and all(settings.role(r).offline for r in ROLES):
+        raise ConfigError("the spec says `offline: false` but no model is configured: set models in the spec, "
+                          "SRO_<ROLE>_MODEL, --worker-model etc. or [worker] model in sro.toml (or drop the line)")
+    check_roles(settings, ROLES)
 
 
 def status_rows(ws: Any, campaign: str | None) -> list[dict[str, Any]]:

@@ -6,6 +6,8 @@ in-memory state, so the view costs nothing measurable per node.
 
 from __future__ import annotations
 
+import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -13,7 +15,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from sro.console import err_console
+from sro.console import err_console, plain_period_s
 
 if TYPE_CHECKING:
     from sro.campaign.runner import CampaignRunner
@@ -77,7 +79,10 @@ class LiveView:
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and err_console.is_terminal
+        self.plain = enabled and not err_console.is_terminal  # logs and pipes: a plain line now and then
         self._live: Live | None = None
+        self._last = time.monotonic()
+        self._period = plain_period_s()
 
     def __enter__(self) -> "LiveView":
         if self.enabled:
@@ -93,3 +98,11 @@ class LiveView:
     def update(self, runner: "CampaignRunner") -> None:
         if self._live is not None and hasattr(runner, "planner"):
             self._live.update(render(runner))
+        elif self.plain and hasattr(runner, "planner") and time.monotonic() - self._last >= self._period:
+            self._last = time.monotonic()
+            nodes = runner.planner.tree.expanded()
+            spend = runner.guard.spend()
+            sys.stderr.write(f"campaign {runner.name}: expanded {len(nodes)}, in flight {len(runner.in_flight)}, "
+                             f"accepted {len(runner.planner.seen)}, errors {len(runner.errors)}, "
+                             f"{spend.calls} calls, ${spend.cost_usd:.4f}, {runner.planner.elapsed():.0f}s\n")
+            sys.stderr.flush()

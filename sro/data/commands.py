@@ -7,15 +7,17 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 import typer
+from rich.markup import escape
 
-from sro.console import console, err_console, print_json, print_table, progress, workspace_of
+from sro.console import JSON_HELP, console, err_console, print_json, print_table, progress, workspace_of
 from sro.errors import IngestError
 
 ingest_app = typer.Typer(help="Add text collections to a dataset (each file in one transaction).", no_args_is_help=True)
 OnErrorOpt = typer.Option("skip", "--on-error", help="skip: report bad lines/files and go on; stop: stop at the first.")
-JsonOpt = typer.Option(False, "--json", help="Print a JSON object instead of a summary.")
+JsonOpt = typer.Option(False, "--json", help=JSON_HELP)
 DatasetOpt = typer.Option(..., "--dataset", "-d", help="Target dataset name.")
 DescOpt = typer.Option(None, "--description", help="Description stored with a new dataset.")
+LimitOpt = typer.Option(10, "--limit", "-n", help="At most this many hits.")
 SynthOpt = typer.Option(False, "--synthetic", help="Label a new dataset as synthetic (made-up) data.")
 
 
@@ -35,13 +37,18 @@ def _finish(report, as_json: bool) -> None:
             f"{report.already_present} already present; {report.skipped} skipped ({reasons}); "
             f"{report.files} files, {report.files_failed} failed; {report.seconds:.1f}s"
         )
-        for issue in report.errors[:20]:
-            where = f"{issue.file}:{issue.line}" if issue.line else issue.file
-            err_console.print(f"[red]error[/] {where}: {issue.message}")
-        if len(report.errors) > 20:
-            err_console.print(f"... {len(report.errors) - 20} more errors (use --json for all)")
-    if report.stopped or (report.files and report.files_failed == report.files):
-        raise typer.Exit(1)
+        _issues("warning", "yellow", report.warnings)
+        _issues("error", "red", report.errors)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def _issues(label: str, color: str, issues: list) -> None:
+    for issue in issues[:20]:
+        where = f"{issue.file}:{issue.line}" if issue.line else issue.file
+        err_console.print(f"[{color}]{label}[/] {escape(f'{where}: {issue.message}')}", highlight=False)
+    if len(issues) > 20:
+        err_console.print(f"... {len(issues) - 20} more {label}s (use --json for all)")
 
 
 def _run(ctx: typer.Context, dataset: str, files: list[Path], make_loader: Callable, on_error: str,
@@ -49,7 +56,7 @@ def _run(ctx: typer.Context, dataset: str, files: list[Path], make_loader: Calla
     from sro.data.ingest.runner import run_ingest
 
     _check_on_error(on_error)
-    with workspace_of(ctx) as ws:
+    with workspace_of(ctx, create=True) as ws:
         with progress(enabled=not as_json) as bar:
             task = bar.add_task(f"ingest {dataset}", total=len(files))
             report = run_ingest(
@@ -120,17 +127,18 @@ def reddit_live(
     subreddit: str = typer.Option(..., "--subreddit", help="Subreddit to collect from."),
     dataset: str = DatasetOpt,
     query: Optional[str] = typer.Option(None, "--query", help="Search query (default: newest submissions)."),
-    limit: int = typer.Option(100, "--limit", help="Maximum submissions to fetch."),
+    limit: int = typer.Option(100, "--limit", "-n", help="At most this many submissions."),
     comments: bool = typer.Option(True, "--comments/--no-comments", help="Also collect comment trees."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Collect submissions and comment trees through the Reddit API (asyncpraw; credentials from the
-    environment or praw.ini). Stored ids are skipped, so an interrupted run can simply be repeated."""
+    """Collect submissions and comment trees through the Reddit API (asyncpraw).
+
+    Credentials come from the environment or praw.ini. Stored ids are skipped: repeat an interrupted run."""
     import asyncio
 
     from sro.data.reddit_live import collect
 
-    with workspace_of(ctx) as ws:
+    with workspace_of(ctx, create=True) as ws:
         report = asyncio.run(collect(ws.datasets, dataset, subreddit, query=query, limit=limit,
                                      comments=comments))
     _finish(report, as_json)
@@ -165,7 +173,7 @@ def register(app: typer.Typer) -> None:
                         ["name", "documents", "chunks", "kinds", "synthetic", "fields"])
 
     @app.command("search")
-    def search(ctx: typer.Context, dataset: str, query: str, k: int = typer.Option(10, "--k", "-k"),
+    def search(ctx: typer.Context, dataset: str, query: str, k: int = LimitOpt,
                as_json: bool = JsonOpt) -> None:
         """BM25 full-text search over a dataset's chunks."""
         with workspace_of(ctx) as ws:
@@ -173,7 +181,7 @@ def register(app: typer.Typer) -> None:
         _hits(hits, as_json, f"search {dataset}: {query}")
 
     @app.command("grep")
-    def grep(ctx: typer.Context, dataset: str, regex: str, k: int = typer.Option(10, "--k", "-k"),
+    def grep(ctx: typer.Context, dataset: str, regex: str, k: int = LimitOpt,
              as_json: bool = JsonOpt) -> None:
         """Chunks matching a regular expression (RE2 syntax)."""
         with workspace_of(ctx) as ws:

@@ -32,12 +32,16 @@ def check_name(name: str) -> str:
 
 
 class DatasetStore:
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings | None = None):
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings | None = None, *,
+                 read_only: bool = False):
+        """`read_only`: a connection to a workspace this process cannot write (schema and index as they are)."""
         self.con = con
         self.settings = settings or Settings()
+        self.read_only = read_only
         self._index_lock = threading.Lock()
         self._describe_cache: dict[str, tuple[int, dict]] = {}  # dataset -> (version, Dataset.describe())
-        ensure_schema(con)
+        if not read_only:
+            ensure_schema(con)
 
     # --- reading ------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -206,8 +210,8 @@ class DatasetStore:
         from sro.data.fts import index_pending
 
         with self._index_lock:
-            if not force and not self.index_stale():
-                return 0
+            if self.read_only or (not force and not self.index_stale()):
+                return 0  # read-only: search the index as its last writer left it
             con = self.cursor()
             # Clear the flag first: a write committed while we index sets it again, so nothing is missed.
             con.execute("UPDATE data_state SET value = 'false' WHERE key = ?", [FTS_DIRTY])

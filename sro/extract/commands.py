@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from sro.console import console, print_json, print_table, progress, workspace_of
+from sro.console import JSON_HELP, console, print_json, print_table, progress, workspace_of
 
 
 def _pending(ws, dataset: str, pipeline: str, limit: int | None, batch: int):
@@ -89,6 +89,14 @@ def _report(summary: dict, errors: list[str], as_json: bool) -> None:
         console.print(f"[yellow]warning:[/] {err}", markup=True, highlight=False)
 
 
+def _exit_for(total) -> None:
+    """Failed chunks are retried by the next run; say so with the exit code (README: exit codes)."""
+    from sro.errors import ExitCode
+
+    if total.failed_chunks:
+        raise typer.Exit(ExitCode.ERROR if total.failed_chunks == total.chunks else ExitCode.PARTIAL)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("extract")
     def extract(
@@ -103,16 +111,20 @@ def register(app: typer.Typer) -> None:
                                      "model is configured, else chunks)."),
         parallel: int = typer.Option(4, "--parallel", help="rlm: documents (RLM sessions) run at once."),
         max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
-        as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
-        """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
-        rlm, finished documents) are skipped."""
+        """Extract, resolve and judge triples over a dataset (resumable).
+
+        Finished chunks (or, with --strategy rlm, finished documents) are skipped."""
         from sro.extract.partition_map import strategy_for
+        from sro.llm.preflight import check_roles
 
         ws = workspace_of(ctx)
         try:
             started = time.perf_counter()
-            if strategy_for(ws, strategy) == "rlm":
+            rlm = strategy_for(ws, strategy) == "rlm"
+            check_roles(ws.settings, ("ceo", "worker", "judge") if rlm else ("worker", "judge"))
+            if rlm:
                 summary = _run_rlm(ws, dataset, pipeline, limit, parallel, max_iterations, not as_json)
                 errors = summary.pop("_errors")
                 summary["seconds"] = round(time.perf_counter() - started, 2)
@@ -125,14 +137,15 @@ def register(app: typer.Typer) -> None:
             _report(summary, total.errors, as_json)
         finally:
             ws.close()
+        _exit_for(total)
 
     @app.command("triples")
     def triples(
         ctx: typer.Context,
         rejected: bool = typer.Option(False, "--rejected", help="Show rejected and conflicting candidates."),
         pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Only this pipeline's triples."),
-        limit: int = typer.Option(20, "--limit", "-n"),
-        as_json: bool = typer.Option(False, "--json"),
+        limit: int = typer.Option(20, "--limit", "-n", help="At most this many triples."),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """List judged triples with their quotes (accepted by default)."""
         from sro.extract.store import TripleStore

@@ -9,6 +9,7 @@ from sro.judge.models import VerifiedTriple
 
 class StageResult(BaseModel):
     chunks: int = 0
+    failed_chunks: int = 0  # chunks whose model call failed: not marked done, retried by the next run
     candidates: int = 0  # candidates produced for these chunks (new and already stored)
     new_candidates: int = 0  # of which stored for the first time
     accepted: list[VerifiedTriple] = Field(default_factory=list)
@@ -28,7 +29,7 @@ class StageResult(BaseModel):
 
     def merge(self, other: "StageResult", keep_triples: bool = True) -> None:
         """Accumulate another batch's result (the CLI keeps counts only, to bound memory)."""
-        for name in ("chunks", "candidates", "new_candidates", "new_facts", "calls", "tokens", "n_accepted",
+        for name in ("chunks", "failed_chunks", "candidates", "new_candidates", "new_facts", "calls", "tokens", "n_accepted",
                      "n_rejected", "n_conflicts"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cost_usd += other.cost_usd
@@ -44,7 +45,7 @@ class StageResult(BaseModel):
         self.extractor = other.extractor or self.extractor
 
     def summary(self) -> dict:
-        return {"chunks": self.chunks, "candidates": self.candidates, "new_candidates": self.new_candidates,
+        return {"chunks": self.chunks, "failed_chunks": self.failed_chunks, "candidates": self.candidates, "new_candidates": self.new_candidates,
                 "accepted": self.n_accepted, "rejected": self.n_rejected, "conflicts": self.n_conflicts,
                 "rejected_by_axiom": self.rejected_by_axiom, "new_facts": self.new_facts,
                 "unmapped_predicates": len(self.unmapped_predicates), "extractor": self.extractor,

@@ -93,6 +93,7 @@ class TripleStage:
             raw = await extractor.run(chunks, docs)
         except SROError as exc:
             result.errors.append(f"extraction failed: {exc}")
+            result.failed_chunks = len(chunks)
             return result
         result.errors += getattr(extractor, "errors", [])
         raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in raw]
@@ -113,6 +114,7 @@ class TripleStage:
         self._write_graph(result)
         failed = getattr(extractor, "failed_chunks", set())  # retried on the next run, not marked done
         counts = {ch.id: 0 for ch in chunks if ch.id not in failed}
+        result.failed_chunks = len(chunks) - len(counts)
         counts.update(Counter(c.evidence.chunk_id for c in candidates if c.evidence.chunk_id not in failed))
         self.store.mark_done(self.pipeline.name, counts, result.extractor)
         result.unmapped_predicates = dict(self.resolver.predicates.unmapped)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from pydantic import BaseModel
 
 from sro.config import Budgets, Settings
-from sro.errors import BudgetExceeded, LLMError, SROError
-from sro.llm import backend, retry, roles, structured
+from sro.errors import BudgetExceeded, LLMError, ModelConfigError, SROError
+from sro.llm import backend, preflight, retry, roles, structured
 from sro.llm.budgets import BudgetScope, Estimate, check_and_reserve
 from sro.llm.cache import LLMCache, cache_key
 from sro.llm.dbwrite import CursorPool, Flusher
@@ -49,6 +49,7 @@ class _Shared:
         self.portal = Portal()
         self.cursors: CursorPool | None = None
         self.flusher = Flusher(self.flush)
+        self.problems: dict[str, str | None] = {}  # role -> why it cannot be called (checked once)
 
     def flush(self) -> None:
         self.cache.flush()
@@ -124,6 +125,7 @@ class LLMClient:
             entry = self._s.cache.get(key)
             if entry is not None:
                 return self._from_cache(role, cfg.model, namespace, entry, start)
+        self._preflight(role, cfg)
         est = self._estimate(cfg.model, messages, params)
         chain = check_and_reserve(self._chain, role, est)
         try:
@@ -180,6 +182,13 @@ class LLMClient:
         return self._s.portal.run(self.astructured(role, messages, schema, **kwargs))
 
     # --- internals -----------------------------------------------------------------------------
+    def _preflight(self, role: str, cfg: Any) -> None:
+        """Before a role's first call: its key variable is set and a local server listens (sro.llm.preflight)."""
+        if role not in self._s.problems:
+            self._s.problems[role] = preflight.role_problem(role, cfg)
+        if self._s.problems[role]:
+            raise ModelConfigError(self._s.problems[role])
+
     def _params(self, cfg: Any, params: dict[str, Any]) -> dict[str, Any]:
         params.pop("cache", None)
         params.setdefault("temperature", cfg.temperature)
@@ -208,7 +217,7 @@ class LLMClient:
                 except Exception as exc:  # noqa: BLE001 - classified below; nothing escapes unnamed
                     if isinstance(exc, (asyncio.CancelledError, SROError)):
                         raise  # cancellation and our own errors (e.g. ConfigError) pass through as they are
-                    if attempt > cfg.max_retries or not retry.is_retryable(exc):
+                    if attempt > cfg.max_retries or not retry.is_retryable(exc) or preflight.config_failure(exc):
                         raise self._failure(role, cfg, namespace, exc, attempt, start) from None
                     wait = retry.backoff_s(attempt, cfg, exc)
                     log.warning("%s: %s; retry %d/%d in %.2fs", cfg.model,
@@ -244,7 +253,8 @@ class LLMClient:
         message = f"{provider} model {cfg.model} (role {role}) failed {verdict}: {why}"
         self._record(role, cfg.model, namespace, 0, 0, 0.0, (time.perf_counter() - start) * 1000, False,
                      "error", attempts, error=why)
-        err = LLMError(message)
+        config = preflight.config_failure(exc)
+        err = ModelConfigError(f"{message} ({config})") if config else LLMError(message)
         err.status_code = getattr(exc, "status_code", None)  # type: ignore[attr-defined]
         return err
 

@@ -8,10 +8,10 @@ from typing import Any, Optional
 import typer
 
 from sro.config import ROLES, Settings
-from sro.console import console, print_json, print_table, workspace_of
-from sro.errors import LLMError
+from sro.console import JSON_HELP, console, print_json, print_table, workspace_of
+from sro.errors import ExitCode, LLMError, ModelConfigError
 
-JSON = typer.Option(False, "--json", help="Machine-readable output.")
+JSON = typer.Option(False, "--json", help=JSON_HELP)
 
 
 def _check_settings(settings: Settings) -> Settings:
@@ -32,7 +32,7 @@ async def _check(client: Any, roles: list[str]) -> list[dict[str, Any]]:
                                           namespace="models-check", cache=False)
             row.update(ok=True, latency_ms=round(comp.latency_ms, 1), reply=comp.text.strip()[:40])
         except LLMError as exc:
-            row.update(ok=False, error=str(exc))
+            row.update(ok=False, error=str(exc), config=isinstance(exc, ModelConfigError))
         return row
 
     return list(await asyncio.gather(*(one(r) for r in roles)))
@@ -81,8 +81,8 @@ def register(app: typer.Typer) -> None:
             print_json(rows)
         else:
             print_table(rows, ["role", "model", "ok", "latency_ms", "reply", "error"], title="Model check")
-        if any(r["ok"] is False for r in rows):
-            raise typer.Exit(1)
+        if any(r["ok"] is False for r in rows):  # a key, server or login problem: exit 3, else 1
+            raise typer.Exit(ExitCode.CONFIG if any(r.get("config") for r in rows) else ExitCode.ERROR)
 
     @app.command("costs")
     def costs(ctx: typer.Context, campaign: Optional[str] = typer.Option(None, help="Only this campaign."),

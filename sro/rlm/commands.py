@@ -8,10 +8,10 @@ from typing import List, Optional
 
 import typer
 
-from sro.console import console, print_json, workspace_of
+from sro.console import JSON_HELP, console, print_json, workspace_of
 from sro.errors import ConfigError
 
-JSON = typer.Option(False, "--json", help="Machine-readable output.")
+JSON = typer.Option(False, "--json", help=JSON_HELP)
 
 
 def _check(json_: bool, require: bool) -> None:
@@ -108,6 +108,9 @@ def register(app: typer.Typer) -> None:
         with workspace_of(ctx) as ws:
             for name in dataset:
                 ws.datasets.dataset(name)  # unknown names fail before a sandbox starts
+            from sro.llm.preflight import check_roles
+
+            check_roles(ws.settings, ("ceo", "worker"))  # a missing key fails now, by name, not after retries
             session = RLMSession(ws, datasets=dataset, max_iterations=max_iterations, max_depth=max_depth,
                                  campaign=campaign, pipeline=pipeline, limits=SandboxLimits(timeout_s=timeout))
             result = asyncio.run(session.run(question))

@@ -22,9 +22,10 @@ BLOCK = 8 << 20
 DECOMPRESS_ERRORS = (zstandard.ZstdError, OSError, EOFError, gzip.BadGzipFile)
 
 
-def open_binary(path: Path) -> BinaryIO:
+def open_binary(path: Path, raw: BinaryIO | None = None) -> BinaryIO:
+    """The decompressed bytes of `path` (read through `raw`, its open file, when given)."""
     name = path.name.lower()
-    raw = open(path, "rb")
+    raw = raw or open(path, "rb")
     if name.endswith(".zst") or name.endswith(".zstd"):
         dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
         return dctx.stream_reader(raw, read_size=1 << 20, closefd=True)  # type: ignore[return-value]
@@ -44,12 +45,15 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """(line number, line without newline) for every line; decompression errors name the line reached."""
     lineno = 0
     rest = b""
-    with open_binary(path) as fh:
+    raw = open(path, "rb")
+    with open_binary(path, raw) as fh:
         while True:
             try:
                 block = fh.read(BLOCK)
             except DECOMPRESS_ERRORS as exc:
-                raise IngestError(f"corrupt compressed data: {exc}", str(path), lineno + 1) from None
+                offset = raw.tell() if not raw.closed else "?"
+                raise IngestError(f"truncated or corrupt {compression_of(path)} data near byte {offset} of the "
+                                  f"file ({exc}); nothing of this file was stored", str(path), lineno + 1) from None
             if not block:
                 break
             parts = (rest + block).split(b"\n")
@@ -155,15 +159,38 @@ def _write_slices(path: Path, size: int, stop: threading.Event) -> Iterator[str]
             yield tmp
 
 
-def check_text_file(path: Path, data: bytes) -> str:
-    """Decode a whole text file strictly; errors name the line of the first bad byte."""
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def decode_text(path: Path, data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a whole text file: a byte-order mark, else UTF-8, else the encoding
+    charset-normalizer detects (Windows-1252 among near-ties: on short texts the detector cannot tell the
+    Latin code pages apart, and 1252 is by far the commonest). Binary data and undecodable bytes are IngestErrors naming the line."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding), encoding
     nul = data.find(b"\x00", 0, 8192)
     if nul >= 0:
         raise IngestError("binary data (NUL bytes), not a text file", str(path), data.count(b"\n", 0, nul) + 1)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise IngestError(f"undecodable bytes (not UTF-8) at byte {exc.start}", str(path), line) from None
+        first_bad = exc.start
+    from charset_normalizer import from_bytes
+
+    best = _likeliest(from_bytes(data))
+    if best is None:
+        line = data.count(b"\n", 0, first_bad) + 1
+        raise IngestError(f"undecodable bytes at byte {first_bad}: not UTF-8 and no other encoding fits",
+                          str(path), line)
+    return str(best), best.encoding
 
 
+def _likeliest(matches):
+    """charset-normalizer's best match, or cp1252 when it fits the bytes about as well (chaos within 0.1)."""
+    best = matches.best()
+    if best is None:
+        return None
+    western = next((m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos + 0.1), None)
+    return western or best

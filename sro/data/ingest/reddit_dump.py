@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from sro.data.ingest.integrity import check_compressed
 from sro.data.ingest.lines import DECOMPRESS_ERRORS, compression_of, iter_lines, iter_slices
 from sro.data.ingest.report import FileOutcome
 from sro.data.ingest.runner import Loader
@@ -151,6 +152,7 @@ def reddit_loader(dataset: str, *, subreddit: str | None = None, since: datetime
     def load(con: duckdb.DuckDBPyConnection, path: Path, outcome: FileOutcome) -> None:
         if not path.is_file():
             raise IngestError("no such file", str(path))
+        check_compressed(path)  # a cut .zst would otherwise be stored as a smaller dump without a word
         try:
             _fast_path(con, path, outcome, dataset, subreddit, since)
         except (duckdb.Error, *DECOMPRESS_ERRORS):

@@ -28,6 +28,7 @@ class IngestReport(BaseModel):
     files_failed: int = 0
     stopped: bool = False  # --on-error stop hit an error
     errors: list[IngestIssue] = Field(default_factory=list)
+    warnings: list[IngestIssue] = Field(default_factory=list)  # e.g. a file with no rows, a guessed encoding
     seconds: float = 0.0
 
     def merge(self, outcome: "FileOutcome", added: int, chunks: int) -> None:
@@ -38,6 +39,19 @@ class IngestReport(BaseModel):
             self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + n
             self.skipped += n
         self.errors.extend(outcome.issues)
+        self.warnings.extend(outcome.warnings)
+        if not outcome.records:
+            self.warnings.append(IngestIssue(file=outcome.file, message="no rows or records: nothing to store"))
+
+    @property
+    def exit_code(self) -> int:
+        """ExitCode.ERROR when nothing could be stored (or --on-error stop hit an error), PARTIAL when some
+        files or lines failed and the rest was stored, else OK."""
+        from sro.errors import ExitCode
+
+        if self.stopped or (self.files and self.files_failed == self.files):
+            return ExitCode.ERROR
+        return ExitCode.PARTIAL if self.errors else ExitCode.OK
 
 
 @dataclass
@@ -49,6 +63,7 @@ class FileOutcome:
     records: int = 0  # records read (valid lines / rows / files), kept or skipped
     skipped: Counter = field(default_factory=Counter)
     issues: list[IngestIssue] = field(default_factory=list)
+    warnings: list[IngestIssue] = field(default_factory=list)
     bad_lines: int = 0
     # Set by the runner: moves the staged slice into documents/chunks inside the file's (still open)
     # transaction, so a big file can be staged in slices and is still kept whole or not at all.
@@ -61,6 +76,10 @@ class FileOutcome:
         self.records = self.bad_lines = self.added = self.chunks = 0
         self.skipped.clear()
         self.issues.clear()
+        self.warnings.clear()
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(IngestIssue(file=self.file, message=message))
 
     def count_stage(self, con) -> None:
         """Count the rows a loader staged in `_stage` (records read, by skip reason)."""

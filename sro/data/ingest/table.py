@@ -87,11 +87,23 @@ def _select(cols: TableColumns, available: list[str], reader: str) -> tuple[str,
     return sql, rest
 
 
+def _refuse_binary(path: Path) -> None:
+    """A text table (CSV/TSV/JSON) with NUL bytes is a binary file given the wrong name."""
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    nul = head.find(b"\x00")
+    if nul >= 0 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(f"binary data (NUL byte at byte {nul}), not a {path.suffix.lstrip('.').upper()} text file",
+                          str(path))
+
+
 def table_loader(dataset: str, cols: TableColumns) -> Loader:
     def load(con: duckdb.DuckDBPyConnection, path: Path, outcome: FileOutcome) -> None:
         if not path.is_file():
             raise IngestError("no such file", str(path))
         reader = reader_for(path)
+        if not reader.startswith("read_parquet"):
+            _refuse_binary(path)
         available = _columns(con, reader, path)
         for role, name in vars(cols).items():
             if name and name not in available:

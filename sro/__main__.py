@@ -1,0 +1,5 @@
+"""`python -m sro` runs the `sro` CLI."""
+
+from sro.cli import main
+
+main()
