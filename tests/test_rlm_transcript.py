@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from sro.rlm.policy import OfflinePolicy, question_terms
-from sro.rlm.prompts import extract_code, system_prompt
+from sro.rlm.prompts import system_prompt
+from sro.rlm.replies import parse_reply
 from sro.rlm.transcript import CHARS_PER_TOKEN, Transcript, estimate_tokens
 
 
-def test_only_fenced_blocks_are_code():
-    assert extract_code("Sure.\n```repl\nprint(1)\n```\nand ```python\nx\n```") == "print(1)\n"
-    assert extract_code("```python\nFINAL(2)\n```") == "FINAL(2)\n"
-    assert extract_code("The answer is FINAL('42') and FINAL_VAR(x)") is None
-    assert extract_code("```\nprint('untagged')\n```") is None
+def test_only_fenced_blocks_and_lone_final_lines_are_code():
+    assert parse_reply("Sure.\n```repl\nprint(1)\n```\nand\n```python\nx\n```").code == "print(1)"
+    assert parse_reply("```python\nFINAL(2)\n```").code == "FINAL(2)"
+    assert parse_reply("The answer is FINAL('42') and FINAL_VAR(x)").code is None, "FINAL mid-sentence is prose"
+    assert parse_reply("```\nprint('untagged')\n```").kind == "plain"
 
 
 def test_history_stays_under_budget_however_long_the_session():

@@ -25,6 +25,7 @@ class RootTurn:
     prompt_tokens: int
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    finish_reason: str | None = None
 
 
 class RootPolicy(Protocol):
@@ -41,7 +42,7 @@ class LLMRoot:
     async def next(self, messages: list[dict[str, str]], *, forced: bool = False) -> RootTurn:
         done = await self.client.acomplete("ceo", messages, namespace="rlm-root")
         return RootTurn(done.text, done.prompt_tokens or estimate_tokens(messages), done.completion_tokens,
-                        done.cost_usd)
+                        done.cost_usd, done.finish_reason)
 
 
 STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because been before
