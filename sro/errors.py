@@ -32,8 +32,22 @@ class LLMError(SROError):
     """A model call failed after retries, or no model is configured for a role."""
 
 
+class LLMAuthError(LLMError):
+    """The provider rejected the key, or the key's variable is not set: never retried."""
+
+    exit_code = 4
+
+
+class LLMConnectionError(LLMError):
+    """Nothing answers at the model's address (connection refused, unknown host): never retried."""
+
+    exit_code = 5
+
+
 class BudgetExceeded(SROError):
     """A call was refused before it was sent because it would exceed a budget."""
+
+    exit_code = 3
 
 
 class SandboxError(SROError):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from sro.errors import LLMError
+from sro.errors import LLMAuthError, LLMConnectionError, LLMError
 from sro.workspace import Workspace
 
 
@@ -109,12 +109,33 @@ def test_malformed_provider_response_is_an_llm_error(tmp_path, llm_server):
         w.close()
 
 
-def test_connection_refused_names_provider_and_model(tmp_path):
-    role = {"model": "openai/nowhere", "base_url": "http://127.0.0.1:9/v1", "max_retries": 1,
-            "retry_base_s": 0.01}
+@pytest.mark.parametrize("transport", ["litellm", "direct"])
+def test_connection_refused_is_named_and_not_retried(tmp_path, transport):
+    role = {"model": "openai/nowhere", "base_url": "http://127.0.0.1:9/v1", "max_retries": 3,
+            "retry_base_s": 0.5, "transport": transport}
     w = Workspace.open(tmp_path / "ws", {"worker": role})
     try:
-        with pytest.raises(LLMError, match=r"openai model openai/nowhere \(role worker\) failed after 2 attempts"):
+        started = time.perf_counter()
+        with pytest.raises(LLMConnectionError, match=r"openai model openai/nowhere \(role worker\) failed "
+                           r"\(not retryable\): cannot connect to http://127.0.0.1:9/v1"):
             w.llm.complete("worker", "anyone?")
+        assert time.perf_counter() - started < 0.5, "no backoff wait"
     finally:
         w.close()
+
+
+def test_missing_key_variable_is_named_before_any_request(tmp_path, llm_server):
+    w = Workspace.open(tmp_path / "ws", {"worker": llm_server.role(key_env="SRO_UNSET_KEY_VAR")})
+    try:
+        with pytest.raises(LLMAuthError, match="SRO_UNSET_KEY_VAR is not set") as err:
+            w.llm.complete("worker", "hello")
+        assert err.value.exit_code == 4 and llm_server.count() == 0
+    finally:
+        w.close()
+
+
+def test_rejected_key_is_an_auth_error_not_retried(ws, llm_server):
+    llm_server.add(r"secret", "invalid api key", status=401)
+    with pytest.raises(LLMAuthError, match="authentication failed: the key in SRO_TEST_KEY was rejected"):
+        ws.llm.complete("worker", "secret stuff")
+    assert llm_server.count() == 1

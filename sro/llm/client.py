@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from pydantic import BaseModel
 
 from sro.config import Budgets, Settings
-from sro.errors import BudgetExceeded, LLMError, SROError
+from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, LLMError, SROError
 from sro.llm import backend, retry, roles, structured
 from sro.llm.budgets import BudgetScope, Estimate, check_and_reserve
 from sro.llm.cache import LLMCache, cache_key
@@ -197,6 +197,7 @@ class LLMClient:
 
     async def _call(self, role: str, cfg: Any, messages: list[dict], params: dict[str, Any], namespace: str,
                     key: str | None, est: Estimate, start: float) -> Completion:
+        roles.require_key(cfg, role)
         limiter = self._s.limiters.get(cfg.model, cfg.max_concurrency, cfg.rpm, cfg.tpm)
         attempt = 0
         async with limiter.slot(est.tokens or 1):
@@ -241,10 +242,15 @@ class LLMClient:
         provider = getattr(exc, "llm_provider", None) or roles.provider_of(cfg.model)
         verdict = "after %d attempts" % attempts if attempts > 1 else "(not retryable)" \
             if not retry.is_retryable(exc) else "after 1 attempt"
+        kind = retry.fatal_kind(exc)
+        if kind == "connection":
+            why = f"cannot connect to {cfg.base_url or provider} (connection refused or unknown host); {why}"
+        elif kind == "auth":
+            why = f"authentication failed: the key in {cfg.api_key_env or 'the provider default'} was rejected; {why}"
         message = f"{provider} model {cfg.model} (role {role}) failed {verdict}: {why}"
         self._record(role, cfg.model, namespace, 0, 0, 0.0, (time.perf_counter() - start) * 1000, False,
                      "error", attempts, error=why)
-        err = LLMError(message)
+        err = {"auth": LLMAuthError, "connection": LLMConnectionError}.get(kind, LLMError)(message)
         err.status_code = getattr(exc, "status_code", None)  # type: ignore[attr-defined]
         return err
 

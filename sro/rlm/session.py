@@ -10,7 +10,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
 from sro.config import Budgets
-from sro.errors import BudgetExceeded, SROError
+from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.rlm.models import RLMResult
 from sro.rlm.policy import LLMRoot, OfflinePolicy, RootPolicy, RootTurn
 from sro.rlm.primitives import PrimitiveHost, SessionContext
@@ -155,6 +155,8 @@ class RLMSession:
         """The root's next reply, or None with the stop reason set (budget, model failure)."""
         try:
             turn = await policy.next(transcript.messages(), forced=forced)
+        except (LLMAuthError, LLMConnectionError):
+            raise  # the configuration is wrong: fail fast, named
         except BudgetExceeded as exc:
             return self._stop(result, "budget", str(exc))
         except SROError as exc:
