@@ -89,6 +89,19 @@ def _report(summary: dict, errors: list[str], as_json: bool) -> None:
         console.print(f"[yellow]warning:[/] {err}", markup=True, highlight=False)
 
 
+EXIT_BUDGET, EXIT_FAILED_CHUNKS = 3, 6
+
+
+def _exit_for(total) -> None:
+    """Exit 3 when a budget stopped extraction, 6 when some chunks failed (a rerun retries them)."""
+    if total.budget_stop:
+        typer.echo(f"stopped by a budget: {total.budget_stop}", err=True)
+        raise typer.Exit(EXIT_BUDGET)
+    if total.failed_chunks:
+        typer.echo(f"{total.failed_chunks} chunks failed; run the same command again to retry them", err=True)
+        raise typer.Exit(EXIT_FAILED_CHUNKS)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("extract")
     def extract(
@@ -125,6 +138,7 @@ def register(app: typer.Typer) -> None:
             _report(summary, total.errors, as_json)
         finally:
             ws.close()
+        _exit_for(total)
 
     @app.command("triples")
     def triples(

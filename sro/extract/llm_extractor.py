@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sro.errors import SROError
+from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.extract import literals
 from sro.extract.grounding import locate
 from sro.extract.models import Candidate, Entity, Evidence, Term, Value
@@ -89,7 +89,10 @@ def is_document_subject(subject: str, doc: "Document | None") -> bool:
 
 
 class LLMTriples(BaseModel):
-    triples: list[LLMTriple] = Field(default_factory=list)
+    """The reply: `triples` is required, so a wrong top-level key or a refusal is invalid (re-asked, then
+    a chunk error), never an empty result."""
+
+    triples: list[LLMTriple]
 
 
 def class_name(value: str | None) -> str | None:
@@ -143,6 +146,7 @@ class LLMExtractor:
         self.gleaning = gleaning
         self.errors: list[str] = []
         self.failed_chunks: set[str] = set()
+        self.budget_stop = ""
 
     async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
         groups = batches(chunks)
@@ -160,9 +164,13 @@ class LLMExtractor:
                 if not more:
                     break
                 triples += more
+        except (LLMAuthError, LLMConnectionError):
+            raise  # every other call would fail the same way: stop, named
         except SROError as exc:
             self.errors.append(f"chunks {group[0].id}..{group[-1].id}: {exc}")
             self.failed_chunks.update(c.id for c in group)
+            if isinstance(exc, BudgetExceeded):
+                self.budget_stop = str(exc)
             return []
         model = self.client.model_of("worker")
         return [c for t in triples if (c := self._candidate(t, group, docs, model)) is not None]
