@@ -21,7 +21,7 @@ from sro.extract.models import Candidate, Entity, Evidence, Term, Value
 from sro.extract.patterns import document_entity
 
 if TYPE_CHECKING:
-    from pipelines import Pipeline
+    from pipelines import DocumentSubject, Pipeline
     from sro.data.models import Chunk, Document
 
 EXTRACTOR_ID = "llm"
@@ -32,9 +32,6 @@ MAX_CHUNKS_PER_CALL = 4
 _TYPE_ALIASES = {"number": "decimal", "float": "decimal", "double": "decimal", "int": "integer", "currency": "money",
                  "price": "money", "text": "string", "str": "string", "literal": "string", "time": "date",
                  "datetime": "date", "bool": "boolean", "object": "entity", "iri": "entity", "uri": "entity"}
-# "this Agreement", "this Distribution Agreement", "the Contract": the document speaking of itself.
-_SELF = re.compile(r"^(?:this|the present)\s+(?:[\w-]+\s+){0,4}?(?:agreement|contract|amendment|addendum|lease|"
-                   r"licen[cs]e|deed|memorandum|instrument)$|^the\s+(?:agreement|contract)$", re.IGNORECASE)
 _NAME_JUNK = re.compile(r"[\"'\u201c\u201d\u2018\u2019()\[\].,:;]+")
 _TYPES = {"entity", "string", "decimal", "integer", "money", "date", "duration", "boolean"}
 
@@ -76,12 +73,22 @@ def _name_key(text: str) -> str:
     return " ".join(_NAME_JUNK.sub(" ", text).casefold().split())
 
 
-def is_document_subject(subject: str, doc: "Document | None") -> bool:
+def _self_reference(rule: "DocumentSubject") -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in sorted(rule.nouns, key=len, reverse=True))
+    return re.compile(rf"^(?:(?:this|my|our|the present)\s+(?:[\w'.,$-]+\s+){{0,4}}?|the\s+)(?:{nouns})$",
+                      re.IGNORECASE)
+
+
+def is_document_subject(subject: str, doc: "Document | None", rule: "DocumentSubject | None" = None) -> bool:
     """True when a model's subject names the source document itself: the document's title (with or without a
-    leading "the"/"this") or, in a plain document (not a Reddit post or comment, where "the contract" is some
-    other contract), a self-reference such as "this Agreement"."""
+    leading "the"/"this") or a self-reference of the pipeline's convention (`DocumentSubject`: "this
+    Agreement" in a contract, "this installation" / "my system" in a solar post)."""
+    from pipelines import DocumentSubject
+
+    rule = rule or DocumentSubject()
     text = " ".join(subject.split())
-    if _SELF.match(text) and (doc is None or doc.kind == "doc"):
+    kind_ok = doc is None or not rule.kinds or doc.kind in rule.kinds
+    if rule.nouns and kind_ok and _self_reference(rule).match(text):
         return True
     title = _name_key(doc.title) if doc is not None and doc.title else ""
     key = _name_key(text)
@@ -198,9 +205,10 @@ class LLMExtractor:
             start, end = chunk.start + span[0], chunk.start + span[1]
             quote = chunk.text[span[0] : span[1]]
         evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=start, end=end, quote=quote)
-        if is_document_subject(t.subject, docs.get(chunk.doc_id)):
-            # Contract-level facts: the subject is the document entity, as for the patterns' "@document".
-            subject = document_entity(docs.get(chunk.doc_id), chunk, class_name(t.subject_type))
+        rule = self.pipeline.document_subject
+        if is_document_subject(t.subject, docs.get(chunk.doc_id), rule):
+            # Document-level facts: the subject is the document entity, as for the patterns' "@document".
+            subject = document_entity(docs.get(chunk.doc_id), chunk, rule.type or class_name(t.subject_type))
         else:
             subject = Entity(text=t.subject.strip(), type=class_name(t.subject_type))
         return Candidate(subject=subject, predicate=t.predicate.strip(), object=self._object(t),
