@@ -33,6 +33,7 @@ _TYPE_ALIASES = {"number": "decimal", "float": "decimal", "double": "decimal", "
                  "price": "money", "text": "string", "str": "string", "literal": "string", "time": "date",
                  "datetime": "date", "bool": "boolean", "object": "entity", "iri": "entity", "uri": "entity"}
 _NAME_JUNK = re.compile(r"[\"'\u201c\u201d\u2018\u2019()\[\].,:;]+")
+QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb`"
 _TYPES = {"entity", "string", "decimal", "integer", "money", "date", "duration", "boolean"}
 
 
@@ -62,6 +63,12 @@ class LLMTriple(BaseModel):
         name = str(value or "entity").strip().lower()
         name = _TYPE_ALIASES.get(name, name)
         return name if name in _TYPES else "string"
+
+    @field_validator("quote", mode="before")
+    @classmethod
+    def _quote(cls, value: Any) -> str:
+        """Models wrap quotes in quotation marks ("...", “...”) that the source does not have."""
+        return str(value or "").strip().strip(QUOTE_MARKS).strip()
 
     @field_validator("subject_type", "object_class", "value", "unit", "currency", mode="before")
     @classmethod

@@ -168,6 +168,8 @@ class LLMClient:
             try:
                 return structured.parse(comp.text, schema)
             except structured.Unparseable as problem:
+                if comp.cache_key is not None:
+                    self._s.cache.forget(comp.cache_key)  # a rerun asks the model again
                 if attempt == 2:
                     raise StructuredOutputError(
                         f"{cfg.model} ({role}) did not return a valid {schema.__name__} after a re-ask: {problem}",
@@ -226,7 +228,8 @@ class LLMClient:
                                "finish_reason": finish, "prompt_tokens": pt, "completion_tokens": ct,
                                "cost_usd": cost})
         return Completion(text=text, model=cfg.model, role=role, prompt_tokens=pt, completion_tokens=ct,
-                          cost_usd=cost, latency_ms=latency, cached=False, finish_reason=finish, attempts=attempt)
+                          cost_usd=cost, latency_ms=latency, cached=False, finish_reason=finish, attempts=attempt,
+                          cache_key=key)
 
     def _from_cache(self, role: str, model: str, namespace: str, entry: dict, start: float) -> Completion:
         latency = (time.perf_counter() - start) * 1000
@@ -234,7 +237,7 @@ class LLMClient:
         self._record(role, model, namespace, pt, ct, 0.0, latency, True, "ok", 0)
         return Completion(text=entry["text"], model=model, role=role, prompt_tokens=pt, completion_tokens=ct,
                           cost_usd=0.0, latency_ms=latency, cached=True, finish_reason=entry["finish_reason"],
-                          attempts=0)
+                          attempts=0, cache_key=entry["key"])
 
     def _failure(self, role: str, cfg: Any, namespace: str, exc: BaseException, attempts: int,
                  start: float) -> LLMError:

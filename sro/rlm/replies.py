@@ -20,6 +20,8 @@ FENCE = re.compile(r"^[ \t]*(?P<mark>`{3,}|~{3,})[ \t]*(?P<lang>[\w.+-]*)[^\n]*\
                    r"(?:^[ \t]*(?P=mark)[ \t]*$|(?P<open>\Z))", re.S | re.M)
 KINDS = {"repl": "repl", "python": "python", "python3": "python", "py": "python", "py3": "python", "": "plain"}
 PREFERENCE = ("repl", "python", "plain")
+CURLY = re.compile("[\u2018\u2019\u201c\u201d]")
+STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 FINAL_LINE = re.compile(r"^[ \t>*_`]*(FINAL(?:_VAR)?)\(", re.M)
 
 
@@ -58,13 +60,33 @@ def _blocks(text: str) -> tuple[dict[str, list[str]], bool]:
     return found, unclosed
 
 
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def straighten(code: str, notes: list[str]) -> str:
+    """Code that only parses once typographic quotes (as chat UIs and small models write them) are made
+    straight gets them straightened, and the model is told; any other code is left as written."""
+    if not CURLY.search(code) or _parses(code):
+        return code
+    fixed = code.translate(STRAIGHT)
+    if not _parses(fixed):
+        return code
+    notes.append("Typographic quotes in your code were replaced by straight ones; write ' and \".")
+    return fixed
+
+
 def _final_line(text: str) -> tuple[str | None, str | None]:
     """(code, literal answer) for the last FINAL(...)/FINAL_VAR(...) starting a line of prose."""
     starts = list(FINAL_LINE.finditer(text))
     if not starts:
         return None, None
     match = starts[-1]
-    rest = text[match.start(1):]
+    rest = text[match.start(1):].translate(STRAIGHT)
     closes = [i for i, ch in enumerate(rest) if ch == ")"]
     for end in reversed(closes):
         candidate = rest[: end + 1]
@@ -80,7 +102,7 @@ def _final_line(text: str) -> tuple[str | None, str | None]:
     inner = inner[: inner.rfind(")")] if ")" in inner else inner
     if match.group(1) == "FINAL_VAR" or not inner.strip():
         return None, None
-    return None, inner.strip().strip("\"'\u201c\u201d")
+    return None, inner.strip().strip("\"'")
 
 
 def parse_reply(reply: str, *, cut_off: bool = False) -> Reply:
@@ -89,7 +111,7 @@ def parse_reply(reply: str, *, cut_off: bool = False) -> Reply:
     found, unclosed = _blocks(text)
     kind = next((k for k in PREFERENCE if found[k]), None)
     if kind is not None:
-        out.code, out.kind, out.blocks = "\n\n".join(found[kind]), kind, len(found[kind])
+        out.code, out.kind, out.blocks = straighten("\n\n".join(found[kind]), out.notes), kind, len(found[kind])
         if out.blocks > 1:
             out.notes.append(f"Your {out.blocks} {_label(kind)} blocks ran in order, as one step.")
         for other in (k for k in PREFERENCE if k != kind and found[k]):
