@@ -118,3 +118,20 @@ def supports(model: str, feature: str) -> bool:
         return bool(litellm.supports_function_calling(model=model))
     except Exception:  # noqa: BLE001 - litellm raises for unmapped models
         return False
+
+
+@lru_cache(maxsize=256)
+def _map_window(model: str) -> int | None:
+    try:
+        info = litellm_module().get_model_info(model=model)
+    except Exception:  # noqa: BLE001 - litellm raises for unmapped models
+        return None
+    value = info.get("max_input_tokens") or info.get("max_tokens")
+    return int(value) if value else None
+
+
+def context_window(cfg: RoleConfig) -> int | None:
+    """Tokens the role's model reads: the `context_window` setting, else litellm's model map, else None."""
+    if cfg.context_window:
+        return cfg.context_window
+    return _map_window(cfg.model) if cfg.model else None

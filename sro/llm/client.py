@@ -89,6 +89,11 @@ class LLMClient:
     def model_of(self, role: str) -> str | None:
         return self.settings.role(role).model
 
+    def context_window(self, role: str) -> int | None:
+        """The role's context window in tokens (setting, else litellm's model map), None when unknown."""
+        cfg = self.settings.role(role)
+        return None if cfg.offline else backend.context_window(cfg)
+
     def scoped(self, campaign: str | None = None, node: str | None = None,
                budgets: Budgets | None = None) -> "LLMClient":
         """A view tagging its calls with campaign/node and enforcing `budgets` on top of the parent's."""

@@ -35,12 +35,13 @@ class RootPolicy(Protocol):
 
 
 class LLMRoot:
-    def __init__(self, client: "LLMClient"):
-        self.client = client
+    def __init__(self, client: "LLMClient", max_tokens: int | None = None):
+        self.client, self.max_tokens = client, max_tokens
         self.name = f"llm:{client.model_of('ceo')}"
 
     async def next(self, messages: list[dict[str, str]], *, forced: bool = False) -> RootTurn:
-        done = await self.client.acomplete("ceo", messages, namespace="rlm-root")
+        cap = {"max_tokens": self.max_tokens} if self.max_tokens and not self.client.settings.role("ceo").max_tokens else {}
+        done = await self.client.acomplete("ceo", messages, namespace="rlm-root", **cap)
         return RootTurn(done.text, done.prompt_tokens or estimate_tokens(messages), done.completion_tokens,
                         done.cost_usd, done.finish_reason)
 

@@ -9,6 +9,7 @@ from sro.rlm.guards import ALLOWED_MODULES
 
 MAX_DATASETS_DESCRIBED = 8
 PREVIEW_CHARS = 160
+DATASETS_CHARS = 1_400  # keeps the whole system prompt under ~1,200 tokens, small enough for a 4k model
 
 SYSTEM = """You are the root of a Recursive Language Model (RLM) research session.
 You never see the corpus directly. You work in a persistent Python REPL (a restricted sandbox): each turn,
@@ -81,13 +82,26 @@ def describe_dataset(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def describe_datasets(infos: list[dict[str, Any]], budget: int = DATASETS_CHARS) -> str:
+    """Dataset descriptions within `budget` characters: with previews while they fit, then one line each,
+    then a count of the rest (the root can call datasets())."""
+    shown: list[str] = []
+    for i, info in enumerate(infos[:MAX_DATASETS_DESCRIBED]):
+        full = describe_dataset(info)
+        used = sum(len(x) + 1 for x in shown)
+        line = full if used + len(full) <= budget else full.split("\n", 1)[0]
+        if used + len(line) > budget:
+            break
+        shown.append(line)
+    if len(shown) < len(infos):
+        shown.append(f"- ... and {len(infos) - len(shown)} more (call datasets())")
+    return "\n".join(shown) or "- (none)"
+
+
 def system_prompt(infos: list[dict[str, Any]], *, max_output: int, depth: int, max_depth: int) -> str:
-    shown = [describe_dataset(i) for i in infos[:MAX_DATASETS_DESCRIBED]]
-    if len(infos) > MAX_DATASETS_DESCRIBED:
-        shown.append(f"- ... and {len(infos) - MAX_DATASETS_DESCRIBED} more (call datasets())")
     depth_note = (" [not available at this depth]" if depth + 1 > max_depth
                   else f" [depth {depth} of max {max_depth}]")
     return SYSTEM.format(
-        max_output=max_output, datasets="\n".join(shown) or "- (none)", depth_note=depth_note,
+        max_output=max_output, datasets=describe_datasets(infos), depth_note=depth_note,
         modules=", ".join(sorted(ALLOWED_MODULES)),
     )

@@ -4,6 +4,7 @@ capped output goes back; limits end the session with one forced answer."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import queue
 import threading
 import uuid
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sro.config import Budgets
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
+from sro.rlm.budget import RootBudget
 from sro.rlm.models import RLMResult
 from sro.rlm.policy import LLMRoot, OfflinePolicy, RootPolicy, RootTurn
 from sro.rlm.primitives import PrimitiveHost, SessionContext
@@ -105,13 +107,16 @@ class RLMSession:
                  campaign: str | None = None, node: str | None = None, max_iterations: int = 12, depth: int = 0,
                  max_depth: int = 2, budgets: Budgets | None = None, limits: SandboxLimits | None = None,
                  pipeline: str = "generic", client: "LLMClient | None" = None, context: Any = None,
-                 prompt_budget_tokens: int = 7_000, parent: str | None = None):
+                 prompt_budget_tokens: int | None = None, parent: str | None = None):
         self.ws, self.datasets, self.policy = ws, list(datasets), policy
         self.campaign, self.node, self.depth, self.max_depth = campaign, node, depth, max_depth
         self.max_iterations, self.budgets, self.pipeline = max(1, max_iterations), budgets, pipeline
         self.limits = limits or SandboxLimits()
-        self.context, self.parent, self.prompt_budget_tokens = context, parent, prompt_budget_tokens
+        self.context, self.parent = context, parent
         self.client = (client or ws.llm).scoped(campaign=campaign, node=node, budgets=budgets or Budgets())
+        self.budget = RootBudget.of(self.client.context_window("ceo"))
+        self.prompt_budget_tokens = prompt_budget_tokens or self.budget.history_tokens
+        self.limits = dataclasses.replace(self.limits, max_output=min(self.limits.max_output, self.budget.output_chars))
         self.id = uuid.uuid4().hex[:12]
         self.children: list[RLMResult] = []
 
@@ -119,7 +124,7 @@ class RLMSession:
     async def run(self, question: str) -> RLMResult:
         policy = self.policy or (
             OfflinePolicy(question, worker=not self.client.is_offline("worker"))
-            if self.client.is_offline("ceo") else LLMRoot(self.client))
+            if self.client.is_offline("ceo") else LLMRoot(self.client, self.budget.reply_tokens))
         infos = [self.ws.datasets.describe(name) for name in self.datasets]
         system = system_prompt(infos, max_output=self.limits.max_output, depth=self.depth, max_depth=self.max_depth)
         transcript = Transcript(system, question, self.prompt_budget_tokens, self.max_iterations)
