@@ -15,6 +15,7 @@ from sro.rlm.prompts import FIRST_USER
 OLD_CODE_CHARS = 1_500
 OLD_OUTPUT_CHARS = 1_200
 OLD_PROSE_CHARS = 600
+TAIL_CHARS = 400
 REPLY_SHARE = 4  # the latest reply keeps at most this share of the history budget
 CHARS_PER_TOKEN = 4  # estimate used for offline roots and for the budget; providers report real counts
 
@@ -75,7 +76,9 @@ class Transcript:
         overflow = sum(len(m["content"]) for m in flat) + len(extra) - self.budget_chars
         if overflow > 0 and len(flat) > 2:  # the latest output alone is too big: cut it
             last = flat[-1]["content"]
-            flat[-1] = {**flat[-1], "content": _clip(last, max(500, len(last) - overflow - 200), "output")}
+            keep = max(500, len(last) - overflow - 200)
+            tail = min(TAIL_CHARS, keep // 2)  # the notes and "Turn k of n" close the message: keep them
+            flat[-1] = {**flat[-1], "content": _clip(last[:-tail], keep - tail, "output") + "\n" + last[-tail:]}
         if extra:
             flat[-1] = {**flat[-1], "content": flat[-1]["content"] + extra}
         return flat
