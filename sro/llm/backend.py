@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from sro.config import RoleConfig, Settings
+from sro.errors import LLMAuthError
 from sro.llm.roles import transport_of
 
 _READY = False
@@ -37,6 +38,27 @@ def litellm_module() -> Any:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         _READY = True
     return litellm
+
+
+def missing_key_vars(cfg: RoleConfig) -> list[str]:
+    """Environment variables the role's key should be in but are not set: the role's `api_key_env`, else
+    (a hosted provider, no base_url) the provider's default variables as litellm knows them."""
+    if cfg.api_key_env:
+        return [] if os.environ.get(cfg.api_key_env) else [cfg.api_key_env]
+    if cfg.base_url or not cfg.model:
+        return []
+    try:
+        found = litellm_module().validate_environment(model=cfg.model)
+    except Exception:  # noqa: BLE001 - unknown provider: let the call say what is wrong
+        return []
+    return [str(v) for v in found.get("missing_keys") or []]
+
+
+def require_key(cfg: RoleConfig, role: str) -> None:
+    """Fail before sending when the key is missing, naming the variable (a provider would answer 401/500)."""
+    missing = missing_key_vars(cfg)
+    if missing:
+        raise LLMAuthError(f"{' / '.join(missing)} is not set: it holds the API key of role {role} ({cfg.model})")
 
 
 class EmptyResponse(ValueError):

@@ -204,7 +204,7 @@ class LLMClient:
 
     async def _call(self, role: str, cfg: Any, messages: list[dict], params: dict[str, Any], namespace: str,
                     key: str | None, est: Estimate, start: float) -> Completion:
-        roles.require_key(cfg, role)
+        backend.require_key(cfg, role)
         limiter = self._s.limiters.get(cfg.model, cfg.max_concurrency, cfg.rpm, cfg.tpm)
         attempt = 0
         async with limiter.slot(est.tokens or 1):

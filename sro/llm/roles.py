@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from sro.config import ROLES, RoleConfig, Settings
-from sro.errors import LLMAuthError, LLMError
+from sro.errors import LLMError
 
 
 def provider_of(model: str) -> str:
@@ -36,12 +36,6 @@ def transport_of(cfg: RoleConfig) -> str:
 
 def api_key(role: RoleConfig) -> str | None:
     return os.environ.get(role.api_key_env) if role.api_key_env else None
-
-
-def require_key(cfg: RoleConfig, role: str) -> None:
-    """A role that names a key variable must have it set: fail before sending, naming the variable."""
-    if cfg.api_key_env and not api_key(cfg):
-        raise LLMAuthError(f"{cfg.api_key_env} is not set: it holds the API key of role {role} ({cfg.model})")
 
 
 def require_model(settings: Settings, role: str) -> RoleConfig:
