@@ -269,3 +269,20 @@ def test_offline_root_with_a_worker_model_reads_passages_with_llm_batch(tmp_path
     assert result.policy == "offline" and result.iterations == 5
     assert "Worker model readings" in result.answer and "[post:zzz] The vault code is 7481-ZEBRA." in result.answer
     assert result.sub_calls == llm_server.count(r"Answer the question using only this passage") >= 1
+
+
+def test_reasoning_goes_to_the_trajectory_never_back_to_the_root(ws, llm_server):
+    replies = ["<think>SECRET-PLAN: peek first</think>\n```repl\nprint(llm_query('read: ' + dataset('demo').peek(1)[0]['text']))\n```",
+               "<think>two rows</think>\nThe data is there.\nFINAL(\"peeked\")"]
+    llm_server.add(r"Recursive Language Model",
+                   lambda req: replies[min(sum(m["role"] == "assistant" for m in req["messages"]), 1)])
+    llm_server.add(r"read: ", "<think>WORKER-THOUGHT</think>The post is about inverters.")
+    result = run(ws, "reasoning question")
+    assert result.answer == "peeked" and result.stop_reason == "done" and not result.ungrounded
+    second = json.dumps(root_requests(llm_server)[1]["messages"])
+    assert "SECRET-PLAN" not in second and "WORKER-THOUGHT" not in second and "about inverters" in second
+    records = [json.loads(line) for line in Path(result.trajectory).read_text().splitlines()]
+    turns = [r for r in records if r["type"] == "turn"]
+    assert turns[0]["reasoning"] == ["SECRET-PLAN: peek first"] and turns[1]["reasoning"] == ["two rows"], \
+        "litellm moves a leading <think> out of the content: the backend puts it back for the trajectory"
+    assert records[-1]["stop_reason"] == "done"

@@ -45,8 +45,8 @@ def missing_key_vars(cfg: RoleConfig) -> list[str]:
     (a hosted provider, no base_url) the provider's default variables as litellm knows them."""
     if cfg.api_key_env:
         return [] if os.environ.get(cfg.api_key_env) else [cfg.api_key_env]
-    if cfg.base_url or not cfg.model:
-        return []
+    if cfg.base_url or not cfg.model or transport_of(cfg) == "direct":
+        return []  # local servers need no key; "direct" without a base_url is a ConfigError of its own
     try:
         found = litellm_module().validate_environment(model=cfg.model)
     except Exception:  # noqa: BLE001 - unknown provider: let the call say what is wrong
@@ -104,6 +104,11 @@ def parse(response: Any) -> tuple[str, str | None, int, int]:
     calls = getattr(message, "tool_calls", None)
     if not text and calls:
         text = calls[0].function.arguments or ""
+    reasoning = getattr(message, "reasoning_content", None)
+    if isinstance(reasoning, str) and reasoning.strip():
+        # litellm moves a leading <think> block out of the content; put it back so every transport hands
+        # callers the reply as written (the RLM keeps reasoning in its trajectory, out of the history)
+        text = f"<think>{reasoning}</think>\n{text}"
     usage = getattr(response, "usage", None)
     pt = int(getattr(usage, "prompt_tokens", 0) or 0)
     ct = int(getattr(usage, "completion_tokens", 0) or 0)
