@@ -40,7 +40,8 @@ class LLMRoot:
         self.name = f"llm:{client.model_of('ceo')}"
 
     async def next(self, messages: list[dict[str, str]], *, forced: bool = False) -> RootTurn:
-        cap = {"max_tokens": self.max_tokens} if self.max_tokens and not self.client.settings.role("ceo").max_tokens else {}
+        own = self.client.settings.role("ceo").max_tokens  # a role's own max_tokens wins
+        cap = {"max_tokens": self.max_tokens} if self.max_tokens and not own else {}
         done = await self.client.acomplete("ceo", messages, namespace="rlm-root", **cap)
         return RootTurn(done.text, done.prompt_tokens or estimate_tokens(messages), done.completion_tokens,
                         done.cost_usd, done.finish_reason)

@@ -49,7 +49,8 @@ A good session, in short: turn 1 `hits = dataset('d').search('inverter failure',
 doc ids with a short snippet each; turn 2 read the best passages with llm_batch and print the readings;
 turn 3 FINAL(an answer that cites [doc ids])."""
 
-FIRST_USER = "Question: {question}\n\nTurn 1 of {max_turns}. Start by exploring the datasets. Reply with one ```repl block."
+FIRST_USER = ("Question: {question}\n\nTurn 1 of {max_turns}. Start by exploring the datasets. Reply with one "
+              "```repl block.")
 NEXT_USER = "Output of turn {turn} of {max_turns}:\n{output}"
 CONTINUE = "Turn {next} of {max_turns}: one ```repl block (or FINAL(...) when you can answer)."
 NO_CODE = ("Turn {turn} of {max_turns}: your reply had no ```repl code block, so nothing ran. Reply with a "

@@ -22,6 +22,7 @@ KINDS = {"repl": "repl", "python": "python", "python3": "python", "py": "python"
 PREFERENCE = ("repl", "python", "plain")
 CURLY = re.compile("[\u2018\u2019\u201c\u201d]")
 STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+MAX_FINAL_CHARS = 8_000  # a prose FINAL(...) argument longer than this is not searched for its end
 FINAL_LINE = re.compile(r"^[ \t>*_`]*(FINAL(?:_VAR)?)\(", re.M)
 
 
@@ -63,7 +64,7 @@ def _blocks(text: str) -> tuple[dict[str, list[str]], bool]:
 def _parses(code: str) -> bool:
     try:
         ast.parse(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):
         return False
     return True
 
@@ -86,13 +87,13 @@ def _final_line(text: str) -> tuple[str | None, str | None]:
     if not starts:
         return None, None
     match = starts[-1]
-    rest = text[match.start(1):].translate(STRAIGHT)
+    rest = text[match.start(1):][:MAX_FINAL_CHARS].translate(STRAIGHT)
     closes = [i for i, ch in enumerate(rest) if ch == ")"]
     for end in reversed(closes):
         candidate = rest[: end + 1]
         try:
             tree = ast.parse(candidate, mode="eval")
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError):
             continue
         if isinstance(tree.body, ast.Call) and len(tree.body.args) == 1 and not tree.body.keywords:
             return candidate, None

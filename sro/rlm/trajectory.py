@@ -1,7 +1,7 @@
 """One JSONL file per RLM session: what happened, turn by turn, without the data itself.
 
-Recorded: the root's code, its reasoning blocks (kept out of its history), the (already capped) output it read, each primitive call's name, argument and
-result sizes and timing, errors, tokens and cost. Never recorded: datasets, variable contents, primitive
+Recorded: the root's code, its reasoning blocks (kept out of its history), the (already capped) output it
+read, each primitive call's name, argument and result sizes and timing, errors, tokens and cost. Never recorded: datasets, variable contents, primitive
 payloads, prompts sent to sub-models, environment or keys.
 """
 

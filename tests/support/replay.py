@@ -132,7 +132,8 @@ def _rlm_checks(expect: dict, data: dict, code: int, later: list[str], server: S
     checks |= {f"prompts have {s!r}": any(s in p for p in later) for s in expect.get("prompts_include", [])}
     if "max_prompt_tokens" in expect:
         sizes = [len(message_text(r)) // 4 for r in server.requests if ROOT_MARK in message_text(r)]
-        checks[f"prompts < {expect['max_prompt_tokens']} tokens"] = bool(sizes) and max(sizes) < expect["max_prompt_tokens"]
+        limit = expect["max_prompt_tokens"]
+        checks[f"prompts < {limit} tokens"] = bool(sizes) and max(sizes) < limit
     return checks
 
 
