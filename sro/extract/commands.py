@@ -119,7 +119,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
     ) -> None:
         """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
-        rlm, finished documents) are skipped."""
+        rlm, finished documents) are skipped.
+
+        Exit codes: 0 done, 6 some chunks failed (run again to retry them), 3 a budget stopped it, 4 a key
+        missing or rejected, 5 the model unreachable, 1 other errors."""
         from sro.extract.partition_map import strategy_for
 
         ws = workspace_of(ctx)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -80,10 +81,11 @@ def _name_key(text: str) -> str:
     return " ".join(_NAME_JUNK.sub(" ", text).casefold().split())
 
 
-def _self_reference(rule: "DocumentSubject") -> re.Pattern[str]:
-    nouns = "|".join(re.escape(n) for n in sorted(rule.nouns, key=len, reverse=True))
-    return re.compile(rf"^(?:(?:this|my|our|the present)\s+(?:[\w'.,$-]+\s+){{0,4}}?|the\s+)(?:{nouns})$",
-                      re.IGNORECASE)
+@lru_cache(maxsize=32)
+def _self_reference(head_nouns: tuple[str, ...]) -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in sorted(head_nouns, key=len, reverse=True))
+    owner = r"this|my|our|the present|(?:the )?(?:poster|author|op)'s"
+    return re.compile(rf"^(?:(?:{owner})\s+(?:[\w'.,$-]+\s+){{0,4}}?|the\s+)(?:{nouns})$", re.IGNORECASE)
 
 
 def is_document_subject(subject: str, doc: "Document | None", rule: "DocumentSubject | None" = None) -> bool:
@@ -95,7 +97,7 @@ def is_document_subject(subject: str, doc: "Document | None", rule: "DocumentSub
     rule = rule or DocumentSubject()
     text = " ".join(subject.split())
     kind_ok = doc is None or not rule.kinds or doc.kind in rule.kinds
-    if rule.nouns and kind_ok and _self_reference(rule).match(text):
+    if rule.nouns and kind_ok and _self_reference(tuple(rule.nouns)).match(text):
         return True
     title = _name_key(doc.title) if doc is not None and doc.title else ""
     key = _name_key(text)

@@ -104,6 +104,9 @@ def parse(response: Any) -> tuple[str, str | None, int, int]:
     calls = getattr(message, "tool_calls", None)
     if not text and calls:
         text = calls[0].function.arguments or ""
+    refusal = getattr(message, "refusal", None)
+    if not text and isinstance(refusal, str):
+        text = refusal  # OpenAI's structured-output refusal: invalid for a schema, readable for a person
     reasoning = getattr(message, "reasoning_content", None)
     if isinstance(reasoning, str) and reasoning.strip():
         # litellm moves a leading <think> block out of the content; put it back so every transport hands

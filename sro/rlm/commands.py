@@ -74,7 +74,10 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(30.0, "--timeout", help="Wall-clock limit per sandbox step (seconds)."),
         json_: bool = JSON,
     ) -> None:
-        """Run one RLM session over datasets (offline policy when no CEO model is configured)."""
+        """Run one RLM session over datasets (offline policy when no CEO model is configured).
+
+        Exit codes: 0 answered (also in the forced turn after --max-iterations), 1 errors, 3 a budget,
+        4 a key missing or rejected, 5 the model unreachable, 130 interrupted."""
         from sro.rlm.limits import SandboxLimits
         from sro.rlm.models import EXIT_CODES
         from sro.rlm.session import RLMSession
