@@ -110,7 +110,7 @@ def run_rlm(case: dict, root: Path, server: ScriptedLLMServer) -> Outcome:
     server.add(ROOT_MARK, _root(case))
     args = ["--workspace", str(root), "--ceo-model", "openai/replay-ceo", "--worker-model", "openai/replay-worker",
             "rlm", QUESTION, "--dataset", "demo", "--max-iterations", str(case.get("max_iterations", 6)), "--json"]
-    out = CliRunner().invoke(app, args, env=_env(server))
+    out = CliRunner().invoke(app, args, env=_env(server) | case.get("env", {}))
     try:
         data = json.loads(out.stdout)
     except ValueError:
