@@ -176,7 +176,7 @@ class RLMSession:
         step = None if reply.code is None else await in_thread(sandbox.run, reply.code, host)
         output = None if step is None else step.render(self.limits.max_output)
         if output is None and reply.final_text is not None:
-            output = "(your FINAL line was taken as the answer)"
+            output = "(no code ran; the FINAL(...) line of your reply was read as your answer)"
         text = feedback(turn=result.iterations, max_turns=self.max_iterations, output=output, notes=reply.notes)
         if step is not None and not step.ok:
             result.errors += 1
