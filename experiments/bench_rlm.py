@@ -113,7 +113,8 @@ def corpus(total_chars: int, seed: int = 7) -> Iterator[Document]:
 # --- sessions -----------------------------------------------------------------------------------
 def _root_script(request: dict) -> str:
     messages = request["messages"]
-    turn = sum(1 for m in messages if m["role"] == "assistant")
+    # the prompt names the turn ("Turn 3 of 12"): with a small window the oldest turns leave the history
+    turn = int(re.findall(r"Turn (\d+) of \d+", messages[-1]["content"])[-1]) - 1
     if "Give your final answer now" in messages[-1]["content"]:
         return "```repl\nFINAL(reading)\n```"
     blocks = [
@@ -133,7 +134,7 @@ def _worker(request: dict) -> str:
     return match.group(1) if match else "no code in this passage"
 
 
-def sessions(size: int, keep: Path | None) -> dict[str, object]:
+def sessions(size: int, keep: Path | None, context_window: int | None = None) -> dict[str, object]:
     from sro.rlm.session import RLMSession
     from sro.workspace import Workspace
     from tests.support.llm_server import ScriptedLLMServer
@@ -155,7 +156,7 @@ def sessions(size: int, keep: Path | None) -> dict[str, object]:
     with ScriptedLLMServer() as server:
         server.add(r"Recursive Language Model", _root_script)
         server.add(r"Extract the vault code", _worker)
-        role = {"base_url": server.base_url, "api_key_env": "SRO_BENCH_KEY"}
+        role = {"base_url": server.base_url, "api_key_env": "SRO_BENCH_KEY", "context_window": context_window}
         with Workspace.open(root, {"ceo": {"model": "openai/bench-ceo", **role},
                                    "worker": {"model": "openai/bench-worker", **role}, "cache": False}) as ws:
             t0 = time.perf_counter()
@@ -172,19 +173,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-size", type=float, default=1e8)
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep workspaces here (skips re-ingest)")
+    parser.add_argument("--context-window", type=int, default=None,
+                        help="the CEO's context window (e.g. 4096); results go to bench_rlm_ctx<N>.json")
     args = parser.parse_args()
     result: dict[str, object] = micro()
     result["layer_start_cost"] = layer_costs()
     sizes = [int(s) for s in (1e4, 1e5, 1e6, 1e7, 1e8) if s <= args.max_size]
-    runs = {f"{s:.0e}": sessions(s, args.keep) for s in sizes}
+    runs = {f"{s:.0e}": sessions(s, args.keep, args.context_window) for s in sizes}
     result["runs"] = runs
     result["root_prompt_tokens_max"] = {k: v["max_root_prompt_tokens"] for k, v in runs.items()}
     largest = runs[f"{sizes[-1]:.0e}"]
     result[f"niah_solved_at_{sizes[-1]:.0e}".replace("+0", "").replace("+", "")] = {
         "offline": largest["offline"]["solved"], "scripted_root": largest["scripted"]["solved"]}
-    result["targets"] = {"root_prompt_tokens_max": 8000, "sandbox_start_ms": 300, "step_roundtrip_ms_p50": 5,
+    result["context_window"] = args.context_window
+    result["targets"] = {"root_prompt_tokens_max": 4000 if args.context_window == 4096 else 8000, "sandbox_start_ms": 300, "step_roundtrip_ms_p50": 5,
                          "primitive_overhead_ms_p50": 1}
-    write_result("bench_rlm", result)
+    write_result(f"bench_rlm_ctx{args.context_window}" if args.context_window else "bench_rlm", result)
     print(f"bench_rlm: start {result['sandbox_start_ms']} ms, step p50 {result['step_roundtrip_ms_p50']} ms, "
           f"primitive p50 {result['primitive_overhead_ms_p50']} ms, root prompt max "
           f"{max(result['root_prompt_tokens_max'].values())} tokens over {list(runs)}, needle at "

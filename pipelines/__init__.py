@@ -71,6 +71,19 @@ class Pattern(BaseModel):
     within_chars: int | None = None
 
 
+class DocumentSubject(BaseModel):
+    """How a worker model names the document's own subject - "this Agreement", "this installation", "my
+    system" - so that such a subject becomes the document entity (as for patterns' "@document"), typed
+    `type`. A self-reference is a determiner (this, my, our, the present; up to four modifiers) before one
+    of `nouns`, or "the" right before one; it counts only in documents of `kinds` (empty: every kind)."""
+
+    type: str | None = None  # ontology class of the document entity
+    nouns: list[str] = Field(default_factory=lambda: [
+        "agreement", "contract", "amendment", "addendum", "lease", "licence", "license", "deed", "memorandum",
+        "instrument"])
+    kinds: list[str] = Field(default_factory=lambda: ["doc"])  # a Reddit "the contract" is some other contract
+
+
 class MCTSDefaults(BaseModel):
     exploration: float = 1.4
     widening_k: float = 2.0
@@ -92,6 +105,7 @@ class Pipeline(BaseModel):
     question_templates: list[str] = Field(default_factory=list)
     mcts: MCTSDefaults = Field(default_factory=MCTSDefaults)
     patterns: list[Pattern] = Field(default_factory=list)  # offline patterns declared in pipeline.yaml
+    document_subject: DocumentSubject = Field(default_factory=DocumentSubject)
     # Offline extraction runs spaCy SVO + literals besides the patterns unless this is false (issue 8):
     # for contracts, SVO triples map onto no CUAD category and cost ~95% of the offline time, so
     # legal_contracts sets `offline_svo: false` and the offline extractor should then run patterns only.

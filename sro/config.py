@@ -41,6 +41,8 @@ class RoleConfig(BaseModel):
     retry_max_s: float = 30.0
     # Structured output: "auto" asks litellm what the model supports; "json_schema" | "tool" | "prompt" force one.
     structured_mode: str = "auto"
+    # Tokens the model reads at most; None: litellm's model map, else 8,192 (sro.rlm.budget sizes prompts from it).
+    context_window: int | None = None
     # "auto": "direct" for an OpenAI-compatible base_url (sro.llm.roles.OPENAI_COMPATIBLE), else "litellm".
     # "litellm" works for every provider; "direct" posts the OpenAI chat format without litellm's per-call CPU.
     transport: Literal["auto", "litellm", "direct"] = "auto"

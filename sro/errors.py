@@ -76,4 +76,12 @@ class ModelConfigError(LLMError, ConfigError):
     """A model role cannot be called at all: its key variable is unset, its server refuses connections,
     authentication failed. Never retried."""
 
+
+class LLMAuthError(ModelConfigError):
+    """The provider rejected the key, or the key's variable is not set."""
+
+
+class LLMConnectionError(ModelConfigError):
+    """Nothing answers at the model's address (connection refused, unknown host)."""
+
     exit_code = ExitCode.CONFIG

@@ -19,6 +19,14 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 from tests.support.llm_server import ScriptedLLMServer  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _test_key(monkeypatch) -> None:
+    """Roles pointing at the loopback server name SRO_TEST_KEY; a named key variable must be set (a missing
+    one is an authentication error before any request), so every test has one unless it sets its own."""
+    if "SRO_TEST_KEY" not in os.environ:
+        monkeypatch.setenv("SRO_TEST_KEY", "sk-test-default-key")
+
+
 @pytest.fixture
 def llm_server(monkeypatch) -> Iterator[ScriptedLLMServer]:
     """A fresh loopback OpenAI-compatible server; script it with .add()/.default(). Its roles name the key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sro.errors import LLMError, ModelConfigError
+from sro.errors import LLMAuthError, LLMError
 from sro.llm.types import Completion
 from sro.workspace import Workspace
 
@@ -18,8 +18,7 @@ def test_batch_with_mixed_failures_keeps_order(tmp_path, llm_server):
     try:
         items = [f"item {i}" for i in range(6)]
         results = asyncio.run(w.llm.abatch("worker", items))
-        assert [type(r) for r in results] == [Completion, ModelConfigError, Completion, LLMError, Completion,
-                                              Completion]  # a 401 is a configuration problem, not retried
+        assert [type(r) for r in results] == [Completion, LLMAuthError, Completion, LLMError, Completion, Completion]
         assert results[0].text == "echo item 0" and results[4].text == "late answer"
         assert results[5].text == "echo item 5"
         assert "HTTP 401" in str(results[1]) and "authentication failed" in str(results[1]) and "after 2 attempts" in str(results[3])

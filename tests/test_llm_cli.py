@@ -78,3 +78,11 @@ def test_costs_and_cache_commands(tmp_path, llm_server):
     assert json.loads(_run(tmp_path, llm_server, "cache", "clear", "--json").output) == {"removed": 2}
     res = runner.invoke(app, ["-w", str(tmp_path), "--no-cache", "models", "--json"], env=_env(llm_server))
     assert json.loads(res.output)["cache"] is False
+
+
+def test_models_check_names_a_missing_key_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    out = runner.invoke(app, ["--workspace", str(tmp_path / "ws"), "--worker-model", "openai/gpt-4o-mini",
+                              "models", "check", "--json"])
+    row = next(r for r in json.loads(out.stdout) if r["role"] == "worker")
+    assert row["ok"] is False and row["error"].startswith("OPENAI_API_KEY is not set")

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from sro.errors import LLMError, ModelConfigError
+from sro.errors import LLMAuthError, LLMError, ModelConfigError
 from sro.workspace import Workspace
 
 
@@ -133,25 +133,4 @@ def test_missing_key_variable_fails_by_name_and_sends_nothing(tmp_path, llm_serv
         w.close()
 
 
-@pytest.mark.parametrize("status", [401, 403])
-def test_authentication_failures_are_not_retried(ws, llm_server, status):
-    llm_server.add(r"secret", "denied", status=status, times=5)
-    with pytest.raises(ModelConfigError, match="authentication failed: check the API key"):
-        ws.llm.complete("worker", "secret plans")
-    assert llm_server.count() == 1
-
-
-def test_refused_connection_in_a_cause_chain_is_a_configuration_failure():
-    from sro.llm.preflight import config_failure
-
-    class APIConnectionError(Exception):
-        pass
-
-    try:
-        try:
-            raise ConnectionRefusedError(111, "Connection refused")
-        except ConnectionRefusedError as inner:
-            raise APIConnectionError("Connection error.") from inner
-    except APIConnectionError as exc:
-        assert config_failure(exc) == "connection refused: is the server running and base_url right?"
-    assert config_failure(TimeoutError("read timed out")) is None
+from sro.errors import LLMAuthError, LLMError, ModelConfigError

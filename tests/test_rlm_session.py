@@ -91,16 +91,18 @@ def test_answer_before_exploring_is_refused_once(ws, llm_server):
     assert "answer was refused" in json.dumps(root_requests(llm_server)[1]["messages"])
 
 
-def test_refusal_happens_only_once(ws, llm_server):
-    plan(llm_server, {"stubborn": ["FINAL('first')", "FINAL('second')"]})
+def test_refusal_happens_only_once_and_the_answer_is_flagged_ungrounded(ws, llm_server):
+    plan(llm_server, {"stubborn": ["FINAL('first')", "FINAL('first')"]})
     result = run(ws, "stubborn question")
-    assert result.answer == "second" and result.iterations == 2 and not result.forced
+    assert result.answer == "first" and result.iterations == 2 and not result.forced
+    assert result.ungrounded and result.stop_reason == "done"
 
 
 def test_iteration_limit_forces_one_final_answer(ws, llm_server):
     plan(llm_server, {"endless": ["x = dataset('demo').peek(1)\nprint(len(x))"]}, forced="FINAL('best effort')")
     result = run(ws, "endless question", max_iterations=2)
     assert result.forced and result.answer == "best effort" and result.iterations == 3
+    assert result.stop_reason == "max_iterations" and not result.ungrounded
     assert "Give your final answer now" in root_requests(llm_server)[-1]["messages"][-1]["content"]
 
 
@@ -115,7 +117,8 @@ def test_reply_without_code_gets_a_reminder(ws, llm_server):
 def test_budget_exhaustion_ends_with_a_forced_answer(ws, llm_server):
     plan(llm_server, {"costly": ["print(dataset('demo').count())"]})
     result = run(ws, "costly question", budgets=Budgets(calls=1))
-    assert result.forced and "BudgetExceeded" in result.answer and result.iterations == 1
+    assert result.forced and result.stop_reason == "budget" and "calls" in result.stop_detail
+    assert result.answer.startswith("[no final answer: budget") and result.iterations == 1
     assert len(root_requests(llm_server)) == 1, "a refused call is never sent"
 
 
@@ -246,7 +249,7 @@ def test_rlm_query_child_gets_a_share_of_the_parent_budget(ws, llm_server):
                       "kid task": ["print(dataset('demo').count())", "FINAL('kid done')"]})
     result = run(ws, "parent budget question", budgets=Budgets(calls=4))
     # parent turn 1 uses 1 of 4 calls; the kid may spend half of the 3 left (1 call): its second turn is refused
-    assert result.answer.startswith("[no final answer: BudgetExceeded") and not result.forced
+    assert result.answer.startswith("[no final answer: budget: sub-call budget") and not result.forced
     kid_requests = [r for r in root_requests(llm_server) if "kid task" in r["messages"][1]["content"]]
     assert len(kid_requests) == 1
     assert len(root_requests(llm_server)) == 3
@@ -266,3 +269,20 @@ def test_offline_root_with_a_worker_model_reads_passages_with_llm_batch(tmp_path
     assert result.policy == "offline" and result.iterations == 5
     assert "Worker model readings" in result.answer and "[post:zzz] The vault code is 7481-ZEBRA." in result.answer
     assert result.sub_calls == llm_server.count(r"Answer the question using only this passage") >= 1
+
+
+def test_reasoning_goes_to_the_trajectory_never_back_to_the_root(ws, llm_server):
+    replies = ["<think>SECRET-PLAN: peek first</think>\n```repl\nprint(llm_query('read: ' + dataset('demo').peek(1)[0]['text']))\n```",
+               "<think>two rows</think>\nThe data is there.\nFINAL(\"peeked\")"]
+    llm_server.add(r"Recursive Language Model",
+                   lambda req: replies[min(sum(m["role"] == "assistant" for m in req["messages"]), 1)])
+    llm_server.add(r"read: ", "<think>WORKER-THOUGHT</think>The post is about inverters.")
+    result = run(ws, "reasoning question")
+    assert result.answer == "peeked" and result.stop_reason == "done" and not result.ungrounded
+    second = json.dumps(root_requests(llm_server)[1]["messages"])
+    assert "SECRET-PLAN" not in second and "WORKER-THOUGHT" not in second and "about inverters" in second
+    records = [json.loads(line) for line in Path(result.trajectory).read_text().splitlines()]
+    turns = [r for r in records if r["type"] == "turn"]
+    assert turns[0]["reasoning"] == ["SECRET-PLAN: peek first"] and turns[1]["reasoning"] == ["two rows"], \
+        "litellm moves a leading <think> out of the content: the backend puts it back for the trajectory"
+    assert records[-1]["stop_reason"] == "done"

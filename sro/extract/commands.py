@@ -90,10 +90,15 @@ def _report(summary: dict, errors: list[str], as_json: bool) -> None:
 
 
 def _exit_for(total) -> None:
-    """Failed chunks are retried by the next run; say so with the exit code (README: exit codes)."""
+    """A budget stop, or failed chunks (retried by the next run), are said with the exit code
+    (docs/reference/exit-codes.md): all failed 1, some failed 4, budget 5."""
     from sro.errors import ExitCode
 
+    if total.budget_stop:
+        typer.echo(f"stopped by a budget: {total.budget_stop}", err=True)
+        raise typer.Exit(ExitCode.BUDGET)
     if total.failed_chunks:
+        typer.echo(f"{total.failed_chunks} chunks failed; run the same command again to retry them", err=True)
         raise typer.Exit(ExitCode.ERROR if total.failed_chunks == total.chunks else ExitCode.PARTIAL)
 
 
@@ -113,9 +118,11 @@ def register(app: typer.Typer) -> None:
         max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
-        """Extract, resolve and judge triples over a dataset (resumable).
+        """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
+        rlm, finished documents) are skipped.
 
-        Finished chunks (or, with --strategy rlm, finished documents) are skipped."""
+        Exit codes: 0 done, 4 some chunks failed (run again to retry them), 1 all failed or another error,
+        5 a budget stopped it, 3 a key missing or the model server unreachable."""
         from sro.extract.partition_map import strategy_for
         from sro.llm.preflight import check_roles
 

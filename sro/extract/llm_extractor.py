@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sro.errors import SROError
+from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.extract import literals
 from sro.extract.grounding import locate
 from sro.extract.models import Candidate, Entity, Evidence, Term, Value
 from sro.extract.patterns import document_entity
 
 if TYPE_CHECKING:
-    from pipelines import Pipeline
+    from pipelines import DocumentSubject, Pipeline
     from sro.data.models import Chunk, Document
 
 EXTRACTOR_ID = "llm"
@@ -32,10 +33,8 @@ MAX_CHUNKS_PER_CALL = 4
 _TYPE_ALIASES = {"number": "decimal", "float": "decimal", "double": "decimal", "int": "integer", "currency": "money",
                  "price": "money", "text": "string", "str": "string", "literal": "string", "time": "date",
                  "datetime": "date", "bool": "boolean", "object": "entity", "iri": "entity", "uri": "entity"}
-# "this Agreement", "this Distribution Agreement", "the Contract": the document speaking of itself.
-_SELF = re.compile(r"^(?:this|the present)\s+(?:[\w-]+\s+){0,4}?(?:agreement|contract|amendment|addendum|lease|"
-                   r"licen[cs]e|deed|memorandum|instrument)$|^the\s+(?:agreement|contract)$", re.IGNORECASE)
 _NAME_JUNK = re.compile(r"[\"'\u201c\u201d\u2018\u2019()\[\].,:;]+")
+QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb`"
 _TYPES = {"entity", "string", "decimal", "integer", "money", "date", "duration", "boolean"}
 
 
@@ -66,6 +65,12 @@ class LLMTriple(BaseModel):
         name = _TYPE_ALIASES.get(name, name)
         return name if name in _TYPES else "string"
 
+    @field_validator("quote", mode="before")
+    @classmethod
+    def _quote(cls, value: Any) -> str:
+        """Models wrap quotes in quotation marks ("...", “...”) that the source does not have."""
+        return str(value or "").strip().strip(QUOTE_MARKS).strip()
+
     @field_validator("subject_type", "object_class", "value", "unit", "currency", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
@@ -76,12 +81,23 @@ def _name_key(text: str) -> str:
     return " ".join(_NAME_JUNK.sub(" ", text).casefold().split())
 
 
-def is_document_subject(subject: str, doc: "Document | None") -> bool:
+@lru_cache(maxsize=32)
+def _self_reference(head_nouns: tuple[str, ...]) -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in sorted(head_nouns, key=len, reverse=True))
+    owner = r"this|my|our|the present|(?:the )?(?:poster|author|op)'s"
+    return re.compile(rf"^(?:(?:{owner})\s+(?:[\w'.,$-]+\s+){{0,4}}?|the\s+)(?:{nouns})$", re.IGNORECASE)
+
+
+def is_document_subject(subject: str, doc: "Document | None", rule: "DocumentSubject | None" = None) -> bool:
     """True when a model's subject names the source document itself: the document's title (with or without a
-    leading "the"/"this") or, in a plain document (not a Reddit post or comment, where "the contract" is some
-    other contract), a self-reference such as "this Agreement"."""
+    leading "the"/"this") or a self-reference of the pipeline's convention (`DocumentSubject`: "this
+    Agreement" in a contract, "this installation" / "my system" in a solar post)."""
+    from pipelines import DocumentSubject
+
+    rule = rule or DocumentSubject()
     text = " ".join(subject.split())
-    if _SELF.match(text) and (doc is None or doc.kind == "doc"):
+    kind_ok = doc is None or not rule.kinds or doc.kind in rule.kinds
+    if rule.nouns and kind_ok and _self_reference(tuple(rule.nouns)).match(text):
         return True
     title = _name_key(doc.title) if doc is not None and doc.title else ""
     key = _name_key(text)
@@ -89,7 +105,10 @@ def is_document_subject(subject: str, doc: "Document | None") -> bool:
 
 
 class LLMTriples(BaseModel):
-    triples: list[LLMTriple] = Field(default_factory=list)
+    """The reply: `triples` is required, so a wrong top-level key or a refusal is invalid (re-asked, then
+    a chunk error), never an empty result."""
+
+    triples: list[LLMTriple]
 
 
 def class_name(value: str | None) -> str | None:
@@ -143,6 +162,7 @@ class LLMExtractor:
         self.gleaning = gleaning
         self.errors: list[str] = []
         self.failed_chunks: set[str] = set()
+        self.budget_stop = ""
 
     async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
         groups = batches(chunks)
@@ -160,9 +180,13 @@ class LLMExtractor:
                 if not more:
                     break
                 triples += more
+        except (LLMAuthError, LLMConnectionError):
+            raise  # every other call would fail the same way: stop, named
         except SROError as exc:
             self.errors.append(f"chunks {group[0].id}..{group[-1].id}: {exc}")
             self.failed_chunks.update(c.id for c in group)
+            if isinstance(exc, BudgetExceeded):
+                self.budget_stop = str(exc)
             return []
         model = self.client.model_of("worker")
         return [c for t in triples if (c := self._candidate(t, group, docs, model)) is not None]
@@ -190,9 +214,10 @@ class LLMExtractor:
             start, end = chunk.start + span[0], chunk.start + span[1]
             quote = chunk.text[span[0] : span[1]]
         evidence = Evidence(chunk_id=chunk.id, doc_id=chunk.doc_id, start=start, end=end, quote=quote)
-        if is_document_subject(t.subject, docs.get(chunk.doc_id)):
-            # Contract-level facts: the subject is the document entity, as for the patterns' "@document".
-            subject = document_entity(docs.get(chunk.doc_id), chunk, class_name(t.subject_type))
+        rule = self.pipeline.document_subject
+        if is_document_subject(t.subject, docs.get(chunk.doc_id), rule):
+            # Document-level facts: the subject is the document entity, as for the patterns' "@document".
+            subject = document_entity(docs.get(chunk.doc_id), chunk, rule.type or class_name(t.subject_type))
         else:
             subject = Entity(text=t.subject.strip(), type=class_name(t.subject_type))
         return Candidate(subject=subject, predicate=t.predicate.strip(), object=self._object(t),

@@ -26,6 +26,8 @@ class StageResult(BaseModel):
     tokens: int = 0
     cost_usd: float = 0.0
     errors: list[str] = Field(default_factory=list)
+    failed_chunks: int = 0  # chunks whose extraction failed: not marked done, retried by the next run
+    budget_stop: str = ""  # the budget that stopped extraction, if one did
 
     def merge(self, other: "StageResult", keep_triples: bool = True) -> None:
         """Accumulate another batch's result (the CLI keeps counts only, to bound memory)."""
@@ -43,6 +45,7 @@ class StageResult(BaseModel):
             self.conflicts += other.conflicts
         self.errors += other.errors
         self.extractor = other.extractor or self.extractor
+        self.budget_stop = other.budget_stop or self.budget_stop
 
     def summary(self) -> dict:
         return {"chunks": self.chunks, "failed_chunks": self.failed_chunks, "candidates": self.candidates, "new_candidates": self.new_candidates,
@@ -50,4 +53,5 @@ class StageResult(BaseModel):
                 "rejected_by_axiom": self.rejected_by_axiom, "new_facts": self.new_facts,
                 "unmapped_predicates": len(self.unmapped_predicates), "extractor": self.extractor,
                 "calls": self.calls, "tokens": self.tokens, "cost_usd": round(self.cost_usd, 6),
-                "errors": len(self.errors)}
+                "errors": len(self.errors), "failed_chunks": self.failed_chunks,
+                **({"budget_stop": self.budget_stop} if self.budget_stop else {})}

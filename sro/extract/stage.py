@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from sro.errors import SROError
+from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.extract.offline import OfflineExtractor
 from sro.extract.resolve import Resolver
 from sro.extract.result import StageResult
@@ -91,11 +91,15 @@ class TripleStage:
         before = client.spent() if client is not None else None
         try:
             raw = await extractor.run(chunks, docs)
+        except (LLMAuthError, LLMConnectionError):
+            raise
         except SROError as exc:
             result.errors.append(f"extraction failed: {exc}")
             result.failed_chunks = len(chunks)
+            result.budget_stop = str(exc) if isinstance(exc, BudgetExceeded) else ""
             return result
         result.errors += getattr(extractor, "errors", [])
+        result.budget_stop = getattr(extractor, "budget_stop", "")
         raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in raw]
         candidates = await self.resolver.arun(raw, client)
         judge = AxiomJudge(self.ws, self.pipeline, client=client, graph=self.ws.graph)
@@ -113,6 +117,7 @@ class TripleStage:
         self._sort(result, candidates, judgments)
         self._write_graph(result)
         failed = getattr(extractor, "failed_chunks", set())  # retried on the next run, not marked done
+        result.failed_chunks = len(failed)
         counts = {ch.id: 0 for ch in chunks if ch.id not in failed}
         result.failed_chunks = len(chunks) - len(counts)
         counts.update(Counter(c.evidence.chunk_id for c in candidates if c.evidence.chunk_id not in failed))

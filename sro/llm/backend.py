@@ -82,6 +82,14 @@ def parse(response: Any) -> tuple[str, str | None, int, int]:
     calls = getattr(message, "tool_calls", None)
     if not text and calls:
         text = calls[0].function.arguments or ""
+    refusal = getattr(message, "refusal", None)
+    if not text and isinstance(refusal, str):
+        text = refusal  # OpenAI's structured-output refusal: invalid for a schema, readable for a person
+    reasoning = getattr(message, "reasoning_content", None)
+    if isinstance(reasoning, str) and reasoning.strip():
+        # litellm moves a leading <think> block out of the content; put it back so every transport hands
+        # callers the reply as written (the RLM keeps reasoning in its trajectory, out of the history)
+        text = f"<think>{reasoning}</think>\n{text}"
     usage = getattr(response, "usage", None)
     pt = int(getattr(usage, "prompt_tokens", 0) or 0)
     ct = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -118,3 +126,20 @@ def supports(model: str, feature: str) -> bool:
         return bool(litellm.supports_function_calling(model=model))
     except Exception:  # noqa: BLE001 - litellm raises for unmapped models
         return False
+
+
+@lru_cache(maxsize=256)
+def _map_window(model: str) -> int | None:
+    try:
+        info = litellm_module().get_model_info(model=model)
+    except Exception:  # noqa: BLE001 - litellm raises for unmapped models
+        return None
+    value = info.get("max_input_tokens") or info.get("max_tokens")
+    return int(value) if value else None
+
+
+def context_window(cfg: RoleConfig) -> int | None:
+    """Tokens the role's model reads: the `context_window` setting, else litellm's model map, else None."""
+    if cfg.context_window:
+        return cfg.context_window
+    return _map_window(cfg.model) if cfg.model else None

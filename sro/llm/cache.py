@@ -91,6 +91,14 @@ class LLMCache:
     def flush(self) -> None:
         self._writer.flush()
 
+    def forget(self, key: str) -> None:
+        """Drop one entry (an answer that failed validation must not be replayed by the next run)."""
+        self._lru.pop(key, None)
+        if key in self._known():
+            self._writer.flush()
+            self._cursor().execute("DELETE FROM llm_cache WHERE key = ?", [key])
+            self._known().discard(key)
+
     def clear(self, namespace: str | None = None) -> int:
         self._writer.flush()
         cur = self._cursor()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from pydantic import BaseModel
 
 from sro.config import Budgets, Settings
-from sro.errors import BudgetExceeded, LLMError, ModelConfigError, SROError
+from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, LLMError, ModelConfigError, SROError
 from sro.llm import backend, preflight, retry, roles, structured
 from sro.llm.budgets import BudgetScope, Estimate, check_and_reserve
 from sro.llm.cache import LLMCache, cache_key
@@ -89,6 +89,11 @@ class LLMClient:
 
     def model_of(self, role: str) -> str | None:
         return self.settings.role(role).model
+
+    def context_window(self, role: str) -> int | None:
+        """The role's context window in tokens (setting, else litellm's model map), None when unknown."""
+        cfg = self.settings.role(role)
+        return None if cfg.offline else backend.context_window(cfg)
 
     def scoped(self, campaign: str | None = None, node: str | None = None,
                budgets: Budgets | None = None) -> "LLMClient":
@@ -170,6 +175,8 @@ class LLMClient:
             try:
                 return structured.parse(comp.text, schema)
             except structured.Unparseable as problem:
+                if comp.cache_key is not None:
+                    self._s.cache.forget(comp.cache_key)  # a rerun asks the model again
                 if attempt == 2:
                     raise StructuredOutputError(
                         f"{cfg.model} ({role}) did not return a valid {schema.__name__} after a re-ask: {problem}",
@@ -234,7 +241,8 @@ class LLMClient:
                                "finish_reason": finish, "prompt_tokens": pt, "completion_tokens": ct,
                                "cost_usd": cost})
         return Completion(text=text, model=cfg.model, role=role, prompt_tokens=pt, completion_tokens=ct,
-                          cost_usd=cost, latency_ms=latency, cached=False, finish_reason=finish, attempts=attempt)
+                          cost_usd=cost, latency_ms=latency, cached=False, finish_reason=finish, attempts=attempt,
+                          cache_key=key)
 
     def _from_cache(self, role: str, model: str, namespace: str, entry: dict, start: float) -> Completion:
         latency = (time.perf_counter() - start) * 1000
@@ -242,7 +250,7 @@ class LLMClient:
         self._record(role, model, namespace, pt, ct, 0.0, latency, True, "ok", 0)
         return Completion(text=entry["text"], model=model, role=role, prompt_tokens=pt, completion_tokens=ct,
                           cost_usd=0.0, latency_ms=latency, cached=True, finish_reason=entry["finish_reason"],
-                          attempts=0)
+                          attempts=0, cache_key=entry["key"])
 
     def _failure(self, role: str, cfg: Any, namespace: str, exc: BaseException, attempts: int,
                  start: float) -> LLMError:
@@ -250,11 +258,17 @@ class LLMClient:
         provider = getattr(exc, "llm_provider", None) or roles.provider_of(cfg.model)
         verdict = "after %d attempts" % attempts if attempts > 1 else "(not retryable)" \
             if not retry.is_retryable(exc) else "after 1 attempt"
+        kind = retry.fatal_kind(exc)
+        if kind == "connection":
+            why = f"cannot connect to {cfg.base_url or provider} (connection refused or unknown host); {why}"
+        elif kind == "auth":
+            why = f"authentication failed: the key in {cfg.api_key_env or 'the provider default'} was rejected; {why}"
         message = f"{provider} model {cfg.model} (role {role}) failed {verdict}: {why}"
         self._record(role, cfg.model, namespace, 0, 0, 0.0, (time.perf_counter() - start) * 1000, False,
                      "error", attempts, error=why)
         config = preflight.config_failure(exc)
-        err = ModelConfigError(f"{message} ({config})") if config else LLMError(message)
+        kind_error = {"auth": LLMAuthError, "connection": LLMConnectionError}.get(kind)
+        err = (kind_error or (ModelConfigError if config else LLMError))(f"{message} ({config})" if config else message)
         err.status_code = getattr(exc, "status_code", None)  # type: ignore[attr-defined]
         return err
 

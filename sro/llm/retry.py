@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import socket
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
@@ -26,11 +27,35 @@ NO_RETRY_NAMES = ("AuthenticationError", "BadRequestError", "ContextWindowExceed
                   "UnsupportedParamsError", "PaymentRequiredError", "EmptyResponse")
 
 
+AUTH_STATUS = {401, 403}
+UNREACHABLE = (ConnectionRefusedError, socket.gaierror)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def fatal_kind(exc: BaseException) -> str | None:
+    """"auth" (key rejected), "connection" (nothing listens at the address, unknown host) or None. These
+    are never retried: waiting does not fix them, and litellm reports a refused connection as HTTP 500."""
+    if "AuthenticationError" in _names(exc) or getattr(exc, "status_code", None) in AUTH_STATUS:
+        return "auth"
+    if any(isinstance(e, UNREACHABLE) for e in _chain(exc)):
+        return "connection"
+    return None
+
+
 def _names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
 
 def is_retryable(exc: BaseException) -> bool:
+    if fatal_kind(exc):
+        return False
     names = _names(exc)
     if names & set(NO_RETRY_NAMES):
         return False

@@ -83,6 +83,7 @@ def describe(settings: Settings) -> list[dict[str, Any]]:
             "transport": transport_of(cfg) if cfg.model else None,
             "transport_setting": cfg.transport,
             "structured_mode": cfg.structured_mode,
+            "context_window": cfg.context_window,
             "budget": settings.role_budgets.get(name).model_dump() if name in settings.role_budgets else None,
         })
     return rows

@@ -65,7 +65,14 @@ def request(messages: list[dict], schema: type[BaseModel], mode: str) -> tuple[l
         return messages, {"tools": [tool], "tool_choice": {"type": "function", "function": {"name": _name(schema)}}}
     instruction = ("Reply with only one JSON object (no prose, no code fence) that validates against this "
                    f"JSON schema:\n{json.dumps(js, ensure_ascii=False)}")
-    return [{"role": "system", "content": instruction}, *messages], {}
+    return with_system(messages, instruction), {}
+
+
+def with_system(messages: list[dict], text: str) -> list[dict]:
+    """`text` added to the conversation's one system message (some local chat templates reject two)."""
+    if messages and messages[0].get("role") == "system":
+        return [{**messages[0], "content": f"{messages[0]['content']}\n\n{text}"}, *messages[1:]]
+    return [{"role": "system", "content": text}, *messages]
 
 
 def extract_json(text: str) -> str:

@@ -22,6 +22,7 @@ class Completion(BaseModel):
     cached: bool = False
     finish_reason: str | None = None
     attempts: int = 1  # provider requests made (1 = no retry); 0 for a cache hit
+    cache_key: str | None = None  # where the answer is cached (None: not cached)
 
     @property
     def truncated(self) -> bool:

@@ -56,11 +56,14 @@ def _sandbox(file: Path, timeout: float, json_: bool) -> None:
 
 
 def _print_result(result: object) -> None:
-    console.rule("answer" + (" (forced)" if result.forced else ""))
+    flags = [f for f, on in (("forced", result.forced), ("ungrounded", result.ungrounded)) if on]
+    console.rule("answer" + (f" ({', '.join(flags)})" if flags else ""))
     console.print(result.answer, markup=False, highlight=False)
     console.rule()
     console.print(f"policy: {result.policy}   iterations: {result.iterations}   sub-calls: {result.sub_calls}   "
                   f"cost: ${result.cost_usd:.4f}   tokens: {result.tokens:,}   errors: {result.errors}")
+    console.print(f"stop: {result.stop_reason}" + (f" ({result.stop_detail})" if result.stop_detail else ""),
+                  markup=False)
     console.print(f"root prompt tokens per turn: {result.root_prompt_tokens}")
     if result.proposed_questions:
         console.print("proposed questions:")
@@ -101,8 +104,12 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(30.0, "--timeout", help="Wall-clock limit per sandbox step (seconds)."),
         json_: bool = JSON,
     ) -> None:
-        """Run one RLM session over datasets (offline policy when no CEO model is configured)."""
+        """Run one RLM session over datasets (offline policy when no CEO model is configured).
+
+        Exit codes: 0 answered (also in the forced turn after --max-iterations), 1 errors, 3 a budget,
+        4 a key missing or rejected, 5 the model unreachable, 130 interrupted."""
         from sro.rlm.limits import SandboxLimits
+        from sro.rlm.models import EXIT_CODES
         from sro.rlm.session import RLMSession
 
         with workspace_of(ctx) as ws:
@@ -118,3 +125,5 @@ def register(app: typer.Typer) -> None:
             print_json(result.summary())
         else:
             _print_result(result)
+        if EXIT_CODES[result.stop_reason]:
+            raise typer.Exit(EXIT_CODES[result.stop_reason])

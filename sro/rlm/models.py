@@ -6,12 +6,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sro.errors import ExitCode
+
+
+STOP_REASONS = ("done", "budget", "max_iterations", "errors", "interrupted")
+EXIT_CODES = {"done": 0, "max_iterations": 0, "errors": int(ExitCode.ERROR), "budget": int(ExitCode.BUDGET),
+              "interrupted": int(ExitCode.INTERRUPTED)}
+
 
 class RLMResult(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     answer: str
     forced: bool = False  # True when a limit (iterations, budget) ended the session, not the root's choice
+    stop_reason: str = "done"  # one of STOP_REASONS
+    stop_detail: str = ""  # which budget, which error
+    ungrounded: bool = False  # the answer was accepted although the session never looked at the data
     iterations: int = 0
     root_prompt_tokens: list[int] = Field(default_factory=list)  # one entry per root turn
     sub_calls: int = 0  # llm_query prompts + llm_batch prompts + rlm_query sessions
@@ -28,7 +38,8 @@ class RLMResult(BaseModel):
     def summary(self) -> dict[str, Any]:
         """The JSON the CLI prints."""
         return {
-            "answer": self.answer, "forced": self.forced, "iterations": self.iterations,
+            "answer": self.answer, "forced": self.forced, "stop_reason": self.stop_reason,
+            "stop_detail": self.stop_detail, "ungrounded": self.ungrounded, "iterations": self.iterations,
             "root_prompt_tokens": self.root_prompt_tokens, "sub_calls": self.sub_calls,
             "cost_usd": round(self.cost_usd, 6), "tokens": self.tokens, "evidence": len(self.evidence),
             "triples_accepted": sum(len(getattr(r, "accepted", []) or []) for r in self.stage_results),

@@ -25,6 +25,7 @@ class RootTurn:
     prompt_tokens: int
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    finish_reason: str | None = None
 
 
 class RootPolicy(Protocol):
@@ -34,14 +35,16 @@ class RootPolicy(Protocol):
 
 
 class LLMRoot:
-    def __init__(self, client: "LLMClient"):
-        self.client = client
+    def __init__(self, client: "LLMClient", max_tokens: int | None = None):
+        self.client, self.max_tokens = client, max_tokens
         self.name = f"llm:{client.model_of('ceo')}"
 
     async def next(self, messages: list[dict[str, str]], *, forced: bool = False) -> RootTurn:
-        done = await self.client.acomplete("ceo", messages, namespace="rlm-root")
+        own = self.client.settings.role("ceo").max_tokens  # a role's own max_tokens wins
+        cap = {"max_tokens": self.max_tokens} if self.max_tokens and not own else {}
+        done = await self.client.acomplete("ceo", messages, namespace="rlm-root", **cap)
         return RootTurn(done.text, done.prompt_tokens or estimate_tokens(messages), done.completion_tokens,
-                        done.cost_usd)
+                        done.cost_usd, done.finish_reason)
 
 
 STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because been before

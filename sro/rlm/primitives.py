@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from sro.errors import DatasetError, SandboxError
+from sro.rlm.replies import split_reasoning
 
 if TYPE_CHECKING:
     from sro.llm.client import LLMClient
@@ -122,7 +123,7 @@ class PrimitiveHost:
         role = self._role(role)
         text = self.ctx.client.complete(role, prompt, namespace="rlm").text
         self.sub_calls += 1
-        return text
+        return split_reasoning(text)[0]  # a reasoning worker's <think> is noise in the root's output
 
     def llm_batch(self, prompts: Any, role: str = "worker") -> list[str]:
         if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
@@ -132,7 +133,7 @@ class PrimitiveHost:
         role = self._role(role)
         results = self.ctx.client.batch(role, prompts, namespace="rlm")
         self.sub_calls += len(prompts)
-        return [r.text if hasattr(r, "text") else f"ERROR: {r}" for r in results]
+        return [split_reasoning(r.text)[0] if hasattr(r, "text") else f"ERROR: {r}" for r in results]
 
     def rlm_query(self, task: Any, context: Any = None) -> str:
         if not isinstance(task, str) or not task.strip():

@@ -4,6 +4,7 @@ capped output goes back; limits end the session with one forced answer."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import queue
 import threading
 import uuid
@@ -11,11 +12,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from sro.config import Budgets
-from sro.errors import BudgetExceeded, SROError
+from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
+from sro.rlm.budget import RootBudget
 from sro.rlm.models import RLMResult
 from sro.rlm.policy import LLMRoot, OfflinePolicy, RootPolicy, RootTurn
 from sro.rlm.primitives import PrimitiveHost, SessionContext
-from sro.rlm.prompts import FORCE, NEXT_USER, NO_CODE, REFUSED, extract_code, system_prompt
+from sro.rlm.prompts import FORCE, REFUSED, feedback, system_prompt
+from sro.rlm.replies import Reply, parse_reply
 from sro.rlm.sandbox import Sandbox, StepResult
 from sro.rlm.limits import SandboxLimits
 from sro.rlm.trajectory import Trajectory
@@ -105,15 +108,18 @@ class RLMSession:
                  campaign: str | None = None, node: str | None = None, max_iterations: int = 12, depth: int = 0,
                  max_depth: int = 2, budgets: Budgets | None = None, limits: SandboxLimits | None = None,
                  pipeline: str = "generic", client: "LLMClient | None" = None, context: Any = None,
-                 prompt_budget_tokens: int = 7_000, parent: str | None = None):
+                 prompt_budget_tokens: int | None = None, parent: str | None = None):
         self.ws, self.datasets, self.policy = ws, list(datasets), policy
         self.campaign, self.node, self.depth, self.max_depth = campaign, node, depth, max_depth
         self.max_iterations, self.budgets, self.pipeline = max(1, max_iterations), budgets, pipeline
         self.limits = limits or SandboxLimits()
         if ws.settings.sandbox.require_os_isolation:
             self.limits = replace(self.limits, require_os_isolation=True)
-        self.context, self.parent, self.prompt_budget_tokens = context, parent, prompt_budget_tokens
+        self.context, self.parent = context, parent
         self.client = (client or ws.llm).scoped(campaign=campaign, node=node, budgets=budgets or Budgets())
+        self.budget = RootBudget.of(self.client.context_window("ceo"))
+        self.prompt_budget_tokens = prompt_budget_tokens or self.budget.history_tokens
+        self.limits = dataclasses.replace(self.limits, max_output=min(self.limits.max_output, self.budget.output_chars))
         self.id = uuid.uuid4().hex[:12]
         self.children: list[RLMResult] = []
 
@@ -121,13 +127,13 @@ class RLMSession:
     async def run(self, question: str) -> RLMResult:
         policy = self.policy or (
             OfflinePolicy(question, worker=not self.client.is_offline("worker"))
-            if self.client.is_offline("ceo") else LLMRoot(self.client))
+            if self.client.is_offline("ceo") else LLMRoot(self.client, self.budget.reply_tokens))
         infos = [self.ws.datasets.describe(name) for name in self.datasets]
         # Bring the search index up to date now: model steps have a bounded host time per step, and index
         # upkeep after an ingest is not the model's work.
         self.ws.datasets.refresh_index()
         system = system_prompt(infos, max_output=self.limits.max_output, depth=self.depth, max_depth=self.max_depth)
-        transcript = Transcript(system, question, self.prompt_budget_tokens)
+        transcript = Transcript(system, question, self.prompt_budget_tokens, self.max_iterations)
         host = PrimitiveHost(SessionContext(
             ws=self.ws, datasets=self.datasets, client=self.client, loop=asyncio.get_running_loop(),
             campaign=self.campaign, node=self.node, depth=self.depth, max_depth=self.max_depth,
@@ -144,6 +150,9 @@ class RLMSession:
             traj.write("start", session=self.id, parent=self.parent, depth=self.depth, question=question[:2000],
                        datasets=self.datasets, policy=policy.name, sandbox_start_ms=round(sandbox.start_ms, 2))
             await self._loop(policy, transcript, sandbox, host, traj, result)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self._stop(result, "interrupted", "the session was cancelled")
+            raise
         finally:
             await in_thread(sandbox.close)
             self._finish(result, host)
@@ -153,68 +162,92 @@ class RLMSession:
 
     # --- the loop -------------------------------------------------------------------------------
     async def _ask(self, policy: RootPolicy, transcript: Transcript, result: RLMResult,
-                   forced: bool = False) -> RootTurn | str:
-        """The root's next reply, or the reason it cannot be asked (budget, model failure)."""
+                   forced: bool = False) -> RootTurn | None:
+        """The root's next reply, or None with the stop reason set (budget, model failure)."""
         try:
             turn = await policy.next(transcript.messages(), forced=forced)
-        except (BudgetExceeded, SROError) as exc:
-            return f"{type(exc).__name__}: {exc}"
+        except (LLMAuthError, LLMConnectionError):
+            raise  # the configuration is wrong: fail fast, named
+        except BudgetExceeded as exc:
+            return self._stop(result, "budget", str(exc))
+        except SROError as exc:
+            return self._stop(result, "errors", f"{type(exc).__name__}: {exc}")
         result.iterations += 1
         result.root_prompt_tokens.append(turn.prompt_tokens)
         return turn
 
-    async def _step(self, turn: RootTurn, sandbox: Sandbox, host: PrimitiveHost, traj: Trajectory,
-                    result: RLMResult) -> tuple[str | None, StepResult | None, str]:
-        code = extract_code(turn.text)
-        step = None if code is None else await in_thread(sandbox.run, code, host)
-        feedback = NO_CODE if step is None else NEXT_USER.format(
-            turn=result.iterations, output=step.render(self.limits.max_output))
+    async def _step(self, turn: RootTurn, sandbox: Sandbox, host: PrimitiveHost,
+                    result: RLMResult) -> tuple[Reply, StepResult | None, str]:
+        reply = parse_reply(turn.text, cut_off=turn.finish_reason == "length")
+        step = None if reply.code is None else await in_thread(sandbox.run, reply.code, host)
+        output = None if step is None else step.render(self.limits.max_output)
+        if output is None and reply.final_text is not None:
+            output = "(no code ran; the FINAL(...) line of your reply was read as your answer)"
+        text = feedback(turn=result.iterations, max_turns=self.max_iterations, output=output, notes=reply.notes)
         if step is not None and not step.ok:
             result.errors += 1
         if step is not None and step.questions:
             result.proposed_questions = step.questions
-        return code, step, feedback
+        return reply, step, text
+
+    @staticmethod
+    def _answer(reply: Reply, step: StepResult | None) -> str | None:
+        return step.final if step is not None and step.final is not None else reply.final_text
 
     async def _loop(self, policy: RootPolicy, transcript: Transcript, sandbox: Sandbox, host: PrimitiveHost,
                     traj: Trajectory, result: RLMResult) -> None:
         refused = False
-        reason = f"You have used all {self.max_iterations} turns."
         for _ in range(self.max_iterations):
             turn = await self._ask(policy, transcript, result)
-            if isinstance(turn, str):
-                return self._fallback(result, transcript, turn)
-            code, step, feedback = await self._step(turn, sandbox, host, traj, result)
-            note = ""
-            if step is not None and step.final is not None:
+            if turn is None:
+                return self._fallback(result, transcript)
+            reply, step, text = await self._step(turn, sandbox, host, result)
+            answer, note = self._answer(reply, step), ""
+            if answer is not None:
                 if host.explore_calls or refused:
-                    result.answer = step.final
-                    self._record(traj, result, turn, code, step, feedback, host, "final answer")
-                    return None
+                    result.answer, result.ungrounded = answer, not host.explore_calls
+                    note = "final answer" + (" (ungrounded: no exploration)" if result.ungrounded else "")
+                    return self._record(traj, result, turn, reply, step, text, host, note)
                 refused, note = True, "answer refused: no exploration yet"
-                feedback = f"{feedback}\n\n{REFUSED}"
-            transcript.add(turn.text, code, feedback)
-            self._record(traj, result, turn, code, step, feedback, host, note)
-        transcript.pending = FORCE.format(reason=reason)
+                text = f"{text}\n\n{REFUSED}"
+            transcript.add(reply.text, reply.code, text)
+            self._record(traj, result, turn, reply, step, text, host, note)
+        await self._forced(policy, transcript, sandbox, host, traj, result)
+
+    async def _forced(self, policy: RootPolicy, transcript: Transcript, sandbox: Sandbox, host: PrimitiveHost,
+                      traj: Trajectory, result: RLMResult) -> None:
+        """One last turn after max_iterations; a plain-text answer is taken too."""
+        transcript.pending = FORCE.format(reason=f"You have used all {self.max_iterations} turns.")
+        self._stop(result, "max_iterations", f"all {self.max_iterations} turns used")
         turn = await self._ask(policy, transcript, result, forced=True)
-        result.forced = True
-        if isinstance(turn, str):
-            return self._fallback(result, transcript, turn)
-        code, step, feedback = await self._step(turn, sandbox, host, traj, result)
-        self._record(traj, result, turn, code, step, feedback, host, "forced final turn")
-        if step is not None and step.final is not None:
-            result.answer = step.final
-            return None
-        return self._fallback(result, transcript, "the forced final turn gave no FINAL(...)")
+        if turn is None:
+            return self._fallback(result, transcript)
+        reply, step, text = await self._step(turn, sandbox, host, result)
+        self._record(traj, result, turn, reply, step, text, host, "forced final turn")
+        answer = self._answer(reply, step)
+        if answer is None and reply.code is None and reply.text:
+            answer = reply.text  # prose: the best the model could say
+        if answer is None:
+            return self._fallback(result, transcript, "the forced final turn gave no answer")
+        result.answer, result.ungrounded = answer, not host.explore_calls
 
-    def _fallback(self, result: RLMResult, transcript: Transcript, why: str) -> None:
-        result.forced = True
+    @staticmethod
+    def _stop(result: RLMResult, reason: str, detail: str) -> None:
+        result.forced = reason != "done"
+        result.stop_reason, result.stop_detail = reason, detail
+
+    def _fallback(self, result: RLMResult, transcript: Transcript, why: str | None = None) -> None:
+        if why is not None:
+            self._stop(result, "errors", why)
         last = transcript.turns[-1].feedback[:2000] if transcript.turns else ""
-        result.answer = f"[no final answer: {why}]" + (f"\nLast output:\n{last}" if last else "")
+        result.answer = f"[no final answer: {result.stop_reason}: {result.stop_detail}]" + (
+            f"\nLast output:\n{last}" if last else "")
 
-    def _record(self, traj: Trajectory, result: RLMResult, turn: RootTurn, code: str | None,
+    def _record(self, traj: Trajectory, result: RLMResult, turn: RootTurn, reply: Reply,
                 step: StepResult | None, feedback: str, host: PrimitiveHost, note: str) -> None:
         spent = self.client.spent()
-        traj.turn(result.iterations, code=code, result=step, feedback=feedback,
+        traj.turn(result.iterations, code=reply.code, result=step, feedback=feedback, reasoning=reply.reasoning,
+                  finish_reason=turn.finish_reason,
                   root_prompt_tokens=turn.prompt_tokens, root_completion_tokens=turn.completion_tokens,
                   spent={"calls": spent.calls, "tokens": spent.tokens, "cost_usd": round(spent.cost_usd, 6),
                          "sub_calls": host.sub_calls}, note=note)

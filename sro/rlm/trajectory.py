@@ -1,7 +1,7 @@
 """One JSONL file per RLM session: what happened, turn by turn, without the data itself.
 
-Recorded: the root's code, the (already capped) output it read, each primitive call's name, argument and
-result sizes and timing, errors, tokens and cost. Never recorded: datasets, variable contents, primitive
+Recorded: the root's code, its reasoning blocks (kept out of its history), the (already capped) output it
+read, each primitive call's name, argument and result sizes and timing, errors, tokens and cost. Never recorded: datasets, variable contents, primitive
 payloads, prompts sent to sub-models, environment or keys.
 """
 
@@ -30,7 +30,8 @@ class Trajectory:
         self._fh.flush()
 
     def turn(self, turn: int, *, code: str | None, result: StepResult | None, feedback: str,
-             root_prompt_tokens: int, root_completion_tokens: int, spent: dict[str, Any], note: str = "") -> None:
+             root_prompt_tokens: int, root_completion_tokens: int, spent: dict[str, Any], note: str = "",
+             reasoning: list[str] | None = None, finish_reason: str | None = None) -> None:
         calls = [
             {"fn": c.fn, "arg_chars": c.arg_chars, "result_chars": c.result_chars, "ms": round(c.ms, 3),
              **({"error": c.error[:500]} if c.error else {})}
@@ -38,6 +39,7 @@ class Trajectory:
         ]
         self.write(
             "turn", turn=turn, code=(code or "")[:CODE_CHARS], output=feedback[:OUTPUT_CHARS],
+            reasoning=[r[:CODE_CHARS] for r in reasoning or []], finish_reason=finish_reason,
             ok=result.ok if result else None, error=result.error if result else None,
             restarted=result.restarted if result else False, step_ms=round(result.ms, 3) if result else 0,
             primitive_calls=calls, root_prompt_tokens=root_prompt_tokens,

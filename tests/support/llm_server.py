@@ -26,7 +26,7 @@ from typing import Any, Callable, Union
 
 from aiohttp import web
 
-Response = Union[str, Callable[[dict], str]]
+Response = Union[str, Callable[[dict], Union[str, tuple[str, str]]]]
 
 
 @dataclass
@@ -210,13 +210,16 @@ class ScriptedLLMServer:
         finally:
             self.in_flight -= 1
         content = rule.response(body) if callable(rule.response) else rule.response
+        finish_reason = rule.finish_reason
+        if isinstance(content, tuple):  # a callable may choose the finish reason too: (text, "length")
+            content, finish_reason = content
         headers = dict(rule.headers or {})
         if rule.raw:
             return web.Response(text=content, status=rule.status, headers=headers, content_type="application/json")
         if rule.status >= 400:
             err = {"error": {"message": content, "type": _error_type(rule.status), "code": str(rule.status)}}
             return web.json_response(err, status=rule.status, headers=headers)
-        payload = self._completion(body, text, content, rule.finish_reason)
+        payload = self._completion(body, text, content, finish_reason)
         if body.get("stream"):
             return await self._stream(request, payload, headers)
         return web.json_response(payload, headers=headers)
