@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Machine-readable verdicts."),
     ) -> None:
         """Judge triples extracted elsewhere: a verdict, a score, per-axiom scores and reasons for each."""
-        ws = workspace_of(ctx)
+        ws = workspace_of(ctx, create=True)  # a judge model's calls are cached and costed in a workspace
         try:
             out = judge_file(ws, file, pipeline)
         finally:
