@@ -44,7 +44,13 @@ def _root(
     ceo_model: Optional[str] = typer.Option(None, "--ceo-model", help="litellm model string for the CEO role."),
     worker_model: Optional[str] = typer.Option(None, "--worker-model", help="litellm model for the worker role."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for the judge role."),
+    wait: bool = typer.Option(False, "--wait", help="When another command is writing to the workspace, run after "
+                              "it instead of stopping (accepted anywhere on the command line)."),
 ) -> None:
+    if wait:
+        import sro.live
+
+        sro.live.WAIT = True
     overrides: dict = {}
     if no_cache:
         overrides["cache"] = False
@@ -69,8 +75,15 @@ _register_all()
 
 
 def main() -> None:
+    import sro.live
+
+    argv = sys.argv[1:]
+    if "--wait" in argv[: argv.index("--") if "--" in argv else len(argv)]:
+        argv.remove("--wait")  # a global option, accepted after the command name too
+        argv.insert(0, "--wait")
+    sro.live.ARGV = argv
     try:
-        app()
+        app(args=argv, prog_name="sro")
     except SROError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -44,12 +44,12 @@ def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, ti
 
 def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None):
     """Open the workspace named by the global --workspace option (or SRO_WORKSPACE / default)."""
-    from sro.workspace import Workspace
+    from sro.live import open_workspace
 
     root = ctx.find_root()
     opts = root.obj or {}
     merged = {**opts.get("overrides", {}), **(overrides or {})}
-    return Workspace.open(opts.get("workspace"), merged)
+    return open_workspace(ctx, opts.get("workspace"), merged)
 
 
 @contextmanager

@@ -1,0 +1,135 @@
+"""A live workspace: reads never wait for a writer.
+
+DuckDB lets one process open a database file for writing and then nobody else, not even read-only; Oxigraph
+locks its RocksDB directory the same way. So the first command to open a workspace becomes its *holder*: it
+takes an flock on `<workspace>/.live.lock`, writes `holder.json` and serves on a unix socket. A read command
+that finds the workspace held sends its argv there and the holder runs it in a thread, on its own open
+database and store, streaming the output back; the reader sees everything committed so far. A writer that
+finds the workspace held by another writer stops with a one-line message naming that command and its pid, or
+queues behind it with `--wait`; held by a reader, it waits for the reader to finish. See docs/live.md.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+READS = frozenset({
+    "status", "datasets", "search", "grep", "triples", "query", "export", "report", "costs",
+    "graph stats", "cache stats",
+})
+READER_GRACE_S = 60.0  # a writer waits this long for a read command that holds the workspace
+_local = threading.local()
+ARGV: list[str] | None = None  # the command line of this process, set by sro.cli.main
+WAIT = False  # --wait: a writer queues behind the running writer
+
+
+def command_of(ctx) -> str:
+    """"extract", "graph import", ...: the command path without the program name."""
+    return " ".join(ctx.command_path.split()[1:])
+
+
+def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any]):
+    """The workspace for a CLI command, held or borrowed; forwards read commands to a running holder."""
+    from sro.errors import WorkspaceError
+    from sro.live.workspaces import BorrowedWorkspace, HeldWorkspace
+
+    command = command_of(ctx)
+    role = "read" if command in READS else "write"
+    owner = getattr(_local, "owner", None)
+    if owner is not None:
+        if role != "read":
+            raise WorkspaceError(f"`sro {command}` writes, so it cannot run inside the running command")
+        return BorrowedWorkspace(owner)
+    ws = HeldWorkspace.open(settings_root, overrides)
+    _claim(ws, command, role)
+    return ws
+
+
+def _claim(ws, command: str, role: str) -> None:
+    from sro.errors import WorkspaceError
+    from sro.live import claim as claims
+    from sro.live import relay
+
+    root = Path(ws.root).resolve()
+    sock = relay.socket_path(root)
+    info = claims.holder_info(f"sro {command}", role, str(sock))
+    started = time.monotonic()
+    while True:
+        held = claims.try_claim(root, info, block=WAIT and role == "write")
+        if held is not None:
+            return _serve(ws, held)
+        other = claims.holder(root)
+        if other is None:  # the holder is starting or just left
+            if time.monotonic() - started > 10:
+                raise WorkspaceError(f"workspace {root} is locked by a process that does not answer")
+            time.sleep(0.05)
+            continue
+        if role == "read" and ARGV is not None:
+            code = relay.forward(other["socket"], ARGV)
+            if code is not None:
+                import typer
+
+                raise typer.Exit(code)
+            time.sleep(0.05)
+        elif other.get("role") == "read" and time.monotonic() - started < READER_GRACE_S:
+            time.sleep(0.1)
+        else:
+            raise WorkspaceError(
+                f"workspace {root} is busy: `{other.get('command')}` (pid {other.get('pid')}) is writing to it; "
+                "read commands still work, or add --wait to run after it")
+
+
+def _serve(ws, held) -> None:
+    from sro.live import claim as claims
+    from sro.live import relay
+    from sro.live.workspaces import Serving
+
+    if held.serving is None:
+        held.serving = Serving()
+    held.serving.workspaces.append(ws)
+    ws.claim = held
+    if held.server is None:
+        held.server = relay.RelayServer(Path(held.info["socket"]), lambda argv, out, err: _run(held, argv, out, err))
+        claims.publish(held)
+
+
+def _run(held, argv: list[str], out, err) -> int:
+    """Run a forwarded command line in this (the holder's) process, its output going to the client."""
+    from sro.live import capture
+
+    try:
+        owner = held.serving.enter()
+    except LookupError:
+        err.write("error: the command holding the workspace is finishing; try again\n")
+        return 1
+    capture.install()
+    _local.owner = owner
+    try:
+        with capture.captured(out, err):
+            return run_argv(argv)
+    finally:
+        _local.owner = None
+        held.serving.leave()
+
+
+def run_argv(argv: list[str]) -> int:
+    """`sro <argv>` in this process; returns the exit code. Errors are one line on stderr."""
+    import sys
+
+    from sro.cli import app
+    from sro.errors import SROError
+
+    try:
+        app(args=argv, prog_name="sro", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except SROError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except Exception as exc:  # a forwarded command must never take the holder down
+        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
+        return 1
+    return 0
