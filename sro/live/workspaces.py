@@ -23,7 +23,11 @@ class HeldWorkspace(Workspace):
         claim, self.claim = self.claim, None
         if claim is not None:
             stop_serving(claim, self)
-        super().close()
+        try:
+            super().close()
+        finally:
+            if claim is not None:
+                claims.release(claim)  # after the database and store are closed: their locks go first
 
 
 class BorrowedWorkspace(Workspace):
@@ -73,8 +77,8 @@ class Serving:
 
 
 def stop_serving(claim: claims.Claim, ws: Workspace) -> None:
-    """Forget `ws`; the last workspace of the claim stops the server, lets forwarded commands finish, and
-    only then drops the lock (so a new holder never meets a half-closed one)."""
+    """Forget `ws`; the last workspace of the claim stops the server and lets forwarded commands finish
+    (the caller then closes the database and drops the lock, so a new holder never meets a half-closed one)."""
     serving: Serving = claim.serving
     with serving.idle:
         if ws in serving.workspaces:
@@ -84,4 +88,3 @@ def stop_serving(claim: claims.Claim, ws: Workspace) -> None:
         claim.server.stop()
         claim.server = None
         serving.drain(timeout_s=30.0)
-    claims.release(claim)
