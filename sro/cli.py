@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "sro.extract.commands",
     "sro.campaign.commands",
     "sro.graph_commands",
+    "sro.live.commands",
 ]
 
 

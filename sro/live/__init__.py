@@ -18,7 +18,7 @@ from typing import Any
 
 READS = frozenset({
     "status", "datasets", "search", "grep", "triples", "query", "export", "report", "costs",
-    "graph stats", "cache stats",
+    "graph stats", "cache stats", "api",
 })
 READER_GRACE_S = 60.0  # a writer waits this long for a read command that holds the workspace
 _local = threading.local()
@@ -33,7 +33,10 @@ def command_of(ctx) -> str:
 
 def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any]):
     """The workspace for a CLI command, held or borrowed; forwards read commands to a running holder."""
+    import typer
+
     from sro.errors import WorkspaceError
+    from sro.live import relay
     from sro.live.workspaces import BorrowedWorkspace, HeldWorkspace
 
     command = command_of(ctx)
@@ -44,36 +47,37 @@ def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any]):
             raise WorkspaceError(f"`sro {command}` writes, so it cannot run inside the running command")
         return BorrowedWorkspace(owner)
     ws = HeldWorkspace.open(settings_root, overrides)
-    _claim(ws, command, role)
+    while (other := acquire(ws, command, role)) is not None:
+        if ARGV is None:
+            raise WorkspaceError(f"workspace {ws.root} is held by `{other.get('command')}` (pid {other.get('pid')})")
+        code = relay.forward(other["socket"], ARGV)
+        if code is not None:
+            raise typer.Exit(code)
+        time.sleep(0.05)  # the holder left while we connected: claim again
     return ws
 
 
-def _claim(ws, command: str, role: str) -> None:
+def acquire(ws, command: str, role: str) -> dict | None:
+    """Claim the workspace for `ws` (None), or for a read command the holder to forward to."""
     from sro.errors import WorkspaceError
     from sro.live import claim as claims
     from sro.live import relay
 
     root = Path(ws.root).resolve()
-    sock = relay.socket_path(root)
-    info = claims.holder_info(f"sro {command}", role, str(sock))
+    info = claims.holder_info(f"sro {command}", role, str(relay.socket_path(root)))
     started = time.monotonic()
     while True:
         held = claims.try_claim(root, info, block=WAIT and role == "write")
         if held is not None:
-            return _serve(ws, held)
+            _serve(ws, held)
+            return None
         other = claims.holder(root)
         if other is None:  # the holder is starting or just left
             if time.monotonic() - started > 10:
                 raise WorkspaceError(f"workspace {root} is locked by a process that does not answer")
             time.sleep(0.05)
-            continue
-        if role == "read" and ARGV is not None:
-            code = relay.forward(other["socket"], ARGV)
-            if code is not None:
-                import typer
-
-                raise typer.Exit(code)
-            time.sleep(0.05)
+        elif role == "read":
+            return other
         elif other.get("role") == "read" and time.monotonic() - started < READER_GRACE_S:
             time.sleep(0.1)
         else:

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from sro.live import capture
 
@@ -80,14 +80,16 @@ class RelayServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.path.unlink(missing_ok=True)
 
 
-def forward(path: str, argv: list[str]) -> int | None:
-    """Run argv in the holder; its output goes to ours. None when the holder is gone (retry the claim)."""
+def forward(path: str, argv: list[str], out: BinaryIO | None = None, err: BinaryIO | None = None) -> int | None:
+    """Run argv in the holder; its output goes to ours (or to `out`/`err`). None when the holder is gone
+    (the caller claims again)."""
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(path)
     except OSError:
         return None
-    strip = {b"o": not sys.stdout.isatty(), b"e": not sys.stderr.isatty()}
+    streams = {b"o": out or sys.stdout.buffer, b"e": err or sys.stderr.buffer}
+    strip = {b"o": out is not None or not sys.stdout.isatty(), b"e": err is not None or not sys.stderr.isatty()}
     with sock, sock.makefile("rwb") as stream:
         stream.write(json.dumps({"argv": argv}).encode() + b"\n")
         stream.flush()
@@ -96,8 +98,6 @@ def forward(path: str, argv: list[str]) -> int | None:
             data = stream.read(size)
             if kind == b"x":
                 return int(data)
-            out = sys.stdout if kind == b"o" else sys.stderr
-            out.flush()
-            out.buffer.write(_ANSI.sub(b"", data) if strip[kind] else data)
-            out.buffer.flush()
+            streams[kind].write(_ANSI.sub(b"", data) if strip[kind] else data)
+            streams[kind].flush()
     return None
