@@ -100,3 +100,21 @@ def test_explorer_renders_a_campaign_and_an_entity_graph(server, tmp_path):
         page.screenshot(path=str(tmp_path / "explorer.png"))
         browser.close()
     assert errors == []
+
+
+def test_mcp_over_streamable_http_needs_the_token(server):
+    import anyio
+    import httpx2
+    import mcp
+    from mcp.client.streamable_http import streamable_http_client
+
+    _, info = server
+
+    async def tools(token: str) -> set[str]:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+            async with mcp.Client(streamable_http_client(info["url"] + "/mcp/", http_client=http)) as client:
+                return {t.name for t in (await client.list_tools()).tools}
+
+    assert "search" in anyio.run(tools, info["token"])
+    assert _get(info, "/mcp/", token=False).status_code == 401
