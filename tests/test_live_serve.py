@@ -118,3 +118,19 @@ def test_mcp_over_streamable_http_needs_the_token(server):
 
     assert "search" in anyio.run(tools, info["token"])
     assert _get(info, "/mcp/", token=False).status_code == 401
+
+
+def test_a_writer_is_not_kept_out_by_the_server(server, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_live_workspace import ROOT
+
+    root, info = server
+    assert _get(info, "/api/datasets").status_code == 200  # the server holds the workspace for a moment
+    note = tmp_path / "note.txt"
+    note.write_text("The inverter clicks at night.")
+    done = subprocess.run([sys.executable, "-m", "sro", "--workspace", str(root), "ingest", "docs", str(note),
+                           "-d", "notes"], capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(d["name"] for d in _get(info, "/api/datasets").json()) == ["notes", "solar"]

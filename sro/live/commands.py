@@ -36,7 +36,11 @@ def register(app: typer.Typer) -> None:
         from sro.live.access import Access
         from sro.live.mcp_server import build
 
-        build(Access(_workspace_dir(ctx))).run("stdio")
+        access = Access(_workspace_dir(ctx))
+        try:
+            build(access).run("stdio")
+        finally:
+            access.close()
 
     @app.command("serve")
     def serve_cmd(

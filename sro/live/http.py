@@ -163,3 +163,4 @@ def serve(root: Path, host: str, port: int) -> None:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         path.unlink(missing_ok=True)
+        access.close()

@@ -1,8 +1,8 @@
 """The two faces of a live workspace: the holder's own, and a borrowed view for forwarded read commands.
 
 A borrowed view shares the holder's DuckDB database through its own cursor (it sees what the holder has
-committed; DuckDB's MVCC keeps its reads consistent) and the holder's Oxigraph store (thread-safe for reads).
-Closing a view closes only the cursor.
+committed; DuckDB's MVCC keeps its reads consistent), the holder's dataset store (each operation takes its own
+cursor) and the holder's Oxigraph store (thread-safe for reads). Closing a view closes only the cursor.
 """
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ class BorrowedWorkspace(Workspace):
     def graph(self):
         with self._owner._lock:
             return self._owner.graph
+
+    @cached_property
+    def datasets(self):
+        """The holder's: one full-text index lock, so a search never re-indexes alongside the holder's own."""
+        with self._owner._lock:
+            return self._owner.datasets
 
     def close(self) -> None:
         self.__dict__.pop("graph", None)  # the holder's store: not ours to close
