@@ -96,3 +96,15 @@ def test_wait_queues_a_writer_behind_the_running_one(writer, tmp_path):
     assert queued.returncode == 0, err
     assert not (ws / "holder.json").exists()
     assert _documents(ws) == 1 and "notes" in sro(ws, "datasets").stdout
+
+
+def test_export_to_a_relative_path_lands_where_the_reader_runs(writer, tmp_path):
+    ws, proc, _ = writer
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run([sys.executable, "-m", "sro", "--workspace", str(ws), "export", "-o", "out.nt",
+                           "--format", "ntriples"], capture_output=True, text=True, env=ENV, cwd=elsewhere,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "<urn:e:1> <urn:p:knows> <urn:e:2>" in (elsewhere / "out.nt").read_text()
+    assert proc.poll() is None

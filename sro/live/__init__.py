@@ -20,6 +20,7 @@ READS = frozenset({
     "status", "datasets", "search", "grep", "triples", "query", "export", "report", "costs",
     "graph stats", "cache stats", "api",
 })
+PATH_OPTIONS = frozenset({"--output", "-o", "--file", "-f"})  # read commands' file options (export, query)
 READER_GRACE_S = 60.0  # a writer waits this long for a read command that holds the workspace
 _local = threading.local()
 ARGV: list[str] | None = None  # the command line of this process, set by sro.cli.main
@@ -50,11 +51,23 @@ def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any]):
     while (other := acquire(ws, command, role)) is not None:
         if ARGV is None:
             raise WorkspaceError(f"workspace {ws.root} is held by `{other.get('command')}` (pid {other.get('pid')})")
-        code = relay.forward(other["socket"], ARGV)
+        code = relay.forward(other["socket"], absolute_paths(ARGV))
         if code is not None:
             raise typer.Exit(code)
         time.sleep(0.05)  # the holder left while we connected: claim again
     return ws
+
+
+def absolute_paths(argv: list[str]) -> list[str]:
+    """File options made absolute: the holder runs the command in its own working directory."""
+    out = list(argv)
+    for i, token in enumerate(out):
+        name, eq, value = token.partition("=")
+        if eq and name in PATH_OPTIONS and value not in ("", "-"):
+            out[i] = f"{name}={Path(value).absolute()}"
+        elif i and out[i - 1] in PATH_OPTIONS and token != "-":
+            out[i] = str(Path(token).absolute())
+    return out
 
 
 def acquire(ws, command: str, role: str) -> dict | None:
