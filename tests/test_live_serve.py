@@ -98,8 +98,25 @@ def test_explorer_renders_a_campaign_and_an_entity_graph(server, tmp_path):
         page.click("#graph-form button")
         page.wait_for_function("typeof cy !== 'undefined' && cy !== null && cy.nodes().length > 1")
         page.screenshot(path=str(tmp_path / "explorer.png"))
+        page.click("nav button[data-tab=facts]")
+        page.fill("#fact-form input[name=entity]", entity)
+        page.click("#fact-form button")
+        page.click("#fact-list tbody tr")
+        highlighted = page.wait_for_selector("#fact-source mark").inner_text()
+        reasons = page.inner_text("#fact-reasons")
+        page.click("nav button[data-tab=sparql]")
+        page.fill("#sparql-form textarea[name=query]", "SELECT ?o WHERE { ?s ?p ?o FILTER(STR(?o) = STR(?x)) } LIMIT 1")
+        page.fill("#sparql-form textarea[name=bindings]", f'x="{facts[0]["object"]}"')
+        page.click("#sparql-form button")
+        page.wait_for_selector("#sparql-result tbody tr")
+        bound = page.inner_text("#sparql-result tbody")
         browser.close()
     assert errors == []
+    first = _get(info, "/api/facts", params={"entity": entity}).json()[0]
+    assert highlighted == _get(info, f"/api/documents/{first['doc_id']}").json()["text"][
+        first["start_char"]:first["end_char"]]
+    assert "grounding" in reasons
+    assert bound.strip() == facts[0]["object"]
 
 
 def test_mcp_over_streamable_http_needs_the_token(server):

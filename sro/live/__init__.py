@@ -51,7 +51,7 @@ def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any]):
     while (other := acquire(ws, command, role)) is not None:
         if ARGV is None:
             raise WorkspaceError(f"workspace {ws.root} is held by `{other.get('command')}` (pid {other.get('pid')})")
-        code = relay.forward(other["socket"], absolute_paths(ARGV))
+        code = relay.forward(other["socket"], [a for a in absolute_paths(ARGV) if a != "--wait"])
         if code is not None:
             raise typer.Exit(code)
         time.sleep(0.05)  # the holder left while we connected: claim again
@@ -113,15 +113,15 @@ def _serve(ws, held) -> None:
         claims.publish(held)
 
 
-def _run(held, argv: list[str], out, err) -> int:
-    """Run a forwarded command line in this (the holder's) process, its output going to the client."""
+def _run(held, argv: list[str], out, err) -> int | None:
+    """Run a forwarded command line in this (the holder's) process, its output going to the client. None
+    when the holder is closing: the client then claims the workspace again."""
     from sro.live import capture
 
     try:
         owner = held.serving.enter()
     except LookupError:
-        err.write("error: the command holding the workspace is finishing; try again\n")
-        return 1
+        return None
     capture.install()
     _local.owner = owner
     try:

@@ -86,10 +86,5 @@ def holder(root: Path) -> dict | None:
         return None
 
 
-def held_here(root: Path) -> Claim | None:
-    with _GUARD:
-        return _HELD.get(root.resolve())
-
-
 def holder_info(command: str, role: str, socket: str) -> dict:
     return {"pid": os.getpid(), "command": command, "role": role, "socket": socket, "started": time.time()}

@@ -57,6 +57,8 @@ class _Handler(socketserver.StreamRequestHandler):
             send(b"x")(b"2")
             return
         code = self.server.run(argv, capture.Sink(send(b"o")), capture.Sink(send(b"e")))  # type: ignore[attr-defined]
+        if code is None:  # the holder is closing: no exit code tells the client to claim again
+            return
         try:
             send(b"x")(str(code).encode())
         except OSError:  # the client went away; nothing to tell it
@@ -66,7 +68,7 @@ class _Handler(socketserver.StreamRequestHandler):
 class RelayServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
-    def __init__(self, path: Path, run: Callable[[list[str], capture.Sink, capture.Sink], int]):
+    def __init__(self, path: Path, run: Callable[[list[str], capture.Sink, capture.Sink], int | None]):
         path.unlink(missing_ok=True)  # a crashed holder's socket; we hold the workspace lock now
         super().__init__(str(path), _Handler)
         os.chmod(path, 0o600)
