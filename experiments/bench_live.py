@@ -1,7 +1,8 @@
 """Reads during a write: `sro extract` runs on the 557 real r/TeslaSolar posts while other processes read the
 workspace. Measures `sro search` wall time from a second process (p50/p95) idle and during the extraction, the
 relay round trip alone (the search run inside the writer, without starting a Python process), an API call as
-`sro mcp`/`sro serve` make it, `sro --help` (the start-up cost of any CLI process on this machine), and that counts read twice during the extraction grow. Ends with a screenshot of
+`sro mcp`/`sro serve` make it, `sro --help` (the start-up cost of the full CLI on this machine), the same reads
+while a holder is idle (the cost of forwarding itself), and that counts read twice during the extraction grow. Ends with a screenshot of
 the explorer over the result (headless Chromium, when installed). Writes experiments/results/bench_live.json.
 
     python experiments/bench_live.py [--csv /work/shared/data/reddit/teslasolar_posts_2025.csv] [--n 15]
@@ -88,6 +89,23 @@ def during_extraction(ws: Path, n: int) -> dict:
     return result
 
 
+def idle_holder(ws: Path, n: int) -> dict:
+    """The same reads while a writer holds the workspace but is not working: the cost of forwarding itself."""
+    from sro.live import claim, relay
+
+    holder = subprocess.Popen([sys.executable, "-m", "tests.support.live_writer", str(ws)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)
+    assert holder.stdout.readline().startswith("ready")
+    info = claim.holder(ws)
+    argv = ["search", "tesla", "powerwall battery", "--json"]
+    try:
+        return {"relay_search": timed(lambda: relay.forward(info["socket"], argv, BytesIO(), BytesIO()), n * 2),
+                "cli_search": timed(lambda: cli_search(ws), n)}
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
 def screenshot(ws: Path) -> str | None:
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -136,6 +154,7 @@ def main() -> None:
                   "idle_api_search": timed(lambda: idle.call("search", {"dataset": "tesla", "query": "powerwall"}),
                                            args.n)}
         result["during_extract"] = during_extraction(ws, args.n)
+        result["idle_holder"] = idle_holder(ws, args.n)
         result["screenshot"] = screenshot(ws)
     print(json.dumps(result, indent=2))
     print(write_result("bench_live", result))

@@ -1,3 +1,3 @@
-from sro.cli import main
+from sro.live.fast import main
 
 main()

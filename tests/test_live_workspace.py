@@ -108,3 +108,28 @@ def test_export_to_a_relative_path_lands_where_the_reader_runs(writer, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "<urn:e:1> <urn:p:knows> <urn:e:2>" in (elsewhere / "out.nt").read_text()
     assert proc.poll() is None
+
+
+def test_the_full_cli_forwards_what_the_fast_path_leaves_to_it(writer):
+    ws, proc, _ = writer
+    done = sro(ws, "datasets", "--json", "--wait")  # --wait: not a plain command line, so the full CLI runs
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["documents"] == 1 and proc.poll() is None
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["search", "d", "q"], ("sro-workspace", "search")),
+    (["-w", "/w", "--no-cache", "query", "ASK {}"], ("/w", "query")),
+    (["--workspace=/w", "graph", "stats"], ("/w", "graph stats")),
+    (["--ceo-model", "m", "-w", "/w", "datasets"], ("/w", "datasets")),
+    (["graph", "import", "x.ttl"], ("sro-workspace", "graph import")),
+    (["search", "--help"], None),
+    (["--verbose", "datasets"], None),
+    (["-w"], None),
+    ([], None),
+])
+def test_fast_path_reads_the_command_line(argv, expected, monkeypatch):
+    from sro.live.fast import split
+
+    monkeypatch.delenv("SRO_WORKSPACE", raising=False)
+    assert split(argv) == expected
