@@ -1,5 +1,5 @@
-"""`python -m sro` runs the `sro` CLI."""
+"""`python -m sro` runs the `sro` CLI (reads are forwarded to a running command first, see sro.live)."""
 
-from sro.cli import main
+from sro.live.fast import main
 
 main()

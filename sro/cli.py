@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "sro.judge.commands",
     "sro.campaign.commands",
     "sro.graph_commands",
+    "sro.live.commands",
 ]
 
 
@@ -45,7 +46,13 @@ def _root(
     ceo_model: Optional[str] = typer.Option(None, "--ceo-model", help="litellm model string for the CEO role."),
     worker_model: Optional[str] = typer.Option(None, "--worker-model", help="litellm model for the worker role."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="litellm model for the judge role."),
+    wait: bool = typer.Option(False, "--wait", help="When another command is writing to the workspace, run after "
+                              "it instead of stopping (accepted anywhere on the command line)."),
 ) -> None:
+    if wait:
+        import sro.live
+
+        sro.live.WAIT = True
     overrides: dict = {}
     if no_cache:
         overrides["cache"] = False
@@ -75,10 +82,16 @@ def main() -> None:
 
 
 def _exit_code() -> int:
+    import sro.live
     from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click: these are its classes
 
+    argv = sys.argv[1:]
+    if "--wait" in argv[: argv.index("--") if "--" in argv else len(argv)]:
+        argv.remove("--wait")  # a global option, accepted after the command name too
+        argv.insert(0, "--wait")
+    sro.live.ARGV = argv
     try:
-        code = command().main(standalone_mode=False, prog_name="sro")
+        code = command().main(args=argv, standalone_mode=False, prog_name="sro")
         return code if isinstance(code, int) else ExitCode.OK
     except SROError as exc:
         return _fail(str(exc), exc.exit_code)

@@ -48,13 +48,14 @@ def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, ti
 
 def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None, *, create: bool = False):
     """Open the workspace named by the global --workspace option (or SRO_WORKSPACE / default). Only commands
-    that add data (ingest, run, graph import) pass create=True; for the others a missing workspace is an error."""
-    from sro.workspace import Workspace
+    that add data (ingest, run, graph import) pass create=True; for the others a missing workspace is an error.
+    A read command while another process holds the workspace is forwarded to it (sro.live)."""
+    from sro.live import open_workspace
 
     root = ctx.find_root()
     opts = root.obj or {}
     merged = {**opts.get("overrides", {}), **(overrides or {})}
-    return Workspace.open(opts.get("workspace"), merged, create=create)
+    return open_workspace(ctx, opts.get("workspace"), merged, create=create)
 
 
 PLAIN_PERIOD_S = 10.0  # off a terminal: one progress line per task at most this often (SRO_PROGRESS_SECONDS)

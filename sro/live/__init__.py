@@ -1,0 +1,152 @@
+"""A live workspace: reads never wait for a writer.
+
+DuckDB lets one process open a database file for writing and then nobody else, not even read-only; Oxigraph
+locks its RocksDB directory the same way. So the first command to open a workspace becomes its *holder*: it
+takes an flock on `<workspace>/.live.lock`, writes `holder.json` and serves on a unix socket. A read command
+that finds the workspace held sends its argv there and the holder runs it in a thread, on its own open
+database and store, streaming the output back; the reader sees everything committed so far. A writer that
+finds the workspace held by another writer stops with a one-line message naming that command and its pid, or
+queues behind it with `--wait`; held by a reader, it waits for the reader to finish. See docs/live.md.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+READS = frozenset({
+    "status", "datasets", "search", "grep", "triples", "query", "export", "report", "costs",
+    "graph stats", "cache stats", "api",
+})
+PATH_OPTIONS = frozenset({"--output", "-o", "--file", "-f"})  # read commands' file options (export, query)
+READER_GRACE_S = 60.0  # a writer waits this long for a read command that holds the workspace
+_local = threading.local()
+ARGV: list[str] | None = None  # the command line of this process, set by sro.cli.main
+WAIT = False  # --wait: a writer queues behind the running writer
+
+
+def command_of(ctx) -> str:
+    """"extract", "graph import", ...: the command path without the program name."""
+    return " ".join(ctx.command_path.split()[1:])
+
+
+def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any], *, create: bool = False):
+    """The workspace for a CLI command, held or borrowed; forwards read commands to a running holder."""
+    import typer
+
+    from sro.errors import WorkspaceError
+    from sro.live import relay
+    from sro.live.workspaces import BorrowedWorkspace, HeldWorkspace
+
+    command = command_of(ctx)
+    role = "read" if command in READS else "write"
+    owner = getattr(_local, "owner", None)
+    if owner is not None:
+        if role != "read":
+            raise WorkspaceError(f"`sro {command}` writes, so it cannot run inside the running command")
+        return BorrowedWorkspace(owner)
+    ws = HeldWorkspace.open(settings_root, overrides, create=create)
+    while (other := acquire(ws, command, role)) is not None:
+        if ARGV is None:
+            raise WorkspaceError(f"workspace {ws.root} is held by `{other.get('command')}` (pid {other.get('pid')})")
+        code = relay.forward(other["socket"], [a for a in absolute_paths(ARGV) if a != "--wait"])
+        if code is not None:
+            raise typer.Exit(code)
+        time.sleep(0.05)  # the holder left while we connected: claim again
+    return ws
+
+
+def absolute_paths(argv: list[str]) -> list[str]:
+    """File options made absolute: the holder runs the command in its own working directory."""
+    out = list(argv)
+    for i, token in enumerate(out):
+        name, eq, value = token.partition("=")
+        if eq and name in PATH_OPTIONS and value not in ("", "-"):
+            out[i] = f"{name}={Path(value).absolute()}"
+        elif i and out[i - 1] in PATH_OPTIONS and token != "-":
+            out[i] = str(Path(token).absolute())
+    return out
+
+
+def acquire(ws, command: str, role: str) -> dict | None:
+    """Claim the workspace for `ws` (None), or for a read command the holder to forward to."""
+    from sro.errors import WorkspaceError
+    from sro.live import claim as claims
+    from sro.live import relay
+
+    root = Path(ws.root).resolve()
+    info = claims.holder_info(f"sro {command}", role, str(relay.socket_path(root)))
+    started = time.monotonic()
+    while True:
+        held = claims.try_claim(root, info, block=WAIT and role == "write")
+        if held is not None:
+            _serve(ws, held)
+            return None
+        other = claims.holder(root)
+        if other is None:  # the holder is starting or just left
+            if time.monotonic() - started > 10:
+                raise WorkspaceError(f"workspace {root} is locked by a process that does not answer")
+            time.sleep(0.05)
+        elif role == "read":
+            return other
+        elif other.get("role") == "read" and time.monotonic() - started < READER_GRACE_S:
+            time.sleep(0.1)
+        else:
+            raise WorkspaceError(
+                f"workspace {root} is busy: `{other.get('command')}` (pid {other.get('pid')}) is writing to it; "
+                "read commands still work, or add --wait to run after it")
+
+
+def _serve(ws, held) -> None:
+    from sro.live import claim as claims
+    from sro.live import relay
+    from sro.live.workspaces import Serving
+
+    if held.serving is None:
+        held.serving = Serving()
+    held.serving.workspaces.append(ws)
+    ws.claim = held
+    if held.server is None:
+        held.server = relay.RelayServer(Path(held.info["socket"]), lambda argv, out, err: _run(held, argv, out, err))
+        claims.publish(held)
+
+
+def _run(held, argv: list[str], out, err) -> int | None:
+    """Run a forwarded command line in this (the holder's) process, its output going to the client. None
+    when the holder is closing: the client then claims the workspace again."""
+    from sro.live import capture
+
+    try:
+        owner = held.serving.enter()
+    except LookupError:
+        return None
+    capture.install()
+    _local.owner = owner
+    try:
+        with capture.captured(out, err):
+            return run_argv(argv)
+    finally:
+        _local.owner = None
+        held.serving.leave()
+
+
+def run_argv(argv: list[str]) -> int:
+    """`sro <argv>` in this process; returns the exit code. Errors are one line on stderr."""
+    import sys
+
+    from sro.cli import app
+    from sro.errors import SROError
+
+    try:
+        app(args=argv, prog_name="sro", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except SROError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except Exception as exc:  # a forwarded command must never take the holder down
+        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
+        return 1
+    return 0

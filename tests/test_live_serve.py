@@ -1,0 +1,153 @@
+"""`sro serve` over HTTP on loopback (bearer token, owner-only serve.json, the API) and the explorer in
+headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+
+import httpx
+import pytest
+
+from tests.support.live_fixture import build_workspace, start_server
+from tests.test_live_workspace import ENV
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = build_workspace(tmp_path_factory.mktemp("serve") / "ws", ENV)
+    proc, info = start_server(root, ENV)
+    yield root, info
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    assert not (root / "serve.json").exists()
+
+
+def _get(info, path, token=True, **kw):
+    headers = {"Authorization": f"Bearer {info['token']}"} if token else {}
+    return httpx.get(info["url"] + path, headers=headers, timeout=30, **kw)
+
+
+def test_serve_file_is_owner_only_and_requests_need_the_token(server):
+    root, info = server
+    assert stat.S_IMODE(os.stat(root / "serve.json").st_mode) == 0o600
+    assert info["url"].startswith("http://127.0.0.1:") and info["pid"] > 0
+    assert _get(info, "/api/datasets", token=False).status_code == 401
+    wrong = httpx.get(info["url"] + "/api/datasets", headers={"Authorization": "Bearer nope"}, timeout=30)
+    assert wrong.status_code == 401
+    ok = _get(info, "/api/datasets")
+    assert ok.status_code == 200 and [d["name"] for d in ok.json()] == ["solar"]
+
+
+def test_campaigns_facts_and_sparql(server):
+    _, info = server
+    campaigns = _get(info, "/api/campaigns").json()
+    assert [c["campaign"] for c in campaigns] == ["solar-costs"]
+    one = _get(info, "/api/campaigns/solar-costs").json()
+    assert one["tree"]["root"]["question"] == "Is Solar economical?" and one["nodes_expanded"] >= 1
+    facts = _get(info, "/api/facts", params={"min_score": "0.5"}).json()
+    assert facts and all(f["total"] >= 0.5 and f["verdict"] == "accepted" for f in facts)
+    first = facts[0]
+    doc = _get(info, f"/api/documents/{first['doc_id']}").json()
+    assert first["quote"] in doc["text"] or doc["text"][first["start_char"]:first["end_char"]]
+    about = _get(info, "/api/facts", params={"entity": first["subject"]}).json()
+    assert about and all(first["subject"].lower() in (f["subject"].lower(), f["object"].lower()) for f in about)
+    headers = {"Authorization": f"Bearer {info['token']}"}
+    def ask(value: str) -> bool:
+        return httpx.post(info["url"] + "/api/sparql", headers=headers, timeout=30, json={
+            "query": "ASK { ?s ?p ?o FILTER(STR(?o) = STR(?x)) }", "bindings": {"x": value}}).json()["boolean"]
+
+    assert ask(f'"{first["object"]}"') is True
+    assert ask('"no fact has this object"') is False
+
+
+def test_bad_requests_are_400_with_one_message(server):
+    _, info = server
+    unknown = _get(info, "/api/campaigns/nosuch")
+    assert unknown.status_code == 400 and "nosuch" in unknown.json()["error"]
+    bad = _get(info, "/api/search", params={"dataset": "solar", "q": "battery", "k": "many"})
+    assert bad.status_code == 400 and bad.json() == {"error": "k must be an integer"}
+    headers = {"Authorization": f"Bearer {info['token']}"}
+    update = httpx.post(info["url"] + "/api/sparql", headers=headers, timeout=30,
+                        json={"query": "DELETE WHERE { ?s ?p ?o }"})
+    assert update.status_code == 400
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium)")
+def test_explorer_renders_a_campaign_and_an_entity_graph(server, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    _, info = server
+    facts = _get(info, "/api/facts").json()
+    entity = facts[0]["subject"]
+    errors: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{info['url']}/#token={info['token']}")
+        page.click("#campaign-list tbody tr")
+        page.wait_for_selector("#campaign-tree li.tree-node")
+        assert "Is Solar economical?" in page.inner_text("#campaign-title")
+        page.click("nav button[data-tab=graph]")
+        page.fill("#graph-form input[name=entity]", entity)
+        page.click("#graph-form button")
+        page.wait_for_function("typeof cy !== 'undefined' && cy !== null && cy.nodes().length > 1")
+        page.screenshot(path=str(tmp_path / "explorer.png"))
+        page.click("nav button[data-tab=facts]")
+        page.fill("#fact-form input[name=entity]", entity)
+        page.click("#fact-form button")
+        page.click("#fact-list tbody tr")
+        highlighted = page.wait_for_selector("#fact-source mark").inner_text()
+        reasons = page.inner_text("#fact-reasons")
+        page.click("nav button[data-tab=sparql]")
+        page.fill("#sparql-form textarea[name=query]", "SELECT ?o WHERE { ?s ?p ?o FILTER(STR(?o) = STR(?x)) } LIMIT 1")
+        page.fill("#sparql-form textarea[name=bindings]", f'x="{facts[0]["object"]}"')
+        page.click("#sparql-form button")
+        page.wait_for_selector("#sparql-result tbody tr")
+        bound = page.inner_text("#sparql-result tbody")
+        browser.close()
+    assert errors == []
+    first = _get(info, "/api/facts", params={"entity": entity}).json()[0]
+    assert highlighted == _get(info, f"/api/documents/{first['doc_id']}").json()["text"][
+        first["start_char"]:first["end_char"]]
+    assert "grounding" in reasons
+    assert bound.strip() == facts[0]["object"]
+
+
+def test_mcp_over_streamable_http_needs_the_token(server):
+    import anyio
+    import httpx2
+    import mcp
+    from mcp.client.streamable_http import streamable_http_client
+
+    _, info = server
+
+    async def tools(token: str) -> set[str]:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+            async with mcp.Client(streamable_http_client(info["url"] + "/mcp/", http_client=http)) as client:
+                return {t.name for t in (await client.list_tools()).tools}
+
+    assert "search" in anyio.run(tools, info["token"])
+    assert _get(info, "/mcp/", token=False).status_code == 401
+
+
+def test_a_writer_is_not_kept_out_by_the_server(server, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_live_workspace import ROOT
+
+    root, info = server
+    assert _get(info, "/api/datasets").status_code == 200  # the server holds the workspace for a moment
+    note = tmp_path / "note.txt"
+    note.write_text("The inverter clicks at night.")
+    done = subprocess.run([sys.executable, "-m", "sro", "--workspace", str(root), "ingest", "docs", str(note),
+                           "-d", "notes"], capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(d["name"] for d in _get(info, "/api/datasets").json()) == ["notes", "solar"]
