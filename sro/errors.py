@@ -33,6 +33,12 @@ class WorkspaceError(SROError):
     exit_code = ExitCode.CONFIG
 
 
+class WorkspaceBusy(WorkspaceError):
+    """Another command is writing to the workspace (a failure to retry, not a configuration problem)."""
+
+    exit_code = ExitCode.ERROR
+
+
 class DatasetError(SROError):
     """Unknown dataset, bad query against a dataset, or a read-only violation."""
 

@@ -72,7 +72,7 @@ def absolute_paths(argv: list[str]) -> list[str]:
 
 def acquire(ws, command: str, role: str) -> dict | None:
     """Claim the workspace for `ws` (None), or for a read command the holder to forward to."""
-    from sro.errors import WorkspaceError
+    from sro.errors import WorkspaceBusy, WorkspaceError
     from sro.live import claim as claims
     from sro.live import relay
 
@@ -94,7 +94,7 @@ def acquire(ws, command: str, role: str) -> dict | None:
         elif other.get("role") == "read" and time.monotonic() - started < READER_GRACE_S:
             time.sleep(0.1)
         else:
-            raise WorkspaceError(
+            raise WorkspaceBusy(
                 f"workspace {root} is busy: `{other.get('command')}` (pid {other.get('pid')}) is writing to it; "
                 "read commands still work, or add --wait to run after it")
 

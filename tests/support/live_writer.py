@@ -12,7 +12,7 @@ from sro.live import open_workspace
 
 def main(root: str) -> None:
     ctx = SimpleNamespace(command_path="sro ingest docs")
-    ws = open_workspace(ctx, root, {})
+    ws = open_workspace(ctx, root, {}, create=True)
     try:
         n = 0
         while True:
