@@ -112,7 +112,7 @@ def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int) -
     folder = work / f"{strategy}-{budget}-{seed}"
     shutil.copytree(template / "ws", folder)
     budgets = {"max_nodes": budget, **({"max_depth": 1} if strategy == "flat" else {})}
-    mcts = {"parallel": 1, **({"children": budget - 1} if strategy == "flat" else {})}
+    mcts = {"parallel": 1}
     spec = parse_spec({"name": "bench", "question": QUESTION, "datasets": ["posts"], "pipeline": "solar_reddit",
                        "offline": True, "budgets": budgets, "mcts": mcts, "outputs": {"report": False}})
     found: list = []
@@ -126,14 +126,16 @@ def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int) -
             return exp
 
         runner = CampaignRunner(ws, spec, expander=expander, handle_signals=False)
-        if strategy in ("random", "greedy"):
-            original = runner._open
+        original = runner._open
 
-            def _open() -> None:
-                original()
+        def _open() -> None:
+            original()
+            if strategy == "flat":  # the root proposes the whole sweep (more than a spec may ask for)
+                runner.eff = runner.eff.model_copy(update={"children": budget - 1})
+            if strategy in ("random", "greedy"):
                 runner.planner.select = other_select(strategy, runner.planner, seed)
 
-            runner._open = _open
+        runner._open = _open
         summary = asyncio.run(runner.run())
         seconds = time.perf_counter() - t0
         cited = cited_facts(ws)

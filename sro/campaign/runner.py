@@ -19,6 +19,7 @@ from sro.campaign.budget import BudgetGuard, Spend, budget_reason, spend_of
 from sro.campaign.spec import CampaignSpec, Effective, effective
 from sro.errors import BudgetExceeded, CampaignError
 from sro.mcts.expand import ExpandContext, Expander, Expansion, Proposal
+from sro.mcts.gaps import Focus, gap_proposals, lookahead, preview
 from sro.mcts.planner import Planner, PlannerParams
 from sro.mcts.propose import ceo_proposals, offline_proposals, template_seeds
 from sro.mcts.reward import RewardWeights
@@ -88,7 +89,7 @@ class CampaignRunner:
         writer_con = self.ws.db.cursor()  # used only by the writer thread
         writer = CommitWriter(lambda commits: write_commits(writer_con, commits))
         elapsed_before = self.store.elapsed(self.name) if row is not None else 0.0
-        self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer)
+        self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer, focus=Focus.of(self.pipeline))
         self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
 
     def _campaign_row(self) -> dict[str, Any] | None:
@@ -226,16 +227,29 @@ class CampaignRunner:
         if self._ceo_online():
             try:
                 proposals = await ceo_proposals(self.llm.scoped(node=node.id), node, exp, root_question=self.spec.question,
-                                                covered=covered, n=n, namespace=f"{self.name}:{node.id}")
+                                                covered=covered, gaps=self._gap_summary(node), n=n,
+                                                namespace=f"{self.name}:{node.id}")
             except Exception as exc:  # noqa: BLE001 - incl. BudgetExceeded: the node's result stands;
                 # the budget guard stops the campaign before the next launch
                 exp.errors.append(f"CEO proposals failed, used offline ones: {type(exc).__name__}: {exc}")
         if not proposals:
-            # Offline: our own proposals know what the campaign already covers; the session's own
-            # suggestions (if any) only fill up the remaining places.
-            proposals = offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
-                                          n=n, datasets=self.spec.datasets) + list(exp.proposals)
-        return seeds + proposals
+            # Offline: typed questions for the graph's gaps, then salient terms of the evidence, then the
+            # session's own suggestions; all ranked by the look-ahead prior (sro/mcts/gaps.py).
+            proposals = (gap_proposals(self.planner.focus, self.planner.ledger, node.question)
+                         + offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
+                                             n=n, datasets=self.spec.datasets) + list(exp.proposals))
+        ledger = self.planner.ledger
+        read = ledger.docs | ledger.read | {t.doc_id for t in exp.accepted} | {e.get("doc_id") for e in exp.evidence}
+        return lookahead(seeds + proposals, self._search, read)
+
+    def _search(self, question: str) -> list[str]:
+        """Documents of the passages a BM25 search for `question` returns (the look-ahead of a proposal)."""
+        hits = [h for name in self.spec.datasets for h in self.ws.datasets.dataset(name).search(question, k=30)]
+        return preview(hits, question, k=12)
+
+    def _gap_summary(self, node: ResearchNode) -> list[str]:
+        ledger, focus = self.planner.ledger, self.planner.focus
+        return [f"{focus.labels[p]}: {ledger.per_predicate[p]} facts" for p in ledger.gaps(focus.turns_on(node.question))]
 
     def _llm_or_none(self) -> Any | None:
         try:
