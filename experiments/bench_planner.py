@@ -103,7 +103,7 @@ def other_select(strategy: str, planner, seed: int):
     return select
 
 
-def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int) -> dict:
+def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int, settings: dict | None = None) -> dict:
     from sro.campaign.runner import CampaignRunner
     from sro.campaign.spec import parse_spec
     from sro.mcts.expand_rlm import RLMExpander
@@ -112,7 +112,7 @@ def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int) -
     folder = work / f"{strategy}-{budget}-{seed}"
     shutil.copytree(template / "ws", folder)
     budgets = {"max_nodes": budget, **({"max_depth": 1} if strategy == "flat" else {})}
-    mcts = {"parallel": 1}
+    mcts = {"parallel": 1, **(settings or {})}
     spec = parse_spec({"name": "bench", "question": QUESTION, "datasets": ["posts"], "pipeline": "solar_reddit",
                        "offline": True, "budgets": budgets, "mcts": mcts, "outputs": {"report": False}})
     found: list = []
@@ -193,9 +193,11 @@ def main() -> None:
     parser.add_argument("--splits", nargs="+", default=["test", "all"], help="tune | test | all")
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
     parser.add_argument("--out", default="bench_planner")
+    parser.add_argument("--set", nargs="*", default=[], help="campaign mcts settings to try, e.g. min_gain=0.5")
     args = parser.parse_args()
     if not REAL_CSV.exists():
         raise SystemExit(f"{REAL_CSV} not present")
+    settings = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
     runs = []
     with tempfile.TemporaryDirectory(prefix="sro-bench-planner-") as tmp:
         for seed in args.seeds:
@@ -207,12 +209,12 @@ def main() -> None:
                 docs = build_workspace(template, halves[split])
                 for budget in args.budgets:
                     for strategy in args.strategies:
-                        run = run_one(template, Path(tmp), strategy, budget, seed)
+                        run = run_one(template, Path(tmp), strategy, budget, seed, settings)
                         runs.append({"split": split, "seed": seed, "budget": budget, "strategy": strategy,
                                      "documents": docs, **run})
                         print(runs[-1], flush=True)
                 shutil.rmtree(template)
-    write_result(args.out, {"question": QUESTION, "summary": summarise(runs), "runs": runs,
+    write_result(args.out, {"question": QUESTION, "settings": settings, "summary": summarise(runs), "runs": runs,
                             "core_predicates": sorted(CORE)})
 
 

@@ -77,6 +77,10 @@ class MCTSDefaults(BaseModel):
     parallel: int = 2
     max_depth: int = 3
     max_nodes: int = 20
+    # Stopping rule: a proposal whose prior (offline: the look-ahead share of unread documents, see
+    # sro/mcts/gaps.py) is below this is never expanded; 0 expands everything. Tuned per pipeline
+    # (solar_reddit: experiments/bench_planner.py on the tuning half of the real posts).
+    min_gain: float = 0.0
 
 
 class Pipeline(BaseModel):

@@ -242,10 +242,12 @@ class CampaignRunner:
         read = ledger.docs | ledger.read | {t.doc_id for t in exp.accepted} | {e.get("doc_id") for e in exp.evidence}
         return lookahead(seeds + proposals, self._search, read)
 
-    def _search(self, question: str) -> list[str]:
-        """Documents of the passages a BM25 search for `question` returns (the look-ahead of a proposal)."""
-        hits = [h for name in self.spec.datasets for h in self.ws.datasets.dataset(name).search(question, k=30)]
-        return preview(hits, question, k=12)
+    def _search(self, question: str) -> list[str] | None:
+        """Documents of the passages a BM25 search for `question` returns (the look-ahead of a proposal);
+        None when no dataset of the campaign is ingested (an expander that reads something else)."""
+        names = [n for n in self.spec.datasets if self.ws.datasets.exists(n)]
+        hits = [h for name in names for h in self.ws.datasets.dataset(name).search(question, k=30)]
+        return preview(hits, question, k=12) if names else None
 
     def _gap_summary(self, node: ResearchNode) -> list[str]:
         ledger, focus = self.planner.ledger, self.planner.focus

@@ -25,7 +25,7 @@ Schema (every key except `question` and `datasets` is optional)::
       parallel: 2                    # K expansions in flight at once (virtual loss keeps them apart)
       children: 4                    # child questions proposed per expansion (at most)
       cost_weight: 0.5               # reward penalty per USD spent by a node (reward is clipped to [0, 1])
-      min_gain: 0.0                  # a proposal whose estimated gain is below this is never expanded
+      min_gain: 0.0                  # stopping rule: a proposal whose prior (expected gain) is below this is never expanded
       max_failures: 3                # consecutive failed expansions that stop the campaign
       rlm_iterations: 6              # root iterations of each node's RLM session
     outputs:
@@ -78,7 +78,7 @@ class MCTSParams(_Strict):
     parallel: int | None = Field(None, ge=1, le=64)
     children: int = Field(4, ge=0, le=32)
     cost_weight: float = Field(0.5, ge=0)
-    min_gain: float = Field(0.0, ge=0, le=1)
+    min_gain: float | None = Field(None, ge=0, le=1)
     max_failures: int = Field(3, ge=1)
     rlm_iterations: int = Field(6, ge=1, le=100)
 
@@ -235,7 +235,7 @@ def effective(spec: CampaignSpec, pipeline_mcts: Any | None = None) -> Effective
         parallel=pick(m.parallel, base.parallel),
         max_depth=pick(b.max_depth, base.max_depth),
         max_nodes=pick(b.max_nodes, base.max_nodes),
-        children=m.children, cost_weight=m.cost_weight, min_gain=m.min_gain,
+        children=m.children, cost_weight=m.cost_weight, min_gain=pick(m.min_gain, base.min_gain),
         max_failures=m.max_failures, rlm_iterations=m.rlm_iterations,
         usd=b.usd, tokens=b.tokens, calls=b.calls, wall_time_s=b.wall_time_s,
     )

@@ -26,7 +26,7 @@ from sro.mcts.expand import Proposal
 from sro.mcts.terms import terms
 
 LITERAL_RANGES = frozenset({"string", "decimal", "integer", "money", "date", "duration", "boolean", "percent"})
-Search = Callable[[str], list[str]]  # question -> doc ids of the passages a search would return
+Search = Callable[[str], "list[str] | None"]  # question -> doc ids a search would return; None: cannot tell
 
 
 def split_camel(name: str) -> str:
@@ -111,16 +111,18 @@ def preview(hits: list[Any], question: str, k: int) -> list[str]:
 
 
 def lookahead(proposals: list[Proposal], search: Search, covered: set[str]) -> list[Proposal]:
-    """Give each proposal without a prior the share of uncovered documents among its search hits, best first
-    (ties keep the given order). Questions with the same content terms are merged (the first one stays)."""
+    """Give each proposal without a prior the share of uncovered documents among its search hits (no hit: 0;
+    search cannot tell: no prior), best first (ties keep the given order). Questions with the same content
+    terms are merged (the first one stays)."""
     out, signatures = [], set()
     for prop in proposals:
         signature = frozenset(terms(prop.question))
         if signature in signatures:
             continue
         signatures.add(signature)
-        if prop.prior is None:
-            docs = set(search(prop.question))
+        found = search(prop.question) if prop.prior is None else None
+        if found is not None:
+            docs = set(found)
             prop = Proposal(prop.question, round(len(docs - covered) / len(docs), 4) if docs else 0.0, prop.source)
         out.append(prop)
     return sorted(out, key=lambda p: -(p.prior or 0.0))

@@ -120,8 +120,9 @@ class Planner:
 
 def _norm(question: str) -> str:
     """Near-duplicate key: the question's content terms, as a set. Questions asking about the same
-    predicates and entities in other words are merged, not expanded again."""
-    return " ".join(sorted(set(terms(question))))
+    predicates and entities in other words are merged, not expanded again. A question without content
+    terms is keyed by its text."""
+    return " ".join(sorted(set(terms(question)))) or " ".join(question.lower().split()).rstrip("?. ")
 
 
 def _unique(triples: list) -> list:
