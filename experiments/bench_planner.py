@@ -5,7 +5,8 @@ real r/TeslaSolar posts, offline (scripted RLM policy, NLP extraction, offline j
 budgets, one campaign per (strategy, budget, dataset):
 
 - mcts:   the default planner (pipeline defaults, reward-guided selection, gap proposals);
-- flat:   a breadth-first sweep: depth 1, the root proposes budget - 1 sub-questions, all expanded;
+- flat:   a breadth-first sweep: depth 1, the root proposes budget - 1 sub-questions, all expanded (no
+          stopping rule, so the sweep always spends its whole budget);
 - random: the same tree and proposals, the next node drawn uniformly among the expandable ones (seeded);
 - greedy: best-first: the expandable node whose parent earned the most reward (ties: oldest).
 
@@ -112,7 +113,8 @@ def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int, s
     folder = work / f"{strategy}-{budget}-{seed}"
     shutil.copytree(template / "ws", folder)
     budgets = {"max_nodes": budget, **({"max_depth": 1} if strategy == "flat" else {})}
-    mcts = {"parallel": 1, **(settings or {})}
+    # The sweep expands every sub-question the root proposed (no stopping rule): its strongest form.
+    mcts = {"parallel": 1, **(settings or {}), **({"min_gain": 0.0} if strategy == "flat" else {})}
     spec = parse_spec({"name": "bench", "question": QUESTION, "datasets": ["posts"], "pipeline": "solar_reddit",
                        "offline": True, "budgets": budgets, "mcts": mcts, "outputs": {"report": False}})
     found: list = []

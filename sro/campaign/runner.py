@@ -19,7 +19,8 @@ from sro.campaign.budget import BudgetGuard, Spend, budget_reason, spend_of
 from sro.campaign.spec import CampaignSpec, Effective, effective
 from sro.errors import BudgetExceeded, CampaignError
 from sro.mcts.expand import ExpandContext, Expander, Expansion, Proposal
-from sro.mcts.gaps import Focus, gap_proposals, lookahead, preview
+from sro.mcts.gaps import Focus, gap_proposals, gap_summary
+from sro.mcts.lookahead import Lookahead, dataset_search
 from sro.mcts.planner import Planner, PlannerParams
 from sro.mcts.propose import ceo_proposals, offline_proposals, template_seeds
 from sro.mcts.reward import RewardWeights
@@ -91,6 +92,7 @@ class CampaignRunner:
         elapsed_before = self.store.elapsed(self.name) if row is not None else 0.0
         self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer, focus=Focus.of(self.pipeline))
         self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
+        self.lookahead = Lookahead(dataset_search(self.ws, list(self.spec.datasets)), self.planner.ledger)
 
     def _campaign_row(self) -> dict[str, Any] | None:
         """The stored campaign, checked against --resume and the spec's question."""
@@ -200,6 +202,9 @@ class CampaignRunner:
             node = self.planner.select()
             if node is None:
                 return
+            if self.lookahead.refresh(node):  # its prior fell since it was proposed: select again
+                self.planner.abandon(node)
+                continue
             task = asyncio.create_task(self._expand(expander, node), name=f"expand-{node.id}")
             self.in_flight[task] = node
             self._notify()
@@ -227,31 +232,19 @@ class CampaignRunner:
         if self._ceo_online():
             try:
                 proposals = await ceo_proposals(self.llm.scoped(node=node.id), node, exp, root_question=self.spec.question,
-                                                covered=covered, gaps=self._gap_summary(node), n=n,
-                                                namespace=f"{self.name}:{node.id}")
+                                                covered=covered, n=n, namespace=f"{self.name}:{node.id}",
+                                                gaps=gap_summary(self.planner.focus, self.planner.ledger, node.question))
             except Exception as exc:  # noqa: BLE001 - incl. BudgetExceeded: the node's result stands;
                 # the budget guard stops the campaign before the next launch
                 exp.errors.append(f"CEO proposals failed, used offline ones: {type(exc).__name__}: {exc}")
         if not proposals:
             # Offline: typed questions for the graph's gaps, then salient terms of the evidence, then the
-            # session's own suggestions; all ranked by the look-ahead prior (sro/mcts/gaps.py).
+            # session's own suggestions; all ranked by the look-ahead prior (sro/mcts/lookahead.py).
             proposals = (gap_proposals(self.planner.focus, self.planner.ledger, node.question)
                          + offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
                                              n=n, datasets=self.spec.datasets) + list(exp.proposals))
-        ledger = self.planner.ledger
-        read = ledger.docs | ledger.read | {t.doc_id for t in exp.accepted} | {e.get("doc_id") for e in exp.evidence}
-        return lookahead(seeds + proposals, self._search, read)
-
-    def _search(self, question: str) -> list[str] | None:
-        """Documents of the passages a BM25 search for `question` returns (the look-ahead of a proposal);
-        None when no dataset of the campaign is ingested (an expander that reads something else)."""
-        names = [n for n in self.spec.datasets if self.ws.datasets.exists(n)]
-        hits = [h for name in names for h in self.ws.datasets.dataset(name).search(question, k=30)]
-        return preview(hits, question, k=12) if names else None
-
-    def _gap_summary(self, node: ResearchNode) -> list[str]:
-        ledger, focus = self.planner.ledger, self.planner.focus
-        return [f"{focus.labels[p]}: {ledger.per_predicate[p]} facts" for p in ledger.gaps(focus.turns_on(node.question))]
+        self.lookahead.read(node.question)  # the node's session has read its passages
+        return self.lookahead.rank(seeds + proposals)
 
     def _llm_or_none(self) -> Any | None:
         try:

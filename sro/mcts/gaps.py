@@ -1,7 +1,7 @@
 """What the campaign's graph still lacks for its question, and sub-questions aimed at it.
 
-`Focus` reads the pipeline's ontology: each predicate with its vocabulary (name, label, synonyms). A question
-*turns on* the predicates whose vocabulary it uses (none named: all of them, e.g. "is solar economical?").
+`Focus` reads the pipeline's ontology: each predicate with its names (label, split local name). A question
+*turns on* the predicates it names (none named: all of them, e.g. "is solar economical?").
 
 `Ledger` is the campaign's running account of accepted facts: per predicate, per document, and the
 entities (objects of entity-valued facts) with the documents that mention them. From it:
@@ -10,9 +10,9 @@ entities (objects of entity-valued facts) with the documents that mention them. 
 - entities seen without those attributes: an entity whose documents hold no fact of a gap predicate;
 - `gap_proposals`: typed sub-questions "What is the <predicate label> for <entity>?" and, without an entity,
   "What <predicate label> do the sources report?" for the thinnest predicates;
-- `lookahead`: the prior of a proposal (PUCT uses it; `min_gain` stops on it): the share of the documents
-  a BM25 search for the question would return that the campaign has no fact from yet. A proposal that
-  would only re-read covered posts gets a low prior and is not expanded; this is the stopping rule.
+- `gap_summary`: the same, as lines for a CEO model that proposes from it.
+
+How proposals are ranked and pruned (their look-ahead prior) is in sro/mcts/lookahead.py.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from sro.mcts.expand import Proposal
 from sro.mcts.terms import terms
 
 LITERAL_RANGES = frozenset({"string", "decimal", "integer", "money", "date", "duration", "boolean", "percent"})
-Search = Callable[[str], "list[str] | None"]  # question -> doc ids a search would return; None: cannot tell
 
 
 def split_camel(name: str) -> str:
@@ -35,9 +34,11 @@ def split_camel(name: str) -> str:
 
 @dataclass(frozen=True)
 class Focus:
-    """The pipeline's predicates, each with its vocabulary (stemmed terms) and label."""
+    """The pipeline's predicates, each with its names (the stemmed terms of its label and of its split local
+    name: "paybackPeriod" -> {payback, period}) and its label. Synonyms are left out: they are surface verb
+    phrases for the resolver ("install by"), not names of the attribute."""
 
-    vocab: dict[str, frozenset[str]] = field(default_factory=dict)
+    vocab: dict[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     entity_valued: frozenset[str] = frozenset()
 
@@ -47,17 +48,16 @@ class Focus:
             return cls()
         vocab, labels, entity = {}, {}, set()
         for p in pipeline.predicates:
-            words = [split_camel(p.name), p.label or "", *p.synonyms]
-            vocab[p.name] = frozenset(terms(" ".join(words)))
+            vocab[p.name] = tuple(frozenset(terms(n)) for n in (split_camel(p.name), p.label or "") if terms(n))
             labels[p.name] = p.label or split_camel(p.name)
             if (p.range or "").lower() not in LITERAL_RANGES:
                 entity.add(p.name)
         return cls(vocab, labels, frozenset(entity))
 
     def turns_on(self, question: str) -> frozenset[str]:
-        """The predicates whose vocabulary the question uses; all of them if it names none."""
+        """The predicates the question names (every term of one of their names); all if it names none."""
         asked = set(terms(question))
-        named = frozenset(p for p, words in self.vocab.items() if words & asked)
+        named = frozenset(p for p, names in self.vocab.items() if any(n <= asked for n in names))
         return named or frozenset(self.vocab)
 
 
@@ -67,7 +67,7 @@ class Ledger:
 
     per_predicate: Counter = field(default_factory=Counter)
     docs: set[str] = field(default_factory=set)  # documents with an accepted fact
-    read: set[str] = field(default_factory=set)  # documents of the passages the campaign's sessions saw
+    read: set[str] = field(default_factory=set)  # documents the campaign's sessions read (their previews)
     entity_docs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     doc_predicates: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
@@ -102,27 +102,5 @@ def gap_proposals(focus: Focus, ledger: Ledger, question: str, *, predicates: in
     return out
 
 
-def preview(hits: list[Any], question: str, k: int) -> list[str]:
-    """Documents of the k passages among `hits` that use most of the question's terms: what an expander that
-    reads the best-matching passages would read."""
-    wanted = set(terms(question))
-    ranked = sorted(hits, key=lambda h: -len(wanted & set(terms(h.text))))
-    return [h.doc_id for h in ranked[:k]]
-
-
-def lookahead(proposals: list[Proposal], search: Search, covered: set[str]) -> list[Proposal]:
-    """Give each proposal without a prior the share of uncovered documents among its search hits (no hit: 0;
-    search cannot tell: no prior), best first (ties keep the given order). Questions with the same content
-    terms are merged (the first one stays)."""
-    out, signatures = [], set()
-    for prop in proposals:
-        signature = frozenset(terms(prop.question))
-        if signature in signatures:
-            continue
-        signatures.add(signature)
-        found = search(prop.question) if prop.prior is None else None
-        if found is not None:
-            docs = set(found)
-            prop = Proposal(prop.question, round(len(docs - covered) / len(docs), 4) if docs else 0.0, prop.source)
-        out.append(prop)
-    return sorted(out, key=lambda p: -(p.prior or 0.0))
+def gap_summary(focus: Focus, ledger: Ledger, question: str) -> list[str]:
+    return [f"{focus.labels[p]}: {ledger.per_predicate[p]} facts" for p in ledger.gaps(focus.turns_on(question))]

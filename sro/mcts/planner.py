@@ -89,7 +89,6 @@ class Planner:
             self._questions.add(_norm(child.question))
         self.seen.update(t.key for t in novel)
         self.ledger.add(novel, self.focus)
-        self.ledger.read.update(e.get("doc_id", "") for e in exp.evidence)
         self.covered |= term_set(f"{t.subject} {t.predicate} {t.object}" for t in novel)
         release(self.tree, node.id)
         self.tree.backprop(node.id, node.reward)

@@ -1,0 +1,102 @@
+"""The look-ahead prior of offline proposals, and the stopping rule that uses it.
+
+A proposal without a CEO prior is scored by what expanding it would read:
+
+    prior = |preview(question) - read| / |preview(question)|      (0 if the preview is empty)
+
+where `preview` is the offline session's retrieval run ahead (BM25 plus the first grep hits per question
+term, ranked by how many of the terms a passage uses; the 12 best passages, as sro/rlm/policy.py SEARCH
+reads them) and `read` is every document the campaign has read (the previews of expanded nodes) or has a
+fact from. PUCT ranks children by it, and a node whose prior is below `min_gain` is never expanded: the
+campaign stops when no proposal is expected to reach unread material.
+
+Priors go stale: the documents a sibling read after a proposal was scored are not in its estimate. So a
+selected node is re-scored first (`refresh`); if its prior fell it goes back and selection looks again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from sro.mcts.expand import Proposal
+from sro.mcts.gaps import Ledger
+from sro.mcts.terms import terms
+from sro.mcts.tree import ResearchNode
+
+Search = Callable[[str], "list[str] | None"]  # question -> doc ids a session would read; None: cannot tell
+SOURCES = frozenset({"offline", "gap", "template", "rlm"})  # proposals whose prior is a look-ahead
+PASSAGES = 12
+
+
+def preview(datasets: list[Any], question: str, query_terms: list[str], k: int = PASSAGES) -> list[str]:
+    """Documents of the k passages an offline session would read for `question`."""
+    hits: dict[str, Any] = {}
+    for ds in datasets:
+        for h in ds.search(" ".join(query_terms) or question, k=30):
+            hits.setdefault(h.chunk_id, h)
+        for term in query_terms[:6]:
+            for h in ds.grep("(?i)" + re.escape(term), k=10):
+                hits.setdefault(h.chunk_id, h)
+
+    def relevance(h: Any) -> float:
+        text = h.text.lower()
+        return sum(1 for t in query_terms if t in text) + (h.score or 0) / 100
+
+    return [h.doc_id for h in sorted(hits.values(), key=relevance, reverse=True)[:k]]
+
+
+def dataset_search(ws: Any, names: list[str]) -> Search:
+    """The preview over the campaign's ingested datasets; None when none is (an expander reading elsewhere)."""
+    from sro.rlm.policy import question_terms
+
+    def search(question: str) -> list[str] | None:
+        found = [ws.datasets.dataset(n) for n in names if ws.datasets.exists(n)]
+        return preview(found, question, question_terms(question)) if found else None
+
+    return search
+
+
+class Lookahead:
+    def __init__(self, search: Search, ledger: Ledger):
+        self.search, self.ledger = search, ledger
+        self._scored: dict[str, int] = {}  # node id -> size of what was read when its prior was last set
+
+    def _read_size(self) -> int:
+        return len(self.ledger.read) + len(self.ledger.docs)
+
+    def prior(self, question: str) -> float | None:
+        found = self.search(question)
+        if found is None:
+            return None
+        docs = set(found)
+        return round(len(docs - self.ledger.read - self.ledger.docs) / len(docs), 4) if docs else 0.0
+
+    def read(self, question: str) -> None:
+        """An expanded node's session has read its passages: they count as read from now on."""
+        self.ledger.read.update(self.search(question) or ())
+
+    def rank(self, proposals: list[Proposal]) -> list[Proposal]:
+        """Priors for the proposals without one, best first (ties keep the given order). Questions with the
+        same content terms are merged (the first one stays)."""
+        out, signatures = [], set()
+        for prop in proposals:
+            signature = frozenset(terms(prop.question))
+            if signature in signatures:
+                continue
+            signatures.add(signature)
+            prior = self.prior(prop.question) if prop.prior is None else prop.prior
+            out.append(Proposal(prop.question, prior, prop.source))
+        return sorted(out, key=lambda p: -(p.prior or 0.0))
+
+    def refresh(self, node: ResearchNode) -> bool:
+        """Re-score a selected node's look-ahead prior against what has been read since; True if it fell
+        (the caller puts the node back and selects again)."""
+        if node.source not in SOURCES or node.prior is None or self._scored.get(node.id) == self._read_size():
+            return False
+        self._scored[node.id] = self._read_size()
+        fresh = self.prior(node.question)
+        if fresh is None or fresh >= node.prior:
+            return False
+        node.prior = fresh
+        return True
