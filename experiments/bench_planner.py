@@ -199,7 +199,7 @@ def main() -> None:
     args = parser.parse_args()
     if not REAL_CSV.exists():
         raise SystemExit(f"{REAL_CSV} not present")
-    settings = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
+    settings = {k: int(v) if v.isdigit() else float(v) for k, v in (item.split("=", 1) for item in args.set)}
     runs = []
     with tempfile.TemporaryDirectory(prefix="sro-bench-planner-") as tmp:
         for seed in args.seeds:

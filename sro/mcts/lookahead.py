@@ -46,13 +46,36 @@ def preview(datasets: list[Any], question: str, query_terms: list[str], k: int =
     return [h.doc_id for h in sorted(hits.values(), key=relevance, reverse=True)[:k]]
 
 
+class _Memo:
+    """A dataset whose search and grep results are remembered: the datasets do not change during a run (only
+    what has been read does), and proposals share terms."""
+
+    def __init__(self, ds: Any):
+        self.ds, self.memo = ds, {}
+
+    def search(self, query: str, k: int) -> list[Any]:
+        return self._get(("search", query, k), lambda: self.ds.search(query, k=k))
+
+    def grep(self, regex: str, k: int) -> list[Any]:
+        return self._get(("grep", regex, k), lambda: self.ds.grep(regex, k=k))
+
+    def _get(self, key: tuple, compute: Callable[[], list[Any]]) -> list[Any]:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+
 def dataset_search(ws: Any, names: list[str]) -> Search:
     """The preview over the campaign's ingested datasets; None when none is (an expander reading elsewhere)."""
     from sro.rlm.policy import question_terms
 
+    datasets: list[_Memo] | None = None
+
     def search(question: str) -> list[str] | None:
-        found = [ws.datasets.dataset(n) for n in names if ws.datasets.exists(n)]
-        return preview(found, question, question_terms(question)) if found else None
+        nonlocal datasets
+        if datasets is None:  # looked up at the first proposal: the campaign checked its datasets by then
+            datasets = [_Memo(ws.datasets.dataset(n)) for n in names if ws.datasets.exists(n)]
+        return preview(datasets, question, question_terms(question)) if datasets else None
 
     return search
 
