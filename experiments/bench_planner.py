@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import csv
 import hashlib
+import json
 import random
 import re
 import shutil
@@ -188,6 +189,17 @@ def summarise(runs: list[dict]) -> dict:
     return table
 
 
+def merge(names: list[str], out: str) -> None:
+    """One result from several partial runs (e.g. one process per split seed)."""
+    from common import RESULTS
+
+    parts = [json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8")) for name in names]
+    runs = [run for part in parts for run in part["runs"]]
+    write_result(out, {**parts[0], "summary": summarise(runs), "runs": runs, "merged_from": names})
+    for name in names:
+        (RESULTS / f"{name}.json").unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--budgets", type=int, nargs="+", default=[20, 60])
@@ -196,7 +208,11 @@ def main() -> None:
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
     parser.add_argument("--out", default="bench_planner")
     parser.add_argument("--set", nargs="*", default=[], help="campaign mcts settings to try, e.g. min_gain=0.5")
+    parser.add_argument("--merge", nargs="*", default=[], help="only merge these result names (run in parallel)")
     args = parser.parse_args()
+    if args.merge:
+        merge(args.merge, args.out)
+        return
     if not REAL_CSV.exists():
         raise SystemExit(f"{REAL_CSV} not present")
     settings = {k: int(v) if v.isdigit() else float(v) for k, v in (item.split("=", 1) for item in args.set)}

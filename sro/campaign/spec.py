@@ -76,7 +76,7 @@ class MCTSParams(_Strict):
     widening_k: float | None = Field(None, gt=0)
     widening_alpha: float | None = Field(None, ge=0, le=1)
     parallel: int | None = Field(None, ge=1, le=64)
-    children: int = Field(4, ge=0, le=32)
+    children: int | None = Field(None, ge=0, le=32)
     cost_weight: float = Field(0.5, ge=0)
     min_gain: float | None = Field(None, ge=0, le=1)
     max_failures: int = Field(3, ge=1)
@@ -235,7 +235,7 @@ def effective(spec: CampaignSpec, pipeline_mcts: Any | None = None) -> Effective
         parallel=pick(m.parallel, base.parallel),
         max_depth=pick(b.max_depth, base.max_depth),
         max_nodes=pick(b.max_nodes, base.max_nodes),
-        children=m.children, cost_weight=m.cost_weight, min_gain=pick(m.min_gain, base.min_gain),
+        children=pick(m.children, base.children), cost_weight=m.cost_weight, min_gain=pick(m.min_gain, base.min_gain),
         max_failures=m.max_failures, rlm_iterations=m.rlm_iterations,
         usd=b.usd, tokens=b.tokens, calls=b.calls, wall_time_s=b.wall_time_s,
     )
