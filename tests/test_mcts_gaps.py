@@ -101,7 +101,7 @@ def test_lookahead_prior_is_the_unread_share_and_merges_reworded_questions():
     assert "A CEO question?" not in search.asked  # a model's prior is kept
 
 
-def test_a_stale_prior_is_refreshed_and_selection_looks_again():
+def test_stale_priors_are_rescored_and_the_stopping_rule_skips_them():
     con = duckdb.connect(":memory:")
     store = TreeStore(con)
     root = ResearchNode(id=node_id("c", None, ROOT_Q), parent=None, question=ROOT_Q, depth=0)
@@ -111,17 +111,23 @@ def test_a_stale_prior_is_refreshed_and_selection_looks_again():
     look = Lookahead(search, planner.ledger)
     planner.complete(planner.select(), Expansion(answer="a", candidates=1),
                      look.rank([Proposal("What is the system cost for Texas?"), Proposal("Which inverters fail?")]), 0.0)
+    look.refresh(planner.tree)
     first = planner.select()
     assert first.question == "What is the system cost for Texas?" and first.prior == 1.0
-    assert not look.refresh(first)  # nothing read since: the prior stands
     planner.abandon(first)
     planner.ledger.read.update({"t1", "t2"})  # a sibling read those documents meanwhile
-    first = planner.select()
-    assert look.refresh(first) and first.prior == 0.0
-    planner.abandon(first)
+    look.refresh(planner.tree)
+    assert first.prior == 0.0
     again = planner.select()
-    assert again.question == "Which inverters fail?"  # the stale one is below min_gain now
-    assert not look.refresh(again)
+    assert again.question == "Which inverters fail?" and again.prior == 1.0  # the stale one is below min_gain
+    planner.abandon(again)
+    planner.ledger.read.update({"i1"})
+    look.refresh(planner.tree)
+    assert again.prior == 0.5 and planner.select() is again  # 0.5 is not below min_gain
+    planner.abandon(again)
+    planner.ledger.read.update({"i2"})
+    look.refresh(planner.tree)
+    assert planner.select() is None  # nothing is expected to reach unread material: the campaign stops
     con.close()
 
 
@@ -149,6 +155,9 @@ def test_planner_ledger_counts_novel_facts_per_predicate_and_document(focus):
     assert planner.ledger.per_predicate == {"paybackPeriod": 1, "location": 1}
     assert planner.ledger.docs == {"d1", "d2"} and planner.ledger.entity_docs["Texas"] == {"d2"}
     assert planner.tree.root.findings["reward"]["docs"] > 0
+    planner.writer.flush()
+    resumed = Planner(store, store.load("c"), PlannerParams(), focus=focus)  # rebuilt from mcts_seen
+    assert resumed.ledger == planner.ledger
     con.close()
 
 

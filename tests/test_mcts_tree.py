@@ -109,7 +109,7 @@ def test_background_writer_keeps_the_database_a_prefix_and_reports_errors(tmp_pa
     key = next(iter(store.seen_keys("c1")))  # a key already stored: the group's transaction must fail
     leaf = next(n for n in planner.tree if n.status == NEW)
     planner.writer.submit(Commit(result=("c1", leaf.id, "expanded", 0.5, 1, 0, 1, 1, 0.0, 0, 0, "x", "{}", None,
-                                         None, 0.0, 1.0), seen=[("c1", key, leaf.id, "s", "p", "o", 0.9)]))
+                                         None, 0.0, 1.0), seen=[("c1", key, leaf.id, "s", "p", "o", 0.9, "d1")]))
     with pytest.raises(Exception):
         planner.writer.flush()
     assert TreeStore(store.con).load("c1").root.visits == 30  # the failed group left nothing behind

@@ -93,6 +93,8 @@ class CampaignRunner:
         self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer, focus=Focus.of(self.pipeline))
         self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
         self.lookahead = Lookahead(dataset_search(self.ws, list(self.spec.datasets)), self.planner.ledger)
+        for done in (n for n in tree if n.status == "expanded"):  # resume: what its sessions read
+            self.lookahead.read(done.question)
 
     def _campaign_row(self) -> dict[str, Any] | None:
         """The stored campaign, checked against --resume and the spec's question."""
@@ -199,12 +201,10 @@ class CampaignRunner:
                 else:
                     self._draining = reason
                 return
+            self.lookahead.refresh(self.planner.tree)  # priors against what has been read by now
             node = self.planner.select()
             if node is None:
                 return
-            if self.lookahead.refresh(node):  # its prior fell since it was proposed: select again
-                self.planner.abandon(node)
-                continue
             task = asyncio.create_task(self._expand(expander, node), name=f"expand-{node.id}")
             self.in_flight[task] = node
             self._notify()

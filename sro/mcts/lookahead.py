@@ -10,8 +10,10 @@ reads them) and `read` is every document the campaign has read (the previews of 
 fact from. PUCT ranks children by it, and a node whose prior is below `min_gain` is never expanded: the
 campaign stops when no proposal is expected to reach unread material.
 
-Priors go stale: the documents a sibling read after a proposal was scored are not in its estimate. So a
-selected node is re-scored first (`refresh`); if its prior fell it goes back and selection looks again.
+Priors go stale: the documents a sibling read after a proposal was scored are not in its estimate. So before
+each selection every unexpanded node is re-scored (`refresh`, when anything new was read; the previews are
+memoised, so this is set arithmetic over 12 documents per node). On resume the read set is rebuilt from the
+previews of the expanded nodes, so the priors are the same as in an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, Callable
 from sro.mcts.expand import Proposal
 from sro.mcts.gaps import Ledger
 from sro.mcts.terms import terms
-from sro.mcts.tree import ResearchNode
+from sro.mcts.tree import NEW, Tree
 
 Search = Callable[[str], "list[str] | None"]  # question -> doc ids a session would read; None: cannot tell
 SOURCES = frozenset({"offline", "gap", "template", "rlm"})  # proposals whose prior is a look-ahead
@@ -83,10 +85,7 @@ def dataset_search(ws: Any, names: list[str]) -> Search:
 class Lookahead:
     def __init__(self, search: Search, ledger: Ledger):
         self.search, self.ledger = search, ledger
-        self._scored: dict[str, int] = {}  # node id -> size of what was read when its prior was last set
-
-    def _read_size(self) -> int:
-        return len(self.ledger.read) + len(self.ledger.docs)
+        self._scored = -1  # size of what had been read when the priors were last re-scored
 
     def prior(self, question: str) -> float | None:
         found = self.search(question)
@@ -112,14 +111,14 @@ class Lookahead:
             out.append(Proposal(prop.question, prior, prop.source))
         return sorted(out, key=lambda p: -(p.prior or 0.0))
 
-    def refresh(self, node: ResearchNode) -> bool:
-        """Re-score a selected node's look-ahead prior against what has been read since; True if it fell
-        (the caller puts the node back and selects again)."""
-        if node.source not in SOURCES or node.prior is None or self._scored.get(node.id) == self._read_size():
-            return False
-        self._scored[node.id] = self._read_size()
-        fresh = self.prior(node.question)
-        if fresh is None or fresh >= node.prior:
-            return False
-        node.prior = fresh
-        return True
+    def refresh(self, tree: Tree) -> None:
+        """Re-score the look-ahead prior of every unexpanded node against what has been read so far (only when
+        that changed). Reading only grows, so priors only fall; they are a function of the campaign's state,
+        not of when a node was proposed, so a resumed campaign ranks its nodes as the uninterrupted one."""
+        size = len(self.ledger.read) + len(self.ledger.docs)
+        if size == self._scored:
+            return
+        self._scored = size
+        for node in tree:
+            if node.status == NEW and node.source in SOURCES and node.prior is not None:
+                node.prior = self.prior(node.question)

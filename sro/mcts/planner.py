@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sro.mcts.expand import Expansion, Proposal
+from sro.mcts.expand import Expansion, Proposal, TripleInfo
 from sro.mcts.gaps import Focus, Ledger
 from sro.mcts.reward import RewardWeights, compute_reward, tally
 from sro.mcts.select import SelectParams, best_path, release, select
@@ -37,10 +37,9 @@ class Planner:
         rows = store.seen_rows(tree.campaign)  # one read of mcts_seen for both
         self.seen: set[str] = {r["key"] for r in rows}
         self.covered: set[str] = term_set(f"{r['subject']} {r['predicate']} {r['object']}" for r in rows)
-        # The campaign's facts per predicate (documents are not in mcts_seen: a resumed campaign counts
-        # documents from its resumption on).
-        self.ledger = Ledger()
-        self.ledger.per_predicate.update(r["predicate"] for r in rows)
+        self.ledger = Ledger()  # the campaign's facts per predicate, document and entity (see gaps.py)
+        self.ledger.add((TripleInfo(r["key"], r["subject"], r["predicate"], r["object"], r["score"],
+                                    doc_id=r["doc"] or "") for r in rows), focus)
         self._questions = {_norm(n.question) for n in tree}
         self._elapsed_before = elapsed_before
         self._t0 = time.monotonic()
@@ -83,7 +82,7 @@ class Planner:
         self.writer.submit(Commit(
             result=result_row(campaign, node, self.elapsed()),
             children=[node_row(campaign, c) for c in children],
-            seen=[(campaign, t.key, node.id, t.subject, t.predicate, t.object, t.score) for t in novel]))
+            seen=[(campaign, t.key, node.id, t.subject, t.predicate, t.object, t.score, t.doc_id) for t in novel]))
         for child in children:
             self.tree.add(child)
             self._questions.add(_norm(child.question))
