@@ -189,13 +189,38 @@ def summarise(runs: list[dict]) -> dict:
     return table
 
 
+def refresh_overhead(nodes: int = 10_000, rounds: int = 20) -> dict:
+    """Re-scoring the look-ahead priors of `nodes` unexpanded offline proposals (previews memoised, as in a
+    campaign), once per expansion: the planner bookkeeping the look-ahead adds, in ms per expansion."""
+    from sro.mcts.gaps import Ledger
+    from sro.mcts.lookahead import Lookahead
+    from sro.mcts.tree import ResearchNode, Tree
+
+    rng = random.Random(0)
+    previews = {f"q{i}?": [f"d{rng.randrange(5000)}" for _ in range(12)] for i in range(nodes)}
+    tree = Tree("bench")
+    tree.add(ResearchNode(id="root", parent=None, question="root?", depth=0))
+    for i, question in enumerate(previews):
+        tree.add(ResearchNode(id=f"n{i}", parent="root", question=question, depth=1, prior=1.0, source="gap"))
+    ledger = Ledger()
+    look = Lookahead(previews.get, ledger)
+    look.refresh(tree)  # scores and indexes the nodes (in a campaign: a few per expansion, as they come)
+    t0 = time.perf_counter()
+    for r in range(rounds):
+        ledger.read.update(f"d{rng.randrange(5000)}" for _ in range(12))  # one expansion read 12 passages
+        look.refresh(tree)
+    return {"refresh_ms_per_expansion_at_10k": round((time.perf_counter() - t0) / rounds * 1000, 2),
+            "unexpanded_nodes": nodes}
+
+
 def merge(names: list[str], out: str) -> None:
     """One result from several partial runs (e.g. one process per split seed)."""
     from common import RESULTS
 
     parts = [json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8")) for name in names]
     runs = [run for part in parts for run in part["runs"]]
-    write_result(out, {**parts[0], "summary": summarise(runs), "runs": runs, "merged_from": names})
+    write_result(out, {**parts[0], "summary": summarise(runs), "overhead": refresh_overhead(), "runs": runs,
+                       "merged_from": names})
     for name in names:
         (RESULTS / f"{name}.json").unlink()
 
@@ -232,7 +257,8 @@ def main() -> None:
                                      "documents": docs, **run})
                         print(runs[-1], flush=True)
                 shutil.rmtree(template)
-    write_result(args.out, {"question": QUESTION, "settings": settings, "summary": summarise(runs), "runs": runs,
+    write_result(args.out, {"question": QUESTION, "settings": settings, "summary": summarise(runs),
+                            "overhead": refresh_overhead(), "runs": runs,
                             "core_predicates": sorted(CORE)})
 
 

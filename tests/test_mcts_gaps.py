@@ -109,8 +109,8 @@ def test_stale_priors_are_rescored_and_the_stopping_rule_skips_them():
     planner = Planner(store, store.load("c"), PlannerParams(select=SelectParams(min_gain=0.5), children=4))
     search = FakeSearch({"What is the system cost for Texas?": ["t1", "t2"], "Which inverters fail?": ["i1", "i2"]})
     look = Lookahead(search, planner.ledger)
-    planner.complete(planner.select(), Expansion(answer="a", candidates=1),
-                     look.rank([Proposal("What is the system cost for Texas?"), Proposal("Which inverters fail?")]), 0.0)
+    proposals = look.rank([Proposal("What is the system cost for Texas?"), Proposal("Which inverters fail?")])
+    planner.complete(planner.select(), Expansion(answer="a", candidates=1), proposals, 0.0)
     look.refresh(planner.tree)
     first = planner.select()
     assert first.question == "What is the system cost for Texas?" and first.prior == 1.0

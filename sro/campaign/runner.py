@@ -233,7 +233,8 @@ class CampaignRunner:
             try:
                 proposals = await ceo_proposals(self.llm.scoped(node=node.id), node, exp, root_question=self.spec.question,
                                                 covered=covered, n=n, namespace=f"{self.name}:{node.id}",
-                                                gaps=gap_summary(self.planner.focus, self.planner.ledger, node.question))
+                                                gaps=gap_summary(self.planner.focus, self.planner.ledger,
+                                                                 node.question))
             except Exception as exc:  # noqa: BLE001 - incl. BudgetExceeded: the node's result stands;
                 # the budget guard stops the campaign before the next launch
                 exp.errors.append(f"CEO proposals failed, used offline ones: {type(exc).__name__}: {exc}")

@@ -23,9 +23,9 @@ Schema (every key except `question` and `datasets` is optional)::
       widening_k: 2.0                # progressive widening: a node with N visits may hold k * N**alpha children
       widening_alpha: 0.5
       parallel: 2                    # K expansions in flight at once (virtual loss keeps them apart)
-      children: 4                    # child questions proposed per expansion (at most)
+      children: 4                    # child questions kept per expansion (at most; pipeline default, else 4)
       cost_weight: 0.5               # reward penalty per USD spent by a node (reward is clipped to [0, 1])
-      min_gain: 0.0                  # stopping rule: a proposal whose prior (expected gain) is below this is never expanded
+      min_gain: 0.0                  # stopping rule: never expand a node whose prior is below this (docs/planner.md)
       max_failures: 3                # consecutive failed expansions that stop the campaign
       rlm_iterations: 6              # root iterations of each node's RLM session
     outputs:

@@ -11,20 +11,21 @@ fact from. PUCT ranks children by it, and a node whose prior is below `min_gain`
 campaign stops when no proposal is expected to reach unread material.
 
 Priors go stale: the documents a sibling read after a proposal was scored are not in its estimate. So before
-each selection every unexpanded node is re-scored (`refresh`, when anything new was read; the previews are
-memoised, so this is set arithmetic over 12 documents per node). On resume the read set is rebuilt from the
+each selection the unexpanded nodes whose preview holds a newly read document are re-scored (`refresh`; the
+previews are memoised and indexed by document, so this is set arithmetic over the few affected nodes). On resume the read set is rebuilt from the
 previews of the expanded nodes, so the priors are the same as in an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any, Callable
 
 from sro.mcts.expand import Proposal
 from sro.mcts.gaps import Ledger
 from sro.mcts.terms import terms
-from sro.mcts.tree import NEW, Tree
+from sro.mcts.tree import NEW, ResearchNode, Tree
 
 Search = Callable[[str], "list[str] | None"]  # question -> doc ids a session would read; None: cannot tell
 SOURCES = frozenset({"offline", "gap", "template", "rlm"})  # proposals whose prior is a look-ahead
@@ -85,14 +86,19 @@ def dataset_search(ws: Any, names: list[str]) -> Search:
 class Lookahead:
     def __init__(self, search: Search, ledger: Ledger):
         self.search, self.ledger = search, ledger
-        self._scored = -1  # size of what had been read when the priors were last re-scored
+        self._covered: set[str] = set()  # what had been read when the priors were last re-scored
+        self._indexed = 0  # tree nodes (in creation order) already in the index
+        self._by_doc: dict[str, list[ResearchNode]] = {}  # document -> unexpanded nodes whose preview has it
 
-    def prior(self, question: str) -> float | None:
+    def covered(self) -> set[str]:
+        return self.ledger.read | self.ledger.docs
+
+    def prior(self, question: str, covered: set[str] | None = None) -> float | None:
         found = self.search(question)
         if found is None:
             return None
         docs = set(found)
-        return round(len(docs - self.ledger.read - self.ledger.docs) / len(docs), 4) if docs else 0.0
+        return round(len(docs - (self.covered() if covered is None else covered)) / len(docs), 4) if docs else 0.0
 
     def read(self, question: str) -> None:
         """An expanded node's session has read its passages: they count as read from now on."""
@@ -112,13 +118,19 @@ class Lookahead:
         return sorted(out, key=lambda p: -(p.prior or 0.0))
 
     def refresh(self, tree: Tree) -> None:
-        """Re-score the look-ahead prior of every unexpanded node against what has been read so far (only when
-        that changed). Reading only grows, so priors only fall; they are a function of the campaign's state,
-        not of when a node was proposed, so a resumed campaign ranks its nodes as the uninterrupted one."""
-        size = len(self.ledger.read) + len(self.ledger.docs)
-        if size == self._scored:
-            return
-        self._scored = size
-        for node in tree:
+        """Re-score the look-ahead prior of the unexpanded nodes against what has been read so far. Reading
+        only grows, so priors only fall; they are a function of the campaign's state, not of when a node was
+        proposed, so a resumed campaign ranks its nodes as the uninterrupted one. Incremental: new nodes are
+        scored once, and then only the nodes whose preview holds a newly read document."""
+        covered = self.covered()
+        for node in islice(tree.nodes.values(), self._indexed, None):
             if node.status == NEW and node.source in SOURCES and node.prior is not None:
-                node.prior = self.prior(node.question)
+                node.prior = self.prior(node.question, covered)
+                for doc in set(self.search(node.question) or ()):
+                    self._by_doc.setdefault(doc, []).append(node)
+        self._indexed = len(tree.nodes)
+        stale = {id(n): n for doc in covered - self._covered for n in self._by_doc.pop(doc, ())}
+        for node in stale.values():
+            if node.status == NEW:
+                node.prior = self.prior(node.question, covered)
+        self._covered = covered

@@ -1,5 +1,6 @@
 """Content terms of questions and evidence: the shared vocabulary of the planner (near-duplicate questions,
-the predicates a question turns on) and offline proposals (salient terms the campaign has not covered yet). Deliberately simple and deterministic."""
+the predicates a question turns on) and offline proposals (salient terms the campaign has not covered yet).
+Deliberately simple and deterministic."""
 
 from __future__ import annotations
 
