@@ -91,6 +91,11 @@ class MCTSDefaults(BaseModel):
     parallel: int = 2
     max_depth: int = 3
     max_nodes: int = 20
+    children: int = 4  # child questions kept per expansion (at most)
+    # Stopping rule: a proposal whose prior (offline: the look-ahead share of unread documents, see
+    # sro/mcts/gaps.py) is below this is never expanded; 0 expands everything. Tuned per pipeline
+    # (solar_reddit: experiments/bench_planner.py on the tuning half of the real posts).
+    min_gain: float = 0.0
 
 
 class Pipeline(BaseModel):

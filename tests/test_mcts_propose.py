@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sro.mcts.expand import Expansion
 from sro.mcts.propose import entities, fill, offline_proposals, template_seeds
-from sro.mcts.terms import coverage, salient, term_set
+from sro.mcts.terms import salient, term_set
 from sro.mcts.tree import ResearchNode
 
 EVIDENCE = [
@@ -48,11 +48,6 @@ def test_offline_proposals_avoid_what_the_campaign_covers():
     assert not any("Enphase" in q for q in later) and any("SolarEdge" in q for q in later)
     assert all(p.prior is None and p.source == "offline" for p in offline_proposals(
         node, exp, covered=set(), templates=templates, n=2))
-
-
-def test_coverage_of_a_question():
-    assert coverage("What do inverters cost?", term_set(["the inverter costs 900"])) == 1.0
-    assert coverage("What do inverters cost?", set()) == 0.0
 
 
 def test_typed_slots_are_never_filled_with_free_words():

@@ -109,21 +109,9 @@ def test_background_writer_keeps_the_database_a_prefix_and_reports_errors(tmp_pa
     key = next(iter(store.seen_keys("c1")))  # a key already stored: the group's transaction must fail
     leaf = next(n for n in planner.tree if n.status == NEW)
     planner.writer.submit(Commit(result=("c1", leaf.id, "expanded", 0.5, 1, 0, 1, 1, 0.0, 0, 0, "x", "{}", None,
-                                         None, 0.0, 1.0), seen=[("c1", key, leaf.id, "s", "p", "o", 0.9)]))
+                                         None, 0.0, 1.0), seen=[("c1", key, leaf.id, "s", "p", "o", 0.9, "d1")]))
     with pytest.raises(Exception):
         planner.writer.flush()
     assert TreeStore(store.con).load("c1").root.visits == 30  # the failed group left nothing behind
 
 
-def test_reward_rises_with_novelty_quality_and_coverage_and_falls_with_cost():
-    from sro.mcts.reward import compute_reward
-
-    q = "What do inverters cost?"
-    none = compute_reward(q, novel=0, scores=[], covered_terms=set(), cost_usd=0.0)
-    some = compute_reward(q, novel=3, scores=[0.9], covered_terms={"inverter"}, cost_usd=0.0)
-    more = compute_reward(q, novel=9, scores=[0.9], covered_terms={"inverter", "cost"}, cost_usd=0.0)
-    paid = compute_reward(q, novel=9, scores=[0.9], covered_terms={"inverter", "cost"}, cost_usd=0.5)
-    assert none.total == 0.0 < some.total < more.total <= 1.0 and paid.total < more.total
-    huge = compute_reward(q, novel=10_000, scores=[1.0], covered_terms={"inverter", "cost"}, cost_usd=0.0)
-    assert 0.99 < huge.total <= 1.0 and compute_reward(q, novel=0, scores=[], covered_terms=set(),
-                                                       cost_usd=100).total == 0.0

@@ -19,6 +19,8 @@ from sro.campaign.budget import BudgetGuard, Spend, budget_reason, spend_of
 from sro.campaign.spec import CampaignSpec, Effective, effective
 from sro.errors import BudgetExceeded, CampaignError
 from sro.mcts.expand import ExpandContext, Expander, Expansion, Proposal
+from sro.mcts.gaps import Focus, gap_proposals, gap_summary
+from sro.mcts.lookahead import Lookahead, dataset_search
 from sro.mcts.planner import Planner, PlannerParams
 from sro.mcts.propose import ceo_proposals, offline_proposals, template_seeds
 from sro.mcts.reward import RewardWeights
@@ -89,8 +91,11 @@ class CampaignRunner:
         writer_con = self.ws.db.cursor()  # used only by the writer thread
         writer = CommitWriter(lambda commits: write_commits(writer_con, commits))
         elapsed_before = self.store.elapsed(self.name) if row is not None else 0.0
-        self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer)
+        self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer, focus=Focus.of(self.pipeline))
         self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
+        self.lookahead = Lookahead(dataset_search(self.ws, list(self.spec.datasets)), self.planner.ledger)
+        for done in (n for n in tree if n.status == "expanded"):  # resume: what its sessions read
+            self.lookahead.read(done.question)
 
     def _campaign_row(self) -> dict[str, Any] | None:
         """The stored campaign, checked against --resume and the spec's question."""
@@ -197,6 +202,7 @@ class CampaignRunner:
                 else:
                     self._draining = reason
                 return
+            self.lookahead.refresh(self.planner.tree)  # priors against what has been read by now
             node = self.planner.select()
             if node is None:
                 return
@@ -227,18 +233,22 @@ class CampaignRunner:
         if self._ceo_online():
             try:
                 proposals = await ceo_proposals(self.llm.scoped(node=node.id), node, exp, root_question=self.spec.question,
-                                                covered=covered, n=n, namespace=f"{self.name}:{node.id}")
+                                                covered=covered, n=n, namespace=f"{self.name}:{node.id}",
+                                                gaps=gap_summary(self.planner.focus, self.planner.ledger,
+                                                                 node.question))
             except Exception as exc:  # noqa: BLE001 - incl. BudgetExceeded: the node's result stands;
                 # the budget guard stops the campaign before the next launch
                 exp.errors.append(f"CEO proposals failed, used offline ones: {type(exc).__name__}: {exc}")
         if not proposals:
-            # Offline: our own proposals know what the campaign already covers; the session's own
-            # suggestions (if any) only fill up the remaining places.
-            # Typed slots ({installer}, {tariff}) take only resolved entities of their class (sro/mcts/slots.py).
-            proposals = (typed_proposals(exp, self.pipeline, covered=covered, datasets=self.spec.datasets, n=n)
+            # Offline: typed questions for the graph's gaps, typed slots filled only with resolved entities of
+            # their class (sro/mcts/slots.py), then salient terms of the evidence, then the session's own
+            # suggestions; all ranked by the look-ahead prior (sro/mcts/lookahead.py).
+            proposals = (gap_proposals(self.planner.focus, self.planner.ledger, node.question)
+                         + typed_proposals(exp, self.pipeline, covered=covered, datasets=self.spec.datasets, n=n)
                          + offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
                                              n=n, datasets=self.spec.datasets) + list(exp.proposals))
-        return seeds + proposals
+        self.lookahead.read(node.question)  # the node's session has read its passages
+        return self.lookahead.rank(seeds + proposals)
 
     def _llm_or_none(self) -> Any | None:
         try:

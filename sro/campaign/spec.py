@@ -23,9 +23,9 @@ Schema (every key except `question` and `datasets` is optional)::
       widening_k: 2.0                # progressive widening: a node with N visits may hold k * N**alpha children
       widening_alpha: 0.5
       parallel: 2                    # K expansions in flight at once (virtual loss keeps them apart)
-      children: 4                    # child questions proposed per expansion (at most)
+      children: 4                    # child questions kept per expansion (at most; pipeline default, else 4)
       cost_weight: 0.5               # reward penalty per USD spent by a node (reward is clipped to [0, 1])
-      min_gain: 0.0                  # a proposal whose estimated gain is below this is never expanded
+      min_gain: 0.0                  # stopping rule: never expand a node whose prior is below this (docs/planner.md)
       max_failures: 3                # consecutive failed expansions that stop the campaign
       rlm_iterations: 6              # root iterations of each node's RLM session
     outputs:
@@ -76,9 +76,9 @@ class MCTSParams(_Strict):
     widening_k: float | None = Field(None, gt=0)
     widening_alpha: float | None = Field(None, ge=0, le=1)
     parallel: int | None = Field(None, ge=1, le=64)
-    children: int = Field(4, ge=0, le=32)
+    children: int | None = Field(None, ge=0, le=32)
     cost_weight: float = Field(0.5, ge=0)
-    min_gain: float = Field(0.0, ge=0, le=1)
+    min_gain: float | None = Field(None, ge=0, le=1)
     max_failures: int = Field(3, ge=1)
     rlm_iterations: int = Field(6, ge=1, le=100)
 
@@ -235,7 +235,7 @@ def effective(spec: CampaignSpec, pipeline_mcts: Any | None = None) -> Effective
         parallel=pick(m.parallel, base.parallel),
         max_depth=pick(b.max_depth, base.max_depth),
         max_nodes=pick(b.max_nodes, base.max_nodes),
-        children=m.children, cost_weight=m.cost_weight, min_gain=m.min_gain,
+        children=pick(m.children, base.children), cost_weight=m.cost_weight, min_gain=pick(m.min_gain, base.min_gain),
         max_failures=m.max_failures, rlm_iterations=m.rlm_iterations,
         usd=b.usd, tokens=b.tokens, calls=b.calls, wall_time_s=b.wall_time_s,
     )

@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sro.mcts.expand import Expansion, Proposal
-from sro.mcts.reward import RewardWeights, compute_reward
+from sro.mcts.expand import Expansion, Proposal, TripleInfo
+from sro.mcts.gaps import Focus, Ledger
+from sro.mcts.reward import RewardWeights, compute_reward, tally
 from sro.mcts.select import SelectParams, best_path, release, select
-from sro.mcts.terms import term_set
+from sro.mcts.terms import term_set, terms
 from sro.mcts.store import Commit, TreeStore, _now, node_row, result_row
 from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree, node_id
 from sro.mcts.writer import SyncWriter
@@ -29,13 +30,16 @@ class PlannerParams:
 
 class Planner:
     def __init__(self, store: TreeStore, tree: Tree, params: PlannerParams, elapsed_before: float = 0.0,
-                 writer: Any | None = None):
-        self.store, self.tree, self.params = store, tree, params
+                 writer: Any | None = None, focus: Focus = Focus()):
+        self.store, self.tree, self.params, self.focus = store, tree, params, focus
         # Where commits go: at once (default) or a CommitWriter that group-commits in a thread.
         self.writer = writer or SyncWriter(store.commit)
         rows = store.seen_rows(tree.campaign)  # one read of mcts_seen for both
         self.seen: set[str] = {r["key"] for r in rows}
         self.covered: set[str] = term_set(f"{r['subject']} {r['predicate']} {r['object']}" for r in rows)
+        self.ledger = Ledger()  # the campaign's facts per predicate, document and entity (see gaps.py)
+        self.ledger.add((TripleInfo(r["key"], r["subject"], r["predicate"], r["object"], r["score"],
+                                    doc_id=r["doc"] or "") for r in rows), focus)
         self._questions = {_norm(n.question) for n in tree}
         self._elapsed_before = elapsed_before
         self._t0 = time.monotonic()
@@ -57,10 +61,8 @@ class Planner:
         """Record an expansion: reward, children, one commit (its rows in one transaction), then backprop.
         Returns the children."""
         novel = [t for t in _unique(exp.accepted) if t.key not in self.seen]
-        # Coverage counts what *this* node's accepted triples (and their quotes) say about its question;
-        # earlier nodes' findings do not make a redundant node look good.
-        parts = compute_reward(node.question, novel=len(novel), scores=[t.score for t in exp.accepted],
-                               covered_terms=term_set(t.text() for t in exp.accepted), cost_usd=exp.cost_usd,
+        evidence = tally(novel, self.focus.turns_on(node.question), self.ledger, self.params.weights)
+        parts = compute_reward(evidence, scores=[t.score for t in exp.accepted], cost_usd=exp.cost_usd,
                                weights=self.params.weights)
         failed = exp.failed
         node.status = FAILED if failed else EXPANDED
@@ -80,11 +82,12 @@ class Planner:
         self.writer.submit(Commit(
             result=result_row(campaign, node, self.elapsed()),
             children=[node_row(campaign, c) for c in children],
-            seen=[(campaign, t.key, node.id, t.subject, t.predicate, t.object, t.score) for t in novel]))
+            seen=[(campaign, t.key, node.id, t.subject, t.predicate, t.object, t.score, t.doc_id) for t in novel]))
         for child in children:
             self.tree.add(child)
             self._questions.add(_norm(child.question))
         self.seen.update(t.key for t in novel)
+        self.ledger.add(novel, self.focus)
         self.covered |= term_set(f"{t.subject} {t.predicate} {t.object}" for t in novel)
         release(self.tree, node.id)
         self.tree.backprop(node.id, node.reward)
@@ -114,7 +117,10 @@ class Planner:
 
 
 def _norm(question: str) -> str:
-    return " ".join(question.lower().split()).rstrip("?. ")
+    """Near-duplicate key: the question's content terms, as a set. Questions asking about the same
+    predicates and entities in other words are merged, not expanded again. A question without content
+    terms is keyed by its text."""
+    return " ".join(sorted(set(terms(question)))) or " ".join(question.lower().split()).rstrip("?. ")
 
 
 def _unique(triples: list) -> list:

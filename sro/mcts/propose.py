@@ -141,8 +141,10 @@ def template_seeds(templates: list[str] | None, datasets: list[str] | None = Non
 
 async def ceo_proposals(
     client: "LLMClient", node: ResearchNode, exp: Expansion, *, root_question: str, covered: set[str],
-    n: int, namespace: str,
+    gaps: list[str], n: int, namespace: str,
 ) -> list[Proposal]:
+    """The CEO proposes from the node's findings and a summary of the graph's gaps (the predicates the
+    question turns on, thinnest first, with their fact counts)."""
     facts = "\n".join(f"- {t.subject} | {t.predicate} | {t.object}" for t in exp.accepted[:20]) or "- (none)"
     hints = "\n".join(f"- {p.question}" for p in exp.proposals[:10]) or "- (none)"
     prompt = (
@@ -150,6 +152,7 @@ async def ceo_proposals(
         f"Current sub-question: {node.question}\nIts answer so far: {exp.answer[:1500] or '(none)'}\n"
         f"Verified facts it found:\n{facts}\n"
         f"Topics the campaign already covers: {', '.join(sorted(covered)[:60]) or '(none)'}\n"
+        f"What the graph has per attribute the question needs (thinnest first): {'; '.join(gaps[:12]) or '(none)'}\n"
         f"Gaps the explorer suggested:\n{hints}\n\n"
         f"Propose at most {n} new sub-questions that are still unknown, answerable from the datasets and "
         "useful for the root question. For each give `prior`: your probability (0-1) that it yields new "

@@ -39,7 +39,9 @@ SCHEMA = [
         findings VARCHAR, error VARCHAR, expanded_at TIMESTAMP, duration_s DOUBLE, elapsed_s DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS mcts_seen (
         campaign VARCHAR, key VARCHAR, node VARCHAR, subject VARCHAR, predicate VARCHAR, object VARCHAR,
-        score DOUBLE, PRIMARY KEY (campaign, key))""",
+        score DOUBLE, doc VARCHAR, PRIMARY KEY (campaign, key))""",
+    # Workspaces made before the planner counted source documents (issue 22):
+    "ALTER TABLE mcts_seen ADD COLUMN IF NOT EXISTS doc VARCHAR",
 ]
 NODE_TYPES = {"campaign": "VARCHAR", "id": "VARCHAR", "parent": "VARCHAR", "question": "VARCHAR",
               "depth": "INTEGER", "prior": "DOUBLE", "seq": "INTEGER", "source": "VARCHAR"}
@@ -49,7 +51,7 @@ RESULT_TYPES = {"campaign": "VARCHAR", "node": "VARCHAR", "status": "VARCHAR", "
                 "findings": "VARCHAR", "error": "VARCHAR", "expanded_at": "TIMESTAMP", "duration_s": "DOUBLE",
                 "elapsed_s": "DOUBLE"}
 SEEN_TYPES = {"campaign": "VARCHAR", "key": "VARCHAR", "node": "VARCHAR", "subject": "VARCHAR",
-              "predicate": "VARCHAR", "object": "VARCHAR", "score": "DOUBLE"}
+              "predicate": "VARCHAR", "object": "VARCHAR", "score": "DOUBLE", "doc": "VARCHAR"}
 NODE_COLS, RESULT_COLS, SEEN_COLS = tuple(NODE_TYPES), tuple(RESULT_TYPES), tuple(SEEN_TYPES)
 TABLE_TYPES = {"mcts_nodes": NODE_TYPES, "mcts_results": RESULT_TYPES, "mcts_seen": SEEN_TYPES}
 SMALL = 8  # up to this many rows: one multi-row VALUES statement; more: one NDJSON file read by DuckDB
@@ -174,7 +176,7 @@ class TreeStore:
 
     def seen_rows(self, campaign: str) -> list[dict[str, Any]]:
         cur = self.con.execute(
-            "SELECT key, node, subject, predicate, object, score FROM mcts_seen WHERE campaign = ? "
+            "SELECT key, node, subject, predicate, object, score, doc FROM mcts_seen WHERE campaign = ? "
             "ORDER BY score DESC, key", [campaign])
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]

@@ -1,5 +1,6 @@
-"""Content terms of questions and evidence: the shared vocabulary of reward (coverage) and offline
-proposals (salient terms the campaign has not covered yet). Deliberately simple and deterministic."""
+"""Content terms of questions and evidence: the shared vocabulary of the planner (near-duplicate questions,
+the predicates a question turns on) and offline proposals (salient terms the campaign has not covered yet).
+Deliberately simple and deterministic."""
 
 from __future__ import annotations
 
@@ -48,14 +49,6 @@ def term_set(texts: Iterable[str]) -> set[str]:
     for text in texts:
         found.update(terms(text))
     return found
-
-
-def coverage(question: str, covered: set[str]) -> float:
-    """Share of the question's content terms that occur in `covered` (1.0 for a question without any)."""
-    wanted = set(terms(question))
-    if not wanted:
-        return 1.0
-    return len(wanted & covered) / len(wanted)
 
 
 NOUNISH_RE = re.compile(r"\b(?:the|a|an|my|our|their|his|her|your|this|that|these|those|of|new|old)\s+"
