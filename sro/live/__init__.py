@@ -48,6 +48,8 @@ def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any], *
             raise WorkspaceError(f"`sro {command}` writes, so it cannot run inside the running command")
         return BorrowedWorkspace(owner)
     ws = HeldWorkspace.open(settings_root, overrides, create=create)
+    if ws.read_only:  # nobody here can write it, so there is no writer to share with and no lock to take
+        return ws
     while (other := acquire(ws, command, role)) is not None:
         if ARGV is None:
             raise WorkspaceError(f"workspace {ws.root} is held by `{other.get('command')}` (pid {other.get('pid')})")
