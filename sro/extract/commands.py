@@ -63,7 +63,8 @@ async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, s
 
             total, rates = await run_distributed(stage, executor, _pending(ws, dataset, stage.pipeline.name, limit,
                                                                           batch), on_batch=advance)
-            return stage, total, rates.per_node()
+            return stage, total, {"chunks_per_s_by_node": rates.per_node(),
+                                  "driver_chunks_per_s": rates.driver_rate()}
         for chunks in _pending(ws, dataset, stage.pipeline.name, limit, batch):
             result = await stage.run(chunks)
             total.merge(result, keep_triples=False)
@@ -88,10 +89,14 @@ def _run_rlm(ws, dataset: str, pipeline: str, limit: int | None, parallel: int, 
             "_errors": result.errors + result.stage.errors}
 
 
-def _with_executor(cfg, run):
+def _with_executor(cfg, offline: bool, run):
     """`run(executor)` with the configured executor (None for local), which is closed afterwards."""
+    from sro.errors import ConfigError
     from sro.extract.executors import make_executor
 
+    if cfg.kind != "local" and not offline:
+        raise ConfigError(f"--executor {cfg.kind} runs offline extraction only; use --executor local with a "
+                          "worker model")
     pool = make_executor(cfg.kind, ray_address=cfg.ray_address, workers=cfg.workers, inflight=cfg.inflight)
     try:
         return run(pool)
@@ -149,12 +154,12 @@ def register(app: typer.Typer) -> None:
             cfg = ws.settings.executor.model_copy(update={k: v for k, v in {
                 "kind": executor, "ray_address": ray_address, "batch_chunks": batch_chunks}.items() if v})
             batch = batch or cfg.batch_chunks or (64 if offline else 32)
-            stage, total, nodes = _with_executor(cfg, lambda pool: asyncio.run(
+            stage, total, nodes = _with_executor(cfg, offline, lambda pool: asyncio.run(
                 _run(ws, dataset, pipeline, limit, batch, not as_json, gleaning, pool)))
             summary = {"dataset": dataset, "pipeline": stage.pipeline.name, "strategy": "chunks",
                        **total.summary(), "seconds": round(time.perf_counter() - started, 2)}
             if nodes is not None:
-                summary |= {"executor": cfg.kind, "chunks_per_s_by_node": nodes}
+                summary |= {"executor": cfg.kind, **nodes}
             _report(summary, total.errors, as_json)
         finally:
             ws.close()

@@ -207,6 +207,7 @@ class NodeRates:
 
     chunks: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    driver_seconds: float = 0.0  # the driver's own work: resolve, judge, store (its write rate)
 
     def add(self, records: dict) -> None:
         node = records.get("node", "?")
@@ -216,20 +217,26 @@ class NodeRates:
     def per_node(self) -> dict[str, float]:
         return {n: round(self.chunks[n] / self.seconds[n], 1) for n in sorted(self.chunks) if self.seconds[n] > 0}
 
+    def driver_rate(self) -> float:
+        """Chunks per second the driver stores when it never waits for a worker."""
+        done = sum(self.chunks.values())
+        return round(done / self.driver_seconds, 1) if self.driver_seconds > 0 else 0.0
+
 
 async def run_distributed(stage: PreparedStage, executor: Any, batches: Iterable[list["Chunk"]],
                           on_batch: Callable[[int, NodeRates], None] | None = None) -> tuple[StageResult, NodeRates]:
     """Submit batches (at most `executor.inflight` out), store each in read order; returns totals and rates."""
     if not stage.offline:
-        raise ConfigError(f"--executor {executor.kind} runs offline extraction only; use --executor local "
-                          "with a worker model")
+        raise ConfigError(f"the {executor.kind} executor runs offline extraction only")
     total, rates, window = StageResult(), NodeRates(), deque()
 
     async def store_next() -> None:
         chunks, handle = window.popleft()
         records = executor.result(handle)
         rates.add(records)
+        started = time.perf_counter()
         total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
+        rates.driver_seconds += time.perf_counter() - started
         if on_batch is not None:
             on_batch(len(chunks), rates)
 
