@@ -150,7 +150,7 @@ def projection(runs: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, default=40)
-    parser.add_argument("--batch-chunks", type=int, default=32)
+    parser.add_argument("--batch-chunks", type=int, default=64)
     args = parser.parse_args(argv)
     files = ray_cluster.cuad_files(args.contracts, min_bytes=20_000, max_bytes=60_000)
     if not files:

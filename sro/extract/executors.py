@@ -1,9 +1,9 @@
 """Where offline extraction runs: in this process (`local`), in a pool of local processes (`processes`), or on
 a Ray cluster (`ray`).
 
-`local` is TripleStage.run as it always was. The other two split each batch in two halves of unequal cost:
-a worker parses the batch's sentences and runs the offline extractor (`prepare`: ~80% of the time), and
-returns plain records: the candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin.
+`local` is TripleStage.run as it always was. The other two split each batch in two: a worker parses the
+batch's sentences, runs the offline extractor and parses the candidates' quotes (`prepare`), and returns
+plain records: the candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin.
 The driver puts those parses into its parse cache and runs the rest of the stage on the worker's candidates
 (resolve, judge, store): DuckDB and the graph have one writer, the driver, which stores each batch in the
 order it was read, one stage call per batch, exactly as `local` would (the judge's batch statistics and the
@@ -52,9 +52,10 @@ def prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Docume
         raw = extractor.run_sync(chunks, docs)
     except SROError as exc:
         return {"error": str(exc), "chunks": len(chunks), "seconds": time.perf_counter() - started}
-    cache = shared_cache()
-    quotes = list(dict.fromkeys(c.evidence.quote for c in raw))
-    parsed = [(q, d) for q in quotes if (d := cache.get(q)) is not None]
+    # The judge reads the quotes' parses (syntax, and entities through `ParseCache.parse`, which completes a doc
+    # the same way whenever it is asked): parsed here, they are cache hits on the driver.
+    quotes = list(dict.fromkeys(c.evidence.quote for c in raw if c.evidence.quote))
+    parsed = list(zip(quotes, shared_cache().parse_many(quotes)))
     return {"candidates": [c.model_dump(mode="json") for c in raw], "quotes": [q for q, _ in parsed],
             "docbin": DocBin(store_user_data=False, docs=[d for _, d in parsed]).to_bytes(),
             "chunks": len(chunks), "seconds": time.perf_counter() - started}
