@@ -1,6 +1,7 @@
 """Executors (sro.extract.executors): the `processes` and `ray` executors store exactly the facts the `local`
 one does, on real CUAD contracts, also when the second node of a real two-node Ray cluster (started here with
-`ray start`) loses its raylet to SIGKILL mid-run; without Ray, `--executor ray` says how to install it."""
+`ray start`) loses its raylet to SIGKILL mid-run, and when the driver is killed with SIGKILL and re-run;
+without Ray, `--executor ray` says how to install it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -135,15 +137,6 @@ def test_ray_cli_on_a_cluster_resumes_and_matches_local(cluster, corpus, ray_env
     assert _facts(ws) == corpus[1]
 
 
-@needs_cuad
-def test_processes_executor_stores_the_local_facts(corpus):
-    ws = _fresh(corpus, "processes")
-    summary = _extract(ws, "--executor", "processes")
-    assert summary["executor"] == "processes" and len(summary["chunks_per_s_by_node"]) >= 1
-    assert _facts(ws) == corpus[1]
-    assert _extract(ws, "--executor", "processes")["chunks"] == 0  # all done: a re-run finds nothing pending
-
-
 def test_ray_missing_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(ConfigError, match=r"pip install 'sro\[ray\]'"):
@@ -170,3 +163,37 @@ def test_executors_refuse_llm_extraction_before_starting_workers(tmp_path, monke
     (tmp_path / "ws" / "sro.toml").write_text('[worker]\nmodel = "openai/gpt-4o-mini"\n')
     out = runner.invoke(app, ["-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor", "ray"])
     assert isinstance(out.exception, ConfigError) and "offline extraction only" in str(out.exception)
+
+
+DRIVER = """
+import asyncio, sys
+from sro.extract import executors
+from sro.extract.commands import _pending
+from sro.workspace import Workspace
+
+ws, pool = Workspace.open(sys.argv[1]), executors.ProcessExecutor(inflight=2)
+stage = executors.PreparedStage(ws, "legal_contracts")
+asyncio.run(executors.run_distributed(stage, pool, _pending(ws, "contracts", "legal_contracts", None, 2),
+                                      on_batch=lambda n, rates: print("stored", flush=True)))
+"""
+
+
+@needs_cuad
+def test_driver_killed_mid_run_resumes_from_what_is_stored(corpus):
+    """kill -9 of a driver (and its worker processes) right after it stored a batch, then `sro extract`:
+    nothing is lost, nothing is stored twice, the facts are the local executor's."""
+    ws = _fresh(corpus, "killed")
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(ws)], env=ray_cluster.cluster_env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == "stored"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert 0 < len(_facts(ws)["done"]) < len(corpus[1]["done"])  # killed mid-run
+    (ws / "sro.toml").write_text('[executor]\nkind = "processes"\nworkers = 1\n')  # the re-run reads this
+    resumed = _extract(ws)
+    assert resumed["executor"] == "processes" and len(resumed["chunks_per_s_by_node"]) == 1
+    assert 0 < resumed["chunks"] < len(corpus[1]["done"])
+    assert _facts(ws) == corpus[1]
+    assert _extract(ws)["chunks"] == 0  # all stored: nothing pending
