@@ -6,13 +6,15 @@ Writes experiments/results/bench_scale.json:
 - chunks/s for `local` (TripleStage in this process, with its parse-worker helper), `processes` (a pool of
   one worker per core) and `ray` on a cluster started here with `ray start` (one node, then two nodes; one CPU
   each), every mode on a fresh copy of the same ingested workspace, start-up (pool / `ray.init`, loading the
-  model in every worker) excluded and reported separately; the facts each mode stored, which must be the local executor's;
+  model in every worker) excluded and reported separately; the facts each mode stored, which must be the
+  local executor's;
 - Ray's overhead per batch: the round trip of a task that receives a batch (the pipeline by reference, the
   chunks and documents) and returns at once, mean of 20;
 - the driver's write rate: chunks per second of the driver's own work (resolve, judge, store) in the Ray
-  runs, and a projection: nodes the driver can feed = driver rate / one node's chunks/s. Assumptions: nodes
-  like this machine's cores, one worker each; the driver on a core of its own; DuckDB on a local disk; the
-  corpus' chunk mix (CUAD contracts) is representative.
+  runs, and alone (batches prepared beforehand, then stored as from workers) at 64, 256 and 1024-chunk
+  batches (a commit per batch is most of its cost); a projection: nodes the driver can feed = driver rate /
+  one node's chunks/s. Assumptions: nodes like this machine's cores, one worker each; the driver on a core
+  of its own; DuckDB on a local disk; the corpus' chunk mix (CUAD contracts) is representative.
 Skips (exit 0, no JSON) when the CUAD contracts are not on this machine.
 """
 
@@ -106,6 +108,33 @@ async def _local(stage, batches) -> int:
     return n
 
 
+def driver_only(template: Path, tmp: Path, batch: int) -> dict:
+    """The driver's write rate alone: batches prepared beforehand in this process, then stored one by one as
+    from workers (parses adopted from the records, resolve, judge, store), nothing else running."""
+    from sro.extract.commands import _pending
+    from sro.extract.executors import PreparedStage, prepare
+    from sro.extract.nlp import shared_cache
+    from sro.workspace import Workspace
+
+    ws_path = tmp / f"driver_{batch}"
+    shutil.copytree(template, ws_path)
+    ws = Workspace.open(ws_path)
+    try:
+        stage = PreparedStage(ws, PIPELINE)
+        batches = list(_pending(ws, DATASET, PIPELINE, None, batch))
+        records = [prepare(stage.pipeline, b, stage.documents(b)) for b in batches]
+        shared_cache()._docs.clear()  # the driver has only what the records bring
+        wall, cpu = time.perf_counter(), time.process_time()
+        for b, r in zip(batches, records):
+            asyncio.run(stage.run_prepared(b, r))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        ws.close()
+    chunks = sum(len(b) for b in batches)
+    print(f"bench_scale: driver alone, {batch}-chunk batches: {chunks / wall:.0f} chunks/s", flush=True)
+    return {"chunks_per_s": round(chunks / wall, 1), "chunks_per_cpu_s": round(chunks / cpu, 1)}
+
+
 def ray_overhead(template: Path, batch: int, rounds: int = 20) -> float:
     """Mean seconds of a Ray round trip carrying one batch to a task that returns at once."""
     import ray
@@ -132,15 +161,19 @@ def _echo(pipeline, chunks, docs) -> int:
     return len(chunks)
 
 
-def projection(runs: dict) -> dict:
+def projection(runs: dict, driver: dict, batch: int) -> dict:
+    """Nodes the driver can feed, at the batch size of the runs and at the largest batch measured alone."""
     two = runs["ray_2_nodes"]
-    per_node = sorted(two["chunks_per_s_by_node"].values())
-    node_rate = sum(per_node) / len(per_node)
-    driver = min(runs["ray_1_node"]["driver_chunks_per_s"], two["driver_chunks_per_s"])
-    return {"chunks_per_s_per_node": round(node_rate, 1), "driver_write_chunks_per_s": driver,
-            "nodes_before_driver_bound": round(driver / node_rate, 1),
-            "chunks_per_s_at_that_point": driver,
-            "hours_for_10M_chunks_at_that_point": round(10_000_000 / driver / 3600, 1),
+    node_rate = sum(two["chunks_per_s_by_node"].values()) / len(two["chunks_per_s_by_node"])
+    in_run = min(runs["ray_1_node"]["driver_chunks_per_s"], two["driver_chunks_per_s"])
+    biggest = max(driver, key=int)
+    alone = driver[biggest]["chunks_per_s"]
+    return {"chunks_per_s_per_node": round(node_rate, 1),
+            "driver_chunks_per_s_in_ray_runs": in_run, "nodes_before_driver_bound": round(in_run / node_rate, 1),
+            f"driver_chunks_per_s_alone_{biggest}_chunk_batches": alone,
+            f"nodes_before_driver_bound_{biggest}_chunk_batches": round(alone / node_rate, 1),
+            "hours_for_10M_chunks_at_the_driver_ceiling": round(10_000_000 / max(alone, in_run) / 3600, 1),
+            "batch_chunks_of_the_runs": batch,
             "assumptions": "nodes like this machine's cores, one worker (one CPU) each, at the measured "
                            "chunks/s per node; the driver on a core of its own at its measured write rate "
                            "(resolve, judge, store per chunk; DuckDB on a local disk); the CUAD chunk mix; "
@@ -178,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 pool.close()
         finally:
             ray_cluster.stop_cluster()
+        driver = {str(b): driver_only(tmp / "template", tmp, b) for b in (args.batch_chunks, 256, 1024)}
     same = {k: (r["judged"], r["accepted"], r["chunks_done"]) for k, r in runs.items()}
     result = {"corpus": {"contracts": len(files), "chunks": runs["local"]["chunks"],
                          "source": str(ray_cluster.CUAD)},
@@ -185,10 +219,12 @@ def main(argv: list[str] | None = None) -> int:
               "same_counts_as_local": all(v == same["local"] for v in same.values()),
               "ray_2_nodes_vs_processes": round(runs["ray_2_nodes"]["chunks_per_s"]
                                                 / runs["processes"]["chunks_per_s"], 2),
-              "ray_overhead_seconds_per_batch": round(overhead, 4), "projection": projection(runs)}
+              "ray_overhead_seconds_per_batch": round(overhead, 4), "driver_alone_by_batch_chunks": driver,
+              "projection": projection(runs, driver, args.batch_chunks)}
     path = write_result("bench_scale", result)
     print(f"bench_scale: ray 2 nodes / processes = {result['ray_2_nodes_vs_processes']}; driver feeds "
-          f"{result['projection']['nodes_before_driver_bound']} nodes; wrote {path}")
+          f"{result['projection']['nodes_before_driver_bound']} nodes ({args.batch_chunks}-chunk batches); "
+          f"wrote {path}")
     return 0
 
 

@@ -68,9 +68,8 @@ def _worker_setup() -> None:
 
 
 def _ray_prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> dict:
-    import ray
+    import ray  # SRO_NLP_PROCESSES and OPENBLAS_NUM_THREADS come with the job's runtime_env
 
-    _worker_setup()
     return prepare(pipeline, chunks, docs) | {"node": ray.get_runtime_context().get_node_id()[:8]}
 
 
