@@ -68,6 +68,16 @@ class SandboxSettings(BaseModel):
     require_os_isolation: bool = False
 
 
+class ExecutorSettings(BaseModel):
+    """[executor] in sro.toml: where `sro extract` runs offline extraction (sro.extract.executors)."""
+
+    kind: Literal["local", "processes", "ray"] = "local"
+    ray_address: str | None = None  # "auto", "HOST:PORT"; None: a Ray instance started for the run
+    batch_chunks: int = Field(0, ge=0)  # chunks per batch sent to a worker; 0: the --batch default
+    inflight: int = Field(0, ge=0)  # batches out at once; 0: twice the workers
+    workers: int = Field(0, ge=0)  # processes: pool size; 0: the cores
+
+
 class Settings(BaseSettings):
     """Resolved configuration. Sources, highest first: CLI flags (init kwargs), SRO_* environment, sro.toml."""
 
@@ -91,6 +101,7 @@ class Settings(BaseSettings):
     # SPARQL SERVICE (federated queries make the engine fetch remote URLs): off unless set
     sparql_service: bool = False
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
     chunk_size: int = 1200
     chunk_overlap: int = 150
 

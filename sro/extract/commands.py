@@ -43,22 +43,33 @@ def _count_pending(ws, dataset: str, pipeline: str) -> int:
     return int(row[0])
 
 
-async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, show: bool, gleaning: int):
+async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, show: bool, gleaning: int,
+               executor=None):
+    from sro.extract.executors import PreparedStage, run_distributed
     from sro.extract.result import StageResult
     from sro.extract.stage import TripleStage
 
-    stage = TripleStage(ws, pipeline, gleaning=gleaning)
+    stage = (TripleStage if executor is None else PreparedStage)(ws, pipeline, gleaning=gleaning)
     total = StageResult()
     ws.datasets.dataset(dataset)  # unknown dataset: a clear DatasetError before any work
     todo = _count_pending(ws, dataset, stage.pipeline.name)
     todo = min(todo, limit) if limit is not None else todo
     with progress(show) as bar:
         task = bar.add_task(f"extract {dataset}", total=todo)
+        if executor is not None:  # workers parse and extract, this process stores (sro.extract.executors)
+            def advance(n: int, rates) -> None:
+                per_node = ", ".join(f"{node} {rate}/s" for node, rate in rates.per_node().items())
+                bar.update(task, advance=n, description=f"extract {dataset} ({executor.kind}: {per_node})")
+
+            total, rates = await run_distributed(stage, executor, _pending(ws, dataset, stage.pipeline.name, limit,
+                                                                          batch), on_batch=advance)
+            return stage, total, {"chunks_per_s_by_node": rates.per_node(),
+                                  "driver_chunks_per_s": rates.driver_rate()}
         for chunks in _pending(ws, dataset, stage.pipeline.name, limit, batch):
             result = await stage.run(chunks)
             total.merge(result, keep_triples=False)
             bar.update(task, advance=len(chunks))
-    return stage, total
+    return stage, total, None
 
 
 def _run_rlm(ws, dataset: str, pipeline: str, limit: int | None, parallel: int, max_iterations: int,
@@ -76,6 +87,22 @@ def _run_rlm(ws, dataset: str, pipeline: str, limit: int | None, parallel: int, 
         result = asyncio.run(pm.run(limit=limit, on_progress=advance))
     return {"dataset": dataset, "pipeline": pm.pipeline.name, "campaign": pm.campaign, **result.summary(),
             "_errors": result.errors + result.stage.errors}
+
+
+def _with_executor(cfg, offline: bool, run):
+    """`run(executor)` with the configured executor (None for local), which is closed afterwards."""
+    from sro.errors import ConfigError
+    from sro.extract.executors import make_executor
+
+    if cfg.kind != "local" and not offline:
+        raise ConfigError(f"--executor {cfg.kind} runs offline extraction only; use --executor local with a "
+                          "worker model")
+    pool = make_executor(cfg.kind, ray_address=cfg.ray_address, workers=cfg.workers, inflight=cfg.inflight)
+    try:
+        return run(pool)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _report(summary: dict, errors: list[str], as_json: bool) -> None:
@@ -116,6 +143,12 @@ def register(app: typer.Typer) -> None:
                                      "model is configured, else chunks)."),
         parallel: int = typer.Option(4, "--parallel", help="rlm: documents (RLM sessions) run at once."),
         max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
+        executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where offline "
+                                               "parsing and extraction run [sro.toml [executor] kind, else local]."),
+        ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT [a new "
+                                                  "local Ray instance]."),
+        batch_chunks: Optional[int] = typer.Option(None, "--batch-chunks", min=1, help="Chunks per batch sent "
+                                                   "to a worker (same as --batch)."),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
@@ -137,10 +170,15 @@ def register(app: typer.Typer) -> None:
                 summary["seconds"] = round(time.perf_counter() - started, 2)
                 return _report(summary, errors, as_json)
             offline = ws.settings.worker.offline
-            stage, total = asyncio.run(_run(ws, dataset, pipeline, limit, batch or (64 if offline else 32),
-                                            not as_json, gleaning))
+            cfg = ws.settings.executor.model_copy(update={k: v for k, v in {
+                "kind": executor, "ray_address": ray_address, "batch_chunks": batch_chunks}.items() if v})
+            batch = batch or cfg.batch_chunks or (64 if offline else 32)
+            stage, total, nodes = _with_executor(cfg, offline, lambda pool: asyncio.run(
+                _run(ws, dataset, pipeline, limit, batch, not as_json, gleaning, pool)))
             summary = {"dataset": dataset, "pipeline": stage.pipeline.name, "strategy": "chunks",
                        **total.summary(), "seconds": round(time.perf_counter() - started, 2)}
+            if nodes is not None:
+                summary |= {"executor": cfg.kind, **nodes}
             _report(summary, total.errors, as_json)
         finally:
             ws.close()

@@ -1,0 +1,232 @@
+"""Scale-out benchmark: offline extraction of the same CUAD contracts with each executor, in one run.
+
+    python experiments/bench_scale.py [--contracts N] [--batch-chunks N]
+
+Writes experiments/results/bench_scale.json:
+- chunks/s for `local` (TripleStage in this process, with its parse-worker helper), `processes` (a pool of
+  one worker per core) and `ray` on a cluster started here with `ray start` (one node, then two nodes; one CPU
+  each), every mode on a fresh copy of the same ingested workspace, start-up (pool / `ray.init`, loading the
+  model in every worker) excluded and reported separately; the facts each mode stored, which must be the
+  local executor's;
+- Ray's overhead per batch: the round trip of a task that receives a batch (the pipeline by reference, the
+  chunks and documents) and returns at once, mean of 20;
+- the driver's write rate: chunks per second of the driver's own work (resolve, judge, store) in the Ray
+  runs, and alone (batches prepared beforehand, then stored as from workers) at 64, 256 and 1024-chunk
+  batches (a commit per batch is most of its cost); a projection: nodes the driver can feed = driver rate /
+  one node's chunks/s. Assumptions: nodes like this machine's cores, one worker each; the driver on a core
+  of its own; DuckDB on a local disk; the corpus' chunk mix (CUAD contracts) is representative.
+Skips (exit 0, no JSON) when the CUAD contracts are not on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import write_result
+
+from tests.support import ray_cluster
+
+PIPELINE, DATASET = "legal_contracts", "contracts"
+
+
+def stored(ws_path: Path) -> tuple[int, int, int]:
+    """(judged candidates, accepted, finished chunks) in a workspace."""
+    from sro.workspace import Workspace
+
+    ws = Workspace.open(ws_path)
+    try:
+        judged, accepted = ws.db.execute("SELECT count(*), count(*) FILTER (WHERE verdict = 'accepted') "
+                                         "FROM judgments").fetchone()
+        return judged, accepted, ws.db.execute("SELECT count(*) FROM candidates_done").fetchone()[0]
+    finally:
+        ws.close()
+
+
+def run_mode(template: Path, tmp: Path, name: str, make, batch: int) -> dict:
+    """Extract everything with the executor `make()` builds (None: local) on a fresh copy of the workspace."""
+    from sro.extract.commands import _pending
+    from sro.extract.executors import PreparedStage, run_distributed
+    from sro.extract.stage import TripleStage
+    from sro.workspace import Workspace
+
+    ws_path = tmp / name
+    shutil.copytree(template, ws_path)
+    started = time.perf_counter()
+    pool = make()
+    startup = time.perf_counter() - started
+    ws = Workspace.open(ws_path)
+    try:
+        stage = (TripleStage if pool is None else PreparedStage)(ws, PIPELINE)
+        startup += warm_up(ws, stage, pool)
+        batches = _pending(ws, DATASET, PIPELINE, None, batch)
+        started = time.perf_counter()
+        if pool is None:
+            chunks, rates = asyncio.run(_local(stage, batches)), None
+        else:
+            total, rates = asyncio.run(run_distributed(stage, pool, batches))
+            chunks = total.chunks
+        seconds = time.perf_counter() - started
+    finally:
+        ws.close()
+        if pool is not None:
+            pool.close()
+    judged, accepted, done = stored(ws_path)
+    out = {"chunks": chunks, "seconds": round(seconds, 2), "chunks_per_s": round(chunks / seconds, 1),
+           "startup_seconds": round(startup, 2), "judged": judged, "accepted": accepted, "chunks_done": done}
+    if rates is not None:
+        out |= {"chunks_per_s_by_node": rates.per_node(), "driver_chunks_per_s": rates.driver_rate()}
+    print(f"bench_scale: {name}: {out['chunks_per_s']} chunks/s ({chunks} chunks, {seconds:.1f} s)", flush=True)
+    return out
+
+
+def warm_up(ws, stage, pool) -> float:
+    """Seconds to load the model in every worker (and here), so that the timed run is steady state."""
+    from sro.extract.nlp import load_nlp, shared_cache
+
+    started = time.perf_counter()
+    load_nlp()
+    shared_cache().parse_many(["The parties agree to the terms of this warm-up sentence."])
+    if pool is not None:
+        chunk = next(ws.datasets.iter_chunks(DATASET, batch=1))
+        docs = stage.documents(chunk)
+        for handle in [pool.submit(stage.pipeline, chunk, docs) for _ in range(pool.workers)]:
+            pool.result(handle)
+    return time.perf_counter() - started
+
+
+async def _local(stage, batches) -> int:
+    n = 0
+    for chunks in batches:
+        n += (await stage.run(chunks)).chunks
+    return n
+
+
+def driver_only(template: Path, tmp: Path, batch: int) -> dict:
+    """The driver's write rate alone: batches prepared beforehand in this process, then stored one by one as
+    from workers (parses adopted from the records, resolve, judge, store), nothing else running."""
+    from sro.extract.commands import _pending
+    from sro.extract.executors import PreparedStage, prepare
+    from sro.extract.nlp import shared_cache
+    from sro.workspace import Workspace
+
+    ws_path = tmp / f"driver_{batch}"
+    shutil.copytree(template, ws_path)
+    ws = Workspace.open(ws_path)
+    try:
+        stage = PreparedStage(ws, PIPELINE)
+        batches = list(_pending(ws, DATASET, PIPELINE, None, batch))
+        records = [prepare(stage.pipeline, b, stage.documents(b)) for b in batches]
+        shared_cache()._docs.clear()  # the driver has only what the records bring
+        wall, cpu = time.perf_counter(), time.process_time()
+        for b, r in zip(batches, records):
+            asyncio.run(stage.run_prepared(b, r))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        ws.close()
+    chunks = sum(len(b) for b in batches)
+    print(f"bench_scale: driver alone, {batch}-chunk batches: {chunks / wall:.0f} chunks/s", flush=True)
+    return {"chunks_per_s": round(chunks / wall, 1), "chunks_per_cpu_s": round(chunks / cpu, 1)}
+
+
+def ray_overhead(template: Path, batch: int, rounds: int = 20) -> float:
+    """Mean seconds of a Ray round trip carrying one batch to a task that returns at once."""
+    import ray
+
+    from sro.workspace import Workspace
+
+    ws = Workspace.open(template)
+    try:
+        chunks = next(ws.datasets.iter_chunks(DATASET, batch=batch))
+        docs = {c.doc_id: ws.datasets.document(c.doc_id) for c in chunks}
+        pipeline = ws.pipeline(PIPELINE)
+    finally:
+        ws.close()
+    echo = ray.remote(num_cpus=1)(_echo)
+    ref = ray.put(pipeline)
+    ray.get(echo.remote(ref, chunks, docs))  # a worker process started
+    started = time.perf_counter()
+    for _ in range(rounds):
+        ray.get(echo.remote(ref, chunks, docs))
+    return (time.perf_counter() - started) / rounds
+
+
+def _echo(pipeline, chunks, docs) -> int:
+    return len(chunks)
+
+
+def projection(runs: dict, driver: dict, batch: int) -> dict:
+    """Nodes the driver can feed, at the batch size of the runs and at the largest batch measured alone."""
+    two = runs["ray_2_nodes"]
+    node_rate = sum(two["chunks_per_s_by_node"].values()) / len(two["chunks_per_s_by_node"])
+    in_run = min(runs["ray_1_node"]["driver_chunks_per_s"], two["driver_chunks_per_s"])
+    biggest = max(driver, key=int)
+    alone = driver[biggest]["chunks_per_s"]
+    return {"chunks_per_s_per_node": round(node_rate, 1),
+            "driver_chunks_per_s_in_ray_runs": in_run, "nodes_before_driver_bound": round(in_run / node_rate, 1),
+            f"driver_chunks_per_s_alone_{biggest}_chunk_batches": alone,
+            f"nodes_before_driver_bound_{biggest}_chunk_batches": round(alone / node_rate, 1),
+            "hours_for_10M_chunks_at_the_driver_ceiling": round(10_000_000 / max(alone, in_run) / 3600, 1),
+            "batch_chunks_of_the_runs": batch,
+            "assumptions": "nodes like this machine's cores, one worker (one CPU) each, at the measured "
+                           "chunks/s per node; the driver on a core of its own at its measured write rate "
+                           "(resolve, judge, store per chunk; DuckDB on a local disk); the CUAD chunk mix; "
+                           "per-batch Ray overhead as measured (it overlaps with work while batches are queued)"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=int, default=40)
+    parser.add_argument("--batch-chunks", type=int, default=64)
+    args = parser.parse_args(argv)
+    files = ray_cluster.cuad_files(args.contracts, min_bytes=20_000, max_bytes=60_000)
+    if not files:
+        print(f"bench_scale: skipped: no CUAD contracts under {ray_cluster.CUAD}")
+        return 0
+    os.environ.update({k: v for k, v in ray_cluster.cluster_env().items() if k.startswith("RAY_")})
+    from sro.extract.executors import ProcessExecutor, RayExecutor
+
+    with tempfile.TemporaryDirectory(prefix="sro-bench-scale-") as tmp:
+        tmp = Path(tmp)
+        ray_cluster.ingest_cli(tmp / "template", files)
+        runs = {"local": run_mode(tmp / "template", tmp, "local", lambda: None, args.batch_chunks),
+                "processes": run_mode(tmp / "template", tmp, "processes", ProcessExecutor, args.batch_chunks)}
+        try:
+            cluster = ray_cluster.start_cluster(nodes=1)
+            runs["ray_1_node"] = run_mode(tmp / "template", tmp, "ray_1_node",
+                                          lambda: RayExecutor(cluster.address), args.batch_chunks)
+            cluster.add_node()
+            runs["ray_2_nodes"] = run_mode(tmp / "template", tmp, "ray_2_nodes",
+                                           lambda: RayExecutor(cluster.address), args.batch_chunks)
+            pool = RayExecutor(cluster.address)
+            try:
+                overhead = ray_overhead(tmp / "template", args.batch_chunks)
+            finally:
+                pool.close()
+        finally:
+            ray_cluster.stop_cluster()
+        driver = {str(b): driver_only(tmp / "template", tmp, b) for b in (args.batch_chunks, 256, 1024)}
+    same = {k: (r["judged"], r["accepted"], r["chunks_done"]) for k, r in runs.items()}
+    result = {"corpus": {"contracts": len(files), "chunks": runs["local"]["chunks"],
+                         "source": str(ray_cluster.CUAD)},
+              "batch_chunks": args.batch_chunks, "cpus": len(os.sched_getaffinity(0)), "runs": runs,
+              "same_counts_as_local": all(v == same["local"] for v in same.values()),
+              "ray_2_nodes_vs_processes": round(runs["ray_2_nodes"]["chunks_per_s"]
+                                                / runs["processes"]["chunks_per_s"], 2),
+              "ray_overhead_seconds_per_batch": round(overhead, 4), "driver_alone_by_batch_chunks": driver,
+              "projection": projection(runs, driver, args.batch_chunks)}
+    path = write_result("bench_scale", result)
+    print(f"bench_scale: ray 2 nodes / processes = {result['ray_2_nodes_vs_processes']}; driver feeds "
+          f"{result['projection']['nodes_before_driver_bound']} nodes ({args.batch_chunks}-chunk batches); "
+          f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

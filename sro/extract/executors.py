@@ -1,0 +1,249 @@
+"""Where offline extraction runs: in this process (`local`), in a pool of local processes (`processes`), or on
+a Ray cluster (`ray`).
+
+`local` is TripleStage.run as it always was. The other two split each batch in two: a worker parses the
+batch's sentences, runs the offline extractor and parses the candidates' quotes (`prepare`), and returns
+plain records: the candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin.
+The driver puts those parses into its parse cache and runs the rest of the stage on the worker's candidates
+(resolve, judge, store): DuckDB and the graph have one writer, the driver, which stores each batch in the
+order it was read, one stage call per batch, exactly as `local` would (the judge's batch statistics and the
+store's corroboration counts see the same batches in the same order, so the facts are the same). A batch
+stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so a
+driver killed mid-run resumes from what is stored.
+
+At most `inflight` batches are out at once (back-pressure: workers never run far ahead of the writer).
+Faults: Ray retries a task whose worker or node died (`max_retries`); a batch whose task still fails is
+reported and left pending, never marked done.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from sro.errors import ConfigError, SROError
+from sro.extract.result import StageResult
+from sro.extract.stage import TripleStage
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
+    from sro.data.models import Chunk, Document
+
+KINDS = ("local", "processes", "ray")
+RAY_MISSING = "--executor ray needs Ray: pip install 'sro[ray]' (or pip install 'ray[default]==2.60.*')"
+SOURCE_ROOT = str(Path(__file__).resolve().parents[2])  # workers import sro and pipelines from here
+
+
+# --- worker side ---------------------------------------------------------------------------------------------
+def prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> dict:
+    """Parse and extract one batch (no workspace needed): candidates as records, their quotes' parses."""
+    from spacy.tokens import DocBin
+
+    from sro.extract.nlp import shared_cache
+    from sro.extract.offline import OfflineExtractor
+
+    started = time.perf_counter()
+    extractor = OfflineExtractor(pipeline)
+    try:
+        raw = extractor.run_sync(chunks, docs)
+    except SROError as exc:
+        return {"error": str(exc), "chunks": len(chunks), "seconds": time.perf_counter() - started}
+    # The judge reads the quotes' parses (syntax, and entities through `ParseCache.parse`, which completes a doc
+    # the same way whenever it is asked): parsed here, they are cache hits on the driver.
+    quotes = list(dict.fromkeys(c.evidence.quote for c in raw if c.evidence.quote))
+    parsed = list(zip(quotes, shared_cache().parse_many(quotes)))
+    return {"candidates": [c.model_dump(mode="json") for c in raw], "quotes": [q for q, _ in parsed],
+            "docbin": DocBin(store_user_data=False, docs=[d for _, d in parsed]).to_bytes(),
+            "chunks": len(chunks), "seconds": time.perf_counter() - started}
+
+
+def _worker_setup() -> None:
+    """One core per worker: no parse-worker helper process, OpenBLAS on one thread."""
+    os.environ["SRO_NLP_PROCESSES"] = "1"
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
+def _ray_prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> dict:
+    import ray  # SRO_NLP_PROCESSES and OPENBLAS_NUM_THREADS come with the job's runtime_env
+
+    return prepare(pipeline, chunks, docs) | {"node": ray.get_runtime_context().get_node_id()[:8]}
+
+
+def _process_prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> dict:
+    return prepare(pipeline, chunks, docs) | {"node": f"pid{os.getpid()}"}
+
+
+# --- executors -------------------------------------------------------------------------------------------------
+class ProcessExecutor:
+    """A pool of local worker processes (spawned, each loads the model once)."""
+
+    kind = "processes"
+
+    def __init__(self, workers: int = 0, inflight: int = 0):
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        self.workers = workers or max(1, len(os.sched_getaffinity(0)))
+        self.inflight = inflight or 2 * self.workers
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_worker_setup)
+
+    def submit(self, pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> Any:
+        return self._pool.submit(_process_prepare, pipeline, chunks, docs)
+
+    def result(self, handle: Any) -> dict:
+        try:
+            return handle.result()
+        except Exception as exc:  # noqa: BLE001 - a crashed worker process: the batch stays pending
+            return {"error": f"worker process failed: {type(exc).__name__}: {exc}"}
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+class RayExecutor:
+    """Ray tasks (one CPU each) on a cluster: `address` "auto", "HOST:PORT", or None for a local Ray."""
+
+    kind = "ray"
+
+    def __init__(self, address: str | None = None, inflight: int = 0, retries: int = 5):
+        try:
+            import ray
+        except ImportError:
+            raise ConfigError(RAY_MISSING) from None
+        self._ray = ray
+        env = {"PYTHONPATH": SOURCE_ROOT, "SRO_NLP_PROCESSES": "1", "OPENBLAS_NUM_THREADS": "1"}
+        try:
+            ray.init(address=address, runtime_env={"env_vars": env}, logging_level="ERROR",
+                     log_to_driver=False, include_dashboard=False if address is None else None)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise ConfigError(f"cannot connect to Ray at {address or 'a new local instance'}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.inflight = inflight or 2 * self.workers
+        self._task = ray.remote(num_cpus=1, max_retries=retries)(_ray_prepare)
+        self._pipeline_ref: tuple[Any, Any] | None = None
+
+    def submit(self, pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> Any:
+        if self._pipeline_ref is None or self._pipeline_ref[0] is not pipeline:
+            self._pipeline_ref = (pipeline, self._ray.put(pipeline))  # sent to each node once, not per task
+        return self._task.remote(self._pipeline_ref[1], chunks, docs)
+
+    def result(self, handle: Any) -> dict:
+        try:
+            return self._ray.get(handle)
+        except self._ray.exceptions.RayError as exc:  # retries exhausted: the batch stays pending
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            return {"error": f"ray task failed: {type(exc).__name__}: {first[:200]}"}
+
+    def close(self) -> None:
+        self._ray.shutdown()
+
+
+def make_executor(kind: str, *, ray_address: str | None = None, workers: int = 0, inflight: int = 0):
+    """The executor for `kind`; None for `local` (TripleStage.run in this process)."""
+    if kind not in KINDS:
+        raise ConfigError(f"unknown executor {kind!r}; executors are {', '.join(KINDS)}")
+    if kind == "processes":
+        return ProcessExecutor(workers, inflight)
+    if kind == "ray":
+        return RayExecutor(None if ray_address in (None, "", "local") else ray_address, inflight)
+    return None
+
+
+# --- driver side -----------------------------------------------------------------------------------------------
+class _Prepared:
+    """An 'extractor' that returns a worker's candidates (TripleStage calls it like the offline one)."""
+
+    def __init__(self, records: dict):
+        self.records = records
+        self.errors: list[str] = []
+        self.failed_chunks: set[str] = set()
+
+    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list:
+        from sro.extract.models import Candidate
+
+        if "error" in self.records:
+            raise SROError(self.records["error"])
+        _adopt_parses(self.records)
+        return [Candidate.model_validate(c) for c in self.records["candidates"]]
+
+
+def _adopt_parses(records: dict) -> None:
+    """The worker's parses of the candidates' quotes into this process's cache (the judge reads them)."""
+    from spacy.tokens import DocBin
+
+    from sro.extract.nlp import load_nlp, shared_cache
+
+    cache = shared_cache()
+    docs = DocBin().from_bytes(records["docbin"]).get_docs(load_nlp().vocab)
+    for quote, doc in zip(records["quotes"], docs):
+        if cache.get(quote) is None:
+            cache.put(quote, doc)
+
+
+class PreparedStage(TripleStage):
+    """TripleStage whose extraction was done elsewhere: `run_prepared(chunks, records)`."""
+
+    _records: dict | None = None
+
+    def extractor(self, client: Any) -> Any:
+        return _Prepared(self._records) if self._records is not None else super().extractor(client)
+
+    async def run_prepared(self, chunks: list["Chunk"], records: dict) -> StageResult:
+        self._records = records
+        try:
+            return await self.run(chunks)
+        finally:
+            self._records = None
+
+
+@dataclass
+class NodeRates:
+    """Chunks and worker seconds per node: progress shows chunks/s per node."""
+
+    chunks: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    driver_seconds: float = 0.0  # the driver's own work: resolve, judge, store (its write rate)
+
+    def add(self, records: dict) -> None:
+        node = records.get("node", "?")
+        self.chunks[node] = self.chunks.get(node, 0) + records.get("chunks", 0)
+        self.seconds[node] = self.seconds.get(node, 0.0) + records.get("seconds", 0.0)
+
+    def per_node(self) -> dict[str, float]:
+        return {n: round(self.chunks[n] / self.seconds[n], 1) for n in sorted(self.chunks) if self.seconds[n] > 0}
+
+    def driver_rate(self) -> float:
+        """Chunks per second the driver stores when it never waits for a worker."""
+        done = sum(self.chunks.values())
+        return round(done / self.driver_seconds, 1) if self.driver_seconds > 0 else 0.0
+
+
+async def run_distributed(stage: PreparedStage, executor: Any, batches: Iterable[list["Chunk"]],
+                          on_batch: Callable[[int, NodeRates], None] | None = None) -> tuple[StageResult, NodeRates]:
+    """Submit batches (at most `executor.inflight` out), store each in read order; returns totals and rates."""
+    if not stage.offline:
+        raise ConfigError(f"the {executor.kind} executor runs offline extraction only")
+    total, rates, window = StageResult(), NodeRates(), deque()
+
+    async def store_next() -> None:
+        chunks, handle = window.popleft()
+        records = executor.result(handle)
+        rates.add(records)
+        started = time.perf_counter()
+        total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
+        rates.driver_seconds += time.perf_counter() - started
+        if on_batch is not None:
+            on_batch(len(chunks), rates)
+
+    for chunks in batches:
+        window.append((chunks, executor.submit(stage.pipeline, chunks, stage.documents(chunks))))
+        if len(window) >= executor.inflight:
+            await store_next()
+    while window:
+        await store_next()
+    return total, rates

@@ -1,0 +1,199 @@
+"""Executors (sro.extract.executors): the `processes` and `ray` executors store exactly the facts the `local`
+one does, on real CUAD contracts, also when the second node of a real two-node Ray cluster (started here with
+`ray start`) loses its raylet to SIGKILL mid-run, and when the driver is killed with SIGKILL and re-run;
+without Ray, `--executor ray` says how to install it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from typer.testing import CliRunner
+
+from sro.cli import app
+from sro.errors import ConfigError
+from sro.extract import executors
+from sro.workspace import Workspace
+from tests.support import ray_cluster
+
+runner = CliRunner()
+FILES = ray_cluster.cuad_files(3)
+needs_cuad = pytest.mark.skipif(not FILES, reason=f"CUAD contracts not found under {ray_cluster.CUAD}")
+BATCH = "4"
+slow = pytest.mark.skipif(os.environ.get("SRO_SLOW_TESTS") != "1", reason="slow (~45 s): set SRO_SLOW_TESTS=1")
+
+
+def _facts(ws_path) -> dict:
+    """Everything a run stores: candidates with their verdicts and scores, finished chunks, the graph's quads
+    (but for prov:generatedAtTime, the wall-clock time of storing)."""
+    ws = Workspace.open(ws_path)
+    try:
+        rows = ws.db.execute("SELECT c.id, j.verdict, round(j.total, 9), c.subject_iri, c.predicate_iri, "
+                             "c.object_iri FROM candidates c JOIN judgments j ON j.candidate_id = c.id "
+                             "ORDER BY c.id").fetchall()
+        done = ws.db.execute("SELECT chunk_id, candidates FROM candidates_done ORDER BY 1").fetchall()
+        quads = sorted(str(q) for q in ws.graph.iter_quads() if "generatedAtTime" not in str(q.predicate))
+        return {"judged": rows, "done": done, "graph": quads}
+    finally:
+        ws.close()
+
+
+def _extract(ws_path, *flags: str) -> dict:
+    out = runner.invoke(app, ["-w", str(ws_path), "extract", "-d", "contracts", "-p", "legal_contracts",
+                              "--batch-chunks", BATCH, "--json", *flags])
+    assert out.exit_code == 0, out.output
+    return json.loads(out.output)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A workspace with a few CUAD contracts ingested, and the facts the local executor stores from them."""
+    if not FILES:
+        pytest.skip(f"CUAD contracts not found under {ray_cluster.CUAD}")
+    root = tmp_path_factory.mktemp("corpus")
+    ray_cluster.ingest_cli(root / "local", FILES)
+    summary = _extract(root / "local", "--executor", "local")
+    assert summary["chunks"] > 20 and summary["accepted"] > 0  # enough work to spread over nodes
+    return root, _facts(root / "local")
+
+
+def _fresh(corpus, name: str):
+    root, _ = corpus
+    ray_cluster.ingest_cli(root / name, FILES)
+    return root / name
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A two-node cluster, started in the background while the corpus is prepared: `cluster.result()`."""
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'sro[ray]')")
+    with ThreadPoolExecutor(1) as starter:
+        try:
+            yield starter.submit(ray_cluster.start_cluster, 2)
+        finally:
+            ray_cluster.stop_cluster()
+
+
+def _started(cluster) -> ray_cluster.Cluster:
+    try:
+        return cluster.result()
+    except RuntimeError as exc:
+        pytest.skip(f"Ray cannot start on this machine: {exc}")
+
+
+@pytest.fixture
+def ray_env(monkeypatch):
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+
+
+@needs_cuad
+def test_ray_node_killed_mid_run_loses_nothing(cluster, corpus, ray_env):
+    from sro.extract.commands import _pending
+
+    cluster = _started(cluster)
+    ws_path = _fresh(corpus, "ray_fault")
+    pool = executors.RayExecutor(cluster.address, inflight=4)
+    seen: dict = {}
+
+    def kill_second_node(n: int, rates) -> None:
+        node = (cluster.worker_node_id() or "")[:8]
+        if "killed" not in seen and node and node in rates.chunks:  # it has done work, and holds more
+            seen.update(killed=node, stored=sum(rates.chunks.values()))
+            cluster.worker_raylet().send_signal(signal.SIGKILL)
+
+    ws = Workspace.open(ws_path)
+    try:
+        stage = executors.PreparedStage(ws, "legal_contracts")
+        batches = _pending(ws, "contracts", "legal_contracts", None, int(BATCH))
+        total, rates = asyncio.run(executors.run_distributed(stage, pool, batches, on_batch=kill_second_node))
+    finally:
+        pool.close()
+        ws.close()
+    assert "killed" in seen, "the second node never finished a batch before the run ended"
+    # killed while batches were still out or queued (inflight 4 > 2 CPUs): they were retried on the head
+    assert total.chunks - seen["stored"] >= 4 * int(BATCH) and total.errors == []
+    assert _facts(ws_path) == corpus[1]
+
+
+@needs_cuad
+@slow
+def test_ray_cli_on_a_cluster_resumes_and_matches_local(cluster, corpus, ray_env):
+    cluster = _started(cluster)
+    if cluster.worker_raylet() is None:
+        cluster.add_node()  # the fault test killed it
+    ws = _fresh(corpus, "ray_cli")
+    first = _extract(ws, "--executor", "ray", "--ray-address", cluster.address, "--limit", "8")
+    assert first["chunks"] == 8 and first["executor"] == "ray"
+    rest = _extract(ws, "--executor", "ray", "--ray-address", cluster.address)
+    assert rest["chunks"] == corpus[1]["done"].__len__() - 8  # resumed: the first 8 were not redone
+    assert _facts(ws) == corpus[1]
+
+
+def test_ray_missing_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(ConfigError, match=r"pip install 'sro\[ray\]'"):
+        executors.make_executor("ray")
+    code = "import sys; sys.modules['ray'] = None; from sro.cli import main; main()"
+    out = subprocess.run([sys.executable, "-c", code, "-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor",
+                          "ray"], capture_output=True, text=True, env=ray_cluster.cluster_env(), check=False)
+    assert out.returncode != 0 and "pip install 'sro[ray]'" in out.stderr + out.stdout
+    assert "Traceback" not in out.stderr and len((out.stderr + out.stdout).strip().splitlines()) == 1
+
+
+def test_unknown_executor_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="unknown executor 'gpu'"):
+        executors.make_executor("gpu")
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "sro.toml").write_text('[executor]\nkind = "threads"\n')
+    out = runner.invoke(app, ["-w", str(tmp_path / "ws"), "extract", "-d", "x"])
+    assert isinstance(out.exception, ConfigError) and "executor.kind" in str(out.exception)
+
+
+def test_executors_refuse_llm_extraction_before_starting_workers(tmp_path, monkeypatch):
+    monkeypatch.setattr(executors, "make_executor", lambda *a, **k: pytest.fail("no executor may start"))
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "sro.toml").write_text('[worker]\nmodel = "openai/gpt-4o-mini"\n')
+    out = runner.invoke(app, ["-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor", "ray"])
+    assert isinstance(out.exception, ConfigError) and "offline extraction only" in str(out.exception)
+
+
+DRIVER = """
+import asyncio, sys
+from sro.extract import executors
+from sro.extract.commands import _pending
+from sro.workspace import Workspace
+
+ws, pool = Workspace.open(sys.argv[1]), executors.ProcessExecutor(inflight=2)
+stage = executors.PreparedStage(ws, "legal_contracts")
+asyncio.run(executors.run_distributed(stage, pool, _pending(ws, "contracts", "legal_contracts", None, 2),
+                                      on_batch=lambda n, rates: print("stored", flush=True)))
+"""
+
+
+@needs_cuad
+def test_driver_killed_mid_run_resumes_from_what_is_stored(corpus):
+    """kill -9 of a driver (and its worker processes) right after it stored a batch, then `sro extract`:
+    nothing is lost, nothing is stored twice, the facts are the local executor's."""
+    ws = _fresh(corpus, "killed")
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(ws)], env=ray_cluster.cluster_env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == "stored"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert 0 < len(_facts(ws)["done"]) < len(corpus[1]["done"])  # killed mid-run
+    (ws / "sro.toml").write_text('[executor]\nkind = "processes"\nworkers = 1\n')  # the re-run reads this
+    resumed = _extract(ws)
+    assert resumed["executor"] == "processes" and len(resumed["chunks_per_s_by_node"]) == 1
+    assert 0 < resumed["chunks"] < len(corpus[1]["done"])
+    assert _facts(ws) == corpus[1]
+    assert _extract(ws)["chunks"] == 0  # all stored: nothing pending
