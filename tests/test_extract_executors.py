@@ -142,6 +142,7 @@ def test_ray_missing_says_how_to_install(monkeypatch, tmp_path):
     with pytest.raises(ConfigError, match=r"pip install 'sro\[ray\]'"):
         executors.make_executor("ray")
     code = "import sys; sys.modules['ray'] = None; from sro.cli import main; main()"
+    (tmp_path / "ws").mkdir()
     out = subprocess.run([sys.executable, "-c", code, "-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor",
                           "ray"], capture_output=True, text=True, env=ray_cluster.cluster_env(), check=False)
     assert out.returncode != 0 and "pip install 'sro[ray]'" in out.stderr + out.stdout
@@ -159,6 +160,7 @@ def test_unknown_executor_is_a_config_error(tmp_path):
 
 def test_executors_refuse_llm_extraction_before_starting_workers(tmp_path, monkeypatch):
     monkeypatch.setattr(executors, "make_executor", lambda *a, **k: pytest.fail("no executor may start"))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-used")  # the key check passes; no call is made
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "sro.toml").write_text('[worker]\nmodel = "openai/gpt-4o-mini"\n')
     out = runner.invoke(app, ["-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor", "ray"])
