@@ -30,6 +30,7 @@ ASSERTED = [
     ("hasBattery", "Powerwall 3", "I have a Powerwall 3 in the garage."),
     ("utility", "Duke Energy", "Would I lose my Duke Energy credits if I add a battery?"),  # presupposed name
     ("systemSize", "11.2 kW", "Our 11.2 kW array went live in March."),
+    ("paybackPeriod", "8 years", "With the rates where they are, the payback period is about 8 years."),  # "they": rates
 ]
 NOT_ASSERTED = [
     ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),

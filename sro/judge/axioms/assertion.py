@@ -144,9 +144,10 @@ def _other_person(token: "Token", path: list["Token"]) -> bool:
             break
     if _speaks_of_own(token):
         return False
-    return any(t.dep_ in ("nsubj", "nsubjpass", "poss") and (_person_like(t) or t.lower_ in ("your", "their", "his",
-                                                                                            "her"))
-               for t in token.sent)
+    # Outside the governing clauses a bare "they" is most often the rates, panels or quotes the sentence is
+    # about ("with rates where they are, the payback is 8 years"), not another household.
+    return any(t.dep_ in ("nsubj", "nsubjpass", "poss") and t.lower_ != "they"
+               and (_person_like(t) or t.lower_ in ("your", "their", "his", "her")) for t in token.sent)
 
 
 def presupposed(token: "Token") -> bool:
