@@ -51,9 +51,9 @@ def stored(ws_path: Path) -> tuple[int, int, int]:
 
 def run_mode(template: Path, tmp: Path, name: str, make, batch: int) -> dict:
     """Extract everything with the executor `make()` builds (None: local) on a fresh copy of the workspace."""
-    from sro.extract.commands import _pending
-    from sro.extract.executors import PreparedStage, run_distributed
-    from sro.extract.stage import TripleStage
+    from sro.commands.extract import _pending
+    from sro.triples.executors import PreparedStage, run_distributed
+    from sro.triples.stage import TripleStage
     from sro.workspace import Workspace
 
     ws_path = tmp / name
@@ -88,7 +88,7 @@ def run_mode(template: Path, tmp: Path, name: str, make, batch: int) -> dict:
 
 def warm_up(ws, stage, pool) -> float:
     """Seconds to load the model in every worker (and here), so that the timed run is steady state."""
-    from sro.extract.nlp import load_nlp, shared_cache
+    from sro.nlp.nlp import load_nlp, shared_cache
 
     started = time.perf_counter()
     load_nlp()
@@ -111,9 +111,9 @@ async def _local(stage, batches) -> int:
 def driver_only(template: Path, tmp: Path, batch: int) -> dict:
     """The driver's write rate alone: batches prepared beforehand in this process, then stored one by one as
     from workers (parses adopted from the records, resolve, judge, store), nothing else running."""
-    from sro.extract.commands import _pending
-    from sro.extract.executors import PreparedStage, prepare
-    from sro.extract.nlp import shared_cache
+    from sro.commands.extract import _pending
+    from sro.triples.executors import PreparedStage, prepare
+    from sro.nlp.nlp import shared_cache
     from sro.workspace import Workspace
 
     ws_path = tmp / f"driver_{batch}"
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_scale: skipped: no CUAD contracts under {ray_cluster.CUAD}")
         return 0
     os.environ.update({k: v for k, v in ray_cluster.cluster_env().items() if k.startswith("RAY_")})
-    from sro.extract.executors import ProcessExecutor, RayExecutor
+    from sro.triples.executors import ProcessExecutor, RayExecutor
 
     with tempfile.TemporaryDirectory(prefix="sro-bench-scale-") as tmp:
         tmp = Path(tmp)

@@ -11,7 +11,7 @@ synthetic mentions (names with case/plural/determiner variants and typos) and wr
 The machine is shared: wall-clock rates come with CPU-seconds (this process and the parse worker) and the
 load average at the start and end. Extraction and judging run R times (default 3) on fresh parse caches
 after one warm-up pass over other chunks (model, lemma and rule caches warm, as in a long-running stage)
-and once the parse worker (sro.extract.parse_worker, the second parsing process; SRO_NLP_PROCESSES=1 turns it
+and once the parse worker (sro.nlp.parse_worker, the second parsing process; SRO_NLP_PROCESSES=1 turns it
 off) is ready; the reported rate is the median run. `extract_chunks_per_s` / `judge_candidates_per_s` are wall-clock
 rates; `*_per_cpu_s` are what one core would do with the machine to itself.
 Writes experiments/results/bench_triples.json and prints one summary line.
@@ -32,11 +32,11 @@ from common import write_result  # noqa: E402
 from pipelines import load_pipeline  # noqa: E402
 from sro.data.chunking import chunk_spans  # noqa: E402
 from sro.data.models import Chunk, Document  # noqa: E402
-from sro.extract import parse_worker  # noqa: E402
-from sro.extract.nlp import ParseCache, load_nlp  # noqa: E402
+from sro.nlp import parse_worker  # noqa: E402
+from sro.nlp.nlp import ParseCache, load_nlp  # noqa: E402
 from sro.extract.offline import OfflineExtractor  # noqa: E402
-from sro.extract.resolve import Resolver  # noqa: E402
-from sro.extract.models import Entity  # noqa: E402
+from sro.triples.resolve import Resolver  # noqa: E402
+from sro.nlp.models import Entity  # noqa: E402
 from sro.judge.judge import AxiomJudge  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

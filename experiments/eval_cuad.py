@@ -149,9 +149,9 @@ def patterns_only_stage(ws, pipeline_name: str, offline: bool):
     Everything else (resolution, the axiom judge, DuckDB storage, the graph) is the real stage. When the
     engine's OfflineExtractor honours the flag itself, this wrapper changes nothing.
     """
-    from sro.extract import sentences
+    from sro.nlp import sentences
     from sro.extract.patterns import PatternEngine
-    from sro.extract.stage import TripleStage
+    from sro.triples.stage import TripleStage
 
     class PatternExtractor:
         def __init__(self, pipeline):
@@ -172,7 +172,7 @@ def patterns_only_stage(ws, pipeline_name: str, offline: bool):
 
 async def extract(workspace: Path, offline: bool) -> tuple[dict[str, dict[str, list]], dict]:
     """Run TripleStage over every chunk; return accepted values per document stem and predicate."""
-    from sro.extract.result import StageResult
+    from sro.triples.result import StageResult
     from sro.workspace import Workspace
 
     overrides = {role: {"model": None} for role in ("ceo", "worker", "judge")} if offline else None

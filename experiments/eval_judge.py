@@ -7,7 +7,7 @@ Sets (labels in experiments/labels/, texts read in place from /work/shared/data 
   correct only if the author asserts the fact as true of that subject, with the number in its right role
   (error kinds: hypothetical, question, plan, reported, other_system, number_role, wrong_predicate,
   negated, vague, garbled, not_stated). Split by document (a hash of the post id): tune / test.
-  The candidates go through `sro judge` (sro.judge.commands.judge_file) exactly as a user's file would.
+  The candidates go through `sro judge` (sro.commands.judge.judge_file) exactly as a user's file would.
 - webnlg: eval_webnlg's judge sets (correct triples and three corruptions) on the WebNLG categories of the
   split (webnlg_data.split: by category, so test categories are unseen by anything tuned on tune).
 Writes experiments/results/eval_judge.json.
@@ -39,7 +39,7 @@ def load_labels(name: str) -> list[dict]:
 
 def ingest_posts(workspace: Path) -> None:
     """The posts as `sro ingest table` stores them: the labels' offsets index these document texts."""
-    cmd = [sys.executable, "-c", "from sro.cli import main; main()", "-w", str(workspace), "ingest", "table",
+    cmd = [sys.executable, "-c", "from sro.commands.cli import main; main()", "-w", str(workspace), "ingest", "table",
            str(POSTS), "-d", "teslasolar", "--text", "content", "--id", "id", "--title", "title", "--created",
            "unix_timestamp", "--url", "url", "--score", "score", "--json"]
     subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
@@ -56,7 +56,7 @@ def judge_input(ws, rows: list[dict]) -> list[dict]:
 
 
 def judge_rows(ws, lines: list[dict], pipeline: str) -> dict[str, dict]:
-    from sro.judge.commands import judge_file
+    from sro.commands.judge import judge_file
 
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as fh:
         fh.write("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))

@@ -26,8 +26,8 @@ from common import write_result  # noqa: E402
 
 from eval_solar import DEFAULT_DATA, sro  # noqa: E402
 from sro.data.models import Chunk  # noqa: E402
-from sro.extract import sentences  # noqa: E402
-from sro.extract.models import Entity  # noqa: E402
+from sro.nlp import sentences  # noqa: E402
+from sro.nlp.models import Entity  # noqa: E402
 from sro.extract.patterns import PatternEngine  # noqa: E402
 from pipelines import load_pipeline  # noqa: E402
 from tests.support.llm_server import ScriptedLLMServer  # noqa: E402

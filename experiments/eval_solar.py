@@ -64,8 +64,8 @@ def write_spec(path: Path, max_nodes: int, max_depth: int) -> None:
 
 async def sweep(workspace: Path) -> dict:
     """TripleStage over every chunk (finished chunks are skipped by the stage's own bookkeeping)."""
-    from sro.extract.result import StageResult
-    from sro.extract.stage import TripleStage
+    from sro.triples.result import StageResult
+    from sro.triples.stage import TripleStage
     from sro.workspace import Workspace
 
     ws = Workspace.open(workspace, overrides={r: {"model": None} for r in ("ceo", "worker", "judge")})

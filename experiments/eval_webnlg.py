@@ -4,7 +4,7 @@
 
 Extraction (offline extractor, and the LLM extractor when a worker model is configured via SRO_WORKER_*):
   a predicted triple matches a gold triple of the same entry when
-  - subject and object match after canonicalisation (sro.extract.keys.canonical_key; literals by their
+  - subject and object match after canonicalisation (sro.nlp.keys.canonical_key; literals by their
     numbers): *exact* = equal keys, *partial* = one key's words contain the other's (or >= 50% word overlap);
   - the predicate maps (PredicateMapper over the gold vocabulary + synonyms, webnlg_data.SYNONYMS) onto
     the gold predicate.
@@ -32,11 +32,11 @@ from common import write_result  # noqa: E402
 import webnlg_data  # noqa: E402
 
 from sro.data.models import Chunk, Document  # noqa: E402
-from sro.extract.keys import canonical_key  # noqa: E402
-from sro.extract.models import Candidate, Entity, Evidence, Value  # noqa: E402
+from sro.nlp.keys import canonical_key  # noqa: E402
+from sro.nlp.models import Candidate, Entity, Evidence, Value  # noqa: E402
 from sro.extract.offline import OfflineExtractor  # noqa: E402
-from sro.extract.predicates import PredicateMapper  # noqa: E402
-from sro.extract.resolve import Resolver  # noqa: E402
+from sro.nlp.predicates import PredicateMapper  # noqa: E402
+from sro.triples.resolve import Resolver  # noqa: E402
 from sro.judge.judge import AxiomJudge  # noqa: E402
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")

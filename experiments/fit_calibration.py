@@ -25,7 +25,7 @@ def gated(judgment) -> bool:
 
 def training_rows(ws, rows: list[dict], pipeline: str) -> tuple[list[dict], list[bool]]:
     from sro.judge import calibration
-    from sro.judge.commands import judge_lines
+    from sro.commands.judge import judge_lines
 
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as fh:
         fh.write("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in eval_judge.judge_input(ws, rows)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import Pipeline, PredicateDef
-from sro.extract.models import Entity, Term, Value
+from sro.nlp.models import Entity, Term, Value
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "gold" / "webnlg"
 SYNONYMS = {

@@ -1,5 +1,5 @@
 """`python -m sro` runs the `sro` CLI (reads are forwarded to a running command first, see sro.live)."""
 
-from sro.live.fast import main
+from sro.commands.fast import main
 
 main()

@@ -69,7 +69,7 @@ class SandboxSettings(BaseModel):
 
 
 class ExecutorSettings(BaseModel):
-    """[executor] in sro.toml: where `sro extract` runs offline extraction (sro.extract.executors)."""
+    """[executor] in sro.toml: where `sro extract` runs offline extraction (sro.triples.executors)."""
 
     kind: Literal["local", "processes", "ray"] = "local"
     ray_address: str | None = None  # "auto", "HOST:PORT"; None: a Ray instance started for the run

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import duckdb
 
-from sro.extract.models import Candidate, Entity, Evidence
-from sro.extract.store import TripleStore, candidate_id, forget_nodes
+from sro.nlp.models import Candidate, Entity, Evidence
+from sro.triples.store import TripleStore, candidate_id, forget_nodes
 from sro.judge.models import Judgment
 
 

@@ -161,7 +161,7 @@ def test_status_and_report_commands_and_live_view(workspace):
     from typer.testing import CliRunner as TyperRunner
 
     from sro.campaign.live import render
-    from sro.cli import app
+    from sro.commands.cli import app
 
     runner = CampaignRunner(workspace, spec(), expander=TopicExpander(), handle_signals=False)
     summary = asyncio.run(runner.run())

@@ -1,4 +1,4 @@
-"""Executors (sro.extract.executors): the `processes` and `ray` executors store exactly the facts the `local`
+"""Executors (sro.triples.executors): the `processes` and `ray` executors store exactly the facts the `local`
 one does, on real CUAD contracts, also when the second node of a real two-node Ray cluster (started here with
 `ray start`) loses its raylet to SIGKILL mid-run, and when the driver is killed with SIGKILL and re-run;
 without Ray, `--executor ray` says how to install it."""
@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from typer.testing import CliRunner
 
-from sro.cli import app
+from sro.commands.cli import app
 from sro.errors import ConfigError
-from sro.extract import executors
+from sro.triples import executors
 from sro.workspace import Workspace
 from tests.support import ray_cluster
 
@@ -96,7 +96,7 @@ def ray_env(monkeypatch):
 
 @needs_cuad
 def test_ray_node_killed_mid_run_loses_nothing(cluster, corpus, ray_env):
-    from sro.extract.commands import _pending
+    from sro.commands.extract import _pending
 
     cluster = _started(cluster)
     ws_path = _fresh(corpus, "ray_fault")
@@ -141,7 +141,7 @@ def test_ray_missing_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(ConfigError, match=r"pip install 'sro\[ray\]'"):
         executors.make_executor("ray")
-    code = "import sys; sys.modules['ray'] = None; from sro.cli import main; main()"
+    code = "import sys; sys.modules['ray'] = None; from sro.commands.cli import main; main()"
     (tmp_path / "ws").mkdir()
     out = subprocess.run([sys.executable, "-c", code, "-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor",
                           "ray"], capture_output=True, text=True, env=ray_cluster.cluster_env(), check=False)
@@ -169,8 +169,8 @@ def test_executors_refuse_llm_extraction_before_starting_workers(tmp_path, monke
 
 DRIVER = """
 import asyncio, sys
-from sro.extract import executors
-from sro.extract.commands import _pending
+from sro.triples import executors
+from sro.commands.extract import _pending
 from sro.workspace import Workspace
 
 ws, pool = Workspace.open(sys.argv[1]), executors.ProcessExecutor(inflight=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sro.extract.nlp import ParseCache, _fast_ruler, has_entities, load_nlp, parse_syntax_batch
+from sro.nlp.nlp import ParseCache, _fast_ruler, has_entities, load_nlp, parse_syntax_batch
 
 TEXTS = [
     "The installer charged $12,000 for a 10 kW system in June 2021.",

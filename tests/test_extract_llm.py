@@ -9,7 +9,7 @@ import pytest
 
 from sro.data.models import Document
 from sro.extract.llm_extractor import LLMExtractor, batches
-from sro.extract.stage import TripleStage
+from sro.triples.stage import TripleStage
 from sro.workspace import Workspace
 
 DOC0 = 'The installer said  "the system is great". Sunrun charged us $12,000 for the 10 kW system.'

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sro.extract import nlp as nlp_mod
+from sro.nlp import nlp as nlp_mod
 from pipelines import load_pipeline
 from sro.data.models import Chunk
-from sro.extract.nlp import load_nlp, one_blas_thread
+from sro.nlp.nlp import load_nlp, one_blas_thread
 from sro.extract.offline import OfflineExtractor
 
 TEXTS = [
@@ -55,7 +55,7 @@ def test_one_blas_thread_restores_the_thread_count():
 
 
 def test_entities_only_where_a_mention_could_hold_one():
-    from sro.extract.nlp import parse_syntax_batch
+    from sro.nlp.nlp import parse_syntax_batch
     from sro.extract.svo import needs_entities
 
     lower, dated, named, dead = parse_syntax_batch([
@@ -70,7 +70,7 @@ def test_entities_only_where_a_mention_could_hold_one():
 
 
 def test_questions_and_bare_urls_are_not_parsed():
-    from sro.extract.sentences import worth_parsing
+    from sro.nlp.sentences import worth_parsing
 
     assert not worth_parsing("Did Tesla install the Powerwall in 2021?")
     assert not worth_parsing('Why would Tesla do this?!"')
@@ -83,7 +83,7 @@ def test_questions_and_bare_urls_are_not_parsed():
 
 
 def test_a_parsed_question_still_gets_question_modality():
-    from sro.extract.nlp import parse_syntax_batch
+    from sro.nlp.nlp import parse_syntax_batch
     from sro.extract.svo import triples
 
     # the rule skips exactly what the parser would call a question: all triples modality "question"
@@ -96,7 +96,7 @@ def test_a_parsed_question_still_gets_question_modality():
 def test_generic_subjects_skip_ner_and_keep_typed_literals():
     """With the specificity gate rejecting generic subjects, "the installer ..." is not run through NER;
     its money/date objects are typed from the text, as NER would have typed them."""
-    from sro.extract.nlp import ParseCache, has_entities, parse_syntax_batch
+    from sro.nlp.nlp import ParseCache, has_entities, parse_syntax_batch
     from sro.extract.svo import needs_entities
 
     text = "The installer charged us $12,000 in June 2021 for 3 weeks of work."

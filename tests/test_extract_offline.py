@@ -112,7 +112,7 @@ MOOD_TEXT = ("Tesla will install the Powerwall in March. Tesla would install the
 
 
 def test_svo_keeps_modality_and_the_judge_refuses_non_factual_statements():
-    from sro.extract.resolve import Resolver
+    from sro.triples.resolve import Resolver
     from sro.judge.judge import AxiomJudge
 
     pipeline = load_pipeline("solar_reddit")

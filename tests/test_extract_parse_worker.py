@@ -7,8 +7,8 @@ from functools import partial
 
 import pytest
 
-from sro.extract import nlp, parse_worker
-from sro.extract.nlp import ParseCache, has_entities
+from sro.nlp import nlp, parse_worker
+from sro.nlp.nlp import ParseCache, has_entities
 from sro.extract.svo import needs_entities
 
 SENTENCES = [

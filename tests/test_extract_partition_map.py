@@ -13,7 +13,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from sro.cli import app
+from sro.commands.cli import app
 from sro.data.models import Document
 from sro.errors import SROError
 from sro.workspace import Workspace
@@ -142,7 +142,7 @@ def test_rlm_strategy_extracts_per_document_resumably(root, llm_server, monkeypa
         rows = ws.db.execute("SELECT doc_id FROM candidates_docs_done WHERE pipeline = 'legal_contracts' "
                              "ORDER BY doc_id").fetchall()
         assert [r[0] for r in rows] == sorted(CONTRACTS)
-        from sro.extract.store import TripleStore
+        from sro.triples.store import TripleStore
 
         accepted = TripleStore(ws.db).triples(limit=100, pipeline="legal_contracts")
         docs = {d: text for d, (_, text) in CONTRACTS.items()}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sro.extract import literals, quantity
-from sro.extract.models import Candidate, Entity, Evidence
-from sro.extract.to_graph import to_fact
+from sro.nlp.models import Candidate, Entity, Evidence
+from sro.triples.to_graph import to_fact
 from sro.judge.models import Judgment, VerifiedTriple
 
 

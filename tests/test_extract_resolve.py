@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pipelines import Pipeline, PredicateDef, load_pipeline
-from sro.extract.keys import canonical_key, entity_iri
-from sro.extract.models import Entity
-from sro.extract.predicates import REL_NS, PredicateMapper
-from sro.extract.resolve import Resolver
+from sro.nlp.keys import canonical_key, entity_iri
+from sro.nlp.models import Entity
+from sro.nlp.predicates import REL_NS, PredicateMapper
+from sro.triples.resolve import Resolver
 
 
 def test_canonical_keys():
@@ -88,7 +88,7 @@ def test_borderline_pairs_go_to_the_judge_model_only_when_configured(tmp_path, l
         a = offline.resolve_entity(Entity(text="Sunpower Maxeon"))
         b = offline.resolve_entity(Entity(text="Sunpower Maxeon Solar"))  # ratio ~84: borderline
         assert a.iri != b.iri and offline.borderline
-        from sro.extract.models import Candidate, Evidence
+        from sro.nlp.models import Candidate, Evidence
         ev = Evidence(chunk_id="d#0", doc_id="d", start=0, end=5, quote="x y z")
         cands = [Candidate(subject=Entity(text=t), predicate="make", object=Entity(text="panels"), evidence=ev,
                            extractor="llm") for t in ("Sunpower Maxeon", "Sunpower Maxeon Solar")]

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines import Pattern, Pipeline, PredicateDef
 from sro.data.models import Document
-from sro.extract.stage import TripleStage
+from sro.triples.stage import TripleStage
 
 TEXTS = [
     "Alan B. Miller Hall, in Virginia, was designed by Robert A.M. Stern. It was expensive.",
@@ -76,7 +76,7 @@ def test_functional_predicate_conflict_with_graph_is_not_overwritten(workspace):
 
 def _sro(ws_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SRO_")}
-    return subprocess.run([sys.executable, "-m", "sro.cli", "-w", str(ws_path), *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sro.commands.cli", "-w", str(ws_path), *args], capture_output=True,
                           text=True, env=env, timeout=240, cwd=Path(__file__).resolve().parents[1])
 
 

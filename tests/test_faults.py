@@ -178,7 +178,7 @@ def test_extract_whose_every_call_failed_exits_1_and_marks_nothing_done(ws, llm_
 
 
 def test_an_unexpected_failure_even_a_rust_panic_is_one_line(monkeypatch, capsys):
-    import sro.cli as cli
+    import sro.commands.cli as cli
 
     class PanicException(BaseException):  # what pyo3 raises for a panic in pyoxigraph
         pass
@@ -202,7 +202,7 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
 def test_a_read_only_workspace_is_searched_queried_and_exported_without_a_write(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from sro.cli import app
+    from sro.commands.cli import app
     from sro.workspace import Workspace
     from tests.support.graph_fixtures import sample_facts
 

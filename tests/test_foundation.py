@@ -49,7 +49,7 @@ def test_workspace_creates_directory_and_run_dirs(tmp_path):
 
 def _sro(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "SRO_WORKSPACE": str(cwd / "ws")}
-    return subprocess.run([sys.executable, "-m", "sro.cli", *args], capture_output=True, text=True, cwd=cwd, env=env)
+    return subprocess.run([sys.executable, "-m", "sro.commands.cli", *args], capture_output=True, text=True, cwd=cwd, env=env)
 
 
 def test_cli_error_has_no_traceback(tmp_path):
@@ -62,7 +62,7 @@ def test_cli_error_has_no_traceback(tmp_path):
 
 
 def _has_command(name: str) -> bool:
-    from sro.cli import app
+    from sro.commands.cli import app
 
     return any(c.name == name for c in app.registered_commands) or any(
         g.name == name for g in app.registered_groups

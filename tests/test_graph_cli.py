@@ -10,7 +10,7 @@ from pathlib import Path
 import rdflib
 from typer.testing import CliRunner
 
-from sro.cli import app
+from sro.commands.cli import app
 from sro.errors import GraphError
 from tests.support.graph_fixtures import EX, sample_facts
 

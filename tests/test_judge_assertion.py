@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sro.judge.commands import judge_lines
+from sro.commands.judge import judge_lines
 
 
 def line(i: int, predicate: str, obj: str, quote: str, *, subject: str = "this installation",

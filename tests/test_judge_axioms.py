@@ -8,8 +8,8 @@ import pytest
 
 from pipelines import Pipeline, PredicateDef, load_pipeline
 from sro.data.models import Document
-from sro.extract.models import Candidate, Entity, Evidence, Value
-from sro.extract.resolve import Resolver
+from sro.nlp.models import Candidate, Entity, Evidence, Value
+from sro.triples.resolve import Resolver
 from sro.judge.judge import AxiomJudge, rejection_axioms
 
 Q1 = "Alan B. Miller Hall, in Virginia, was designed by Robert A.M. Stern."

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines import load_pipeline
-from sro.cli import app
+from sro.commands.cli import app
 from sro.judge import calibration
 
 TEXT = "Finally got PTO. We paid $32,000 for the 10 kW system before the tax credit. Would it be smart to add a " \
@@ -75,8 +75,8 @@ def test_the_judge_reports_the_calibrated_probability_when_a_pipeline_ships_one(
 @pytest.mark.parametrize("subject", ["this installation", "the poster's installation", "OP's system", "my solar system",
                                      "PTO at last"])
 def test_subjects_naming_the_authors_installation_or_the_title_become_the_document(subject):
-    from sro.extract.predicates import PredicateMapper
-    from sro.judge.from_file import InputTriple, candidate_of, document_of
+    from sro.nlp.predicates import PredicateMapper
+    from sro.triples.from_file import InputTriple, candidate_of, document_of
 
     pipeline = load_pipeline("solar_reddit")
     t = InputTriple.model_validate({**LINES[0], "subject": subject})

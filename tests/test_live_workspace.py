@@ -129,7 +129,7 @@ def test_the_full_cli_forwards_what_the_fast_path_leaves_to_it(writer):
     ([], None),
 ])
 def test_fast_path_reads_the_command_line(argv, expected, monkeypatch):
-    from sro.live.fast import split
+    from sro.commands.fast import split
 
     monkeypatch.delenv("SRO_WORKSPACE", raising=False)
     assert split(argv) == expected

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from sro.cli import app
+from sro.commands.cli import app
 from sro.workspace import Workspace
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import logging
 import pytest
 from typer.testing import CliRunner
 
-from sro.cli import app
+from sro.commands.cli import app
 from sro.errors import LLMError
 from sro.workspace import Workspace
 

@@ -27,7 +27,7 @@ def _doc(text: str, doc_id: str = "t:doc1", kind: str = "doc") -> tuple[Document
 
 def run_patterns(pipeline: str, text: str, doc_id: str = "t:doc1") -> list:
     """The engine's PatternEngine, as the OfflineExtractor calls it (sentences from the engine's splitter)."""
-    from sro.extract import sentences
+    from sro.nlp import sentences
     from sro.extract.patterns import PatternEngine
 
     doc, chunk = _doc(text, doc_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sro.cli import app
+from sro.commands.cli import app
 
 CSV = Path("/work/shared/data/reddit/teslasolar_posts_2025.csv")
 SPEC = Path(__file__).resolve().parents[1] / "pipelines" / "solar_reddit" / "campaign.yaml"

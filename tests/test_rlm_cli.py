@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from sro.cli import app
+from sro.commands.cli import app
 from sro.data.models import Document
 from sro.workspace import Workspace
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from sro.extract.store import id_list
+from sro.triples.store import id_list
 
 EVIDENCE_QUERY = """
 SELECT ?a ?s ?p ?o ?score ?quote ?doc ?start ?end ?campaign ?slabel ?olabel WHERE {

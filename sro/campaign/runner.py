@@ -81,7 +81,7 @@ class CampaignRunner:
         self.store.start_run(self.name, spec_json)
         tree = self.store.load(self.name)
         if row is not None:  # resume: undo what expansions killed mid-node stored (see forget_nodes)
-            from sro.extract.store import forget_nodes
+            from sro.triples.store import forget_nodes
 
             forget_nodes(self.ws.db, self.name, [n.id for n in tree if n.status == "new"])
         params = PlannerParams(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sro.extract.models import Candidate, Entity, Evidence
+from sro.nlp.models import Candidate, Entity, Evidence
 
 PRONOUNS = {"he", "she", "it", "they"}
 MAX_QUOTE = 700  # chars: beyond that the antecedent is too far back to trust

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sro.extract.models import Value
+from sro.nlp.models import Value
 
 _MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}

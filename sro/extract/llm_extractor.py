@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.extract import literals
 from sro.extract.grounding import locate
-from sro.extract.models import Candidate, Entity, Evidence, Term, Value
+from sro.nlp.models import Candidate, Entity, Evidence, Term, Value
 from sro.extract.patterns import document_entity
 
 if TYPE_CHECKING:

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Span
 
-from sro.extract import coref, literals, sentences
-from sro.extract.models import Candidate, Entity, Evidence, Term, Value
-from sro.extract.nlp import ParseCache, add_entities, has_entities, paused_gc, shared_cache
+from sro.extract import coref, literals
+from sro.nlp import sentences
+from sro.nlp.models import Candidate, Entity, Evidence, Term, Value
+from sro.nlp.nlp import ParseCache, add_entities, has_entities, paused_gc, shared_cache
 from sro.extract.patterns import PatternEngine
 from sro.extract.svo import TIME_WORDS, needs_entities, triples
 from sro.judge.axioms.specificity import GENERIC

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Iterator
 
 from sro.errors import ExtractionError
 from sro.extract import literals
-from sro.extract.models import Candidate, Entity, Evidence, Term, Value
-from sro.extract.sentences import Sentence, containing
+from sro.nlp.models import Candidate, Entity, Evidence, Term, Value
+from sro.nlp.sentences import Sentence, containing
 
 if TYPE_CHECKING:
     from pipelines import Pattern, Pipeline

@@ -1,12 +1,12 @@
 """Qualifiers of a quantity read from its quote: the period it is per, and whether it is before or after
 incentives ("$399/mo", "12,000 kWh a year", "$49,943 before tax credits", "$25,864 after incentives").
-They go to the graph with the fact (sro.extract.to_graph), beside the unit and currency."""
+They go to the graph with the fact (sro.triples.to_graph), beside the unit and currency."""
 
 from __future__ import annotations
 
 import re
 
-from sro.extract.models import Candidate, Value
+from sro.nlp.models import Candidate, Value
 
 _NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _PERIOD = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from sro.extract.nlp import ParseCache, shared_cache
+from sro.nlp.nlp import ParseCache, shared_cache
 
 if TYPE_CHECKING:
     from pipelines import Pipeline, PredicateDef

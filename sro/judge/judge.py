@@ -13,9 +13,9 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
 from pipelines import AxiomConfig
-from sro.extract.models import Candidate
-from sro.extract.nlp import paused_gc, syntax_only
-from sro.extract.predicates import PredicateMapper
+from sro.nlp.models import Candidate
+from sro.nlp.nlp import paused_gc, syntax_only
+from sro.nlp.predicates import PredicateMapper
 from sro.judge.axioms import anchor, assertion, contradiction, corroboration, direction, entailment, grounding, \
     modality, number_role, schema, source_reliability, specificity
 from sro.judge import calibration

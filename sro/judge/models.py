@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from sro.extract.models import Candidate
+from sro.nlp.models import Candidate
 
 Verdict = Literal["accepted", "rejected", "conflict"]
 

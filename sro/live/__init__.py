@@ -23,7 +23,7 @@ READS = frozenset({
 PATH_OPTIONS = frozenset({"--output", "-o", "--file", "-f"})  # read commands' file options (export, query)
 READER_GRACE_S = 60.0  # a writer waits this long for a read command that holds the workspace
 _local = threading.local()
-ARGV: list[str] | None = None  # the command line of this process, set by sro.cli.main
+ARGV: list[str] | None = None  # the command line of this process, set by sro.commands.cli.main
 WAIT = False  # --wait: a writer queues behind the running writer
 
 
@@ -138,7 +138,7 @@ def run_argv(argv: list[str]) -> int:
     """`sro <argv>` in this process; returns the exit code. Errors are one line on stderr."""
     import sys
 
-    from sro.cli import app
+    from sro.commands.cli import app
     from sro.errors import SROError
 
     try:

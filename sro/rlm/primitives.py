@@ -150,9 +150,9 @@ class PrimitiveHost:
     # --- extraction -----------------------------------------------------------------------------
     def extract_triples(self, items: Any) -> dict[str, Any]:
         try:
-            from sro.extract.stage import TripleStage
+            from sro.triples.stage import TripleStage
         except ImportError:
-            raise SandboxError("extraction stage not available (sro.extract.stage is missing)") from None
+            raise SandboxError("extraction stage not available (sro.triples.stage is missing)") from None
         if not isinstance(items, list) or not items:
             raise SandboxError("extract_triples takes a chunk id, a hit dict or a list of them")
         if len(items) > MAX_EXTRACT:

@@ -29,7 +29,7 @@ def ingest_cli(ws: Path, files: list[Path], dataset: str = "contracts") -> None:
     with tempfile.TemporaryDirectory(prefix="sro-cuad-") as tmp:
         for f in files:
             os.symlink(f, Path(tmp) / f.name)
-        out = subprocess.run([sys.executable, "-c", "from sro.cli import main; main()", "-w", str(ws), "ingest",
+        out = subprocess.run([sys.executable, "-c", "from sro.commands.cli import main; main()", "-w", str(ws), "ingest",
                               "docs", tmp, "-d", dataset, "--json"], capture_output=True, text=True,
                              env=cluster_env(), check=False)
     if out.returncode != 0:

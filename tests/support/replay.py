@@ -105,7 +105,7 @@ def _root(case: dict):
 
 
 def run_rlm(case: dict, root: Path, server: ScriptedLLMServer) -> Outcome:
-    from sro.cli import app
+    from sro.commands.cli import app
 
     server.add(ROOT_MARK, _root(case))
     args = ["--workspace", str(root), "--ceo-model", "openai/replay-ceo", "--worker-model", "openai/replay-worker",
@@ -149,7 +149,7 @@ def _worker(case: dict):
 
 
 def run_worker(case: dict, root: Path, server: ScriptedLLMServer) -> Outcome:
-    from sro.cli import app
+    from sro.commands.cli import app
 
     server.add(r"extract knowledge-graph triples", _worker(case))
     args = ["--workspace", str(root), "--worker-model", "openai/replay-worker", "extract", "--dataset", "solar",

@@ -7,7 +7,7 @@ import json
 
 from graph_store.model import Fact, Iri, Lit, Provenance
 from sro.data.models import Document
-from sro.extract.keys import document_iri
+from sro.nlp.keys import document_iri
 from sro.mcts.store import TreeStore
 from sro.mcts.tree import ResearchNode, node_id
 

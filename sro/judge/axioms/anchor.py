@@ -14,9 +14,9 @@ from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from sro.extract.keys import singular
-from sro.extract.models import Candidate
-from sro.extract.predicates import split_camel
+from sro.nlp.keys import singular
+from sro.nlp.models import Candidate
+from sro.nlp.predicates import split_camel
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore

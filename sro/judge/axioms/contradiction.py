@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sro.extract.models import Candidate, Entity
+from sro.nlp.models import Candidate, Entity
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sro.extract.models import Candidate
+from sro.nlp.models import Candidate
 from sro.judge.axioms.contradiction import object_key
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore

@@ -22,8 +22,8 @@ import re
 
 from spacy.tokens import Doc, Token
 
-from sro.extract.models import Candidate
-from sro.extract.predicates import passive_named
+from sro.nlp.models import Candidate
+from sro.nlp.predicates import passive_named
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sro.extract.models import Candidate, Entity
+from sro.nlp.models import Candidate, Entity
 from sro.judge.models import AxiomScore
 
 NAME = "entailment"

@@ -7,7 +7,7 @@ supported by construction.
 
 from __future__ import annotations
 
-from sro.extract.models import Candidate
+from sro.nlp.models import Candidate
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from sro.extract.models import Entity, Term
+from sro.nlp.models import Entity, Term
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")

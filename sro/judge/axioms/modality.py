@@ -9,7 +9,7 @@ axiom is a hard gate with no weight in the total (an assertion gains nothing for
 
 from __future__ import annotations
 
-from sro.extract.models import Candidate
+from sro.nlp.models import Candidate
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sro.extract.models import Candidate, Value
+from sro.nlp.models import Candidate, Value
 from sro.judge.axioms.assertion import prospective_post
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext

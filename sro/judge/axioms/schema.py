@@ -15,8 +15,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sro.extract.models import Candidate, Entity, Value
-from sro.extract.predicates import split_camel
+from sro.nlp.models import Candidate, Entity, Value
+from sro.nlp.predicates import split_camel
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
@@ -131,7 +131,7 @@ def shacl_batch(candidates: list[Candidate], ctx: JudgeContext) -> dict[int, str
     import pyshacl
     import rdflib
 
-    from sro.extract.predicates import PredicateMapper
+    from sro.nlp.predicates import PredicateMapper
 
     mapper = PredicateMapper(ctx.pipeline)
     data = rdflib.Graph()

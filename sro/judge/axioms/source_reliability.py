@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from sro.extract.models import Candidate
+from sro.nlp.models import Candidate
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 

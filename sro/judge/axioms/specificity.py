@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sro.extract.keys import canonical_key
-from sro.extract.models import Candidate, Entity
+from sro.nlp.keys import canonical_key
+from sro.nlp.models import Candidate, Entity
 from sro.judge.axioms.mentions import locate_name
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore

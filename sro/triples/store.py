@@ -16,7 +16,7 @@ import duckdb
 
 from sro.data.db import bulk_insert as db_bulk_insert, transaction
 
-from sro.extract.models import Candidate
+from sro.nlp.models import Candidate
 from sro.judge.models import Judgment
 
 SCHEMA = """

@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from sro.extract.nlp import load_nlp
+from sro.nlp.nlp import load_nlp
 
 if TYPE_CHECKING:
     from pipelines import Pipeline

@@ -1,6 +1,6 @@
 """Entity and predicate resolution: fills subject/object IRIs and predicate_iri on candidates.
 
-Entities: a mention's canonical key (sro.extract.keys) is looked up in the alias table (DuckDB `aliases`,
+Entities: a mention's canonical key (sro.nlp.keys) is looked up in the alias table (DuckDB `aliases`,
 loaded once per Resolver). A new key is fuzzy-matched (rapidfuzz ratio) only against keys in the same
 block — same first three characters — so the cost stays linear; keys whose digits differ never merge
 ("Model 3" / "Model Y", "10 kW" / "11 kW"). Pairs just below the threshold are recorded as borderline;
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
-from sro.extract.keys import canonical_key, document_iri, entity_iri
-from sro.extract.models import Candidate, Entity
-from sro.extract.predicates import PredicateMapper
-from sro.extract.store import bulk_insert, ensure_schema
+from sro.nlp.keys import canonical_key, document_iri, entity_iri
+from sro.nlp.models import Candidate, Entity
+from sro.nlp.predicates import PredicateMapper
+from sro.triples.store import bulk_insert, ensure_schema
 
 if TYPE_CHECKING:
     from pipelines import Pipeline

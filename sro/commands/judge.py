@@ -1,4 +1,4 @@
-"""`sro judge FILE.jsonl`: judge triples extracted anywhere with the pipeline's judge (see sro.judge.from_file)."""
+"""`sro judge FILE.jsonl`: judge triples extracted anywhere with the pipeline's judge (see sro.triples.from_file)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sro.console import print_json, print_table, workspace_of
 
 def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:
     """Load, resolve and judge every line; the judge model is used when one is configured."""
-    from sro.judge import from_file
+    from sro.triples import from_file
 
     lines, _, judgments, _ = judge_lines(ws, path, pipeline_name)
     return from_file.summary(lines, judgments)
@@ -21,8 +21,8 @@ def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:
 
 def judge_lines(ws: Any, path: Path, pipeline_name: str, *, calibrated: bool = True) -> tuple:
     """(input lines, resolved candidates, judgments, judge context) for a JSONL file."""
-    from sro.extract.resolve import Resolver
-    from sro.judge import from_file
+    from sro.triples.resolve import Resolver
+    from sro.triples import from_file
     from sro.judge.judge import AxiomJudge
 
     pipeline = ws.pipeline(pipeline_name)

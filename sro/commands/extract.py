@@ -13,7 +13,7 @@ from sro.console import JSON_HELP, console, print_json, print_table, progress, w
 
 def _pending(ws, dataset: str, pipeline: str, limit: int | None, batch: int):
     """Chunks not yet finished for this pipeline, in stable order, `batch` at a time (resumability)."""
-    from sro.extract.store import TripleStore
+    from sro.triples.store import TripleStore
 
     store = TripleStore(ws.db)
     left = limit
@@ -35,7 +35,7 @@ def _short(text: str | None, n: int = 60) -> str:
 
 
 def _count_pending(ws, dataset: str, pipeline: str) -> int:
-    from sro.extract.store import ensure_schema
+    from sro.triples.store import ensure_schema
 
     ensure_schema(ws.db)
     row = ws.db.execute("SELECT count(*) FROM chunks c WHERE c.dataset = ? AND NOT EXISTS (SELECT 1 FROM "
@@ -45,9 +45,9 @@ def _count_pending(ws, dataset: str, pipeline: str) -> int:
 
 async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, show: bool, gleaning: int,
                executor=None):
-    from sro.extract.executors import PreparedStage, run_distributed
-    from sro.extract.result import StageResult
-    from sro.extract.stage import TripleStage
+    from sro.triples.executors import PreparedStage, run_distributed
+    from sro.triples.result import StageResult
+    from sro.triples.stage import TripleStage
 
     stage = (TripleStage if executor is None else PreparedStage)(ws, pipeline, gleaning=gleaning)
     total = StageResult()
@@ -56,7 +56,7 @@ async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, s
     todo = min(todo, limit) if limit is not None else todo
     with progress(show) as bar:
         task = bar.add_task(f"extract {dataset}", total=todo)
-        if executor is not None:  # workers parse and extract, this process stores (sro.extract.executors)
+        if executor is not None:  # workers parse and extract, this process stores (sro.triples.executors)
             def advance(n: int, rates) -> None:
                 per_node = ", ".join(f"{node} {rate}/s" for node, rate in rates.per_node().items())
                 bar.update(task, advance=n, description=f"extract {dataset} ({executor.kind}: {per_node})")
@@ -74,8 +74,8 @@ async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, s
 
 def _run_rlm(ws, dataset: str, pipeline: str, limit: int | None, parallel: int, max_iterations: int,
              show: bool) -> dict:
-    """Per-document RLM partition-and-map (a CEO model is configured): see sro.extract.partition_map."""
-    from sro.extract.partition_map import PartitionMap
+    """Per-document RLM partition-and-map (a CEO model is configured): see sro.triples.partition_map."""
+    from sro.triples.partition_map import PartitionMap
 
     pm = PartitionMap(ws, pipeline, dataset, parallel=parallel, max_iterations=max_iterations)
     with progress(show) as bar:
@@ -92,7 +92,7 @@ def _run_rlm(ws, dataset: str, pipeline: str, limit: int | None, parallel: int, 
 def _with_executor(cfg, offline: bool, run):
     """`run(executor)` with the configured executor (None for local), which is closed afterwards."""
     from sro.errors import ConfigError
-    from sro.extract.executors import make_executor
+    from sro.triples.executors import make_executor
 
     if cfg.kind != "local" and not offline:
         raise ConfigError(f"--executor {cfg.kind} runs offline extraction only; use --executor local with a "
@@ -156,7 +156,7 @@ def register(app: typer.Typer) -> None:
 
         Exit codes: 0 done, 4 some chunks failed (run again to retry them), 1 all failed or another error,
         5 a budget stopped it, 3 a key missing or the model server unreachable."""
-        from sro.extract.partition_map import strategy_for
+        from sro.triples.partition_map import strategy_for
         from sro.llm.preflight import check_roles
 
         ws = workspace_of(ctx)
@@ -193,7 +193,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """List judged triples with their quotes (accepted by default)."""
-        from sro.extract.store import TripleStore
+        from sro.triples.store import TripleStore
 
         ws = workspace_of(ctx)
         try:

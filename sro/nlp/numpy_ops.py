@@ -1,6 +1,6 @@
 """thinc ops for the spaCy pipeline: matrix products through numpy (OpenBLAS) on one thread.
 
-A module of its own so the class pickles by name (a pickled pipeline refers to it). See sro.extract.nlp
+A module of its own so the class pickles by name (a pickled pipeline refers to it). See sro.nlp.nlp
 for why.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from thinc.api import NumpyOps
 
-from sro.extract.nlp import one_blas_thread
+from sro.nlp.nlp import one_blas_thread
 
 
 class OneThreadNumpyOps(NumpyOps):

@@ -3,7 +3,7 @@
 spaCy's parse of a sentence is pure CPU under the GIL, so threads do not help. `nlp.pipe(n_process=2)` starts
 new processes on every call and sends every Doc back with its tensor; at SRO's batch sizes that was slower
 than one process. This worker is started once per process, in the background (`python -m
-sro.extract.parse_worker`: no fork of a threaded parent, no re-import of the caller's `__main__`), and loads
+sro.nlp.parse_worker`: no fork of a threaded parent, no re-import of the caller's `__main__`), and loads
 the model itself (~1.5 s). Until it says it is ready, the parent parses everything alone, so nobody waits for
 it. A batch is then split: the worker parses its share (syntax, then NER on the docs the caller's
 `needs_entities` selects) while the parent parses the rest, and sends the docs back as one DocBin: the
@@ -41,7 +41,7 @@ class ParseWorker:
         parent, child = socket.socketpair()
         env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP}
         env["OPENBLAS_NUM_THREADS"] = "1"
-        self._proc = subprocess.Popen([sys.executable, "-m", "sro.extract.parse_worker", str(child.fileno())],
+        self._proc = subprocess.Popen([sys.executable, "-m", "sro.nlp.parse_worker", str(child.fileno())],
                                       pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
         child.close()
         self._conn = Connection(parent.detach())
@@ -63,7 +63,7 @@ class ParseWorker:
         """The docs of the last `submit`, in order."""
         from spacy.tokens import DocBin
 
-        from sro.extract.nlp import load_nlp
+        from sro.nlp.nlp import load_nlp
 
         self._busy = False
         return list(DocBin().from_bytes(self._conn.recv()).get_docs(load_nlp().vocab))
@@ -107,7 +107,7 @@ def _serve(conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from spacy.tokens import DocBin
 
-    from sro.extract.nlp import add_entities, parse_syntax_batch
+    from sro.nlp.nlp import add_entities, parse_syntax_batch
 
     parse_syntax_batch(["Warm the model up."])
     conn.send(READY)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.extract.offline import OfflineExtractor
-from sro.extract.resolve import Resolver
-from sro.extract.result import StageResult
-from sro.extract.store import TripleStore, candidate_id
-from sro.extract.to_graph import entity_records, to_fact
+from sro.triples.resolve import Resolver
+from sro.triples.result import StageResult
+from sro.triples.store import TripleStore, candidate_id
+from sro.triples.to_graph import entity_records, to_fact
 from sro.judge.axioms.corroboration import triple_key
 from sro.judge.judge import AxiomJudge, rejection_axioms
 from sro.judge.models import VerifiedTriple

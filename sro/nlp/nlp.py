@@ -4,7 +4,7 @@ Loading the model takes ~1 s and ~100 MB, so every offline component (extractor,
 predicate lemmas) shares this one instance. Parses are cached by sentence text: the judge re-reads the
 sentences the extractor just parsed, and a cache hit costs a dict lookup instead of a parse.
 
-Large batches are split between this process and a second one (sro.extract.parse_worker), so parsing uses
+Large batches are split between this process and a second one (sro.nlp.parse_worker), so parsing uses
 two cores; the docs come back identical.
 
 Named entities are computed lazily. The NER component (its own tok2vec + transition model) was ~40% of
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 _lock = threading.RLock()
 NER = "ner"
-# Batches with at least this many uncached sentences are split with the parse worker (sro.extract.parse_worker).
+# Batches with at least this many uncached sentences are split with the parse worker (sro.nlp.parse_worker).
 MIN_BATCH_TO_SPLIT = 32
 
 
@@ -64,7 +64,7 @@ def use_numpy_gemm(nlp: "Language") -> None:
     """Every thinc layer of the pipeline multiplies with numpy.dot instead of BLIS."""
     from thinc.api import NumpyOps
 
-    from sro.extract.numpy_ops import OneThreadNumpyOps
+    from sro.nlp.numpy_ops import OneThreadNumpyOps
 
     ops = OneThreadNumpyOps()
     for _, component in nlp.pipeline:
@@ -115,9 +115,9 @@ def one_blas_thread() -> Iterator[None]:
 
 @lru_cache(maxsize=1)
 def _fast_ruler():
-    """The exact, faster attribute_ruler (sro.extract.fastrules), or None to keep the model's own."""
+    """The exact, faster attribute_ruler (sro.nlp.fastrules), or None to keep the model's own."""
     try:
-        from sro.extract.fastrules import compile_ruler
+        from sro.nlp.fastrules import compile_ruler
     except ImportError:  # spaCy moved set_token_attrs: keep the model's own ruler
         return None
     nlp = load_nlp()
@@ -141,8 +141,8 @@ def parse_syntax_batch(texts: list[str], batch_size: int = 256) -> list["Doc"]:
 
 @lru_cache(maxsize=1)
 def _fast_lemmatizer():
-    """The exact, faster rule lemmatizer (sro.extract.fastrules.FastLemmatizer), or None."""
-    from sro.extract.fastrules import fast_lemmatizer
+    """The exact, faster rule lemmatizer (sro.nlp.fastrules.FastLemmatizer), or None."""
+    from sro.nlp.fastrules import fast_lemmatizer
 
     return fast_lemmatizer(load_nlp().get_pipe("lemmatizer"))
 
@@ -231,7 +231,7 @@ def _parse_local(texts: list[str], batch_size: int, needs_entities: Callable[["D
 def _parse_split(texts: list[str], batch_size: int, needs_entities: Callable[["Doc"], bool] | None) -> list["Doc"]:
     """Syntax for all texts, entities where `needs_entities` says (all when None). A large batch is split with
     the parse worker when it is ready: it takes the first half while this process parses the second."""
-    from sro.extract import parse_worker
+    from sro.nlp import parse_worker
 
     helper = parse_worker.worker() if len(texts) >= MIN_BATCH_TO_SPLIT else None
     if helper is None or not helper.ready():

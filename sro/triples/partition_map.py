@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sro.data.records import DOC_TEXT, DOC_TEXT_JOIN
 from sro.errors import ConfigError, SROError
-from sro.extract.result import StageResult
+from sro.triples.result import StageResult
 
 if TYPE_CHECKING:
     from pipelines import Pipeline
@@ -221,7 +221,7 @@ class PartitionMap:
 
     def _extracted(self, ids: list[str], seen: set[str]) -> int:
         """Chunks of the document the stage has finished (also those that yielded no candidate)."""
-        from sro.extract.store import TripleStore
+        from sro.triples.store import TripleStore
 
         return len(TripleStore(self.ws.db).done_chunks(self.pipeline.name, ids) | (seen & set(ids)))
 

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Iterable
 from graph_store.model import EntityRecord, Fact, Iri, Lit, Provenance
 
 from sro.extract import quantity
-from sro.extract.keys import document_iri
-from sro.extract.models import Entity, Value
+from sro.nlp.keys import document_iri
+from sro.nlp.models import Entity, Value
 from sro.judge.models import VerifiedTriple
 
 if TYPE_CHECKING:
-    from sro.extract.predicates import PredicateMapper
+    from sro.nlp.predicates import PredicateMapper
 
 _XSD_OF = {"decimal": "decimal", "integer": "integer", "money": "decimal", "duration": "duration",
            "boolean": "boolean"}

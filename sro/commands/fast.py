@@ -52,6 +52,6 @@ def main() -> None:
         sys.exit(130)
     if code is not None:
         sys.exit(code)
-    from sro.cli import main as cli_main
+    from sro.commands.cli import main as cli_main
 
     cli_main()

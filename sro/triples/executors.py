@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sro.errors import ConfigError, SROError
-from sro.extract.result import StageResult
-from sro.extract.stage import TripleStage
+from sro.triples.result import StageResult
+from sro.triples.stage import TripleStage
 
 if TYPE_CHECKING:
     from pipelines import Pipeline
@@ -43,7 +43,7 @@ def prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Docume
     """Parse and extract one batch (no workspace needed): candidates as records, their quotes' parses."""
     from spacy.tokens import DocBin
 
-    from sro.extract.nlp import shared_cache
+    from sro.nlp.nlp import shared_cache
     from sro.extract.offline import OfflineExtractor
 
     started = time.perf_counter()
@@ -164,7 +164,7 @@ class _Prepared:
         self.failed_chunks: set[str] = set()
 
     async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list:
-        from sro.extract.models import Candidate
+        from sro.nlp.models import Candidate
 
         if "error" in self.records:
             raise SROError(self.records["error"])
@@ -176,7 +176,7 @@ def _adopt_parses(records: dict) -> None:
     """The worker's parses of the candidates' quotes into this process's cache (the judge reads them)."""
     from spacy.tokens import DocBin
 
-    from sro.extract.nlp import load_nlp, shared_cache
+    from sro.nlp.nlp import load_nlp, shared_cache
 
     cache = shared_cache()
     docs = DocBin().from_bytes(records["docbin"]).get_docs(load_nlp().vocab)

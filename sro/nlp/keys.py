@@ -31,7 +31,7 @@ def _nouns() -> frozenset[str]:
     """Base forms of English nouns (the lemma index of the spaCy model the extractor uses); empty when the
     model is missing, which leaves the suffix rules alone in charge."""
     try:
-        from sro.extract.nlp import load_nlp
+        from sro.nlp.nlp import load_nlp
 
         tables = load_nlp().get_pipe("lemmatizer").lookups
         return frozenset(tables.get_table("lemma_index")["noun"])

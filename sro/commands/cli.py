@@ -25,14 +25,14 @@ app = typer.Typer(
 
 # Stage command modules, registered in this order (missing ones are skipped while stages are built).
 COMMAND_MODULES = [
-    "sro.data.commands",
-    "sro.llm.commands",
-    "sro.rlm.commands",
-    "sro.extract.commands",
-    "sro.judge.commands",
-    "sro.campaign.commands",
-    "sro.graph_commands",
-    "sro.live.commands",
+    "sro.commands.data",
+    "sro.commands.llm",
+    "sro.commands.rlm",
+    "sro.commands.extract",
+    "sro.commands.judge",
+    "sro.commands.campaign",
+    "sro.commands.graph",
+    "sro.commands.live",
 ]
 
 

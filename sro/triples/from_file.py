@@ -20,8 +20,8 @@ from sro.errors import SROError
 from sro.extract import literals
 from sro.extract.grounding import locate
 from sro.extract.llm_extractor import is_document_subject
-from sro.extract.models import Candidate, Entity, Evidence, Term
-from sro.extract.predicates import PredicateMapper
+from sro.nlp.models import Candidate, Entity, Evidence, Term
+from sro.nlp.predicates import PredicateMapper
 
 if TYPE_CHECKING:
     from pipelines import Pipeline

@@ -1,0 +1,1 @@
+"""The `sro` command line: one module per area registers its commands; cli wires them."""
