@@ -1,5 +1,7 @@
-"""`python -m sro` runs the `sro` CLI (reads are forwarded to a running command first, see sro.live)."""
+"""`python -m sro` and the `sro` script run the CLI (reads are forwarded to a running command first, see
+sro.live)."""
 
 from sro.commands.fast import main
 
-main()
+if __name__ == "__main__":
+    main()
