@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -44,18 +43,6 @@ def print_table(rows: list[dict[str, Any]], columns: list[str] | None = None, ti
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     console.print(table)
-
-
-def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None, *, create: bool = False):
-    """Open the workspace named by the global --workspace option (or SRO_WORKSPACE / default). Only commands
-    that add data (ingest, run, graph import) pass create=True; for the others a missing workspace is an error.
-    A read command while another process holds the workspace is forwarded to it (sro.live)."""
-    from sro.live import open_workspace
-
-    root = ctx.find_root()
-    opts = root.obj or {}
-    merged = {**opts.get("overrides", {}), **(overrides or {})}
-    return open_workspace(ctx, opts.get("workspace"), merged, create=create)
 
 
 PLAIN_PERIOD_S = 10.0  # off a terminal: one progress line per task at most this often (SRO_PROGRESS_SECONDS)

@@ -127,7 +127,7 @@ def test_kill_9_mid_expansion_then_resume_matches_uninterrupted_run(base_workspa
     assert proc.returncode == -signal.SIGKILL
     assert expanded_nodes(crashed) < expected["nodes_expanded"]  # the kill really cut the campaign short
 
-    from sro.commands.campaign import status_rows
+    from sro.campaign.status import status_rows
     from sro.workspace import Workspace
 
     with Workspace.open(crashed) as ws:  # the killed run left the campaign marked running: status knows better
@@ -153,7 +153,7 @@ def test_ctrl_c_stops_cleanly_with_state_saved_and_a_report(base_workspace, tmp_
     summary = json.loads(out)
     assert summary["stopped_reason"] == "interrupted" and 1 <= summary["nodes_expanded"] < 3
     assert Path(summary["report"]).is_file()
-    from sro.commands.campaign import status_rows
+    from sro.campaign.status import status_rows
     from sro.workspace import Workspace
 
     with Workspace.open(ws_path) as ws:

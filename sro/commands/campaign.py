@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from sro.console import JSON_HELP, console, err_console, print_json, print_table, workspace_of
-from sro.errors import CampaignError, ConfigError, ExitCode
+from sro.console import JSON_HELP, console, err_console, print_json, print_table
+from sro.commands.workspace import workspace_of
+from sro.campaign.status import status_rows
+from sro.errors import ConfigError, ExitCode
 
 JsonOpt = typer.Option(False, "--json", help=JSON_HELP)
 EXIT_CODES = {"errors": ExitCode.ERROR, "error": ExitCode.ERROR, "interrupted": ExitCode.INTERRUPTED,
@@ -68,46 +69,6 @@ def _check_models(spec: Any, settings: Any) -> None:
         raise ConfigError("the spec says `offline: false` but no model is configured: set models in the spec, "
                           "SRO_<ROLE>_MODEL, --worker-model etc. or [worker] model in sro.toml (or drop the line)")
     check_roles(settings, ROLES)
-
-
-def status_rows(ws: Any, campaign: str | None) -> list[dict[str, Any]]:
-    from sro.mcts.store import TreeStore
-
-    store = TreeStore(ws.db)
-    rows = store.campaigns() if campaign is None else [r for r in [store.campaign(campaign)] if r]
-    if campaign is not None and not rows:
-        known = ", ".join(c["name"] for c in store.campaigns()) or "none"
-        raise CampaignError(f"unknown campaign {campaign!r}; campaigns in this workspace: {known}")
-    out = []
-    for row in rows:
-        tree = store.load(row["name"])
-        expanded = tree.expanded()
-        out.append({
-            "campaign": row["name"], "question": row["question"], "pipeline": row["pipeline"],
-            "status": _status(row), "stopped_reason": row["stopped_reason"], "runs": row["runs"],
-            "nodes_expanded": len(expanded), "nodes_total": len(tree),
-            "accepted": len(store.seen_keys(row["name"])), "rejected": sum(n.rejected for n in expanded),
-            "elapsed_s": round(float(row["elapsed_s"] or 0), 2),
-            "best_branch": [n.question for n in _best(tree)],
-            "errors": json.loads(row["errors_json"] or "[]")[-5:],
-        })
-    return out
-
-
-def _status(row: dict[str, Any]) -> str:
-    """'running' only while the process that runs it lives; a killed run says so."""
-    if row["status"] != "running":
-        return row["status"]
-    import psutil
-
-    pid = row.get("pid")
-    return "running" if pid and psutil.pid_exists(pid) else "killed (continue with sro run SPEC --resume)"
-
-
-def _best(tree: Any) -> list[Any]:
-    from sro.mcts.select import best_path
-
-    return best_path(tree)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 
+import sro.live
 from sro.errors import ExitCode, SROError
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -50,8 +51,6 @@ def _root(
                               "it instead of stopping (accepted anywhere on the command line)."),
 ) -> None:
     if wait:
-        import sro.live
-
         sro.live.WAIT = True
     overrides: dict = {}
     if no_cache:
@@ -76,13 +75,30 @@ def _register_all() -> None:
 _register_all()
 
 
+def run_argv(argv: list[str]) -> int:
+    """`sro <argv>` in this process; returns the exit code. Errors are one line on stderr."""
+    try:
+        app(args=argv, prog_name="sro", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except SROError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except Exception as exc:  # a forwarded command must never take the holder down
+        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
+        return 1
+    return 0
+
+
+sro.live.RUN_ARGV = run_argv
+
+
 def main() -> None:
     """Run the CLI; every failure is one line on stderr and an ExitCode (never a traceback)."""
     sys.exit(_exit_code())
 
 
 def _exit_code() -> int:
-    import sro.live
     from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click: these are its classes
 
     argv = sys.argv[1:]

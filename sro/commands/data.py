@@ -9,7 +9,8 @@ from typing import Callable, List, Optional
 import typer
 from rich.markup import escape
 
-from sro.console import JSON_HELP, console, err_console, print_json, print_table, progress, workspace_of
+from sro.console import JSON_HELP, console, err_console, print_json, print_table, progress
+from sro.commands.workspace import workspace_of
 from sro.errors import IngestError
 
 ingest_app = typer.Typer(help="Add text collections to a dataset (each file in one transaction).", no_args_is_help=True)

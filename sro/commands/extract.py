@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from sro.console import JSON_HELP, console, print_json, print_table, progress, workspace_of
+from sro.console import JSON_HELP, console, print_json, print_table, progress
+from sro.commands.workspace import workspace_of
 
 
 def _pending(ws, dataset: str, pipeline: str, limit: int | None, batch: int):

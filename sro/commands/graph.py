@@ -15,7 +15,8 @@ from typing import Iterator, List, Optional
 
 import typer
 
-from sro.console import JSON_HELP, console, err_console, print_json, print_table, workspace_of
+from sro.console import JSON_HELP, console, err_console, print_json, print_table
+from sro.commands.workspace import workspace_of
 from sro.errors import GraphError
 
 graph_app = typer.Typer(help="Inspect and load the RDF graph.", no_args_is_help=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 import typer
 
-from sro.console import print_json, print_table, workspace_of
+from sro.console import print_json, print_table
+from sro.commands.workspace import workspace_of
 
 
 def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:

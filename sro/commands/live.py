@@ -6,7 +6,8 @@ import json
 
 import typer
 
-from sro.console import print_json, workspace_of
+from sro.console import print_json
+from sro.commands.workspace import workspace_of
 from sro.errors import ConfigError
 
 

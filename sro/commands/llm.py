@@ -8,7 +8,8 @@ from typing import Any, Optional
 import typer
 
 from sro.config import ROLES, Settings
-from sro.console import JSON_HELP, console, print_json, print_table, workspace_of
+from sro.console import JSON_HELP, console, print_json, print_table
+from sro.commands.workspace import workspace_of
 from sro.errors import ExitCode, LLMError, ModelConfigError
 
 JSON = typer.Option(False, "--json", help=JSON_HELP)

@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import typer
 
-from sro.console import JSON_HELP, console, print_json, workspace_of
+from sro.console import JSON_HELP, console, print_json
+from sro.commands.workspace import workspace_of
 from sro.errors import ConfigError
 
 JSON = typer.Option(False, "--json", help=JSON_HELP)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 READS = frozenset({
     "status", "datasets", "search", "grep", "triples", "query", "export", "report", "costs",
@@ -25,6 +25,9 @@ READER_GRACE_S = 60.0  # a writer waits this long for a read command that holds 
 _local = threading.local()
 ARGV: list[str] | None = None  # the command line of this process, set by sro.commands.cli.main
 WAIT = False  # --wait: a writer queues behind the running writer
+# Runs a forwarded command line in the holder; the CLI (sro.commands.cli) sets it when loaded, so this
+# package does not import the commands above it.
+RUN_ARGV: Callable[[list[str]], int] | None = None
 
 
 def command_of(ctx) -> str:
@@ -128,27 +131,16 @@ def _run(held, argv: list[str], out, err) -> int | None:
     _local.owner = owner
     try:
         with capture.captured(out, err):
-            return run_argv(argv)
+            return _run_argv(argv)
     finally:
         _local.owner = None
         held.serving.leave()
 
 
-def run_argv(argv: list[str]) -> int:
-    """`sro <argv>` in this process; returns the exit code. Errors are one line on stderr."""
+def _run_argv(argv: list[str]) -> int:
     import sys
 
-    from sro.commands.cli import app
-    from sro.errors import SROError
-
-    try:
-        app(args=argv, prog_name="sro", standalone_mode=True)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except SROError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return exc.exit_code
-    except Exception as exc:  # a forwarded command must never take the holder down
-        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
+    if RUN_ARGV is None:
+        sys.stderr.write("error: this process holds the workspace without the sro CLI loaded; run the command later\n")
         return 1
-    return 0
+    return RUN_ARGV(argv)

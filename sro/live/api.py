@@ -102,13 +102,13 @@ def _has_table(ws, name: str) -> bool:
 
 
 def campaigns(ws) -> list[dict]:
-    from sro.commands.campaign import status_rows
+    from sro.campaign.status import status_rows
 
     return status_rows(ws, None) if _has_table(ws, "campaigns") else []
 
 
 def campaign(ws, name: str) -> dict:
-    from sro.commands.campaign import status_rows
+    from sro.campaign.status import status_rows
     from sro.llm.ledger import Ledger
     from sro.mcts.export import tree_dict
     from sro.mcts.store import TreeStore

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from types import SimpleNamespace
 
+import sro.commands.cli  # noqa: F401 - loads the CLI, which the holder runs forwarded read commands with
 from sro.data.models import Document
 from sro.live import open_workspace
 
