@@ -35,6 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from common import ROOT, write_result  # noqa: E402
@@ -109,6 +110,7 @@ def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int, s
     from sro.campaign.runner import CampaignRunner
     from sro.campaign.spec import parse_spec
     from sro.mcts.expand_rlm import RLMExpander
+    from sro.triples.stage import extraction
     from sro.workspace import Workspace
 
     folder = work / f"{strategy}-{budget}-{seed}"
@@ -121,7 +123,7 @@ def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int, s
     found: list = []
     t0 = time.perf_counter()
     with Workspace.open(folder, BLANK) as ws:
-        inner = RLMExpander(ws)
+        inner = RLMExpander(ws, partial(extraction, ws))
 
         async def expander(node, ctx):
             exp = await inner(node, ctx)

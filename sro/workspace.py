@@ -111,7 +111,7 @@ class Workspace:
     def llm(self) -> "LLMClient":
         from sro.llm.client import LLMClient
 
-        return LLMClient.from_workspace(self)
+        return LLMClient.for_connection(self.db, self.settings)
 
     def pipeline(self, name: str) -> "Pipeline":
         from pipelines import load_pipeline

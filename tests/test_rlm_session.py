@@ -12,6 +12,7 @@ import pytest
 from sro.config import Budgets
 from sro.data.models import Document
 from sro.rlm.session import RLMSession
+from sro.triples.stage import extraction
 from sro.workspace import Workspace
 
 NEEDLE = "The secret code for the vault is 7481-ZEBRA."
@@ -183,7 +184,8 @@ def test_notes_persist_across_sessions_of_a_campaign(ws, llm_server):
 def test_offline_policy_finds_the_needle_through_the_real_engine(tmp_path):
     with Workspace.open(tmp_path / "off") as w:
         w.datasets.add_documents("demo", corpus())
-        result = asyncio.run(RLMSession(w, datasets=["demo"]).run("What is the secret code for the vault?"))
+        session = RLMSession(w, datasets=["demo"], extract=extraction(w, "generic"))
+        result = asyncio.run(session.run("What is the secret code for the vault?"))
         assert result.policy == "offline" and not result.forced
         assert result.answer.startswith("[offline policy") and "7481-ZEBRA" in result.answer
         assert "post:zzz" in result.answer and result.iterations == 4

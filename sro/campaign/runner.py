@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 from sro.campaign.budget import BudgetGuard, Spend, budget_reason, spend_of
@@ -145,10 +146,11 @@ class CampaignRunner:
 
     def _default_expander(self) -> Expander:
         from sro.mcts.expand_rlm import RLMExpander
+        from sro.triples.stage import extraction
 
         for name in self.spec.datasets:  # an unknown dataset is a spec error, before anything is created
             self.ws.datasets.dataset(name)
-        return RLMExpander(self.ws)
+        return RLMExpander(self.ws, partial(extraction, self.ws))
 
     # --- main loop -----------------------------------------------------------------------------
     async def run(self) -> RunSummary:

@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
 
         with workspace_of(ctx) as ws:
             configured = [r for r in ROLES if not ws.settings.role(r).offline]
-            client = LLMClient.from_workspace(ws, _check_settings(ws.settings))
+            client = LLMClient.for_connection(ws.db, _check_settings(ws.settings))
             try:
                 rows = asyncio.run(_check(client, configured)) if configured else []
             finally:

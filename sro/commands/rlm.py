@@ -117,10 +117,12 @@ def register(app: typer.Typer) -> None:
             for name in dataset:
                 ws.datasets.dataset(name)  # unknown names fail before a sandbox starts
             from sro.llm.preflight import check_roles
+            from sro.triples.stage import extraction
 
             check_roles(ws.settings, ("ceo", "worker"))  # a missing key fails now, by name, not after retries
             session = RLMSession(ws, datasets=dataset, max_iterations=max_iterations, max_depth=max_depth,
-                                 campaign=campaign, pipeline=pipeline, limits=SandboxLimits(timeout_s=timeout))
+                                 campaign=campaign, limits=SandboxLimits(timeout_s=timeout),
+                                 extract=extraction(ws, pipeline))
             result = asyncio.run(session.run(question))
         if json_:
             print_json(result.summary())

@@ -28,8 +28,6 @@ from sro.llm.types import Completion, Spend, StructuredOutputError
 if TYPE_CHECKING:
     import duckdb
 
-    from sro.workspace import Workspace
-
 log = logging.getLogger("sro.llm")
 Prompt = str | Sequence[dict[str, Any]]
 COMPLETION_ESTIMATE = 256  # tokens assumed for an answer when max_tokens is unset (budget estimate only)
@@ -77,9 +75,10 @@ class LLMClient:
         self._chain = chain if chain is not None else [self._s.session]
 
     @classmethod
-    def from_workspace(cls, ws: "Workspace", settings: Settings | None = None) -> "LLMClient":
-        pool = CursorPool(ws.db)
-        client = cls(settings or ws.settings, pool)
+    def for_connection(cls, db: "duckdb.DuckDBPyConnection", settings: Settings) -> "LLMClient":
+        """A client whose cache and ledger rows go through per-thread cursors of `db`."""
+        pool = CursorPool(db)
+        client = cls(settings, pool)
         client._s.cursors = pool
         return client
 

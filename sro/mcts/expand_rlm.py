@@ -8,13 +8,13 @@ result is only translated into an Expansion for reward and bookkeeping.
 
 from __future__ import annotations
 
-import inspect
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from sro.mcts.expand import ExpandContext, Expansion, Proposal, TripleInfo, triple_key
 from sro.mcts.tree import ResearchNode
 
 if TYPE_CHECKING:
+    from sro.rlm.primitives import Extract
     from sro.workspace import Workspace
 
 
@@ -64,17 +64,15 @@ def expansion_from(result: Any) -> Expansion:
 
 
 class RLMExpander:
-    def __init__(self, ws: "Workspace"):
-        from sro.rlm.session import RLMSession  # fails early and clearly if the RLM stage is missing
+    """`extraction(pipeline)` gives each session its extract_triples (sro.triples.stage.extraction)."""
 
-        self.ws, self._session_cls = ws, RLMSession
-        self._accepts = set(inspect.signature(RLMSession).parameters)
+    def __init__(self, ws: "Workspace", extraction: Callable[[str], "Extract"]):
+        self.ws, self.extraction = ws, extraction
 
     async def __call__(self, node: ResearchNode, ctx: ExpandContext) -> Expansion:
-        kwargs: dict[str, Any] = {"datasets": ctx.datasets, "campaign": ctx.campaign, "node": node.id,
-                                  "max_iterations": ctx.max_iterations}
-        if "pipeline" in self._accepts:
-            kwargs["pipeline"] = ctx.pipeline
-        session = self._session_cls(self.ws, **kwargs)
+        from sro.rlm.session import RLMSession
+
+        session = RLMSession(self.ws, datasets=ctx.datasets, campaign=ctx.campaign, node=node.id,
+                             max_iterations=ctx.max_iterations, extract=self.extraction(ctx.pipeline))
         # The sub-question goes in as it is: the campaign's findings reach the session through `notes`.
         return expansion_from(await session.run(node.question))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
 
 from sro.errors import DatasetError, SandboxError
 from sro.rlm.replies import split_reasoning
 
 if TYPE_CHECKING:
+    from sro.data.models import Chunk
     from sro.llm.client import LLMClient
     from sro.workspace import Workspace
 
@@ -23,6 +24,17 @@ MAX_EXTRACT = 64
 MAX_EVIDENCE = 200
 EVIDENCE_TEXT = 500
 LLM_ROLES = ("worker", "judge", "ceo")
+
+
+class Extraction(Protocol):
+    """What one extraction run hands back (sro.triples.result.StageResult)."""
+
+    def for_model(self) -> dict[str, Any]: ...
+
+
+# extract_triples: runs extraction on chunks for (campaign, node). The layer that owns extraction hands it in
+# (sro.triples.stage.extraction), so the RLM never imports the stages above it.
+Extract = Callable[[list["Chunk"], str | None, str | None], Awaitable[Extraction]]
 
 
 @dataclass
@@ -35,8 +47,8 @@ class SessionContext:
     node: str | None = None
     depth: int = 0
     max_depth: int = 2
-    pipeline: str = "generic"
     spawn: Callable[[str, Any], Awaitable[str]] | None = None  # starts a child RLM session
+    extract: Extract | None = None  # None: this session cannot extract
 
 
 def _hit(hit: Any) -> dict[str, Any]:
@@ -49,9 +61,8 @@ class PrimitiveHost:
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     sub_calls: int = 0
     explore_calls: int = 0  # data and model calls: an answer before any is refused once
-    stage_results: list[Any] = field(default_factory=list)
+    stage_results: list[Extraction] = field(default_factory=list)
     _notes: Any = None
-    _stage: Any = None
 
     def __call__(self, fn: str, args: list, host_left_s: float = 30.0) -> Any:
         if fn.startswith("dataset.") or fn == "datasets":
@@ -149,25 +160,16 @@ class PrimitiveHost:
 
     # --- extraction -----------------------------------------------------------------------------
     def extract_triples(self, items: Any) -> dict[str, Any]:
-        try:
-            from sro.triples.stage import TripleStage
-        except ImportError:
-            raise SandboxError("extraction stage not available (sro.triples.stage is missing)") from None
         if not isinstance(items, list) or not items:
             raise SandboxError("extract_triples takes a chunk id, a hit dict or a list of them")
         if len(items) > MAX_EXTRACT:
             raise SandboxError(f"extract_triples takes at most {MAX_EXTRACT} chunks per call")
         chunks = [self._chunk(item) for item in items]
-        if self._stage is None:
-            # Built on the event loop, not this host thread: the stage keeps the workspace's shared DuckDB
-            # connection, which parallel sessions (K > 1) may only use from the loop's thread.
-            async def make_stage() -> Any:
-                return TripleStage(self.ctx.ws, self.ctx.ws.pipeline(self.ctx.pipeline))
-
-            self._stage = self._await(make_stage())
-        result = self._await(self._stage.run(chunks, campaign=self.ctx.campaign, node=self.ctx.node))
+        if self.ctx.extract is None:
+            raise SandboxError("extract_triples is not available in this session")
+        result = self._await(self.ctx.extract(chunks, self.ctx.campaign, self.ctx.node))
         self.stage_results.append(result)
-        return summarize_stage(result)
+        return result.for_model()
 
     def _chunk(self, item: Any) -> Any:
         chunk_id = item.get("chunk_id") if isinstance(item, dict) else item
@@ -195,21 +197,3 @@ class PrimitiveHost:
 
         return call
 
-
-def summarize_stage(result: Any) -> dict[str, Any]:
-    """What model code sees of an extraction run: accepted facts in short form and counts."""
-    accepted = []
-    for vt in getattr(result, "accepted", []) or []:
-        cand = vt.candidate
-        accepted.append({
-            "subject": cand.subject.text, "predicate": cand.predicate, "object": cand.object.text,
-            "score": round(vt.judgment.total, 3), "chunk_id": cand.evidence.chunk_id,
-            "quote": cand.evidence.quote[:300],
-        })
-    rejected = getattr(result, "rejected", []) or []
-    return {
-        "accepted": accepted, "rejected": len(rejected), "conflicts": len(getattr(result, "conflicts", []) or []),
-        "candidates": getattr(result, "candidates", None) if isinstance(getattr(result, "candidates", None), int)
-        else len(getattr(result, "candidates", []) or []),
-        "errors": [str(e)[:300] for e in (getattr(result, "errors", []) or [])][:10],
-    }

@@ -16,7 +16,7 @@ from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROErro
 from sro.rlm.budget import RootBudget
 from sro.rlm.models import RLMResult
 from sro.rlm.policy import LLMRoot, OfflinePolicy, RootPolicy, RootTurn
-from sro.rlm.primitives import PrimitiveHost, SessionContext
+from sro.rlm.primitives import Extract, PrimitiveHost, SessionContext
 from sro.rlm.prompts import FORCE, REFUSED, feedback, system_prompt
 from sro.rlm.replies import Reply, parse_reply
 from sro.rlm.sandbox import Sandbox, StepResult
@@ -107,11 +107,12 @@ class RLMSession:
     def __init__(self, ws: "Workspace", *, datasets: list[str], policy: RootPolicy | None = None,
                  campaign: str | None = None, node: str | None = None, max_iterations: int = 12, depth: int = 0,
                  max_depth: int = 2, budgets: Budgets | None = None, limits: SandboxLimits | None = None,
-                 pipeline: str = "generic", client: "LLMClient | None" = None, context: Any = None,
-                 prompt_budget_tokens: int | None = None, parent: str | None = None):
+                 client: "LLMClient | None" = None, context: Any = None,
+                 prompt_budget_tokens: int | None = None, parent: str | None = None, extract: Extract | None = None):
         self.ws, self.datasets, self.policy = ws, list(datasets), policy
+        self.extract = extract
         self.campaign, self.node, self.depth, self.max_depth = campaign, node, depth, max_depth
-        self.max_iterations, self.budgets, self.pipeline = max(1, max_iterations), budgets, pipeline
+        self.max_iterations, self.budgets = max(1, max_iterations), budgets
         self.limits = limits or SandboxLimits()
         if ws.settings.sandbox.require_os_isolation:
             self.limits = replace(self.limits, require_os_isolation=True)
@@ -137,7 +138,7 @@ class RLMSession:
         host = PrimitiveHost(SessionContext(
             ws=self.ws, datasets=self.datasets, client=self.client, loop=asyncio.get_running_loop(),
             campaign=self.campaign, node=self.node, depth=self.depth, max_depth=self.max_depth,
-            pipeline=self.pipeline, spawn=self._spawn,
+            spawn=self._spawn, extract=self.extract,
         ))
         path = self.ws.run_dir(self.campaign or "adhoc") / "trajectories" / f"{self.id}.jsonl"
         traj = Trajectory(path)
@@ -267,8 +268,9 @@ class RLMSession:
         child = RLMSession(
             self.ws, datasets=self.datasets, campaign=self.campaign, node=self.node,
             max_iterations=self.max_iterations, depth=self.depth + 1, max_depth=self.max_depth,
-            budgets=_share(self.budgets, self.client), limits=self.limits, pipeline=self.pipeline,
+            budgets=_share(self.budgets, self.client), limits=self.limits,
             client=self.client, context=context, prompt_budget_tokens=self.prompt_budget_tokens, parent=self.id,
+            extract=self.extract,
         )
         outcome = await child.run(task)
         self.children.append(outcome)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from sro.judge.models import VerifiedTriple
@@ -55,3 +57,13 @@ class StageResult(BaseModel):
                 "calls": self.calls, "tokens": self.tokens, "cost_usd": round(self.cost_usd, 6),
                 "errors": len(self.errors), "failed_chunks": self.failed_chunks,
                 **({"budget_stop": self.budget_stop} if self.budget_stop else {})}
+
+    def for_model(self) -> dict[str, Any]:
+        """What model code sees of an extraction run (extract_triples): accepted facts in short form, counts."""
+        accepted = [{
+            "subject": vt.candidate.subject.text, "predicate": vt.candidate.predicate,
+            "object": vt.candidate.object.text, "score": round(vt.judgment.total, 3),
+            "chunk_id": vt.candidate.evidence.chunk_id, "quote": vt.candidate.evidence.quote[:300],
+        } for vt in self.accepted]
+        return {"accepted": accepted, "rejected": len(self.rejected), "conflicts": len(self.conflicts),
+                "candidates": self.candidates, "errors": [e[:300] for e in self.errors][:10]}

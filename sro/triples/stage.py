@@ -8,7 +8,7 @@ accepted triples as Facts (plus entity records) to the workspace graph (idempote
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.extract.offline import OfflineExtractor
@@ -154,3 +154,19 @@ class TripleStage:
         added = self.ws.graph.add_facts(facts)
         result.new_facts = added.new_facts
         self.ws.graph.add_entities(entity_records(result.accepted, self.resolver.predicates))
+
+
+def extraction(ws: "Workspace", pipeline: str
+               ) -> Callable[[list["Chunk"], str | None, str | None], Awaitable[StageResult]]:
+    """An RLM session's extract_triples: one TripleStage, built on first use. The call runs on the event loop,
+    not the sandbox's host thread: the stage keeps the workspace's shared DuckDB connection, which parallel
+    sessions (K > 1) may only use from the loop's thread."""
+    stage: TripleStage | None = None
+
+    async def extract(chunks: list["Chunk"], campaign: str | None, node: str | None) -> StageResult:
+        nonlocal stage
+        if stage is None:
+            stage = TripleStage(ws, ws.pipeline(pipeline))
+        return await stage.run(chunks, campaign=campaign, node=node)
+
+    return extract
