@@ -137,12 +137,7 @@ class CampaignRunner:
         return self._llm
 
     def _spend(self) -> Spend:
-        try:
-            return spend_of(self.llm)
-        except ImportError:  # no LLM layer installed: nodes' own counters are all we know
-            nodes = self.planner.tree.expanded()
-            return Spend(sum(n.calls for n in nodes), sum(n.tokens for n in nodes),
-                         sum(n.cost_usd for n in nodes))
+        return spend_of(self.llm)
 
     def _default_expander(self) -> Expander:
         from sro.mcts.expand_rlm import RLMExpander
@@ -215,9 +210,8 @@ class CampaignRunner:
     async def _expand(self, expander: Expander, node: ResearchNode) -> tuple[Expansion, list[Proposal], float]:
         t0 = time.monotonic()
         ctx = ExpandContext(
-            campaign=self.name, root_question=self.spec.question, datasets=list(self.spec.datasets),
-            pipeline=self.spec.pipeline, path_questions=[n.question for n in self.planner.tree.path(node.id)[:-1]],
-            memory=self._memory(), max_iterations=self.eff.rlm_iterations)
+            campaign=self.name, datasets=list(self.spec.datasets), pipeline=self.spec.pipeline,
+            max_iterations=self.eff.rlm_iterations)
         covered = set(self.planner.covered)  # snapshot: what the campaign had committed when we started
         try:
             exp = await expander(node, ctx)
@@ -232,7 +226,7 @@ class CampaignRunner:
         n = self.eff.children
         seeds = template_seeds(self.pipeline.question_templates, self.spec.datasets) if node.parent is None else []
         proposals: list[Proposal] = []
-        if self._ceo_online():
+        if not self.llm.is_offline("ceo"):
             try:
                 proposals = await ceo_proposals(self.llm.scoped(node=node.id), node, exp, root_question=self.spec.question,
                                                 covered=covered, n=n, namespace=f"{self.name}:{node.id}",
@@ -251,18 +245,6 @@ class CampaignRunner:
                                              n=n, datasets=self.spec.datasets) + list(exp.proposals))
         self.lookahead.read(node.question)  # the node's session has read its passages
         return self.lookahead.rank(seeds + proposals)
-
-    def _llm_or_none(self) -> Any | None:
-        try:
-            return self.llm
-        except ImportError:
-            return None
-
-    def _ceo_online(self) -> bool:
-        try:
-            return not self.llm.is_offline("ceo")
-        except ImportError:
-            return False
 
     def _settle(self, task: asyncio.Task, node: ResearchNode) -> None:
         exc = task.exception() if not task.cancelled() else asyncio.CancelledError()
@@ -315,12 +297,6 @@ class CampaignRunner:
         for task in tasks:
             self.planner.abandon(self.in_flight.pop(task))
 
-    def _memory(self) -> list[str]:
-        """Research memory: answers of the best committed nodes, so later nodes build on earlier ones."""
-        done = [n for n in self.planner.tree.expanded() if n.answer and n.status == "expanded"]
-        done.sort(key=lambda n: (-(n.reward or 0.0), n.seq))
-        return [f"{n.question} -> {n.answer[:300]}" for n in done[:8]]
-
     # --- stopping ------------------------------------------------------------------------------
     def request_stop(self, reason: str = "interrupted") -> None:
         if self._stop_reason is None:
@@ -360,7 +336,7 @@ class CampaignRunner:
 
                 out = self.spec.outputs
                 written = await write_report(
-                    self.ws, self.name, summary=summary, llm=self._llm_or_none(), key_facts=out.key_facts,
+                    self.ws, self.name, summary=summary, llm=self.llm, key_facts=out.key_facts,
                     html=out.html, tree_json=out.tree_json, graphml=out.graphml)
                 summary.report = written["paths"]["markdown"]
             except Exception as exc:  # noqa: BLE001 - the run's state is saved; report the failure

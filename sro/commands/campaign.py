@@ -110,11 +110,7 @@ def register(app: typer.Typer) -> None:
         from sro.campaign.report import write_report
 
         with workspace_of(ctx) as ws:
-            try:
-                llm = ws.llm.scoped(campaign=campaign)
-            except ImportError:
-                llm = None
-            result = asyncio.run(write_report(ws, campaign, llm=llm))
+            result = asyncio.run(write_report(ws, campaign, llm=ws.llm.scoped(campaign=campaign)))
         if as_json:
             print_json(result)
         else:

@@ -24,7 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# Stage command modules, registered in this order (missing ones are skipped while stages are built).
+# Command modules, registered in this order.
 COMMAND_MODULES = [
     "sro.commands.data",
     "sro.commands.llm",
@@ -61,18 +61,8 @@ def _root(
     ctx.obj = {"workspace": workspace, "overrides": overrides}
 
 
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(app)
-
-
-_register_all()
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
 
 
 def run_argv(argv: list[str]) -> int:

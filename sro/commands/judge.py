@@ -44,11 +44,7 @@ def judge_lines(ws: Any, path: Path, pipeline_name: str, *, calibrated: bool = T
 
 
 def _judge_client(ws: Any) -> Any:
-    try:
-        client = ws.llm
-    except ImportError:  # the LLM layer is optional offline
-        return None
-    return None if client.is_offline("judge") else client
+    return None if ws.llm.is_offline("judge") else ws.llm
 
 
 def register(app: typer.Typer) -> None:

@@ -68,11 +68,8 @@ class ExpandContext:
     """What an expander may know about the campaign besides the node itself."""
 
     campaign: str
-    root_question: str
     datasets: list[str]
     pipeline: str
-    path_questions: list[str]  # root ... parent
-    memory: list[str]  # findings of committed nodes (research memory), most useful first
     max_iterations: int = 6
 
 

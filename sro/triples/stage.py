@@ -8,6 +8,7 @@ accepted triples as Facts (plus entity records) to the workspace graph (idempote
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
+from weakref import WeakKeyDictionary
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
@@ -21,11 +22,24 @@ from sro.judge.judge import AxiomJudge, rejection_axioms
 from sro.judge.models import VerifiedTriple
 
 if TYPE_CHECKING:
+    import duckdb
+
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
     from sro.workspace import Workspace
 
 DOC_CACHE = 256
+
+
+class _Shared:
+    """What every stage on one workspace connection shares: documents never change once stored (ids are
+    skipped on re-ingest), so one cache serves every stage (one per RLM session in a campaign)."""
+
+    def __init__(self) -> None:
+        self.docs: OrderedDict[str, "Document"] = OrderedDict()
+
+
+_SHARED: "WeakKeyDictionary[duckdb.DuckDBPyConnection, _Shared]" = WeakKeyDictionary()
 
 
 class TripleStage:
@@ -36,24 +50,14 @@ class TripleStage:
         self.pipeline = ws.pipeline(pipeline) if isinstance(pipeline, str) else pipeline
         # The triples tables are created once per workspace connection, not by every stage (one per RLM
         # session in a campaign); they are never dropped.
-        ready = getattr(ws, "__dict__", {}).get("_triple_schema_ready") is True
-        self.store = TripleStore(ws.db, schema_ready=ready)
-        self.client = self._client()
-        self.offline = offline if offline is not None else (self.client is None or self.client.is_offline("worker"))
+        shared = _SHARED.get(ws.db)
+        self.store = TripleStore(ws.db, schema_ready=shared is not None)
+        self.client = ws.llm
+        self.offline = offline if offline is not None else self.client.is_offline("worker")
         self.resolver = Resolver(ws, self.pipeline, schema_ready=True)
-        if not ready:
-            ws._triple_schema_ready = True
-        # Documents never change once stored (ids are skipped on re-ingest), so the cache is the workspace's,
-        # shared by every stage (one per RLM session in a campaign).
-        shared = getattr(ws, "__dict__", None)
-        self._docs: OrderedDict[str, "Document"] = (
-            shared.setdefault("_stage_docs", OrderedDict()) if isinstance(shared, dict) else OrderedDict())
-
-    def _client(self) -> Any:
-        try:
-            return self.ws.llm
-        except ImportError:  # the LLM layer is optional for offline work
-            return None
+        if shared is None:
+            shared = _SHARED[ws.db] = _Shared()
+        self._docs = shared.docs
 
     def extractor(self, client: Any) -> Any:
         if self.offline:
@@ -84,11 +88,11 @@ class TripleStage:
         result = StageResult(chunks=len(chunks))
         if not chunks:
             return result
-        client = self.client.scoped(campaign=campaign, node=node) if self.client is not None else None
+        client = self.client.scoped(campaign=campaign, node=node)
         extractor = self.extractor(client)
         result.extractor = "nlp:spacy" if self.offline else "llm"
         docs = self.documents(chunks)
-        before = client.spent() if client is not None else None
+        before = client.spent()
         try:
             raw = await extractor.run(chunks, docs)
         except (LLMAuthError, LLMConnectionError):
@@ -124,10 +128,9 @@ class TripleStage:
         self.store.mark_done(self.pipeline.name, counts, result.extractor)
         result.unmapped_predicates = dict(self.resolver.predicates.unmapped)
         self.resolver.predicates.unmapped.clear()
-        if client is not None and before is not None:
-            after = client.spent()
-            result.calls, result.tokens = after.calls - before.calls, after.tokens - before.tokens
-            result.cost_usd = after.cost_usd - before.cost_usd
+        after = client.spent()
+        result.calls, result.tokens = after.calls - before.calls, after.tokens - before.tokens
+        result.cost_usd = after.cost_usd - before.cost_usd
         return result
 
     def _sort(self, result: StageResult, candidates: list, judgments: list) -> None:
