@@ -130,83 +130,86 @@ def _exit_for(total) -> None:
         raise typer.Exit(ExitCode.ERROR if total.failed_chunks == total.chunks else ExitCode.PARTIAL)
 
 
+def extract_cmd(
+    ctx: typer.Context,
+    dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset to extract triples from."),
+    pipeline: str = typer.Option("generic", "--pipeline", "-p", help="Pipeline (folder under pipelines/)."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many unfinished chunks "
+                                         "(--strategy rlm: documents)."),
+    batch: int = typer.Option(0, "--batch", help="Chunks per stage call [offline 64, LLM 32: up to 8 concurrent calls]."),
+    gleaning: int = typer.Option(0, "--gleaning", help="Extra LLM passes for missed facts."),
+    strategy: str = typer.Option("auto", "--strategy", help="auto | chunks | rlm (auto: rlm when a CEO "
+                                 "model is configured, else chunks)."),
+    parallel: int = typer.Option(4, "--parallel", help="rlm: documents (RLM sessions) run at once."),
+    max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
+    executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where offline "
+                                           "parsing and extraction run [sro.toml [executor] kind, else local]."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT [a new "
+                                              "local Ray instance]."),
+    batch_chunks: Optional[int] = typer.Option(None, "--batch-chunks", min=1, help="Chunks per batch sent "
+                                               "to a worker (same as --batch)."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
+    rlm, finished documents) are skipped.
+
+    Exit codes: 0 done, 4 some chunks failed (run again to retry them), 1 all failed or another error,
+    5 a budget stopped it, 3 a key missing or the model server unreachable."""
+    from sro.triples.partition_map import strategy_for
+    from sro.llm.preflight import check_roles
+
+    ws = workspace_of(ctx)
+    try:
+        started = time.perf_counter()
+        rlm = strategy_for(ws, strategy) == "rlm"
+        check_roles(ws.settings, ("ceo", "worker", "judge") if rlm else ("worker", "judge"))
+        if rlm:
+            summary = _run_rlm(ws, dataset, pipeline, limit, parallel, max_iterations, not as_json)
+            errors = summary.pop("_errors")
+            summary["seconds"] = round(time.perf_counter() - started, 2)
+            return _report(summary, errors, as_json)
+        offline = ws.settings.worker.offline
+        cfg = ws.settings.executor.model_copy(update={k: v for k, v in {
+            "kind": executor, "ray_address": ray_address, "batch_chunks": batch_chunks}.items() if v})
+        batch = batch or cfg.batch_chunks or (64 if offline else 32)
+        stage, total, nodes = _with_executor(cfg, offline, lambda pool: asyncio.run(
+            _run(ws, dataset, pipeline, limit, batch, not as_json, gleaning, pool)))
+        summary = {"dataset": dataset, "pipeline": stage.pipeline.name, "strategy": "chunks",
+                   **total.summary(), "seconds": round(time.perf_counter() - started, 2)}
+        if nodes is not None:
+            summary |= {"executor": cfg.kind, **nodes}
+        _report(summary, total.errors, as_json)
+    finally:
+        ws.close()
+    _exit_for(total)
+
+
+def triples_cmd(
+    ctx: typer.Context,
+    rejected: bool = typer.Option(False, "--rejected", help="Show rejected and conflicting candidates."),
+    pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Only this pipeline's triples."),
+    limit: int = typer.Option(20, "--limit", "-n", help="At most this many triples."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List judged triples with their quotes (accepted by default)."""
+    from sro.triples.store import TripleStore
+
+    ws = workspace_of(ctx)
+    try:
+        rows = TripleStore(ws.db).triples(rejected=rejected, limit=limit, pipeline=pipeline)
+        if as_json:
+            print_json(rows)
+            return
+        view = [{"subject": _short(r["subject"]),
+                 "predicate": r["predicate_iri"].rsplit("/", 1)[-1].rsplit("#", 1)[-1],
+                 "object": _short(r["object"]), "score": f"{r['total']:.2f}",
+                 "why" if rejected else "quote": "; ".join(r["reasons"]) if rejected else r["quote"][:160],
+                 "source": f"{r['doc_id']}:{r['start_char']}-{r['end_char']}"} for r in rows]
+        print_table(view, title="rejected triples" if rejected else "accepted triples")
+    finally:
+        ws.close()
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("extract")
-    def extract(
-        ctx: typer.Context,
-        dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset to extract triples from."),
-        pipeline: str = typer.Option("generic", "--pipeline", "-p", help="Pipeline (folder under pipelines/)."),
-        limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many unfinished chunks "
-                                             "(--strategy rlm: documents)."),
-        batch: int = typer.Option(0, "--batch", help="Chunks per stage call [offline 64, LLM 32: up to 8 concurrent calls]."),
-        gleaning: int = typer.Option(0, "--gleaning", help="Extra LLM passes for missed facts."),
-        strategy: str = typer.Option("auto", "--strategy", help="auto | chunks | rlm (auto: rlm when a CEO "
-                                     "model is configured, else chunks)."),
-        parallel: int = typer.Option(4, "--parallel", help="rlm: documents (RLM sessions) run at once."),
-        max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
-        executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where offline "
-                                               "parsing and extraction run [sro.toml [executor] kind, else local]."),
-        ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT [a new "
-                                                  "local Ray instance]."),
-        batch_chunks: Optional[int] = typer.Option(None, "--batch-chunks", min=1, help="Chunks per batch sent "
-                                                   "to a worker (same as --batch)."),
-        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-    ) -> None:
-        """Extract, resolve and judge triples over a dataset. Resumable: finished chunks (or, with --strategy
-        rlm, finished documents) are skipped.
-
-        Exit codes: 0 done, 4 some chunks failed (run again to retry them), 1 all failed or another error,
-        5 a budget stopped it, 3 a key missing or the model server unreachable."""
-        from sro.triples.partition_map import strategy_for
-        from sro.llm.preflight import check_roles
-
-        ws = workspace_of(ctx)
-        try:
-            started = time.perf_counter()
-            rlm = strategy_for(ws, strategy) == "rlm"
-            check_roles(ws.settings, ("ceo", "worker", "judge") if rlm else ("worker", "judge"))
-            if rlm:
-                summary = _run_rlm(ws, dataset, pipeline, limit, parallel, max_iterations, not as_json)
-                errors = summary.pop("_errors")
-                summary["seconds"] = round(time.perf_counter() - started, 2)
-                return _report(summary, errors, as_json)
-            offline = ws.settings.worker.offline
-            cfg = ws.settings.executor.model_copy(update={k: v for k, v in {
-                "kind": executor, "ray_address": ray_address, "batch_chunks": batch_chunks}.items() if v})
-            batch = batch or cfg.batch_chunks or (64 if offline else 32)
-            stage, total, nodes = _with_executor(cfg, offline, lambda pool: asyncio.run(
-                _run(ws, dataset, pipeline, limit, batch, not as_json, gleaning, pool)))
-            summary = {"dataset": dataset, "pipeline": stage.pipeline.name, "strategy": "chunks",
-                       **total.summary(), "seconds": round(time.perf_counter() - started, 2)}
-            if nodes is not None:
-                summary |= {"executor": cfg.kind, **nodes}
-            _report(summary, total.errors, as_json)
-        finally:
-            ws.close()
-        _exit_for(total)
-
-    @app.command("triples")
-    def triples(
-        ctx: typer.Context,
-        rejected: bool = typer.Option(False, "--rejected", help="Show rejected and conflicting candidates."),
-        pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Only this pipeline's triples."),
-        limit: int = typer.Option(20, "--limit", "-n", help="At most this many triples."),
-        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-    ) -> None:
-        """List judged triples with their quotes (accepted by default)."""
-        from sro.triples.store import TripleStore
-
-        ws = workspace_of(ctx)
-        try:
-            rows = TripleStore(ws.db).triples(rejected=rejected, limit=limit, pipeline=pipeline)
-            if as_json:
-                print_json(rows)
-                return
-            view = [{"subject": _short(r["subject"]),
-                     "predicate": r["predicate_iri"].rsplit("/", 1)[-1].rsplit("#", 1)[-1],
-                     "object": _short(r["object"]), "score": f"{r['total']:.2f}",
-                     "why" if rejected else "quote": "; ".join(r["reasons"]) if rejected else r["quote"][:160],
-                     "source": f"{r['doc_id']}:{r['start_char']}-{r['end_char']}"} for r in rows]
-            print_table(view, title="rejected triples" if rejected else "accepted triples")
-        finally:
-            ws.close()
+    app.command("extract")(extract_cmd)
+    app.command("triples")(triples_cmd)
