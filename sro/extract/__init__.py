@@ -1,9 +1,5 @@
-"""Triples: extraction (LLM and offline NLP + patterns), grounding, resolution, storage.
-
-Entry point for other stages: `sro.triples.stage.TripleStage(ws, pipeline).run(chunks, campaign=, node=)`.
-Modules, one job each: models (Candidate/Entity/Value/Evidence), offline + svo + literals + sentences + coref
-(spaCy extractor), patterns (pipeline regex patterns), llm_extractor, grounding (quote -> exact offsets),
-keys + resolve (entities, alias table), predicates (ontology mapping), store (DuckDB tables), to_graph
-(Facts), result (StageResult), commands (`sro extract`, `sro triples`). Submodules import spaCy, so this
-package imports nothing eagerly.
+"""The extractors: LLM (llm_extractor) and offline NLP + patterns (offline, svo, patterns, coref, literals,
+quantity), grounding (quote -> exact offsets). The stage that runs them, resolves, judges and stores is
+`sro.triples.stage.TripleStage(ws, pipeline).run(chunks, campaign=, node=)`; the parser and the shared
+candidate types are in `sro.nlp`. Submodules import spaCy, so this package imports nothing eagerly.
 """
