@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sro.live.client import HOLDER_FILE, holder  # noqa: F401 - holder: who holds it, read by readers too
+
 LOCK_FILE = ".live.lock"
-HOLDER_FILE = "holder.json"
 _HELD: dict[Path, "Claim"] = {}
 _GUARD = threading.Lock()
 
@@ -76,14 +77,6 @@ def release(claim: Claim) -> bool:
         finally:
             os.close(claim.fd)  # closing the descriptor drops the flock
         return True
-
-
-def holder(root: Path) -> dict | None:
-    """What holder.json says, or None while it is missing or half-written."""
-    try:
-        return json.loads((root.resolve() / HOLDER_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def holder_info(command: str, role: str, socket: str) -> dict:
