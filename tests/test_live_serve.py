@@ -3,6 +3,7 @@ headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -75,6 +76,27 @@ def test_bad_requests_are_400_with_one_message(server):
     update = httpx.post(info["url"] + "/api/sparql", headers=headers, timeout=30,
                         json={"query": "DELETE WHERE { ?s ?p ?o }"})
     assert update.status_code == 400
+
+
+def test_judge_takes_the_sro_judge_format_and_agrees_with_sro_judge(server, tmp_path):
+    from tests.test_judge_file import LINES, run
+
+    _, info = server
+    headers = {"Authorization": f"Bearer {info['token']}"}
+
+    def post(body) -> httpx.Response:
+        return httpx.post(info["url"] + "/api/judge", headers=headers, timeout=120, json=body)
+
+    judged = post({"triples": LINES, "pipeline": "solar_reddit"})
+    assert judged.status_code == 200, judged.text
+    cli = run(tmp_path, LINES, "--pipeline", "solar_reddit", "--json")
+    assert judged.json() == json.loads(cli.output[cli.output.index("{"):])
+    assert [r["verdict"] for r in judged.json()["results"]] == ["accepted", "rejected", "rejected"]
+    missing = post({"triples": [{"id": "x", "subject": "only a subject"}]})
+    assert missing.status_code == 400 and missing.json()["error"].startswith("triples[0]: not a valid triple")
+    assert post({"triples": []}).status_code == 400
+    assert post({"triples": LINES, "pipeline": "/etc"}).json()["error"].startswith("pipeline must be one of")
+    assert post({"triples": LINES, "extra": 1}).status_code == 400
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium)")

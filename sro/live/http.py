@@ -106,6 +106,7 @@ def routes(access: Access) -> list:
         Route("/api/documents/{doc_id:path}", endpoint("document", doc)),
         Route("/api/sparql", endpoint("sparql", _body), methods=["POST"]),
         Route("/api/sql", endpoint("sql", _body), methods=["POST"]),
+        Route("/api/judge", endpoint("judge", _body), methods=["POST"]),
     ]
 
 

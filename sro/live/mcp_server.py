@@ -57,6 +57,12 @@ def build(access: Access):
         return await call("facts", entity=entity, predicate=predicate, min_score=min_score, limit=limit)
 
     @server.tool(structured_output=False)
+    async def judge(triples: list[dict[str, Any]], pipeline: str = "generic") -> str:
+        """Judge triples extracted anywhere (the `sro judge` input: objects with id, subject, predicate, object,
+        quote, text [title, doc_id, source_uri, kind, qualifiers]): verdict, score, per-axiom scores, reasons."""
+        return await call("judge", triples=triples, pipeline=pipeline)
+
+    @server.tool(structured_output=False)
     async def campaign_status(name: str | None = None) -> str:
         """All campaigns, or one with its research tree, status and spend."""
         return await call("campaign", name=name) if name else await call("campaigns")
