@@ -133,3 +133,26 @@ def test_fast_path_reads_the_command_line(argv, expected, monkeypatch):
 
     monkeypatch.delenv("SRO_WORKSPACE", raising=False)
     assert split(argv) == expected
+
+
+def test_a_writer_lowers_only_its_own_thread_so_the_relay_keeps_its_priority():
+    import os
+    import threading
+
+    from sro.live import yield_cpu
+
+    seen: dict[str, int] = {}
+
+    def writer() -> None:
+        yield_cpu(os.getpriority(os.PRIO_PROCESS, 0) + 3)
+        seen["writer"] = os.getpriority(os.PRIO_PROCESS, 0)
+        child = threading.Thread(target=lambda: seen.update(child=os.getpriority(os.PRIO_PROCESS, 0)))
+        child.start()
+        child.join()
+
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    thread = threading.Thread(target=writer)
+    thread.start()
+    thread.join()
+    assert seen == {"writer": before + 3, "child": before + 3}  # what the writer starts inherits it
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before  # on Linux the nice value is per thread

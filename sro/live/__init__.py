@@ -64,13 +64,25 @@ def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, object]
 
 def acquire(ws, command: str, role: str) -> dict | None:
     """Claim the workspace for `ws` (None), or for a read command the holder to forward to."""
-    from sro.errors import WorkspaceBusy, WorkspaceError
     from sro.live import claim as claims
     from sro.live import relay
 
     root = Path(ws.root).resolve()
     info = claims.holder_info(f"sro {command}", role, str(relay.socket_path(root)))
     started = time.monotonic()
+    if role == "write":
+        claims.want(root)
+    try:
+        return _claim_loop(ws, root, info, role, started)
+    finally:
+        if role == "write":
+            claims.unwant(root)
+
+
+def _claim_loop(ws, root: Path, info: dict, role: str, started: float) -> dict | None:
+    from sro.errors import WorkspaceBusy, WorkspaceError
+    from sro.live import claim as claims
+
     while True:
         held = claims.try_claim(root, info, block=WAIT and role == "write")
         if held is not None:
