@@ -244,13 +244,20 @@ def test_mcp_over_streamable_http_needs_the_token(server):
 
     _, info = server
 
-    async def tools(token: str) -> set[str]:
+    async def tools(token: str) -> tuple:
         headers = {"Authorization": f"Bearer {token}"}
         async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
             async with mcp.Client(streamable_http_client(info["url"] + "/mcp/", http_client=http)) as client:
-                return {t.name for t in (await client.list_tools()).tools}
+                listed = [str(r.uri) for r in (await client.list_resources()).resources]
+                reports = json.loads((await client.read_resource("sro://reports")).contents[0].text)
+                one = (await client.read_resource(reports[0]["uri"])).contents[0].text
+                return {t.name for t in (await client.list_tools()).tools}, listed, reports, one
 
-    assert "search" in anyio.run(tools, info["token"])
+    names, listed, reports, one = anyio.run(tools, info["token"])
+    assert {"search", "sql", "sparql", "facts", "judge", "campaign_status"} <= names
+    assert listed == ["sro://reports"]
+    assert [(r["campaign"], r["uri"]) for r in reports] == [("solar-costs", "sro://reports/solar-costs")]
+    assert one == "campaign solar-costs has no report yet"  # the fixture's campaign writes none
     assert _get(info, "/mcp/", token=False).status_code == 401
 
 

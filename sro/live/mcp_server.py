@@ -67,6 +67,16 @@ def build(access: Access):
         """All campaigns, or one with its research tree, status and spend."""
         return await call("campaign", name=name) if name else await call("campaigns")
 
+    @server.resource("sro://reports", mime_type="application/json")
+    async def reports() -> str:
+        """Every campaign with the URI of its report (sro://reports/<campaign>)."""
+        try:
+            found = await access.acall("campaigns")
+        except SROError as exc:
+            raise ToolError(str(exc)) from None
+        return json.dumps([{"campaign": c["campaign"], "status": c["status"], "question": c["question"],
+                            "uri": f"sro://reports/{c['campaign']}"} for c in found], ensure_ascii=False)
+
     @server.resource("sro://reports/{campaign}", mime_type="text/markdown")
     async def report(campaign: str) -> str:
         """A campaign's report (runs/<campaign>/report.md)."""
