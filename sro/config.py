@@ -104,8 +104,9 @@ class Settings(BaseSettings):
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
     chunk_size: int = 1200
     chunk_overlap: int = 150
-    # a writing command's work runs at this nice value (5: the reads it serves stay faster, see docs/live.md)
-    writer_nice: int = Field(0, ge=0, le=19)
+    writer_nice: int = Field(0, ge=0, le=19, description=(
+        "nice value for a writing command's work (extraction, campaigns); 5 keeps the reads it serves to other "
+        "processes faster at the cost of its own speed on a busy machine (docs/live.md)"))
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
