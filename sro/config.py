@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
     chunk_size: int = 1200
     chunk_overlap: int = 150
+    writer_nice: int = Field(0, ge=0, le=19, description=(
+        "nice value for a writing command's work (extraction, campaigns); 5 keeps the reads it serves to other "
+        "processes faster at the cost of its own speed on a busy machine (docs/live.md)"))
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

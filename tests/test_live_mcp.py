@@ -47,7 +47,7 @@ def test_tools_list_and_search(tmp_path):
         return tools, hits, rows
 
     tools, hits, rows = anyio.run(_session, ws, work)
-    assert {"search", "sql", "sparql", "facts", "campaign_status", "datasets"} <= tools
+    assert {"search", "sql", "sparql", "facts", "judge", "campaign_status", "datasets"} <= tools
     assert hits and hits[0]["dataset"] == "notes" and "solar" in hits[0]["text"]
     assert rows == [{"n": 0}]
 
@@ -68,6 +68,25 @@ def test_bad_arguments_are_tool_errors_and_the_server_lives_on(tmp_path):
     assert bad_k.is_error and "k must be an integer" in bad_k.content[0].text
     assert writes.is_error
     assert [d["name"] for d in after] == ["notes"] and after[0]["documents"] == 1
+
+
+def test_judge_tool_takes_the_sro_judge_format(tmp_path):
+    from tests.test_judge_file import LINES
+
+    ws = tmp_path / "ws"
+    _ingest(ws, tmp_path)
+
+    async def work(client):
+        judged = _payload(await client.call_tool("judge", {"triples": LINES, "pipeline": "solar_reddit"}))
+        bad = await client.call_tool("judge", {"triples": [{"id": 1}]})
+        not_list = await client.call_tool("judge", {"triples": "a"})
+        return judged, bad, not_list
+
+    judged, bad, not_list = anyio.run(_session, ws, work)
+    assert (judged["judged"], judged["accepted"]) == (3, 1)
+    assert {r["id"]: r["verdict"] for r in judged["results"]} == {"a": "accepted", "b": "rejected", "c": "rejected"}
+    assert bad.is_error and "triples[0]: not a valid triple" in bad.content[0].text
+    assert not_list.is_error
 
 
 def test_mcp_reads_a_workspace_a_writer_holds(tmp_path):

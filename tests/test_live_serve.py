@@ -3,6 +3,7 @@ headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -77,6 +78,27 @@ def test_bad_requests_are_400_with_one_message(server):
     assert update.status_code == 400
 
 
+def test_judge_takes_the_sro_judge_format_and_agrees_with_sro_judge(server, tmp_path):
+    from tests.test_judge_file import LINES, run
+
+    _, info = server
+    headers = {"Authorization": f"Bearer {info['token']}"}
+
+    def post(body) -> httpx.Response:
+        return httpx.post(info["url"] + "/api/judge", headers=headers, timeout=120, json=body)
+
+    judged = post({"triples": LINES, "pipeline": "solar_reddit"})
+    assert judged.status_code == 200, judged.text
+    cli = run(tmp_path, LINES, "--pipeline", "solar_reddit", "--json")
+    assert judged.json() == json.loads(cli.output[cli.output.index("{"):])
+    assert [r["verdict"] for r in judged.json()["results"]] == ["accepted", "rejected", "rejected"]
+    missing = post({"triples": [{"id": "x", "subject": "only a subject"}]})
+    assert missing.status_code == 400 and missing.json()["error"].startswith("triples[0]: not a valid triple")
+    assert post({"triples": []}).status_code == 400
+    assert post({"triples": LINES, "pipeline": "/etc"}).json()["error"].startswith("pipeline must be one of")
+    assert post({"triples": LINES, "extra": 1}).status_code == 400
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium)")
 def test_explorer_renders_a_campaign_and_an_entity_graph(server, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -91,6 +113,7 @@ def test_explorer_renders_a_campaign_and_an_entity_graph(server, tmp_path):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{info['url']}/#token={info['token']}")
         page.click("#campaign-list tbody tr")
+        assert page.is_hidden("#run-form")  # a read-only server: no run form
         page.wait_for_selector("#campaign-tree li.tree-node")
         assert "Is Solar economical?" in page.inner_text("#campaign-title")
         page.click("nav button[data-tab=graph]")
@@ -119,6 +142,100 @@ def test_explorer_renders_a_campaign_and_an_entity_graph(server, tmp_path):
     assert bound.strip() == facts[0]["object"]
 
 
+def test_a_read_only_server_refuses_to_start_campaigns(server):
+    _, info = server
+    headers = {"Authorization": f"Bearer {info['token']}"}
+    refused = httpx.post(info["url"] + "/api/campaigns", headers=headers, timeout=30,
+                         json={"question": "Is solar worth it?", "dataset": "solar"})
+    assert refused.status_code == 403 and "--allow-runs" in refused.json()["error"]
+    assert _get(info, "/api/server").json()["allow_runs"] is False
+    assert _get(info, "/api/campaigns").json()[0]["campaign"] == "solar-costs"  # GET still works
+
+
+def test_allow_runs_starts_a_campaign_whose_progress_the_api_and_explorer_show(tmp_path):
+    root = build_workspace(tmp_path / "ws", ENV)
+    proc, info = start_server(root, ENV, "--allow-runs")
+    headers = {"Authorization": f"Bearer {info['token']}"}
+
+    def post(body) -> httpx.Response:
+        return httpx.post(info["url"] + "/api/campaigns", headers=headers, timeout=60, json=body)
+
+    try:
+        assert _get(info, "/api/server").json()["allow_runs"] is True
+        assert "models" in post({"question": "Is solar worth it?", "dataset": "solar",
+                                 "models": {"worker": {"model": "x"}}}).json()["error"]
+        assert "unknown dataset" in post({"question": "Is solar worth it?", "dataset": "nosuch"}).json()["error"]
+        assert "exists" in post({"question": "Is solar worth it?", "dataset": "solar", "name": "solar-costs"}).json()["error"]
+        started = post({"spec": {"question": "What do owners say about Powerwall batteries?", "datasets": ["solar"],
+                                 "name": "from-api", "budgets": {"max_nodes": 2}}})
+        assert started.status_code == 202, started.text
+        assert started.json()["campaign"] == "from-api"
+        seen = _watch(info, "from-api")
+        if CHROMIUM is not None:
+            _start_from_the_explorer(info)
+        runs = _finished(info)
+        assert {(r["campaign"], r["running"], r["exit_code"]) for r in runs} <= {
+            ("from-api", False, 0), ("from-explorer", False, 0)} and len(runs) == 1 + (CHROMIUM is not None), runs
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert seen[0]["status"] == "running"  # progress while it runs: the server's reads went to the run
+    assert seen[-1]["stopped_reason"] == "max_nodes" and seen[-1]["nodes_expanded"] == 2
+    assert seen[-1]["question"] == "What do owners say about Powerwall batteries?"
+
+
+def _start_from_the_explorer(info) -> None:
+    """The explorer's run form (shown with --allow-runs) starts a campaign; its row appears in the list."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    errors: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{info['url']}/#token={info['token']}")
+        page.wait_for_selector("#run-form", state="visible")
+        page.fill("#run-form input[name=question]", "Which inverters fail?")
+        page.fill("#run-form input[name=dataset]", "solar")
+        page.fill("#run-form input[name=campaign]", "from-explorer")
+        page.fill("#run-form input[name=max_nodes]", "1")
+        page.click("#run-form button")
+        page.wait_for_function("document.querySelector('#campaign-list tbody').innerText.includes('from-explorer')",
+                               timeout=60000)
+        browser.close()
+    assert errors == []
+
+
+def _finished(info, timeout_s: float = 120) -> list[dict]:
+    """GET /api/runs once every run it lists has exited (a run writes its report after the campaign stops)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    runs = _get(info, "/api/runs").json()
+    while any(r["running"] for r in runs) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        runs = _get(info, "/api/runs").json()
+    return runs
+
+
+def _watch(info, name: str, timeout_s: float = 240) -> list[dict]:
+    """The campaign's rows as GET /api/campaigns shows them, polled until it is no longer running."""
+    import time
+
+    seen: list[dict] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        rows = {c["campaign"]: c for c in _get(info, "/api/campaigns").json()}
+        if name in rows:
+            seen.append(rows[name])
+            if rows[name]["status"] != "running":
+                return seen
+        failed = [r for r in _get(info, "/api/runs").json() if r["campaign"] == name and r["exit_code"]]
+        assert not failed, failed
+        time.sleep(0.5)
+    raise AssertionError(f"campaign {name} did not finish: {seen[-1:] or 'never listed'}")
+
+
 def test_mcp_over_streamable_http_needs_the_token(server):
     import anyio
     import httpx2
@@ -127,13 +244,20 @@ def test_mcp_over_streamable_http_needs_the_token(server):
 
     _, info = server
 
-    async def tools(token: str) -> set[str]:
+    async def tools(token: str) -> tuple:
         headers = {"Authorization": f"Bearer {token}"}
         async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
             async with mcp.Client(streamable_http_client(info["url"] + "/mcp/", http_client=http)) as client:
-                return {t.name for t in (await client.list_tools()).tools}
+                listed = [str(r.uri) for r in (await client.list_resources()).resources]
+                reports = json.loads((await client.read_resource("sro://reports")).contents[0].text)
+                one = (await client.read_resource(reports[0]["uri"])).contents[0].text
+                return {t.name for t in (await client.list_tools()).tools}, listed, reports, one
 
-    assert "search" in anyio.run(tools, info["token"])
+    names, listed, reports, one = anyio.run(tools, info["token"])
+    assert {"search", "sql", "sparql", "facts", "judge", "campaign_status"} <= names
+    assert listed == ["sro://reports"]
+    assert [(r["campaign"], r["uri"]) for r in reports] == [("solar-costs", "sro://reports/solar-costs")]
+    assert one == "campaign solar-costs has no report yet"  # the fixture's campaign writes none
     assert _get(info, "/mcp/", token=False).status_code == 401
 
 

@@ -133,3 +133,39 @@ def test_fast_path_reads_the_command_line(argv, expected, monkeypatch):
 
     monkeypatch.delenv("SRO_WORKSPACE", raising=False)
     assert split(argv) == expected
+
+
+def test_a_writer_lowers_only_its_own_thread_so_the_relay_keeps_its_priority():
+    import os
+    import threading
+
+    from sro.live import yield_cpu
+
+    seen: dict[str, int] = {}
+
+    def writer() -> None:
+        yield_cpu(os.getpriority(os.PRIO_PROCESS, 0) + 3)
+        seen["writer"] = os.getpriority(os.PRIO_PROCESS, 0)
+        child = threading.Thread(target=lambda: seen.update(child=os.getpriority(os.PRIO_PROCESS, 0)))
+        child.start()
+        child.join()
+
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    thread = threading.Thread(target=writer)
+    thread.start()
+    thread.join()
+    assert seen == {"writer": before + 3, "child": before + 3}  # what the writer starts inherits it
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before  # on Linux the nice value is per thread
+
+
+def test_a_forwarded_read_imports_no_heavy_module(writer):
+    """The reader of a held workspace forwards before importing the CLI: its start-up cost is what a read
+    costs on a busy machine (docs/live.md, experiments/bench_live.py)."""
+    ws, _, _ = writer
+    code = ("import sys; from sro.commands import fast; code = fast.forward(['--workspace', sys.argv[1], 'datasets', "
+            "'--json']); heavy = sorted(m for m in sys.modules if m == 'sro.commands.cli' or m.split('.')[0] in {'typer', "
+            "'click', 'rich', 'pydantic', 'duckdb', 'pyoxigraph'}); print(code, heavy, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(ws)], capture_output=True, text=True, env=ENV,
+                          cwd=ROOT, timeout=120)
+    assert done.stderr.strip() == "0 []", done.stderr
+    assert [d["name"] for d in json.loads(done.stdout)] == ["live"]

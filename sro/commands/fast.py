@@ -1,12 +1,12 @@
 """The `sro` entry point. A read command on a workspace that another command holds is forwarded before the
 CLI is imported (typer, rich, pydantic and the stages take about a second to import on a busy machine);
-everything else, and anything this parser is unsure of, runs the full CLI."""
+everything else, and anything this parser is unsure of, runs the full CLI. Forwarding imports only
+sro.live's package module and sro.live.client, so a read costs little more than a bare Python start."""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 VALUE_OPTIONS = frozenset({"--workspace", "-w", "--ceo-model", "--worker-model", "--judge-model"})
 FLAGS = frozenset({"--no-cache"})
@@ -34,14 +34,14 @@ def split(argv: list[str]) -> tuple[str, str] | None:
 
 def forward(argv: list[str]) -> int | None:
     """The exit code of the read command run by the workspace's holder, or None to run the full CLI."""
-    from sro.live import READS, absolute_paths
-    from sro.live import claim, relay
+    from sro.live import READS
+    from sro.live import client
 
     found = split(argv)
     if found is None or found[1] not in READS:
         return None
-    info = claim.holder(Path(found[0]))
-    return None if info is None else relay.forward(info["socket"], absolute_paths(argv))
+    info = client.holder(found[0])
+    return None if info is None else client.forward(info["socket"], client.absolute_paths(argv))
 
 
 def main() -> None:

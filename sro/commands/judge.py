@@ -22,12 +22,19 @@ def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:
 
 def judge_lines(ws: Any, path: Path, pipeline_name: str, *, calibrated: bool = True) -> tuple:
     """(input lines, resolved candidates, judgments, judge context) for a JSONL file."""
-    from sro.triples.resolve import Resolver
     from sro.triples import from_file
+
+    return judge_triples(ws, list(from_file.read_lines(path)), pipeline_name, calibrated=calibrated)
+
+
+def judge_triples(ws: Any, triples: list, pipeline_name: str, *, calibrated: bool = True) -> tuple:
+    """(input triples, resolved candidates, judgments, judge context) for parsed input triples."""
+    from sro.triples import from_file
+    from sro.triples.resolve import Resolver
     from sro.judge.judge import AxiomJudge
 
     pipeline = ws.pipeline(pipeline_name)
-    lines, candidates, docs = from_file.load(path, pipeline)
+    lines, candidates, docs = from_file.candidates_of(triples, pipeline)
     client = _judge_client(ws)
     resolver = Resolver(None, pipeline, base_iri=ws.settings.base_iri)
     judge = AxiomJudge(ws, pipeline, client=client)

@@ -48,14 +48,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         port: int = typer.Option(8765, "--port", help="TCP port (0: any free port)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind; loopback by default."),
-        allow_runs: bool = typer.Option(False, "--allow-runs", help="Accept POST /api/runs (not built yet)."),
+        allow_runs: bool = typer.Option(False, "--allow-runs", help="Let API clients start campaigns "
+                                        "(POST /api/campaigns); read-only without it."),
     ) -> None:
         """HTTP API and web explorer over the workspace; every request needs the bearer token in serve.json."""
         from sro.live.http import serve
 
-        if allow_runs:
-            raise ConfigError("--allow-runs is not available yet: sro serve is read-only")
-        serve(_workspace_dir(ctx), host, port)
+        serve(_workspace_dir(ctx), host, port, allow_runs)
 
 
 def _workspace_dir(ctx: typer.Context):

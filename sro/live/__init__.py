@@ -11,16 +11,18 @@ queues behind it with `--wait`; held by a reader, it waits for the reader to fin
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
+from sro.live.client import absolute_paths
+
 READS = frozenset({
     "status", "datasets", "search", "grep", "triples", "query", "export", "report", "costs",
     "graph stats", "cache stats", "api",
 })
-PATH_OPTIONS = frozenset({"--output", "-o", "--file", "-f"})  # read commands' file options (export, query)
 READER_GRACE_S = 60.0  # a writer waits this long for a read command that holds the workspace
 _local = threading.local()
 ARGV: list[str] | None = None  # the command line of this process, set by sro.commands.cli.main
@@ -35,7 +37,7 @@ def command_of(ctx) -> str:
     return " ".join(ctx.command_path.split()[1:])
 
 
-def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any], *, create: bool = False):
+def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, object], *, create: bool = False):
     """The workspace for a CLI command, held or borrowed; forwards read commands to a running holder."""
     import typer
 
@@ -63,31 +65,33 @@ def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, Any], *
     return ws
 
 
-def absolute_paths(argv: list[str]) -> list[str]:
-    """File options made absolute: the holder runs the command in its own working directory."""
-    out = list(argv)
-    for i, token in enumerate(out):
-        name, eq, value = token.partition("=")
-        if eq and name in PATH_OPTIONS and value not in ("", "-"):
-            out[i] = f"{name}={Path(value).absolute()}"
-        elif i and out[i - 1] in PATH_OPTIONS and token != "-":
-            out[i] = str(Path(token).absolute())
-    return out
-
-
 def acquire(ws, command: str, role: str) -> dict | None:
     """Claim the workspace for `ws` (None), or for a read command the holder to forward to."""
-    from sro.errors import WorkspaceBusy, WorkspaceError
     from sro.live import claim as claims
     from sro.live import relay
 
     root = Path(ws.root).resolve()
     info = claims.holder_info(f"sro {command}", role, str(relay.socket_path(root)))
     started = time.monotonic()
+    if role == "write":
+        claims.want(root)
+    try:
+        return _claim_loop(ws, root, info, role, started)
+    finally:
+        if role == "write":
+            claims.unwant(root)
+
+
+def _claim_loop(ws, root: Path, info: dict, role: str, started: float) -> dict | None:
+    from sro.errors import WorkspaceBusy, WorkspaceError
+    from sro.live import claim as claims
+
     while True:
         held = claims.try_claim(root, info, block=WAIT and role == "write")
         if held is not None:
             _serve(ws, held)
+            if role == "write" and ARGV is not None:
+                yield_cpu(ws.settings.writer_nice)
             return None
         other = claims.holder(root)
         if other is None:  # the holder is starting or just left
@@ -102,6 +106,17 @@ def acquire(ws, command: str, role: str) -> dict | None:
             raise WorkspaceBusy(
                 f"workspace {root} is busy: `{other.get('command')}` (pid {other.get('pid')}) is writing to it; "
                 "read commands still work, or add --wait to run after it")
+
+
+def yield_cpu(nice: int) -> None:
+    """Run this thread, and the threads and processes it starts from now on, at `nice`: a writer's work then
+    yields the CPU to the reads it serves, whose relay threads were started before and keep their priority
+    (on Linux the nice value is per thread; elsewhere it is the process's). Only in a CLI process, which ends
+    with its command: without privileges a priority can be lowered but never raised back."""
+    import os
+
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, max(nice, os.getpriority(os.PRIO_PROCESS, 0)))
 
 
 def _serve(ws, held) -> None:

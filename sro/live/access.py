@@ -8,12 +8,14 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import anyio
 
 from sro.live import acquire, api, relay
+from sro.live import claim as claims
 from sro.live.workspaces import BorrowedWorkspace, HeldWorkspace
 
 IDLE_RELEASE_S = 1.0  # a front end keeps the workspace open between calls, then lets writers in
@@ -54,6 +56,9 @@ class Access:
                 self._timer.cancel()
                 self._timer = None
             if self._held is None:
+                other = self._writer_coming()
+                if other is not None:
+                    return None, other
                 ws = HeldWorkspace.open(self.root, self.overrides)
                 other = acquire(ws, "api", "read")
                 if other is not None:
@@ -62,7 +67,23 @@ class Access:
             self._users += 1
             return self._held, None
 
+    def _writer_coming(self, wait_s: float = 10.0) -> dict | None:
+        """The holder once a writer that waits for the workspace has claimed it, so calls go to it instead of
+        claiming the workspace again; None when no writer waits (or it did not come)."""
+        deadline = time.monotonic() + wait_s
+        while claims.wanted(self.root) and time.monotonic() < deadline:
+            other = claims.holder(self.root)
+            if other is not None and other.get("role") == "write":
+                return other
+            time.sleep(0.05)
+        return None
+
     def _leave(self) -> None:
+        if claims.wanted(self.root):
+            with self._lock:
+                self._users -= 1
+            self.close()  # a writer waits: give the workspace back now
+            return
         with self._lock:
             self._users -= 1
             if self._users == 0:

@@ -12,6 +12,7 @@ from sro.errors import SROError
 
 MAX_K = 200
 MAX_FACTS = 500
+MAX_JUDGE = 1000  # triples per judge call
 
 
 class ApiError(SROError):
@@ -123,12 +124,25 @@ def campaign(ws, name: str) -> dict:
             "report": report.read_text(encoding="utf-8") if report.exists() else None}
 
 
+def judge(ws, triples: list, pipeline: str = "generic") -> dict:
+    """Judge triples in the `sro judge` input format (a list of its line objects): verdicts, scores, reasons."""
+    from pipelines import available
+    from sro.triples import from_file
+    from sro.commands.judge import judge_triples
+
+    if pipeline not in available():  # a name, never a path: a client must not make the server read a folder
+        raise ApiError(f"pipeline must be one of {', '.join(available())}")
+    lines = from_file.parse_items(triples, MAX_JUDGE)
+    lines, _, judgments, _ = judge_triples(ws, lines, pipeline)
+    return from_file.summary(lines, judgments)
+
+
 def document(ws, doc_id: str) -> dict:
     return ws.datasets.document(_str(doc_id, "doc_id")).model_dump(mode="json")
 
 
 OPERATIONS: dict[str, Callable[..., Any]] = {f.__name__: f for f in (
-    datasets, search, sql, sparql, facts, campaigns, campaign, document)}
+    datasets, search, sql, sparql, facts, campaigns, campaign, document, judge)}
 
 
 def run(ws, name: str, args: dict[str, Any]) -> Any:

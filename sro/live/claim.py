@@ -7,6 +7,7 @@ truth and the file only says who holds it. Claims are re-entrant within a proces
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -15,8 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sro.live.client import HOLDER_FILE, holder  # noqa: F401 - holder: who holds it, read by readers too
+
 LOCK_FILE = ".live.lock"
-HOLDER_FILE = "holder.json"
 _HELD: dict[Path, "Claim"] = {}
 _GUARD = threading.Lock()
 
@@ -78,13 +80,32 @@ def release(claim: Claim) -> bool:
         return True
 
 
-def holder(root: Path) -> dict | None:
-    """What holder.json says, or None while it is missing or half-written."""
-    try:
-        return json.loads((root.resolve() / HOLDER_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def holder_info(command: str, role: str, socket: str) -> dict:
     return {"pid": os.getpid(), "command": command, "role": role, "socket": socket, "started": time.time()}
+
+
+# A writer that waits for a reader (a front end such as `sro serve` between calls) says so in WANT_FILE, so the
+# front end gives the workspace back after its current call and forwards its next calls to the writer instead
+# of claiming it again: a front end polled often would otherwise keep a writer out indefinitely.
+WANT_FILE = ".live.want"
+
+
+def want(root: Path) -> None:
+    (root / WANT_FILE).write_text(str(os.getpid()), encoding="utf-8")
+
+
+def unwant(root: Path) -> None:
+    path = root / WANT_FILE
+    with contextlib.suppress(OSError, ValueError):
+        if int(path.read_text(encoding="utf-8")) == os.getpid():
+            path.unlink()
+
+
+def wanted(root: Path) -> bool:
+    """True while a live writer waits for the workspace."""
+    try:
+        pid = int((root / WANT_FILE).read_text(encoding="utf-8"))
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return pid != os.getpid()

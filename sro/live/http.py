@@ -5,7 +5,8 @@ at start and written with the URL and pid to `<workspace>/serve.json`, readable 
 static files carry no workspace data and load without the token, which the page reads from the URL fragment
 (`#token=...`, never sent to the server). Requests whose Host is not the bound host are refused, so a web page
 elsewhere cannot reach the API through DNS rebinding. Reads go through sro.live.access, so a running writer
-never blocks the server, nor the server a writer.
+never blocks the server, nor the server a writer. With `--allow-runs`, POST /api/campaigns starts a campaign in
+its own process (sro.live.runs); without it that request is a 403.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from sro.errors import SROError
 from sro.live.access import Access
+from sro.live.runs import Runs, spec_of
 
 STATIC = Path(__file__).parent / "static"
 SERVE_FILE = "serve.json"
@@ -106,10 +110,38 @@ def routes(access: Access) -> list:
         Route("/api/documents/{doc_id:path}", endpoint("document", doc)),
         Route("/api/sparql", endpoint("sparql", _body), methods=["POST"]),
         Route("/api/sql", endpoint("sql", _body), methods=["POST"]),
+        Route("/api/judge", endpoint("judge", _body), methods=["POST"]),
     ]
 
 
-def build_app(access: Access, token: str, hosts: list[str]):
+def run_routes(access: Access, runs: Runs | None) -> list:
+    """Starting campaigns (`--allow-runs`; 403 without it) and what this server started."""
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def start(request):
+        if runs is None:
+            return _error(403, "this server is read-only; start it with `sro serve --allow-runs` to run campaigns")
+        try:
+            body = await _body(request)
+            known = {d["name"] for d in await access.acall("datasets")}
+            campaigns = {c["campaign"] for c in await access.acall("campaigns")}
+            spec = spec_of(body, known, campaigns)
+            return JSONResponse(await anyio.to_thread.run_sync(runs.start, spec), status_code=202)
+        except SROError as exc:
+            return _error(400, str(exc))
+
+    async def started(request):
+        return JSONResponse(await anyio.to_thread.run_sync(runs.list) if runs is not None else [])
+
+    async def server(request):
+        return JSONResponse({"workspace": str(access.root), "allow_runs": runs is not None})
+
+    return [Route("/api/campaigns", start, methods=["POST"]), Route("/api/runs", started),
+            Route("/api/server", server)]
+
+
+def build_app(access: Access, token: str, hosts: list[str], runs: Runs | None = None):
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -126,7 +158,7 @@ def build_app(access: Access, token: str, hosts: list[str]):
             yield
 
     return Starlette(
-        routes=[*routes(access), Mount("/mcp", app=mcp_app), Mount("/", app=StaticFiles(directory=STATIC, html=True))],
+        routes=[*routes(access), *run_routes(access, runs), Mount("/mcp", app=mcp_app), Mount("/", app=StaticFiles(directory=STATIC, html=True))],
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts), Middleware(BearerAuth, token=token)],
         lifespan=lifespan,
     )
@@ -141,10 +173,11 @@ def write_serve_file(root: Path, info: dict) -> Path:
     return path
 
 
-def serve(root: Path, host: str, port: int) -> None:
+def serve(root: Path, host: str, port: int, allow_runs: bool = False) -> None:
     import uvicorn
 
     access = Access(root)
+    runs = Runs(access.root) if allow_runs else None
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -158,7 +191,7 @@ def serve(root: Path, host: str, port: int) -> None:
     hosts = [host, f"{host}:{port}"] + (["localhost", f"localhost:{port}"] if host == "127.0.0.1" else [])
     path = write_serve_file(access.root, {"url": url, "token": token, "pid": os.getpid()})
     print(f"serving {access.root} at {url}/#token={token}  (token also in {path})", flush=True)
-    config = uvicorn.Config(build_app(access, token, hosts), log_level="warning", lifespan="on")
+    config = uvicorn.Config(build_app(access, token, hosts, runs), log_level="warning", lifespan="on")
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

@@ -57,9 +57,25 @@ def build(access: Access):
         return await call("facts", entity=entity, predicate=predicate, min_score=min_score, limit=limit)
 
     @server.tool(structured_output=False)
+    async def judge(triples: list[dict[str, Any]], pipeline: str = "generic") -> str:
+        """Judge triples extracted anywhere (the `sro judge` input: objects with id, subject, predicate, object,
+        quote, text [title, doc_id, source_uri, kind, qualifiers]): verdict, score, per-axiom scores, reasons."""
+        return await call("judge", triples=triples, pipeline=pipeline)
+
+    @server.tool(structured_output=False)
     async def campaign_status(name: str | None = None) -> str:
         """All campaigns, or one with its research tree, status and spend."""
         return await call("campaign", name=name) if name else await call("campaigns")
+
+    @server.resource("sro://reports", mime_type="application/json")
+    async def reports() -> str:
+        """Every campaign with the URI of its report (sro://reports/<campaign>)."""
+        try:
+            found = await access.acall("campaigns")
+        except SROError as exc:
+            raise ToolError(str(exc)) from None
+        return json.dumps([{"campaign": c["campaign"], "status": c["status"], "question": c["question"],
+                            "uri": f"sro://reports/{c['campaign']}"} for c in found], ensure_ascii=False)
 
     @server.resource("sro://reports/{campaign}", mime_type="text/markdown")
     async def report(campaign: str) -> str:

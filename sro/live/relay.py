@@ -10,21 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import socket
 import socketserver
-import struct
-import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from sro.live import capture
+from sro.live.client import HEADER, forward  # noqa: F401 - forward: the client side, kept light for sro.commands.fast
 
 MAX_REQUEST = 1 << 20
-_HEADER = struct.Struct(">cI")
-_ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def socket_path(root: Path) -> Path:
@@ -44,7 +39,7 @@ class _Handler(socketserver.StreamRequestHandler):
         def send(kind: bytes) -> Callable[[bytes], None]:
             def _send(data: bytes) -> None:
                 with lock:
-                    self.wfile.write(_HEADER.pack(kind, len(data)) + data)
+                    self.wfile.write(HEADER.pack(kind, len(data)) + data)
             return _send
 
         try:
@@ -80,26 +75,3 @@ class RelayServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.shutdown()
         self.server_close()
         self.path.unlink(missing_ok=True)
-
-
-def forward(path: str, argv: list[str], out: BinaryIO | None = None, err: BinaryIO | None = None) -> int | None:
-    """Run argv in the holder; its output goes to ours (or to `out`/`err`). None when the holder is gone
-    (the caller claims again)."""
-    try:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(path)
-    except OSError:
-        return None
-    streams = {b"o": out or sys.stdout.buffer, b"e": err or sys.stderr.buffer}
-    strip = {b"o": out is not None or not sys.stdout.isatty(), b"e": err is not None or not sys.stderr.isatty()}
-    with sock, sock.makefile("rwb") as stream:
-        stream.write(json.dumps({"argv": argv}).encode() + b"\n")
-        stream.flush()
-        while header := stream.read(_HEADER.size):
-            kind, size = _HEADER.unpack(header)
-            data = stream.read(size)
-            if kind == b"x":
-                return int(data)
-            streams[kind].write(_ANSI.sub(b"", data) if strip[kind] else data)
-            streams[kind].flush()
-    return None

@@ -118,8 +118,26 @@ def candidate_of(t: InputTriple, doc: "Document", mapper: PredicateMapper, pipel
                      evidence=evidence, extractor="input")
 
 
+def parse_items(items: Any, max_items: int) -> list[InputTriple]:
+    """Triples given as a JSON array of the line objects (`POST /api/judge`, the MCP `judge` tool)."""
+    if not isinstance(items, list) or not 1 <= len(items) <= max_items:
+        raise InputError(f"triples must be a list of 1 to {max_items} objects with id, subject, predicate, "
+                         "object, quote, text")
+    out = []
+    for n, item in enumerate(items):
+        try:
+            out.append(InputTriple.model_validate(item))
+        except ValueError as exc:
+            raise InputError(f"triples[{n}]: not a valid triple ({'; '.join(str(exc).splitlines()[0:3])})") from None
+    return out
+
+
 def load(path: Path, pipeline: "Pipeline") -> tuple[list[InputTriple], list[Candidate], dict[str, "Document"]]:
-    lines = list(read_lines(path))
+    return candidates_of(list(read_lines(path)), pipeline)
+
+
+def candidates_of(lines: list[InputTriple],
+                  pipeline: "Pipeline") -> tuple[list[InputTriple], list[Candidate], dict[str, "Document"]]:
     mapper = PredicateMapper(pipeline)
     docs: dict[str, "Document"] = {}
     candidates = []

@@ -43,8 +43,8 @@ def build_workspace(root: Path, env: dict) -> Path:
     return root
 
 
-def start_server(root: Path, env: dict) -> tuple[subprocess.Popen, dict]:
-    proc = subprocess.Popen([sys.executable, "-m", "sro", "--workspace", str(root), "serve", "--port", "0"],
+def start_server(root: Path, env: dict, *options: str) -> tuple[subprocess.Popen, dict]:
+    proc = subprocess.Popen([sys.executable, "-m", "sro", "--workspace", str(root), "serve", "--port", "0", *options],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     serve_file = root / "serve.json"
     deadline = time.monotonic() + 60

@@ -57,6 +57,21 @@ async function loadCampaigns() {
   status(`updated ${new Date().toLocaleTimeString()}`);
 }
 
+// Only when the server was started with --allow-runs; the list above then shows the run's progress.
+async function startCampaign(form) {
+  const spec = { question: form.question.value, dataset: form.dataset.value };
+  if (form.campaign.value) spec.name = form.campaign.value;
+  if (form.max_nodes.value) spec.budgets = { max_nodes: Number(form.max_nodes.value) };
+  const run = await api("/api/campaigns", spec);
+  await loadCampaigns();
+  status(`started ${run.campaign} (pid ${run.pid})`);
+}
+
+async function showRunForm() {
+  const server = await api("/api/server");
+  document.getElementById("run-form").hidden = !server.allow_runs;
+}
+
 function treeItem(node) {
   const li = el("li", `${node.question || node.id}  (facts ${node.accepted ?? 0}, visits ${node.visits ?? 0})`);
   li.className = "tree-node";
@@ -166,5 +181,7 @@ document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click
 onSubmit("fact-form", (form) => findFacts(formArgs(form)));
 onSubmit("graph-form", (form) => showGraph(form.entity.value));
 onSubmit("sparql-form", runSparql);
+onSubmit("run-form", startCampaign);
+guarded(showRunForm);
 guarded(loadCampaigns);
 setInterval(() => guarded(loadCampaigns), POLL_MS);
