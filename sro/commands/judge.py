@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -24,34 +23,7 @@ def judge_lines(ws: Any, path: Path, pipeline_name: str, *, calibrated: bool = T
     """(input lines, resolved candidates, judgments, judge context) for a JSONL file."""
     from sro.triples import from_file
 
-    return judge_triples(ws, list(from_file.read_lines(path)), pipeline_name, calibrated=calibrated)
-
-
-def judge_triples(ws: Any, triples: list, pipeline_name: str, *, calibrated: bool = True) -> tuple:
-    """(input triples, resolved candidates, judgments, judge context) for parsed input triples."""
-    from sro.triples import from_file
-    from sro.triples.resolve import Resolver
-    from sro.judge.judge import AxiomJudge
-
-    pipeline = ws.pipeline(pipeline_name)
-    lines, candidates, docs = from_file.candidates_of(triples, pipeline)
-    client = _judge_client(ws)
-    resolver = Resolver(None, pipeline, base_iri=ws.settings.base_iri)
-    judge = AxiomJudge(ws, pipeline, client=client)
-    if not calibrated:
-        judge.calibration = None
-    ctx = judge.context(docs)
-
-    async def run() -> tuple[list, list]:
-        resolved = await resolver.arun(candidates, client)
-        return resolved, await judge.arun(resolved, ctx=ctx)
-
-    resolved, judgments = asyncio.run(run())
-    return lines, resolved, judgments, ctx
-
-
-def _judge_client(ws: Any) -> Any:
-    return None if ws.llm.is_offline("judge") else ws.llm
+    return from_file.judge_triples(ws, list(from_file.read_lines(path)), pipeline_name, calibrated=calibrated)
 
 
 def register(app: typer.Typer) -> None:

@@ -128,12 +128,11 @@ def judge(ws, triples: list, pipeline: str = "generic") -> dict:
     """Judge triples in the `sro judge` input format (a list of its line objects): verdicts, scores, reasons."""
     from pipelines import available
     from sro.triples import from_file
-    from sro.commands.judge import judge_triples
 
     if pipeline not in available():  # a name, never a path: a client must not make the server read a folder
         raise ApiError(f"pipeline must be one of {', '.join(available())}")
     lines = from_file.parse_items(triples, MAX_JUDGE)
-    lines, _, judgments, _ = judge_triples(ws, lines, pipeline)
+    lines, _, judgments, _ = from_file.judge_triples(ws, lines, pipeline)
     return from_file.summary(lines, judgments)
 
 

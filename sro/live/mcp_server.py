@@ -30,6 +30,14 @@ def build(access: Access):
         except SROError as exc:
             raise ToolError(str(exc)) from None
 
+    _tools(server, call)
+    _resources(server, access, ToolError)
+    return server
+
+
+def _tools(server, call) -> None:
+    """The tools: each one is a read of the workspace through `call` (Access.acall)."""
+
     @server.tool(structured_output=False)
     async def datasets() -> str:
         """Datasets in the workspace with their document and chunk counts."""
@@ -67,6 +75,10 @@ def build(access: Access):
         """All campaigns, or one with its research tree, status and spend."""
         return await call("campaign", name=name) if name else await call("campaigns")
 
+
+def _resources(server, access: Access, ToolError) -> None:
+    """The reports as resources: sro://reports lists them, sro://reports/<campaign> is one."""
+
     @server.resource("sro://reports", mime_type="application/json")
     async def reports() -> str:
         """Every campaign with the URI of its report (sro://reports/<campaign>)."""
@@ -85,5 +97,3 @@ def build(access: Access):
         except SROError as exc:
             raise ToolError(str(exc)) from None
         return found["report"] or f"campaign {campaign} has no report yet"
-
-    return server

@@ -9,6 +9,7 @@ Agreement") becomes the document entity, as the pipeline's own "@document" facts
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from pathlib import Path
@@ -159,3 +160,29 @@ def summary(lines: list[InputTriple], judgments: list["Judgment"]) -> dict:
     count = {v: sum(r["verdict"] == v for r in results) for v in ("accepted", "rejected", "conflict")}
     return {"judged": len(results), "accepted": count["accepted"], "rejected": count["rejected"],
             "conflicts": count["conflict"], "results": results}
+
+
+def judge_triples(ws: Any, triples: list, pipeline_name: str, *, calibrated: bool = True) -> tuple:
+    """(input triples, resolved candidates, judgments, judge context) for parsed input triples."""
+    from sro.triples.resolve import Resolver
+    from sro.judge.judge import AxiomJudge
+
+    pipeline = ws.pipeline(pipeline_name)
+    lines, candidates, docs = candidates_of(triples, pipeline)
+    client = _judge_client(ws)
+    resolver = Resolver(None, pipeline, base_iri=ws.settings.base_iri)
+    judge = AxiomJudge(ws, pipeline, client=client)
+    if not calibrated:
+        judge.calibration = None
+    ctx = judge.context(docs)
+
+    async def run() -> tuple[list, list]:
+        resolved = await resolver.arun(candidates, client)
+        return resolved, await judge.arun(resolved, ctx=ctx)
+
+    resolved, judgments = asyncio.run(run())
+    return lines, resolved, judgments, ctx
+
+
+def _judge_client(ws: Any) -> Any:
+    return None if ws.llm.is_offline("judge") else ws.llm
