@@ -48,6 +48,18 @@ FIRST = {"i", "we", "me", "us", "my", "our"}
 OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "people", "he",
                 "she", "they", "friend", "neighbor", "neighbour", "household", "homeowner", "customer",
                 "folks", "guy", "competitor", "others", "one", "y'all"}
+# A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
+# is an arrangement for the future, not an installation that exists.
+ACQUIRE = {"get", "install", "add", "buy", "purchase", "order", "put", "switch", "upgrade", "lease", "finance",
+           "give", "provide"}
+# Verbs whose to-infinitive happened ("managed to get PTO"); any other to-infinitive on the path is an aim,
+# a purpose or an obligation ("pushed by the installer to put the Powerwall 3 outside", "called to add one").
+IMPLICATIVE = {"manage", "get", "happen", "remember", "begin", "start", "continue", "use", "come", "decide",
+               "choose", "end", "take", "able"}
+PRESENT_BE = {"am", "is", "are", "'m", "'re", "'s"}
+# A clause whose object or subject is one of these nouns is about an offer, not the installation ("received
+# a quote from Tesla for 11 panels", "the proposal includes 2 Powerwalls").
+PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "design"}
 PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
                             r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
 CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
@@ -110,6 +122,10 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
         return "hypothetical"
     if auxes & FUTURE or (verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in children)):
         return "future"
+    if _unrealised_infinitive(verb, children):
+        return "plan"
+    if verb.tag_ == "VBG" and auxes & PRESENT_BE and verb.lemma_.lower() in ACQUIRE:
+        return "plan"
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in children):
         return "hypothetical"
     if any(c.dep_ == "advmod" and c.lower_ in HEDGE for c in children):
@@ -121,6 +137,13 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
                                                        for c in children):
         return "plan"
     return None
+
+
+def _unrealised_infinitive(verb: "Token", children: list["Token"]) -> bool:
+    if verb.tag_ != "VB" or not any(c.dep_ == "aux" and c.lower_ == "to" for c in children):
+        return False
+    head = verb.head
+    return not (head.lemma_.lower() in IMPLICATIVE or head.lower_ in IMPLICATIVE)
 
 
 def _person_like(subj: "Token") -> bool:
@@ -150,6 +173,13 @@ def _other_person(token: "Token", path: list["Token"]) -> bool:
                and (_person_like(t) or t.lower_ in ("your", "their", "his", "her")) for t in token.sent)
 
 
+def _prospect_clause(token: "Token", verb: "Token") -> bool:
+    """The fact's clause has a quote, an estimate or an offer as subject or object (and the object is not
+    that noun itself): what is listed is offered, not installed."""
+    return any(c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.lemma_.lower() in PROSPECT_NOUN and c.i != token.i
+               for c in verb.children)
+
+
 def presupposed(token: "Token") -> bool:
     """A name inside a noun phrase ("my NEM 2", "PG&E PTO", "a SRP plan", "PTO from PG&E") is taken for
     granted by the sentence whatever its clause does: "Would I lose my NEM 2?" still says the author has
@@ -175,6 +205,9 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
             return kind, f"{verb.text!r}"
     if any(t.lower_ == "according" and t.nbor(1).lower_ == "to" for t in token.sent if t.i + 1 < len(t.doc)):
         return "reported", "'according to'"
+    prospect = next((v for v in path if _prospect_clause(token, v)), None) if c.subject.ref == "document" else None
+    if prospect is not None:
+        return "plan", f"{prospect.text!r} has a quote, an estimate or an offer as argument"
     if c.subject.ref == "document" and _other_person(token, path):
         return "other_system", f"subject of {path[0].text!r}" if path else ""
     return None
