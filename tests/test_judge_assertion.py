@@ -30,6 +30,9 @@ ASSERTED = [
     ("hasBattery", "Powerwall 3", "I have a Powerwall 3 in the garage."),
     ("utility", "Duke Energy", "Would I lose my Duke Energy credits if I add a battery?"),  # presupposed name
     ("systemSize", "11.2 kW", "Our 11.2 kW array went live in March."),
+    ("systemSize", "13.5 kW", "Can anybody explain why my 13.5 kW system exports at night?"),  # the author's own
+    ("hasBattery", "Powerwall 3", "We managed to get the Powerwall 3 wired before winter."),  # it happened
+    ("hasBattery", "Powerwall 3", "My wife and I got a Powerwall 3 last year."),
     ("paybackPeriod", "8 years", "With the rates where they are, the payback period is about 8 years."),  # "they": rates
 ]
 NOT_ASSERTED = [
@@ -43,6 +46,13 @@ NOT_ASSERTED = [
     ("reported", "production", "52 kWh", "The array allegedly produced 52 kWh on Sunday."),
     ("negated", "hasBattery", "Powerwall 2", "We never had a Powerwall 2."),
     ("other_system", "systemSize", "6.6 kW", "My neighbour put in a 6.6 kW system last year."),
+    ("question", "systemSize", "10 kW", "Is a 10 kW system enough for a 2,500 sqft house"),
+    ("question", "hasBattery", "Powerwall 3", "What is the best inverter for a Powerwall 3?"),
+    ("plan", "hasBattery", "Powerwall 3", "We are getting two Powerwall 3 units for the garage."),
+    ("plan", "hasBattery", "Powerwall 3", "Last week we received an estimate from Tesla for 2 Powerwall 3."),
+    ("plan", "hasBattery", "Powerwall 3", "The installer keeps pushing us to put the Powerwall 3 outdoors."),
+    ("other_system", "systemSize", "8 kW", "Our 10 kW array makes less than my uncle's 8 kW system."),
+    ("other_system", "hasBattery", "Powerwalls", "My parents have two Powerwalls."),
 ]
 
 

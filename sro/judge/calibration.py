@@ -23,6 +23,8 @@ from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 
 if TYPE_CHECKING:
+    from spacy.tokens import Token
+
     from pipelines import Pipeline
 
 FILE = "calibration.json"
@@ -31,13 +33,41 @@ QUESTION_OPENERS = {"is", "are", "do", "does", "did", "can", "could", "should", 
                     "why", "when", "where", "which", "who", "anyone", "has", "have"}
 
 
-def _sentence_of_object(c: Candidate, ctx: JudgeContext) -> list[str]:
-    quote = c.evidence.quote
-    _, start, end = locate_term(c.object, quote)
-    doc = ctx.cache.parse(quote)
-    span = doc.char_span(start, end, alignment_mode="expand") if end > start else None
-    sent = span.root.sent if span is not None and len(span) else doc[:]
-    return [t.lower_ for t in sent]
+def _object_token(c: Candidate, ctx: JudgeContext) -> "Token | None":
+    _, start, end = locate_term(c.object, c.evidence.quote)
+    span = ctx.cache.parse(c.evidence.quote).char_span(start, end, alignment_mode="expand") if end > start else None
+    return span.root if span is not None and len(span) else None
+
+
+def _clause_features(c: Candidate, ctx: JudgeContext) -> dict[str, float]:
+    """Where the object sits: its sentence (first person, length, a question that passed because its own
+    clause is a first-person statement), whether a verb governs it at all (a bare fragment such as a title
+    or a spec line, "8.2kw system with 1 PW") and whether that verb's subject is the author."""
+    token = _object_token(c, ctx)
+    sent = token.sent if token is not None else ctx.cache.parse(c.evidence.quote)[:]
+    words = [t.lower_ for t in sent]
+    verb = next((t for t in ([token, *token.ancestors] if token is not None else []) if t.pos_ in ("VERB", "AUX")),
+                None)
+    subj = next((t for t in verb.children if t.dep_ in ("nsubj", "nsubjpass")), None) if verb is not None else None
+    return {
+        "first_person": float(any(w in FIRST_PERSON for w in words)),
+        "sentence_length": min(len(words), 80) / 40,
+        "sentence_question": float(sent.text.rstrip().endswith("?")),
+        "fragment": float(verb is None),
+        "own_subject": float(subj is not None and subj.lower_ in FIRST_PERSON),
+    }
+
+
+def _post_features(c: Candidate, ctx: JudgeContext) -> dict[str, float]:
+    """The post around the quote: the object read from the title alone, and how often the post names it
+    (an installation's parts come up again in the body; a product asked about often does not)."""
+    doc = ctx.docs.get(c.evidence.doc_id)
+    title, text = ((doc.title or "").strip(), doc.text or "") if doc is not None else ("", "")
+    _, start, _ = locate_term(c.object, c.evidence.quote)
+    in_title = bool(title) and text.startswith(title) and c.evidence.start + start < len(title)
+    name = c.object.text.strip().lower()
+    count = text.lower().count(name) if name else 0
+    return {"title_mention": float(in_title), "post_mentions": min(count, 4) / 4}
 
 
 def _title_is_question(c: Candidate, ctx: JudgeContext) -> bool:
@@ -49,14 +79,13 @@ def _title_is_question(c: Candidate, ctx: JudgeContext) -> bool:
 def features(c: Candidate, ctx: JudgeContext, scores: list[AxiomScore], raw_total: float) -> dict[str, float]:
     """General features of a judged candidate past every gate, none tied to a domain's vocabulary (the
     per-axiom scores are near-constant once the gates passed: the weighted mean stands for them)."""
-    words = _sentence_of_object(c, ctx) if c.evidence.quote else []
     return {
         "raw_total": raw_total,
         "literal_object": float(isinstance(c.object, Value)),
         "document_subject": float(c.subject.ref == "document"),
-        "first_person": float(any(w in FIRST_PERSON for w in words)),
         "title_question": float(_title_is_question(c, ctx)),
-        "sentence_length": min(len(words), 80) / 40,
+        **(_clause_features(c, ctx) if c.evidence.quote else {}),
+        **_post_features(c, ctx),
     }
 
 
@@ -90,8 +119,8 @@ def fit(rows: list[dict[str, float]], labels: list[bool], *, l2: float = 1.0, st
     """L2-regularised logistic regression by Newton's method (numpy only)."""
     import numpy as np
 
-    names = sorted(rows[0])
-    x = np.array([[r[n] for n in names] + [1.0] for r in rows])
+    names = sorted({n for r in rows for n in r})
+    x = np.array([[r.get(n, 0.0) for n in names] + [1.0] for r in rows])
     y = np.array(labels, dtype=float)
     w = np.zeros(x.shape[1])
     penalty = np.eye(x.shape[1]) * l2

@@ -47,7 +47,12 @@ HEDGE = {"allegedly", "supposedly", "apparently", "reportedly", "probably", "may
 FIRST = {"i", "we", "me", "us", "my", "our"}
 OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "people", "he",
                 "she", "they", "friend", "neighbor", "neighbour", "household", "homeowner", "customer",
-                "folks", "guy", "competitor", "others", "one", "y'all"}
+                "folks", "guy", "competitor", "others", "one", "y'all",
+                # relatives and acquaintances have their own houses (a spouse or partner shares the author's)
+                "parent", "mom", "dad", "mother", "father", "brother", "sister", "sibling", "son", "daughter",
+                "uncle", "aunt", "cousin", "grandparent", "grandma", "grandpa", "relative", "family", "coworker",
+                "colleague", "boss", "buddy", "roommate", "landlord", "tenant", "client", "acquaintance"}
+OTHER_POSSESSIVE = {"your", "their", "his", "her", "its"}
 # A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
 # is an arrangement for the future, not an installation that exists.
 ACQUIRE = {"get", "install", "add", "buy", "purchase", "order", "put", "switch", "upgrade", "lease", "finance",
@@ -104,6 +109,8 @@ def _question(token: "Token", path: list["Token"]) -> bool:
     if inverted is not None and inverted.dep_ in ("aux", "auxpass") and inverted.head == root and subj is not None \
             and inverted.i < subj.i:
         return True  # "Does anyone know ...", "Can I change ..."
+    if inverted is not None and inverted == root and root.pos_ == "AUX" and subj is not None and root.i < subj.i:
+        return True  # "Is a 10 kW system enough for ..." (no question mark)
     if not sent.text.rstrip().rstrip("\"')").endswith("?"):
         return bool(subj is not None and subj.lower_ in ("anyone", "anybody") and root.i == token.sent.root.i)
     own = path[0] if path else None
@@ -149,20 +156,44 @@ def _unrealised_infinitive(verb: "Token", children: list["Token"]) -> bool:
 def _person_like(subj: "Token") -> bool:
     if subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON:
         return True
+    if subj.lemma_.lower() == "law" and "in" in {c.lower_ for c in subj.children}:
+        return True  # "my in-laws"
     indefinite = any(d.dep_ == "det" and d.lower_ in ("a", "another", "some", "any", "every") for d in subj.children)
     return indefinite and subj.pos_ == "NOUN" and subj.lemma_.lower() not in ("system", "array", "battery",
                                                                               "inverter")
 
 
+def _possessor(token: "Token") -> "Token | None":
+    """Whose thing the noun phrase around the token is ("my neighbor's 6.6 kW system": neighbor; "his
+    system": his; "my PW3": my), up to the governing verb; None when no person possesses it."""
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX"):
+            return None
+        poss = next((c for c in t.children if c.dep_ == "poss"), None)
+        if poss is not None and (poss.lower_ in FIRST or poss.lower_ in OTHER_POSSESSIVE or _person_like(poss)):
+            return poss
+    return None
+
+
+def _owned_by_author(token: "Token") -> bool:
+    """Inside a noun phrase the author possesses ("why my 13.5 kW system exports"): taken for granted."""
+    owner = _possessor(token)
+    return owner is not None and owner.lower_ in FIRST
+
+
 def _other_person(token: "Token", path: list["Token"]) -> bool:
     """Someone else's system: the governing clause's subject is another person, or the sentence speaks
     of another person ("your", "a friend's", "the customer") and never of the author."""
+    possessor = _possessor(token)
+    if possessor is not None:
+        return possessor.lower_ not in FIRST
     for verb in path[:2]:
         subj = _subject(verb)
         if subj is not None:
             if subj.lower_ in FIRST:
                 return False
-            if _person_like(subj):
+            owner = _possessor(subj)
+            if _person_like(subj) or (owner is not None and owner.lower_ not in FIRST):
                 return True
             break
     if _speaks_of_own(token):
@@ -186,15 +217,19 @@ def presupposed(token: "Token") -> bool:
     NEM 2. A core argument of the verb ("getting the Powerwall 3") is not."""
     if any(c.dep_ == "poss" and c.lower_ in ("my", "our") for c in token.children):
         return True
-    if token.dep_ in ("compound", "nmod", "poss") and token.head.pos_ in ("NOUN", "PROPN"):
+    counted = any(c.dep_ == "nummod" for c in token.head.children)  # "two Powerwall 3 units": the thing itself
+    if token.dep_ in ("compound", "nmod", "poss") and token.head.pos_ in ("NOUN", "PROPN") and not counted:
         return True
-    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN")
+    # a determiner ("the best inverter for a Powerwall 3", "thoughts on the PW3") introduces or points at a
+    # thing the sentence is about; a bare name ("PTO from PG&E") is taken for granted
+    determined = any(c.dep_ == "det" for c in token.children)
+    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN") and not determined
 
 
 def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     """(kind, what decided it) when the quote does not assert the fact; None when it does."""
     token = _anchor(c, ctx)
-    if token is None or (isinstance(c.object, Entity) and presupposed(token)):
+    if token is None or (isinstance(c.object, Entity) and presupposed(token)) or _owned_by_author(token):
         return None
     path = _path(token)
     if _question(token, path):
