@@ -11,7 +11,8 @@ Extraction (offline extractor, and the LLM extractor when a worker model is conf
   Each gold triple is matched at most once. offline.precision/recall/f1 use the partial rule; the exact
   rule and a predicate-blind rule ("so_only") are reported beside it.
 Judge (offline axioms only): every gold triple with its own sentence is a correct candidate; wrong ones are
-  (a) other_sentence: the triple with the text of another entry that does not state it as quote, (b) swapped: subject and object swapped
+  (a) other_sentence: the triple with the text of another entry that does not state it as quote,
+  (b) swapped: subject and object swapped
   (entity objects), (c) replaced_object: the object replaced by another entity of the same entry.
 Writes experiments/results/eval_webnlg.json and prints one summary line.
 """

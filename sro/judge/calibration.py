@@ -40,9 +40,8 @@ def _object_token(c: Candidate, ctx: JudgeContext) -> "Token | None":
 
 
 def _clause_features(c: Candidate, ctx: JudgeContext) -> dict[str, float]:
-    """Where the object sits: its sentence (first person, length, a question that passed because its own
-    clause is a first-person statement), whether a verb governs it at all (a bare fragment such as a title
-    or a spec line, "8.2kw system with 1 PW") and whether that verb's subject is the author."""
+    """The object's sentence (first person, length) and whether the verb governing the object has the
+    author as its subject ("we paid", "I have")."""
     token = _object_token(c, ctx)
     sent = token.sent if token is not None else ctx.cache.parse(c.evidence.quote)[:]
     words = [t.lower_ for t in sent]
@@ -52,22 +51,17 @@ def _clause_features(c: Candidate, ctx: JudgeContext) -> dict[str, float]:
     return {
         "first_person": float(any(w in FIRST_PERSON for w in words)),
         "sentence_length": min(len(words), 80) / 40,
-        "sentence_question": float(sent.text.rstrip().endswith("?")),
-        "fragment": float(verb is None),
         "own_subject": float(subj is not None and subj.lower_ in FIRST_PERSON),
     }
 
 
-def _post_features(c: Candidate, ctx: JudgeContext) -> dict[str, float]:
-    """The post around the quote: the object read from the title alone, and how often the post names it
-    (an installation's parts come up again in the body; a product asked about often does not)."""
+def _post_mentions(c: Candidate, ctx: JudgeContext) -> float:
+    """How often the post names the object (an installation's parts come up again in the body; a product
+    asked about in passing does not), capped at four."""
     doc = ctx.docs.get(c.evidence.doc_id)
-    title, text = ((doc.title or "").strip(), doc.text or "") if doc is not None else ("", "")
-    _, start, _ = locate_term(c.object, c.evidence.quote)
-    in_title = bool(title) and text.startswith(title) and c.evidence.start + start < len(title)
     name = c.object.text.strip().lower()
-    count = text.lower().count(name) if name else 0
-    return {"title_mention": float(in_title), "post_mentions": min(count, 4) / 4}
+    count = (doc.text or "").lower().count(name) if doc is not None and name else 0
+    return min(count, 4) / 4
 
 
 def _title_is_question(c: Candidate, ctx: JudgeContext) -> bool:
@@ -85,7 +79,7 @@ def features(c: Candidate, ctx: JudgeContext, scores: list[AxiomScore], raw_tota
         "document_subject": float(c.subject.ref == "document"),
         "title_question": float(_title_is_question(c, ctx)),
         **(_clause_features(c, ctx) if c.evidence.quote else {}),
-        **_post_features(c, ctx),
+        "post_mentions": _post_mentions(c, ctx),
     }
 
 
