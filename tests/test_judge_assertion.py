@@ -33,6 +33,7 @@ ASSERTED = [
     ("systemSize", "13.5 kW", "Can anybody explain why my 13.5 kW system exports at night?"),  # the author's
     ("hasBattery", "Powerwall 3", "We managed to get the Powerwall 3 wired before winter."),  # it happened
     ("hasBattery", "Powerwall 3", "My wife and I got a Powerwall 3 last year."),
+    ("systemSize", "10 kW", "A 10 kW system like mine makes about 40 kWh a day."),
     ("paybackPeriod", "8 years", "With the rates where they are, the payback period is about 8 years."),  # "they": rates
 ]
 NOT_ASSERTED = [
@@ -53,6 +54,8 @@ NOT_ASSERTED = [
     ("plan", "hasBattery", "Powerwall 3", "The installer keeps pushing us to put the Powerwall 3 outdoors."),
     ("other_system", "systemSize", "8 kW", "Our 10 kW array makes less than my uncle's 8 kW system."),
     ("other_system", "hasBattery", "Powerwalls", "My parents have two Powerwalls."),
+    ("plan", "systemSize", "12 kW", "Our proposed system is 12 kW with two batteries."),
+    ("generic", "systemCost", "$30k", "A 10 kW system in Nevada costs about $30k."),
 ]
 
 

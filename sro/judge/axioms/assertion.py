@@ -64,6 +64,9 @@ IMPLICATIVE = {"manage", "get", "happen", "remember", "begin", "start", "continu
 PRESENT_BE = {"am", "is", "are", "'m", "'re", "'s"}
 # A clause whose object or subject is one of these nouns is about an offer, not the installation ("received
 # a quote from Tesla for 11 panels", "the proposal includes 2 Powerwalls").
+# Modifiers that put a thing in the future or in the options ("our proposed system", "the planned array").
+IRREALIS = {"proposed", "planned", "future", "potential", "prospective", "upcoming", "hypothetical", "possible",
+            "quoted", "estimated", "recommended", "designed"}
 PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "design"}
 PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
                             r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
@@ -76,6 +79,7 @@ REASONS = {
     "plan": "a plan, wish or consideration (a verb of intention governs the fact)",
     "reported": "reported or hedged belief (say/hear/think/allegedly), not the author's own assertion",
     "other_system": "about someone else (the governing clause's subject is another person), not the author's",
+    "generic": "a generic statement (an indefinite subject, 'a 10 kW system costs ...'), not about the author's",
 }
 
 
@@ -181,6 +185,26 @@ def _owned_by_author(token: "Token") -> bool:
     return owner is not None and owner.lower_ in FIRST
 
 
+def _irrealis(token: "Token") -> "Token | None":
+    """A modifier of the noun phrase around the token that makes it a prospect ("the proposed 10 kW system")."""
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX"):
+            return None
+        hit = next((c for c in t.children if c.dep_ in ("amod", "compound") and c.lower_ in IRREALIS), None)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _generic(token: "Token", verb: "Token") -> bool:
+    """The clause speaks of any such thing ("a 10 kW system in California costs about $30k"): its subject is
+    indefinite and the sentence never has the author as a subject or possessor."""
+    subj = _subject(verb)
+    indefinite = subj is not None and any(c.dep_ == "det" and c.lower_ in ("a", "an", "any", "every", "each")
+                                          for c in subj.children)
+    return indefinite and not _speaks_of_own(token) and not any(t.lower_ in ("mine", "ours") for t in token.sent)
+
+
 def _other_person(token: "Token", path: list["Token"]) -> bool:
     """Someone else's system: the governing clause's subject is another person, or the sentence speaks
     of another person ("your", "a friend's", "the customer") and never of the author."""
@@ -245,6 +269,12 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
         return "plan", f"{prospect.text!r} has a quote, an estimate or an offer as argument"
     if c.subject.ref == "document" and _other_person(token, path):
         return "other_system", f"subject of {path[0].text!r}" if path else ""
+    subject = _subject(path[0]) if path else None  # "our proposed system is 12 kW"
+    irrealis = _irrealis(token) or (_irrealis(subject) if subject is not None else None)
+    if c.subject.ref == "document" and irrealis is not None:
+        return "plan", f"{irrealis.text!r}"
+    if c.subject.ref == "document" and path and _generic(token, path[0]):
+        return "generic", f"subject of {path[0].text!r}"
     return None
 
 
