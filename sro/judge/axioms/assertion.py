@@ -10,11 +10,15 @@ non-asserted when it is
 - future: will, shall, "going to";
 - negated: a `neg` dependent;
 - a plan, wish or consideration: governed by a verb or adjective of intention (plan, want, hope, consider,
-  look at/into, interested in, thinking about, quote, estimate, ...);
+  look at/into, interested in, thinking about, quote, estimate, ...), a present progressive of acquiring
+  ("I am getting a 10 kW system"), an unrealised to-infinitive, a quote or an offer as the clause's
+  argument, a prospect modifier ("our proposed system");
 - reported or hedged belief: governed by a verb of saying or believing (say, claim, hear, think, believe,
   suppose, read), a hedging adverb (allegedly, supposedly, apparently, probably) or "according to";
 - about someone else's system (for facts about the author's own installation, the document subject): the
-  governing clause's subject is another person ("you", "anyone", "a friend", "people", "my neighbour").
+  governing clause's subject is another person ("you", "anyone", "a friend", "people", "my neighbour"),
+  or someone else possesses the object's noun phrase ("my neighbour's 6.6 kW system");
+- generic: an indefinite subject and no author in the sentence ("a 10 kW system costs about $30k").
 The verb classes are small and closed; what decides is where the word sits on the path, not that it occurs.
 A hard gate with no weight (like modality): an assertion gains nothing for being one.
 """
