@@ -9,7 +9,9 @@ evaluation time (experiments/eval_judge.py). Labels are added by hand.
 
 experiments/labels/solar_real.jsonl: solar-000..339 are this script's draw (seed 16); solar-340..539 a
 second draw, random.Random(1616).sample(200) over the ontology-predicate candidates of `rows()` not in the
-first draw (run inline, not by this script).
+first draw (run inline, not by this script); solar-540..742 a third draw from the 225 posts none of the
+earlier draws touched (re-extracted with the extractor of 2026-12-05): every ontology-predicate candidate
+there (153) and random.Random(1617).sample(50) of their SVO triples, split by the same hash of the post id.
 """
 
 from __future__ import annotations

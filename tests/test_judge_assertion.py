@@ -30,6 +30,10 @@ ASSERTED = [
     ("hasBattery", "Powerwall 3", "I have a Powerwall 3 in the garage."),
     ("utility", "Duke Energy", "Would I lose my Duke Energy credits if I add a battery?"),  # presupposed name
     ("systemSize", "11.2 kW", "Our 11.2 kW array went live in March."),
+    ("systemSize", "13.5 kW", "Can anybody explain why my 13.5 kW system exports at night?"),  # the author's
+    ("hasBattery", "Powerwall 3", "We managed to get the Powerwall 3 wired before winter."),  # it happened
+    ("hasBattery", "Powerwall 3", "My wife and I got a Powerwall 3 last year."),
+    ("systemSize", "10 kW", "A 10 kW system like mine makes about 40 kWh a day."),
     ("paybackPeriod", "8 years", "With the rates where they are, the payback period is about 8 years."),  # "they": rates
 ]
 NOT_ASSERTED = [
@@ -43,6 +47,15 @@ NOT_ASSERTED = [
     ("reported", "production", "52 kWh", "The array allegedly produced 52 kWh on Sunday."),
     ("negated", "hasBattery", "Powerwall 2", "We never had a Powerwall 2."),
     ("other_system", "systemSize", "6.6 kW", "My neighbour put in a 6.6 kW system last year."),
+    ("question", "systemSize", "10 kW", "Is a 10 kW system enough for a 2,500 sqft house"),
+    ("question", "hasBattery", "Powerwall 3", "What is the best inverter for a Powerwall 3?"),
+    ("plan", "hasBattery", "Powerwall 3", "We are getting two Powerwall 3 units for the garage."),
+    ("plan", "hasBattery", "Powerwall 3", "Last week we received an estimate from Tesla for 2 Powerwall 3."),
+    ("plan", "hasBattery", "Powerwall 3", "The installer keeps pushing us to put the Powerwall 3 outdoors."),
+    ("other_system", "systemSize", "8 kW", "Our 10 kW array makes less than my uncle's 8 kW system."),
+    ("other_system", "hasBattery", "Powerwalls", "My parents have two Powerwalls."),
+    ("plan", "systemSize", "12 kW", "Our proposed system is 12 kW with two batteries."),
+    ("generic", "systemCost", "$30k", "A 10 kW system in Nevada costs about $30k."),
 ]
 
 
@@ -79,6 +92,8 @@ WRONG_ROLE = [
     ("production", "9.72", "I have a 9.72 kWh system with two batteries.", "system"),
     ("production", "8.4", "Last summer the array reached 8.4 kW at noon.", "power"),
     ("quotedPrice", "$17k", "I had two Powerwall 3 units for $17k.", "several units"),
+    ("panelCount", "3", "A chimney casts shade on 3 panels every afternoon.", "count of the panels"),
+    ("panelCount", "4", "The roofer charged us $900 to remove 4 panels.", "count of the panels"),
 ]
 
 
@@ -94,6 +109,8 @@ def test_numbers_in_another_role_fail_the_number_role_gate(workspace, tmp_path, 
     ("systemCost", "$41,500", "Last spring we paid $41,500 for the whole system."),
     ("production", "31.4 kWh", "Yesterday my panels generated 31.4 kWh."),
     ("electricityRate", "$0.28", "My utility charges $0.28 per kWh off peak."),
+    ("panelCount", "28", "Inverters: two Tesla inverters, 4 strings for a total of 28 panels."),
+    ("panelCount", "30", "We have 30 panels on the south roof."),
 ])
 def test_numbers_in_their_own_role_pass(workspace, tmp_path, predicate, obj, quote):
     [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote)]).values()

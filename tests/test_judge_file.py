@@ -69,7 +69,7 @@ def test_the_judge_reports_the_calibrated_probability_when_a_pipeline_ships_one(
     score = json.loads(out.output[out.output.index("{"):])["results"][0]["score"]
     assert 0 < score < 1 and score != 0.9357  # a probability from the fitted model, not the weighted mean
     assert set(cal.weights) == {"raw_total", "literal_object", "document_subject", "first_person", "title_question",
-                                "sentence_length"}
+                                "sentence_length", "own_subject", "post_mentions"}
 
 
 @pytest.mark.parametrize("subject", ["this installation", "the poster's installation", "OP's system", "my solar system",

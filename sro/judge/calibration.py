@@ -23,6 +23,8 @@ from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 
 if TYPE_CHECKING:
+    from spacy.tokens import Token
+
     from pipelines import Pipeline
 
 FILE = "calibration.json"
@@ -31,13 +33,35 @@ QUESTION_OPENERS = {"is", "are", "do", "does", "did", "can", "could", "should", 
                     "why", "when", "where", "which", "who", "anyone", "has", "have"}
 
 
-def _sentence_of_object(c: Candidate, ctx: JudgeContext) -> list[str]:
-    quote = c.evidence.quote
-    _, start, end = locate_term(c.object, quote)
-    doc = ctx.cache.parse(quote)
-    span = doc.char_span(start, end, alignment_mode="expand") if end > start else None
-    sent = span.root.sent if span is not None and len(span) else doc[:]
-    return [t.lower_ for t in sent]
+def _object_token(c: Candidate, ctx: JudgeContext) -> "Token | None":
+    _, start, end = locate_term(c.object, c.evidence.quote)
+    span = ctx.cache.parse(c.evidence.quote).char_span(start, end, alignment_mode="expand") if end > start else None
+    return span.root if span is not None and len(span) else None
+
+
+def _clause_features(c: Candidate, ctx: JudgeContext) -> dict[str, float]:
+    """The object's sentence (first person, length) and whether the verb governing the object has the
+    author as its subject ("we paid", "I have")."""
+    token = _object_token(c, ctx)
+    sent = token.sent if token is not None else ctx.cache.parse(c.evidence.quote)[:]
+    words = [t.lower_ for t in sent]
+    verb = next((t for t in ([token, *token.ancestors] if token is not None else []) if t.pos_ in ("VERB", "AUX")),
+                None)
+    subj = next((t for t in verb.children if t.dep_ in ("nsubj", "nsubjpass")), None) if verb is not None else None
+    return {
+        "first_person": float(any(w in FIRST_PERSON for w in words)),
+        "sentence_length": min(len(words), 80) / 40,
+        "own_subject": float(subj is not None and subj.lower_ in FIRST_PERSON),
+    }
+
+
+def _post_mentions(c: Candidate, ctx: JudgeContext) -> float:
+    """How often the post names the object (an installation's parts come up again in the body; a product
+    asked about in passing does not), capped at four."""
+    doc = ctx.docs.get(c.evidence.doc_id)
+    name = c.object.text.strip().lower()
+    count = (doc.text or "").lower().count(name) if doc is not None and name else 0
+    return min(count, 4) / 4
 
 
 def _title_is_question(c: Candidate, ctx: JudgeContext) -> bool:
@@ -49,14 +73,13 @@ def _title_is_question(c: Candidate, ctx: JudgeContext) -> bool:
 def features(c: Candidate, ctx: JudgeContext, scores: list[AxiomScore], raw_total: float) -> dict[str, float]:
     """General features of a judged candidate past every gate, none tied to a domain's vocabulary (the
     per-axiom scores are near-constant once the gates passed: the weighted mean stands for them)."""
-    words = _sentence_of_object(c, ctx) if c.evidence.quote else []
     return {
         "raw_total": raw_total,
         "literal_object": float(isinstance(c.object, Value)),
         "document_subject": float(c.subject.ref == "document"),
-        "first_person": float(any(w in FIRST_PERSON for w in words)),
         "title_question": float(_title_is_question(c, ctx)),
-        "sentence_length": min(len(words), 80) / 40,
+        **(_clause_features(c, ctx) if c.evidence.quote else {}),
+        "post_mentions": _post_mentions(c, ctx),
     }
 
 
@@ -90,8 +113,8 @@ def fit(rows: list[dict[str, float]], labels: list[bool], *, l2: float = 1.0, st
     """L2-regularised logistic regression by Newton's method (numpy only)."""
     import numpy as np
 
-    names = sorted(rows[0])
-    x = np.array([[r[n] for n in names] + [1.0] for r in rows])
+    names = sorted({n for r in rows for n in r})
+    x = np.array([[r.get(n, 0.0) for n in names] + [1.0] for r in rows])
     y = np.array(labels, dtype=float)
     w = np.zeros(x.shape[1])
     penalty = np.eye(x.shape[1]) * l2

@@ -67,7 +67,9 @@ def worker_reply(body: dict) -> str:
         names = re.findall(r"\b[A-Z][a-zA-Z0-9&]+(?: [A-Z0-9][a-zA-Z0-9]+)*", sentence)
         money = re.search(r"\$[\d,]+", sentence)
         if money:
-            triples.append({"chunk": i, "subject": names[0] if names else "solar system", "predicate": "systemCost",
+            # the poster's installation, named as the solar pipeline's prompt asks (the extractor makes it the
+            # post's entity); a capitalised word of the sentence ("Our 12") would be a garbled subject
+            triples.append({"chunk": i, "subject": "this installation", "predicate": "systemCost",
                             "object": money.group(0), "object_type": "money",
                             "value": money.group(0).strip("$").replace(",", ""), "currency": "USD",
                             "quote": sentence})

@@ -10,11 +10,15 @@ non-asserted when it is
 - future: will, shall, "going to";
 - negated: a `neg` dependent;
 - a plan, wish or consideration: governed by a verb or adjective of intention (plan, want, hope, consider,
-  look at/into, interested in, thinking about, quote, estimate, ...);
+  look at/into, interested in, thinking about, quote, estimate, ...), a present progressive of acquiring
+  ("I am getting a 10 kW system"), an unrealised to-infinitive, a quote or an offer as the clause's
+  argument, a prospect modifier ("our proposed system");
 - reported or hedged belief: governed by a verb of saying or believing (say, claim, hear, think, believe,
   suppose, read), a hedging adverb (allegedly, supposedly, apparently, probably) or "according to";
 - about someone else's system (for facts about the author's own installation, the document subject): the
-  governing clause's subject is another person ("you", "anyone", "a friend", "people", "my neighbour").
+  governing clause's subject is another person ("you", "anyone", "a friend", "people", "my neighbour"),
+  or someone else possesses the object's noun phrase ("my neighbour's 6.6 kW system");
+- generic: an indefinite subject and no author in the sentence ("a 10 kW system costs about $30k").
 The verb classes are small and closed; what decides is where the word sits on the path, not that it occurs.
 A hard gate with no weight (like modality): an assertion gains nothing for being one.
 """
@@ -47,7 +51,27 @@ HEDGE = {"allegedly", "supposedly", "apparently", "reportedly", "probably", "may
 FIRST = {"i", "we", "me", "us", "my", "our"}
 OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "people", "he",
                 "she", "they", "friend", "neighbor", "neighbour", "household", "homeowner", "customer",
-                "folks", "guy", "competitor", "others", "one", "y'all"}
+                "folks", "guy", "competitor", "others", "one", "y'all",
+                # relatives and acquaintances have their own houses (a spouse or partner shares the author's)
+                "parent", "mom", "dad", "mother", "father", "brother", "sister", "sibling", "son", "daughter",
+                "uncle", "aunt", "cousin", "grandparent", "grandma", "grandpa", "relative", "family", "coworker",
+                "colleague", "boss", "buddy", "roommate", "landlord", "tenant", "client", "acquaintance"}
+OTHER_POSSESSIVE = {"your", "their", "his", "her", "its"}
+# A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
+# is an arrangement for the future, not an installation that exists.
+ACQUIRE = {"get", "install", "add", "buy", "purchase", "order", "put", "switch", "upgrade", "lease", "finance",
+           "give", "provide"}
+# Verbs whose to-infinitive happened ("managed to get PTO"); any other to-infinitive on the path is an aim,
+# a purpose or an obligation ("pushed by the installer to put the Powerwall 3 outside", "called to add one").
+IMPLICATIVE = {"manage", "get", "happen", "remember", "begin", "start", "continue", "use", "come", "decide",
+               "choose", "end", "take", "able"}
+PRESENT_BE = {"am", "is", "are", "'m", "'re", "'s"}
+# A clause whose object or subject is one of these nouns is about an offer, not the installation ("received
+# a quote from Tesla for 11 panels", "the proposal includes 2 Powerwalls").
+# Modifiers that put a thing in the future or in the options ("our proposed system", "the planned array").
+IRREALIS = {"proposed", "planned", "future", "potential", "prospective", "upcoming", "hypothetical", "possible",
+            "quoted", "estimated", "recommended", "designed"}
+PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "design"}
 PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
                             r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
 CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
@@ -59,6 +83,7 @@ REASONS = {
     "plan": "a plan, wish or consideration (a verb of intention governs the fact)",
     "reported": "reported or hedged belief (say/hear/think/allegedly), not the author's own assertion",
     "other_system": "about someone else (the governing clause's subject is another person), not the author's",
+    "generic": "a generic statement (an indefinite subject, 'a 10 kW system costs ...'), not about the author's",
 }
 
 
@@ -92,6 +117,8 @@ def _question(token: "Token", path: list["Token"]) -> bool:
     if inverted is not None and inverted.dep_ in ("aux", "auxpass") and inverted.head == root and subj is not None \
             and inverted.i < subj.i:
         return True  # "Does anyone know ...", "Can I change ..."
+    if inverted is not None and inverted == root and root.pos_ == "AUX" and subj is not None and root.i < subj.i:
+        return True  # "Is a 10 kW system enough for ..." (no question mark)
     if not sent.text.rstrip().rstrip("\"')").endswith("?"):
         return bool(subj is not None and subj.lower_ in ("anyone", "anybody") and root.i == token.sent.root.i)
     own = path[0] if path else None
@@ -110,6 +137,10 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
         return "hypothetical"
     if auxes & FUTURE or (verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in children)):
         return "future"
+    if _unrealised_infinitive(verb, children):
+        return "plan"
+    if verb.tag_ == "VBG" and auxes & PRESENT_BE and verb.lemma_.lower() in ACQUIRE:
+        return "plan"
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in children):
         return "hypothetical"
     if any(c.dep_ == "advmod" and c.lower_ in HEDGE for c in children):
@@ -123,23 +154,74 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
     return None
 
 
+def _unrealised_infinitive(verb: "Token", children: list["Token"]) -> bool:
+    if verb.tag_ != "VB" or not any(c.dep_ == "aux" and c.lower_ == "to" for c in children):
+        return False
+    head = verb.head
+    return not (head.lemma_.lower() in IMPLICATIVE or head.lower_ in IMPLICATIVE)
+
+
 def _person_like(subj: "Token") -> bool:
     if subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON:
         return True
+    if subj.lemma_.lower() == "law" and "in" in {c.lower_ for c in subj.children}:
+        return True  # "my in-laws"
     indefinite = any(d.dep_ == "det" and d.lower_ in ("a", "another", "some", "any", "every") for d in subj.children)
     return indefinite and subj.pos_ == "NOUN" and subj.lemma_.lower() not in ("system", "array", "battery",
                                                                               "inverter")
 
 
+def _possessor(token: "Token") -> "Token | None":
+    """Whose thing the noun phrase around the token is ("my neighbor's 6.6 kW system": neighbor; "his
+    system": his; "my PW3": my), up to the governing verb; None when no person possesses it."""
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX"):
+            return None
+        poss = next((c for c in t.children if c.dep_ == "poss"), None)
+        if poss is not None and (poss.lower_ in FIRST or poss.lower_ in OTHER_POSSESSIVE or _person_like(poss)):
+            return poss
+    return None
+
+
+def _owned_by_author(token: "Token") -> bool:
+    """Inside a noun phrase the author possesses ("why my 13.5 kW system exports"): taken for granted."""
+    owner = _possessor(token)
+    return owner is not None and owner.lower_ in FIRST
+
+
+def _irrealis(token: "Token") -> "Token | None":
+    """A modifier of the noun phrase around the token that makes it a prospect ("the proposed 10 kW system")."""
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX"):
+            return None
+        hit = next((c for c in t.children if c.dep_ in ("amod", "compound") and c.lower_ in IRREALIS), None)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _generic(token: "Token", verb: "Token") -> bool:
+    """The clause speaks of any such thing ("a 10 kW system in California costs about $30k"): its subject is
+    indefinite and the sentence never has the author as a subject or possessor."""
+    subj = _subject(verb)
+    indefinite = subj is not None and any(c.dep_ == "det" and c.lower_ in ("a", "an", "any", "every", "each")
+                                          for c in subj.children)
+    return indefinite and not _speaks_of_own(token) and not any(t.lower_ in ("mine", "ours") for t in token.sent)
+
+
 def _other_person(token: "Token", path: list["Token"]) -> bool:
     """Someone else's system: the governing clause's subject is another person, or the sentence speaks
     of another person ("your", "a friend's", "the customer") and never of the author."""
+    possessor = _possessor(token)
+    if possessor is not None:
+        return possessor.lower_ not in FIRST
     for verb in path[:2]:
         subj = _subject(verb)
         if subj is not None:
             if subj.lower_ in FIRST:
                 return False
-            if _person_like(subj):
+            owner = _possessor(subj)
+            if _person_like(subj) or (owner is not None and owner.lower_ not in FIRST):
                 return True
             break
     if _speaks_of_own(token):
@@ -150,21 +232,32 @@ def _other_person(token: "Token", path: list["Token"]) -> bool:
                and (_person_like(t) or t.lower_ in ("your", "their", "his", "her")) for t in token.sent)
 
 
+def _prospect_clause(token: "Token", verb: "Token") -> bool:
+    """The fact's clause has a quote, an estimate or an offer as subject or object (and the object is not
+    that noun itself): what is listed is offered, not installed."""
+    return any(c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.lemma_.lower() in PROSPECT_NOUN and c.i != token.i
+               for c in verb.children)
+
+
 def presupposed(token: "Token") -> bool:
     """A name inside a noun phrase ("my NEM 2", "PG&E PTO", "a SRP plan", "PTO from PG&E") is taken for
     granted by the sentence whatever its clause does: "Would I lose my NEM 2?" still says the author has
     NEM 2. A core argument of the verb ("getting the Powerwall 3") is not."""
     if any(c.dep_ == "poss" and c.lower_ in ("my", "our") for c in token.children):
         return True
-    if token.dep_ in ("compound", "nmod", "poss") and token.head.pos_ in ("NOUN", "PROPN"):
+    counted = any(c.dep_ == "nummod" for c in token.head.children)  # "two Powerwall 3 units": the thing itself
+    if token.dep_ in ("compound", "nmod", "poss") and token.head.pos_ in ("NOUN", "PROPN") and not counted:
         return True
-    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN")
+    # a determiner ("the best inverter for a Powerwall 3", "thoughts on the PW3") introduces or points at a
+    # thing the sentence is about; a bare name ("PTO from PG&E") is taken for granted
+    determined = any(c.dep_ == "det" for c in token.children)
+    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN") and not determined
 
 
 def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     """(kind, what decided it) when the quote does not assert the fact; None when it does."""
     token = _anchor(c, ctx)
-    if token is None or (isinstance(c.object, Entity) and presupposed(token)):
+    if token is None or (isinstance(c.object, Entity) and presupposed(token)) or _owned_by_author(token):
         return None
     path = _path(token)
     if _question(token, path):
@@ -175,8 +268,17 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
             return kind, f"{verb.text!r}"
     if any(t.lower_ == "according" and t.nbor(1).lower_ == "to" for t in token.sent if t.i + 1 < len(t.doc)):
         return "reported", "'according to'"
+    prospect = next((v for v in path if _prospect_clause(token, v)), None) if c.subject.ref == "document" else None
+    if prospect is not None:
+        return "plan", f"{prospect.text!r} has a quote, an estimate or an offer as argument"
     if c.subject.ref == "document" and _other_person(token, path):
         return "other_system", f"subject of {path[0].text!r}" if path else ""
+    subject = _subject(path[0]) if path else None  # "our proposed system is 12 kW"
+    irrealis = _irrealis(token) or (_irrealis(subject) if subject is not None else None)
+    if c.subject.ref == "document" and irrealis is not None:
+        return "plan", f"{irrealis.text!r}"
+    if c.subject.ref == "document" and path and _generic(token, path[0]):
+        return "generic", f"subject of {path[0].text!r}"
     return None
 
 

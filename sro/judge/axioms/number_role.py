@@ -45,7 +45,14 @@ NOT_ROLE = {
 }
 FAMILY = {"systemCost": "cost", "quotedPrice": "cost", "incentiveAmount": "incentive", "production": "production",
           "electricityRate": "rate", "paybackPeriod": "payback", "savings": "savings", "monthlyBill": "bill",
-          "billBefore": "bill", "billAfter": "bill"}
+          "billBefore": "bill", "billAfter": "bill", "panelCount": "count"}
+# A count is the installation's ("46 panels", "a 12 kW system with 30 panels", "we had 24 panels put in")
+# when a verb of having or installing takes the counted noun, or a noun for the whole installation does; a
+# count governed by another verb or noun, or by a preposition of place or part, is a part of it ("Tesla
+# wants $5000 to reinstall 3 panels", "a bit of shade on 3 panels", "2 of the panels").
+COUNT_VERBS = {"have", "be", "install", "get", "include", "put", "buy", "purchase", "total", "come", "consist",
+               "feature", "contain", "use", "run", "own"}
+WHOLE = {"system", "array", "roof", "install", "installation", "setup", "set", "house", "home", "solar", "kw"}
 _POWER = re.compile(r"^\s*(?:kw|kilowatts?|mw|w)\b(?!h)", re.IGNORECASE)
 
 
@@ -102,6 +109,20 @@ def _bundle(c: Candidate, token: "Token") -> str | None:
     return None
 
 
+def _count_of_part(token: "Token") -> str | None:
+    noun = token.head if token.dep_ == "nummod" else token
+    owner = noun.head.head if noun.dep_ == "pobj" else noun.head
+    if noun.dep_ == "pobj" and noun.head.lower_ in ("on", "of", "to", "from", "off", "across", "under", "over") \
+            and owner.lemma_.lower() not in WHOLE | {"total", "number"}:  # "a total of 28 panels" is the whole
+        return f"a count of the panels something is {noun.head.text!r}, not of the installation's"
+    if noun.dep_ in ("ROOT", "appos", "conj") or owner.lemma_.lower() in WHOLE | COUNT_VERBS:
+        return None
+    verb = next((t for t in noun.ancestors if t.pos_ in ("VERB", "AUX")), None)
+    if owner.pos_ in ("NOUN", "PROPN") or (verb is not None and verb.lemma_.lower() not in COUNT_VERBS):
+        return f"a count of the panels {owner.text!r} concerns, not of the installation's"
+    return None
+
+
 def _period(token: "Token") -> str | None:
     after = _after(token, 4)
     joined = " ".join(after)
@@ -129,6 +150,8 @@ def role_problem(c: Candidate, ctx: JudgeContext, family: str | None) -> str | N
         return "power (kW), not energy produced"
     if family == "cost" and _period(token):
         return "an amount per period (a payment), not a total cost"
+    if family == "count" and (why := _count_of_part(token)):
+        return why
     if c.predicate_iri and c.predicate_iri.endswith("quotedPrice") and (why := _bundle(c, token)):
         return why
     if c.subject.ref == "document" and (ESTIMATE & (clause | set(after))):
