@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Span
+
 from sro.extract.keys import canonical_key
+from sro.extract.nlp import shared_cache
 from sro.extract.models import Candidate, Entity
 from sro.judge.axioms.mentions import locate_name
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
+
+if TYPE_CHECKING:
+    from sro.data.models import Document
 
 NAME = "specificity"
 PRONOUNS = {"i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them", "this", "that",
@@ -32,24 +41,63 @@ def _vague(entity: Entity) -> str | None:
 POSSESSIVES = {"my", "our", "your", "his", "her", "their", "its"}
 
 
-def _generic(entity: Entity, quote: str, ctx: JudgeContext) -> bool:
+def _generic(entity: Entity, c: Candidate, ctx: JudgeContext) -> bool | None:
     """A short subject without digits whose words are common nouns in the quote's parse ("Final price",
-    "my spreadsheet", "the installer"): an anaphor or a generic, not a named thing."""
+    "my spreadsheet", "the installer"): an anaphor or a generic, not a named thing — unless it names a kind
+    or the document's topic (`topical`: "Black holes emit a faint glow" in an essay on black holes): then
+    None (neither generic nor a name)."""
     text = entity.text.strip()
     words = canonical_key(text).split()
     if not 0 < len(words) <= 3 or any(ch.isdigit() for ch in text):
         return False
     if text.split()[0].lower() in POSSESSIVES:
         return True
-    if text == text.lower():
-        return True
     if any(w[:1].isupper() for w in text.split()[1:]):
         return False  # "Tesla Energy", "Alan B. Miller Hall": capitalised beyond the first word
+    quote = c.evidence.quote
     support, start, end = locate_name(text, quote)
     if support < 0.95:
+        return text == text.lower()
+    lower = text == text.lower()  # no entity to check: the syntax suffices (no NER run for it)
+    parsed = ctx.cache.parse_syntax(quote) if lower else ctx.cache.parse(quote)
+    span = parsed.char_span(start, end, alignment_mode="expand")
+    if span is None or not all(t.pos_ in ("NOUN", "ADJ", "DET", "PRON") and not t.ent_type_ for t in span):
+        return lower
+    return None if topical(span, ctx.docs.get(c.evidence.doc_id)) else True
+
+
+_DEFINITE = {"the", "this", "that", "these", "those"}
+
+
+def topical(span: Span, doc: "Document | None") -> bool:
+    """Whether a common-noun phrase names a kind or the document's topic rather than pointing back at
+    something named earlier. A bare plural or mass noun (no determiner, no possessive: "Black holes emit
+    a faint glow", "Yeast consumes sugars") refers to the kind and cannot be an anaphor. A phrase with a
+    determiner ("the heart", "a glacier", "the right side of the heart") is about the topic when one of its
+    nouns is a noun of the document's title and that title is a bare noun phrase (an encyclopedic title, "The heart"; not a post title such
+    as "The installer never came back"). Anything else ("the company", "the installer") stays an anaphor."""
+    root = span.root
+    if root.pos_ != "NOUN":
         return False
-    span = ctx.cache.parse(quote).char_span(start, end, alignment_mode="expand")
-    return span is not None and all(t.pos_ in ("NOUN", "ADJ", "DET", "PRON") and not t.ent_type_ for t in span)
+    dets = [t for t in root.children if t.dep_ in ("det", "poss") or t.tag_ in ("PRP$", "WP$")]
+    if not dets and root.tag_ in ("NNS", "NN") and not any(t.dep_ == "poss" for t in span):
+        return True
+    if any(t.dep_ == "poss" for t in dets):
+        return False
+    heads = _title_heads(doc.title if doc is not None else None)
+    return any(t.lemma_.lower() in heads for t in span if t.pos_ == "NOUN")
+
+
+@lru_cache(maxsize=4096)
+def _title_heads(title: str | None) -> frozenset[str]:
+    """The head noun lemmas of a title that is a bare noun phrase ("Black holes" -> hole; "The printing
+    press" -> press, printing); empty for a title with a verb or of more than six words."""
+    if not title or len(title.split()) > 6:
+        return frozenset()
+    doc = shared_cache().parse_syntax(title.strip())
+    if any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound") for t in doc) or "?" in title:
+        return frozenset()
+    return frozenset(t.lemma_.lower() for t in doc if t.pos_ in ("NOUN", "PROPN"))
 
 
 def _class_typed(c: Candidate) -> bool:
@@ -76,12 +124,16 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
         problems.append(f"object: {why}")
     if problems:
         return AxiomScore.of(NAME, 0.0, reason="; ".join(problems))
-    if c.subject.ref != "document" and _generic(c.subject, c.evidence.quote, ctx):
+    generic = _generic(c.subject, c, ctx) if c.subject.ref != "document" else False
+    if generic:
         return AxiomScore.of(NAME, GENERIC, reason=f"subject {c.subject.text!r} is a generic common noun "
                           "(likely an anaphor: 'the company', 'the system'), not a named entity")
     if _class_typed(c) and _bare(c.object.text):
         return AxiomScore.of(NAME, 1.0, reason=f"object {c.object.text!r} is a pattern-typed {c.object.type} "
                              "mention: the subject's own component, not a vague noun")
+    if generic is None and isinstance(c.object, Entity) and _bare(c.object.text):
+        return AxiomScore.of(NAME, 1.0, reason=f"a statement about a kind or the document's topic "
+                             f"({c.subject.text!r}): a bare noun object ({c.object.text!r}) is its value")
     if isinstance(c.object, Entity) and _bare(c.object.text):
         return AxiomScore.of(NAME, 0.45, reason=f"object {c.object.text!r} is a bare common noun "
                              "('options', 'removal'): too vague to be a fact's value")
