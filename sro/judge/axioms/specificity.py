@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from spacy.tokens import Span
+from spacy.tokens import Span, Token
 
 from sro.extract.keys import canonical_key
 from sro.extract.nlp import shared_cache
@@ -71,21 +71,33 @@ _DEFINITE = {"the", "this", "that", "these", "those"}
 
 def topical(span: Span, doc: "Document | None") -> bool:
     """Whether a common-noun phrase names a kind or the document's topic rather than pointing back at
-    something named earlier. A bare plural or mass noun (no determiner, no possessive: "Black holes emit
-    a faint glow", "Yeast consumes sugars") refers to the kind and cannot be an anaphor. A phrase with a
+    something named earlier. A bare plural or mass noun in a present-tense clause (no determiner, number or
+    possessive: "Black holes emit a faint glow", "Yeast consumes sugars") refers to the kind and cannot be
+    an anaphor. A phrase with a
     determiner ("the heart", "a glacier", "the right side of the heart") is about the topic when one of its
     nouns is a noun of the document's title and that title is a bare noun phrase (an encyclopedic title, "The heart"; not a post title such
     as "The installer never came back"). Anything else ("the company", "the installer") stays an anaphor."""
     root = span.root
     if root.pos_ != "NOUN":
         return False
-    dets = [t for t in root.children if t.dep_ in ("det", "poss") or t.tag_ in ("PRP$", "WP$")]
-    if not dets and root.tag_ in ("NNS", "NN") and not any(t.dep_ == "poss" for t in span):
+    dets = [t for t in root.children if t.dep_ in ("det", "poss", "nummod") or t.tag_ in ("PRP$", "WP$")]
+    if not dets and root.tag_ in ("NNS", "NN") and not any(t.dep_ == "poss" for t in span) and _present(root):
         return True
     if any(t.dep_ == "poss" for t in dets):
         return False
     heads = _title_heads(doc.title if doc is not None else None)
     return any(t.lemma_.lower() in heads for t in span if t.pos_ == "NOUN")
+
+
+def _present(subject: Token) -> bool:
+    """The subject's clause is in the present tense ("Black holes emit", "Dams are built"): a statement about
+    a kind. In the past ("Local vendors quoted $30k", "several contractors bid") a bare plural names
+    particular ones."""
+    verb = subject.head
+    while verb.dep_ == "conj" and verb.head.i != verb.i and verb.tag_ not in ("VBZ", "VBP", "VBD"):
+        verb = verb.head
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    return any(t.tag_ in ("VBZ", "VBP") or t.lower_ == "can" for t in [verb, *auxes])
 
 
 @lru_cache(maxsize=4096)
