@@ -73,10 +73,12 @@ def topical(span: Span, doc: "Document | None") -> bool:
     """Whether a common-noun phrase names a kind or the document's topic rather than pointing back at
     something named earlier. A bare plural or mass noun in a present-tense clause (no determiner, number or
     possessive: "Black holes emit a faint glow", "Yeast consumes sugars") refers to the kind and cannot be
-    an anaphor. A phrase with a
-    determiner ("the heart", "a glacier", "the right side of the heart") is about the topic when one of its
-    nouns is a noun of the document's title and that title is a bare noun phrase (an encyclopedic title, "The heart"; not a post title such
-    as "The installer never came back"). Anything else ("the company", "the installer") stays an anaphor."""
+    an anaphor. A phrase with a determiner ("the heart", "a glacier", "the right side of the heart") is
+    about the topic when one of its nouns is a noun of the document's title and that title is a bare noun
+    phrase (an encyclopedic title, "The heart"; not a post title such as "The installer never came back");
+    in a document about a kind (its title a common-noun phrase), a definite subject of a present-tense
+    clause describes that kind ("the queen lays the eggs" under "Honeybees"). Anything else ("the company"
+    in an article on Tesla, "the installer" in a post) stays an anaphor."""
     root = span.root
     if root.pos_ != "NOUN":
         return False
@@ -85,8 +87,11 @@ def topical(span: Span, doc: "Document | None") -> bool:
         return True
     if any(t.dep_ == "poss" for t in dets):
         return False
-    heads = _title_heads(doc.title if doc is not None else None)
-    return any(t.lemma_.lower() in heads for t in span if t.pos_ == "NOUN")
+    heads, about_kind = _title(doc.title if doc is not None else None)
+    if any(t.lemma_.lower() in heads for t in span if t.pos_ == "NOUN"):
+        return True
+    # In a document about a kind ("Honeybees"), "the queen lays the eggs" describes the kind's parts
+    return about_kind and all(t.lower_ in _DEFINITE for t in dets) and _present(root)
 
 
 def _present(subject: Token) -> bool:
@@ -101,15 +106,18 @@ def _present(subject: Token) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _title_heads(title: str | None) -> frozenset[str]:
-    """The head noun lemmas of a title that is a bare noun phrase ("Black holes" -> hole; "The printing
-    press" -> press, printing); empty for a title with a verb or of more than six words."""
-    if not title or len(title.split()) > 6:
-        return frozenset()
+def _title(title: str | None) -> tuple[frozenset[str], bool]:
+    """The noun lemmas of a title that is a bare noun phrase ("Black holes" -> hole; "The printing press"
+    -> printing, press), and whether it names a kind (no capitalised word after the first: "Honeybees",
+    "Supply and demand"; not "Tesla Motors"). A title with a verb, a question or more than six words (a
+    post's title: "The installer never came back") gives nothing."""
+    if not title or len(title.split()) > 6 or "?" in title:
+        return frozenset(), False
     doc = shared_cache().parse_syntax(title.strip())
-    if any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound") for t in doc) or "?" in title:
-        return frozenset()
-    return frozenset(t.lemma_.lower() for t in doc if t.pos_ in ("NOUN", "PROPN"))
+    if any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound") for t in doc):
+        return frozenset(), False
+    kind = all(w[:1].islower() or not w[:1].isalpha() for w in title.split()[1:])
+    return frozenset(t.lemma_.lower() for t in doc if t.pos_ in ("NOUN", "PROPN")), kind
 
 
 def _class_typed(c: Candidate) -> bool:
