@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -63,13 +64,13 @@ def _generic(entity: Entity, c: Candidate, ctx: JudgeContext) -> bool | None:
     span = parsed.char_span(start, end, alignment_mode="expand")
     if span is None or not all(t.pos_ in ("NOUN", "ADJ", "DET", "PRON") and not t.ent_type_ for t in span):
         return lower
-    return None if topical(span, ctx.docs.get(c.evidence.doc_id)) else True
+    return None if topical(span, ctx.docs.get(c.evidence.doc_id), c.evidence.start) else True
 
 
 _DEFINITE = {"the", "this", "that", "these", "those"}
 
 
-def topical(span: Span, doc: "Document | None") -> bool:
+def topical(span: Span, doc: "Document | None", start: int = 0) -> bool:
     """Whether a common-noun phrase names a kind or the document's topic rather than pointing back at
     something named earlier. A bare plural or mass noun in a present-tense clause (no determiner, number or
     possessive: "Black holes emit a faint glow", "Yeast consumes sugars") refers to the kind and cannot be
@@ -77,8 +78,10 @@ def topical(span: Span, doc: "Document | None") -> bool:
     about the topic when one of its nouns is a noun of the document's title and that title is a bare noun
     phrase (an encyclopedic title, "The heart"; not a post title such as "The installer never came back");
     in a document about a kind (its title a common-noun phrase), a definite subject of a present-tense
-    clause describes that kind ("the queen lays the eggs" under "Honeybees"). Anything else ("the company"
-    in an article on Tesla, "the installer" in a post) stays an anaphor."""
+    clause describes that kind when the document has introduced the noun before `start` (the quote's
+    offset): "A colony contains one queen. ... The queen lays the eggs" under "Honeybees". Anything else
+    ("the company" in an article on Tesla, or never introduced; "the installer" in a post) stays an
+    anaphor."""
     root = span.root
     if root.pos_ != "NOUN":
         return False
@@ -91,7 +94,15 @@ def topical(span: Span, doc: "Document | None") -> bool:
     if any(t.lemma_.lower() in heads for t in span if t.pos_ == "NOUN"):
         return True
     # In a document about a kind ("Honeybees"), "the queen lays the eggs" describes the kind's parts
-    return about_kind and all(t.lower_ in _DEFINITE for t in dets) and _present(root)
+    return about_kind and all(t.lower_ in _DEFINITE for t in dets) and _present(root) and \
+        _introduced(root, doc.text[:start] if doc is not None else "")
+
+
+def _introduced(noun: Token, before: str) -> bool:
+    """The noun (its word or lemma, singular or plural) occurs in the text before."""
+    forms = {noun.lower_, noun.lemma_.lower()}
+    pattern = r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")(?:s|es)?\b"
+    return re.search(pattern, before, re.IGNORECASE) is not None
 
 
 def _present(subject: Token) -> bool:
