@@ -31,6 +31,18 @@ def test_common_noun_sentences_are_parsed_first_person_ones_without_anchor_are_n
     assert worth_parsing("Tesla installed the panels last week.")  # a name as the first word counts now
     assert not worth_parsing("I love my new panels so much.")  # its main subject is always rejected
     assert worth_parsing("I love my new Tesla panels.")  # an anchor: parsed as before
+    # posts and comments: a sentence needs a name or a number (OfflineExtractor passes plain=False)
+    assert not worth_parsing("The app shows power flowing back and forth.", plain=False)
+    assert worth_parsing("The Tesla app shows power flowing back and forth.", plain=False)
+
+
+def test_posts_parse_only_anchored_sentences():
+    text = "The app shows power flowing back. Tesla replaced the gateway in 2023."
+    chunk = Chunk(id="p#0", doc_id="p", dataset="t", ordinal=0, start=0, end=len(text), text=text)
+    for kind, subjects in (("submission", {"Tesla"}), ("doc", {"app", "Tesla"})):
+        doc = Document(id="p", dataset="t", source_uri="x", text=text, kind=kind)
+        cands = OfflineExtractor(load_pipeline("generic")).run_sync([chunk], {"p": doc})
+        assert {c.subject.text for c in cands} == subjects, kind
 
 
 def test_noun_phrases_keep_their_of_complements_but_measures_do_not():

@@ -64,7 +64,7 @@ _QUESTION = re.compile(r"[^.!?;:]*\?[?!]*[\"'’”)\]]*")
 _NAME_PREP_NAME = re.compile(r"[A-Z][\w&.'’-]*,? (?:in|of|at|from|near|on|by|for) (?:the )?[A-Z]")
 
 
-def worth_parsing(sentence: str, max_chars: int = 400) -> bool:
+def worth_parsing(sentence: str, max_chars: int = 400, plain: bool = True) -> bool:
     """Parse only sentences that can yield a useful triple: three or more words of content outside URLs,
     at most `max_chars` long (longer run-ons parse slowly and badly; patterns still see them), not a
     single-clause question: every SVO triple of "Did Tesla install it in 2021?" has modality "question",
@@ -72,7 +72,9 @@ def worth_parsing(sentence: str, max_chars: int = 400) -> bool:
     still parsed), and not a sentence opening with "I", "we", "you" or "my"/"our"/"your" unless it has an
     anchor (a digit or a capitalised word after the first): its main subject is one the judge rejects.
     Plain common-noun sentences ("The heart pumps blood through the body") are parsed: expository text
-    states its facts about kinds, not names."""
+    states its facts about kinds, not names. With `plain=False` (posts and comments, see
+    `OfflineExtractor`) a sentence needs an anchor: there, sentences without one seldom state a fact
+    about a named thing or a kind, and they were a third of the parsing."""
     if len(sentence) > max_chars or (_QUESTION.fullmatch(sentence) is not None
                                      and _NAME_PREP_NAME.search(sentence) is None):
         return False
@@ -80,7 +82,9 @@ def worth_parsing(sentence: str, max_chars: int = 400) -> bool:
         sentence = _URL.sub(" ", sentence)
     if len(_CONTENT.findall(sentence)) < 3:
         return False
-    return _PERSONAL.match(sentence) is None or _ANCHOR.search(sentence) is not None
+    if plain and _PERSONAL.match(sentence) is None:
+        return True
+    return _ANCHOR.search(sentence) is not None
 
 
 def containing(sentences: list[Sentence], start: int, end: int) -> tuple[int, int]:

@@ -72,9 +72,9 @@ _DEFINITE = {"the", "this", "that", "these", "those"}
 
 def topical(span: Span, doc: "Document | None", start: int = 0) -> bool:
     """Whether a common-noun phrase names a kind or the document's topic rather than pointing back at
-    something named earlier. A bare plural or mass noun in a present-tense clause (no determiner, number or
-    possessive: "Black holes emit a faint glow", "Yeast consumes sugars") refers to the kind and cannot be
-    an anaphor. A phrase with a determiner ("the heart", "a glacier", "the right side of the heart") is
+    something named earlier. A bare plural in a present-tense clause (no determiner, number or possessive:
+    "Black holes emit a faint glow"; a bare singular, "Yeast consumes sugars", only in a document about a
+    kind, below) refers to the kind and cannot be an anaphor. A phrase with a determiner ("the heart", "a glacier", "the right side of the heart") is
     about the topic when one of its nouns is a noun of the document's title and that title is a bare noun
     phrase (an encyclopedic title, "The heart"; not a post title such as "The installer never came back");
     in a document about a kind (its title a common-noun phrase), a definite subject of a present-tense
@@ -86,11 +86,14 @@ def topical(span: Span, doc: "Document | None", start: int = 0) -> bool:
     if root.pos_ != "NOUN":
         return False
     dets = [t for t in root.children if t.dep_ in ("det", "poss", "nummod") or t.tag_ in ("PRP$", "WP$")]
-    if not dets and root.tag_ in ("NNS", "NN") and not any(t.dep_ == "poss" for t in span) and _present(root):
+    heads, about_kind = _title(doc.title if doc is not None else None)
+    # a bare singular is a mass noun ("Salt strengthens gluten") or a clipped phrase ("Advisor was late"):
+    # taken as a kind only in a document about a kind
+    bare = root.tag_ == "NNS" or (root.tag_ == "NN" and about_kind)
+    if not dets and bare and not any(t.dep_ == "poss" for t in span) and _present(root):
         return True
     if any(t.dep_ == "poss" for t in dets):
         return False
-    heads, about_kind = _title(doc.title if doc is not None else None)
     if any(t.lemma_.lower() in heads for t in span if t.pos_ == "NOUN"):
         return True
     # In a document about a kind ("Honeybees"), "the queen lays the eggs" describes the kind's parts
