@@ -64,6 +64,13 @@ def test_apposition_xcomp_and_clause_internal_pronoun():
         "A sledgehammer has a long handle, and it is used to break concrete.")
 
 
+def test_pronoun_of_a_second_clause_takes_the_first_clause_subject_of_its_number():
+    got = _triples("Gutenberg combined several techniques: he cast individual letters, he used an oil-based ink.")
+    assert {("Gutenberg", "cast", "individual letters"), ("Gutenberg", "use", "oil-based ink")} <= got
+    got = _triples("Glaciers carve deep valleys, and it is a slow process.")
+    assert not any(s == "Glaciers" and o == "slow process" for s, _, o in got)  # "it" is not "glaciers"
+
+
 def test_fronted_adverbial_is_not_a_predicate_of_the_subject():
     got = _triples("In humans, the heart sits in the chest.")
     assert ("heart", "sit in", "chest") in got and not any(o == "humans" for _, _, o in got)

@@ -34,11 +34,15 @@ def named_subject(cands: list[Candidate]) -> Entity | None:
 
 
 def _agrees(pronoun: str, entity: Entity) -> bool:
+    """Rough gender and number: he/she need a name (a person or untyped), "it" not a person nor a plural
+    common noun ("glaciers"), "they" anything but a singular common noun ("the heart")."""
+    named = any(ch.isupper() for ch in entity.text)
+    plural_noun = not named and entity.text.endswith("s") and not entity.text.endswith("ss")
     if pronoun in ("he", "she"):
-        return entity.type in (None, "Person")
+        return named and entity.type in (None, "Person")
     if pronoun == "it":
-        return entity.type != "Person"
-    return True
+        return entity.type != "Person" and not plural_noun
+    return named or plural_noun
 
 
 def carry(cands: list[Candidate], previous: Antecedent | None, chunk_text: str, chunk_start: int,

@@ -148,12 +148,10 @@ def _subjects(verb: Token) -> list[Token]:
     subs = [c for c in verb.children if c.dep_ in _SUBJ]
     if not subs and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
         return _subjects(verb.head)
-    if verb.dep_ in ("conj", "advcl") and len(subs) == 1 and subs[0].lower_ in ("it", "they") and \
-            verb.head.pos_ in ("VERB", "AUX"):
-        # "A sledgehammer has a long head, and it is used to break concrete": the first clause's subject
-        first = [s for s in _subjects(verb.head) if s.pos_ in ("NOUN", "PROPN")]
-        if len(first) == 1 and (first[0].tag_ in ("NNS", "NNPS")) == (subs[0].lower_ == "they"):
-            return first
+    if len(subs) == 1 and subs[0].lower_ in _CLAUSE_PRONOUNS:
+        named = _clause_antecedent(verb, subs[0])
+        if named is not None:
+            return [named]
     if not subs and verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN"):
         return _described(verb.head)
     if verb.dep_ == "relcl" and subs and subs[0].tag_ in ("WDT", "WP") and verb.head.pos_ in ("NOUN", "PROPN"):
@@ -161,6 +159,28 @@ def _subjects(verb: Token) -> list[Token]:
             return []
         return _described(verb.head)  # "the hall, which is located in ..." -> the hall
     return [t for s in subs for t in _conjuncts(s)]
+
+
+_CLAUSE_PRONOUNS = {"it": ("NN", "NNP"), "they": ("NNS", "NNPS"), "he": ("NNP",), "she": ("NNP",)}
+
+
+def _clause_antecedent(verb: Token, pronoun: Token) -> Token | None:
+    """The subject of the neighbouring clause a pronoun subject refers to, within one sentence: "A
+    sledgehammer has a long handle, and it is used ...", "Gutenberg combined techniques: he cast ...",
+    "When the snow melts, it feeds rivers". One noun subject of the right number ("it": singular,
+    "they": plural, "he"/"she": a proper noun), else None."""
+    if verb.dep_ in ("conj", "advcl", "parataxis") and verb.head.pos_ in ("VERB", "AUX") and verb.head.i < verb.i:
+        other = verb.head
+    else:  # a clause before it that hangs off its verb ("When the ice melts, it ...")
+        other = next((c for c in verb.children if c.dep_ in ("advcl", "ccomp", "conj") and c.i < pronoun.i), None)
+    if other is None:
+        return None
+    subs = [c for c in other.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if len(subs) != 1:
+        return None
+    if subs[0].lower_ == pronoun.lower_:  # "he cast ..., he used ...": the same pronoun, one clause earlier
+        return _clause_antecedent(other, subs[0])
+    return subs[0] if subs[0].tag_ in _CLAUSE_PRONOUNS[pronoun.lower_] else None
 
 
 def _sentential(pronoun: Token, noun: Token) -> bool:
