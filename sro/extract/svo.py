@@ -365,10 +365,15 @@ _COREF_PRONOUNS = {"he", "she", "it", "they"}  # sro.extract.coref.PRONOUNS
 
 def _may_be_specific(subj: Token) -> bool:
     """A subject without anything NER could label that the specificity axiom still may accept: a pronoun
-    coref may replace by a name, a capitalised first word other than an article ("Installer", "This
-    installer": the judge checks those against the parse), or a phrase of more than three words."""
+    coref may replace by a name, a bare plural (a kind, for the judge's specificity axiom), a capitalised
+    first word other than an article ("Installer", "This installer": the judge checks those against the
+    parse), or a phrase of more than three words. Definite subjects the judge accepts as a kind
+    document's topic ("the heart" under "The heart") get entities lazily (the extractor does not read
+    titles here)."""
     if subj.lower_ in _COREF_PRONOUNS:
         return True
+    if subj.tag_ == "NNS" and not any(c.dep_ in ("det", "poss", "nummod") for c in subj.children):
+        return True  # a bare plural: the judge may take it as a kind ("Black holes emit a faint glow")
     phrase = mention(subj)
     first = phrase[0]
     return len(phrase) > 3 or (first.text[:1].isupper() and first.lower_ not in ("the", "a", "an"))
