@@ -104,6 +104,10 @@ def test_definite_subjects_describe_the_kind_only_in_a_document_about_a_kind():
     for title in ("Tesla Motors", "The queen never came back", None):  # a name; a post's title; none
         j = _judge(text, title)[("queen", "lay", "eggs of the colony")]
         assert "specificity" in rejection_axioms(j), title
+    generic = _judge("A colony contains one queen and many workers.", "Honeybees")  # an indefinite: generic
+    assert generic[("colony", "contain", "one queen")].verdict == "accepted"
+    assert "specificity" in rejection_axioms(
+        _judge("A colony contains one queen and many workers.", "Tesla Motors")[("colony", "contain", "one queen")])
     unintroduced = _judge("The queen lays all the eggs of the colony.", "Honeybees")
     assert "specificity" in rejection_axioms(unintroduced[("queen", "lay", "eggs of the colony")])
 

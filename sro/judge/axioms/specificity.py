@@ -77,9 +77,9 @@ def topical(span: Span, doc: "Document | None", start: int = 0) -> bool:
     kind, below) refers to the kind and cannot be an anaphor. A phrase with a determiner ("the heart", "a glacier", "the right side of the heart") is
     about the topic when one of its nouns is a noun of the document's title and that title is a bare noun
     phrase (an encyclopedic title, "The heart"; not a post title such as "The installer never came back");
-    in a document about a kind (its title a common-noun phrase), a definite subject of a present-tense
-    clause describes that kind when the document has introduced the noun before `start` (the quote's
-    offset): "A colony contains one queen. ... The queen lays the eggs" under "Honeybees". Anything else
+    in a document about a kind (its title a common-noun phrase), an indefinite subject of a present-tense
+    clause is generic ("A tooth removes a chip"), and a definite one describes that kind when the document
+    has introduced the noun before `start` (the quote's offset): "A colony contains one queen. ... The queen lays the eggs" under "Honeybees". Anything else
     ("the company" in an article on Tesla, or never introduced; "the installer" in a post) stays an
     anaphor."""
     root = span.root
@@ -97,8 +97,11 @@ def topical(span: Span, doc: "Document | None", start: int = 0) -> bool:
     if any(t.lemma_.lower() in heads for t in span if t.pos_ == "NOUN"):
         return True
     # In a document about a kind ("Honeybees"), "the queen lays the eggs" describes the kind's parts
-    return about_kind and all(t.lower_ in _DEFINITE for t in dets) and _present(root) and \
-        _introduced(root, doc.text[:start] if doc is not None else "")
+    if not about_kind or not dets or not _present(root):
+        return False
+    if all(t.lower_ in ("a", "an") for t in dets):
+        return True  # "A tooth removes a chip": an indefinite introduces, it never points back
+    return all(t.lower_ in _DEFINITE for t in dets) and _introduced(root, doc.text[:start] if doc is not None else "")
 
 
 def _introduced(noun: Token, before: str) -> bool:
@@ -112,7 +115,8 @@ def _present(subject: Token) -> bool:
     """The subject's clause is in the present tense ("Black holes emit", "Dams are built"): a statement about
     a kind. In the past ("Local vendors quoted $30k", "several contractors bid") a bare plural names
     particular ones."""
-    verb = subject.head
+    relative = [c for c in subject.children if c.dep_ == "relcl"]  # "water that flows toward the sea"
+    verb = relative[0] if subject.dep_ not in ("nsubj", "nsubjpass") and relative else subject.head
     while verb.dep_ == "conj" and verb.head.i != verb.i and verb.tag_ not in ("VBZ", "VBP", "VBD"):
         verb = verb.head
     auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
