@@ -145,8 +145,8 @@ def _entity(span: Span) -> Entity | None:
     first, _, rest = text.partition(" ")
     if rest and first.lower() in ("the", "a", "an"):
         text = rest  # "the Mason School of Business" -> label "Mason School of Business"
-    if not text or not any(ch.isalnum() for ch in text):
-        return None
+    if not text or not any(ch.isalnum() for ch in text) or all(t.pos_ == "DET" for t in span):
+        return None  # nothing, or a determiner the parser took for a noun phrase ("a" in "a forked blade")
     label = span.root.ent_type_ if span.root.ent_type_ else (span.ents[0].label_ if span.ents else "")
     return Entity(text=text, type=_NER_CLASS.get(label))
 
