@@ -69,6 +69,10 @@ class Pattern(BaseModel):
     # Only matches starting within the first N characters of the *document* count (preambles: parties,
     # agreement date). None = anywhere. An extractor compares chunk.start + match.start() with it.
     within_chars: int | None = None
+    # A regex (same flags) that must not match at the end of the text just before the match (up to
+    # `LOOKBEHIND` characters of its chunk): "that certain Stock Purchase Agreement, dated ..." names
+    # another document's date. Python's own lookbehind must have a fixed width; this one need not.
+    not_preceded_by: str | None = None
 
 
 class DocumentSubject(BaseModel):

@@ -39,13 +39,16 @@ def iso_date(text: str) -> str | None:
     """A date as ISO 8601 at the precision the text gives: 2010-06-08, 2010-06 or 2010.
 
     Reads "June 8, 2010", "8th June 2010", "15 April, 2009", "the 14th day of June, 2006",
-    "this ___ day of ______, 2004" (year only), "6/8/10", "2010-06-08" and CUAD's "11/[]/2006".
+    "this ___ day of ______, 2004" (year only), "September __, 2018" (month), "6/8/10", "2010-06-08" and
+    CUAD's "11/[]/2006".
     """
     t = " ".join(text.replace(",", " , ").split()).lower()
     # EDGAR text splits ordinals ("15t h day", "1 st day"): drop the suffix before reading the day.
     t = re.sub(r"(\d)\s*(?:st|nd|rd|th|t\s+h|s\s+t|n\s+d|r\s+d)\b", r"\1", t)
     if m := re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", t):
         return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", t):  # ISO year-month, as this function writes it
+        return f"{m[1]}-{int(m[2]):02d}" if 1 <= int(m[2]) <= 12 else None
     if m := re.search(r"(\d{1,2}|\[\])\s*/\s*(\d{1,2}|\[\])\s*/\s*(\d{2}|\d{4})\b", t):
         year = _year(m[3])
         if year is None:
@@ -67,7 +70,7 @@ def iso_date(text: str) -> str | None:
     if day_month:
         month = MONTHS[day_month[2].rstrip(".")[:3]]
         return _ymd(int(day_month[3]), month, int(day_month[1]))
-    if m := re.search(rf"\b({_MONTH_RE})\s*,?\s*(\d{{4}})\b", t):
+    if m := re.search(rf"\b({_MONTH_RE})\s*(?:_+|\[[^\]]*\])?\s*,?\s*(\d{{4}})\b", t):  # "September __, 2018"
         return f"{int(m[2])}-{MONTHS[m[1].rstrip('.')[:3]]:02d}"
     if m := re.search(r"\b(19\d{2}|20\d{2})\b", t):
         return m[1]

@@ -163,11 +163,25 @@ def test_offline_extractor_runs_the_patterns_with_exact_offsets() -> None:
         assert SOLAR[c.evidence.start : c.evidence.end] == c.evidence.quote
 
 
+def test_agreement_date_skips_other_agreements_and_reads_blank_and_witness_dates() -> None:
+    def dates(text: str) -> list[str]:
+        return [c.object.value for c in run_patterns("legal_contracts", text) if c.predicate == "agreementDate"]
+
+    assert dates('This Agreement (the "Agreement") is made and entered into as of September __, 2018 by A and B.') \
+        == ["2018-09"]
+    assert dates("WHEREAS, Seller and Buyer have entered into that certain Stock Purchase Agreement, dated "
+                 "November 14, 2018.") == []
+    assert dates("The term of this Agreement shall commence as of April 1, 2018.") == []
+    assert dates("IN WITNESS WHEREOF, the undersigned hereby execute this Agreement as of July 6, 2020.") \
+        == ["2020-07-06"]
+
+
 # --- normalisers -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text, iso", [
     ("June 8, 2010", "2010-06-08"), ("the 14th day of June, 2006", "2006-06-14"), ("15 April, 2009", "2009-04-15"),
     ("this ___ day of ______, 2004", "2004"), ("6/8/10", "2010-06-08"), ("[]/[]/2000", "2000"),
     ("11/[]/2006", "2006-11"), ("26t h day of May, 2017", "2017-05-26"), ("not a date", None),
+    ("September __, 2018", "2018-09"), ("2018-09", "2018-09"), ("[·], 2019", "2019"),
 ])
 def test_iso_date(text: str, iso: str | None) -> None:
     assert iso_date(text) == iso

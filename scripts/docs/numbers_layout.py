@@ -15,6 +15,7 @@ TITLES = {
     "bench_triples": "Triples: extraction, judging, resolution",
     "eval_webnlg": "WebNLG: extractor and judge quality",
     "eval_cuad": "CUAD: contract extraction quality (offline)",
+    "eval_essays": "Plain text: coverage of encyclopedic essays (offline)",
     "eval_solar": "r/TeslaSolar: offline campaign on real posts",
     "bench_campaign": "Campaigns",
 }
@@ -132,6 +133,20 @@ LAYOUT: dict[str, list] = {
          ("conflicts (functional predicate, two values)", ("offline_run", "stage", "conflicts")),
          ("rejected", ("offline_run", "stage", "rejected")),
          ("extraction and judging (s)", ("offline_run", "stage", "seconds"))],
+    ],
+    "eval_essays": [
+        "32 synthetic encyclopedic essays on common-noun topics (`datasets/essays/`, split by topic): the share "
+        "of their hand-written reference facts that an accepted triple matches (`experiments/eval_essays.py`: "
+        "head-noun lemmas of subject and object, the reference's `of` complement, the predicate's main verb). "
+        "Rules were developed on tune only; before = main before the plain-text work.",
+        [("test: coverage after", ("after", "test", "coverage")),
+         ("test: coverage before", ("before", "test", "coverage")),
+         ("test: essays with an accepted fact, after", ("after", "test", "essays_with_accepted_fact")),
+         ("test: essays with an accepted fact, before", ("before", "test", "essays_with_accepted_fact")),
+         ("tune: coverage after", ("after", "tune", "coverage")),
+         ("tune: coverage before", ("before", "tune", "coverage")),
+         ("test: reference facts", ("after", "test", "reference_facts")),
+         ("test: accepted triples", ("after", "test", "accepted"))],
     ],
     "eval_solar": [
         "557 real r/TeslaSolar posts of 2025: an offline campaign (`sro run`), then a sweep of `TripleStage` "

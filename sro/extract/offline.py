@@ -53,7 +53,8 @@ class OfflineExtractor:
         per_chunk = [(chunk, list(sentences.split(chunk.text))) for chunk in chunks]
         svo = getattr(self.pipeline, "offline_svo", True)  # a pipeline may run its patterns only
         if svo:
-            wanted = [s.text for _, sents in per_chunk for s in sents if sentences.worth_parsing(s.text)]
+            wanted = [s.text for chunk, sents in per_chunk for s in sents
+                      if sentences.worth_parsing(s.text, plain=_plain(docs.get(chunk.doc_id)))]
             # one batched nlp.pipe over all misses; NER only where a candidate can pass the judge
             self.cache.parse_many(wanted, needs_entities=self.needs_entities if self.lazy_ner else None)
         out: list[Candidate] = []
@@ -62,17 +63,18 @@ class OfflineExtractor:
             for chunk, sents in per_chunk:
                 out.extend(self.patterns.run(chunk, sents, docs.get(chunk.doc_id)))
                 if svo:
-                    out.extend(self._svo(chunk, sents, joins))
+                    out.extend(self._svo(chunk, sents, joins, docs))
             self._cache_joined(joins)
         return out
 
-    def _svo(self, chunk: "Chunk", sents: list[sentences.Sentence],
-             joins: dict[str, list[sentences.Sentence]]) -> list[Candidate]:
+    def _svo(self, chunk: "Chunk", sents: list[sentences.Sentence], joins: dict[str, list[sentences.Sentence]],
+             docs: dict[str, "Document"]) -> list[Candidate]:
         out: list[Candidate] = []
         previous: coref.Antecedent | None = None
         chain: list[sentences.Sentence] = []  # sentences since the antecedent was named
+        plain = _plain(docs.get(chunk.doc_id))
         for sent in sents:
-            if not sentences.worth_parsing(sent.text):
+            if not sentences.worth_parsing(sent.text, plain=plain):
                 previous, chain = None, []  # an unparsed sentence in between: the pronoun may refer to anything
                 continue
             chain.append(sent)
@@ -127,13 +129,25 @@ class OfflineExtractor:
         return out
 
 
+_CONVERSATION = ("submission", "comment")
+
+
+def _plain(doc: "Document | None") -> bool:
+    """Whether sentences without a name or a number are parsed in this document: yes in documents, rows
+    and essays (expository text states facts about kinds: "The heart pumps blood"), not in posts and
+    comments, where such sentences are mostly about the poster's own things ("the app shows power flowing
+    back"): on r/TeslaSolar posts they would add half again as many parses, and most of the facts they
+    added were wrong (docs/explanation/extraction.md)."""
+    return doc is None or doc.kind not in _CONVERSATION
+
+
 def _entity(span: Span) -> Entity | None:
     text = span.text.strip(" ,;:'\"()")
     first, _, rest = text.partition(" ")
     if rest and first.lower() in ("the", "a", "an"):
         text = rest  # "the Mason School of Business" -> label "Mason School of Business"
-    if not text or not any(ch.isalnum() for ch in text):
-        return None
+    if not text or not any(ch.isalnum() for ch in text) or all(t.pos_ == "DET" for t in span):
+        return None  # nothing, or a determiner the parser took for a noun phrase ("a" in "a forked blade")
     label = span.root.ent_type_ if span.root.ent_type_ else (span.ents[0].label_ if span.ents else "")
     return Entity(text=text, type=_NER_CLASS.get(label))
 

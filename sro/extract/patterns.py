@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _FIELD = re.compile(r"\{(\w+)\}")
 _DATATYPES = {"string", "decimal", "integer", "money", "date", "duration", "boolean"}
+LOOKBEHIND = 160  # characters before a match that a pattern's `not_preceded_by` sees
 
 
 def fill(template: str, groups: dict[str, str | None]) -> str:
@@ -38,9 +39,12 @@ def document_entity(doc: "Document | None", chunk: "Chunk", type_: str | None) -
 class PatternEngine:
     def __init__(self, pipeline: "Pipeline"):
         self.compiled: list[tuple["Pattern", re.Pattern[str]]] = []
+        self.before: dict[str, re.Pattern[str]] = {}
         for pattern in pipeline.patterns:
             try:
                 self.compiled.append((pattern, re.compile(pattern.regex, re.IGNORECASE | re.MULTILINE)))
+                if pattern.not_preceded_by:
+                    self.before[pattern.name] = re.compile(f"(?:{pattern.not_preceded_by})\\s*$", re.IGNORECASE)
             except re.error as exc:
                 raise ExtractionError(f"pipeline {pipeline.name}: pattern {pattern.name!r}: bad regex: {exc}") \
                     from None
@@ -50,6 +54,10 @@ class PatternEngine:
             for match in regex.finditer(chunk.text):
                 if pattern.within_chars is not None and chunk.start + match.start() >= pattern.within_chars:
                     break  # matches come in order: the rest lie further into the document
+                before = self.before.get(pattern.name)
+                if before is not None and before.search(chunk.text, max(0, match.start() - LOOKBEHIND),
+                                                        match.start()):
+                    continue
                 candidate = self._candidate(pattern, match, chunk, sents, doc)
                 if candidate is not None:
                     yield candidate

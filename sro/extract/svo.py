@@ -97,7 +97,7 @@ def mention(token: Token) -> Span:
     for child in token.rights:
         if child.dep_ in ("compound", "flat", "nummod", "appos") and child.i == right + 1:
             right = child.i
-    right = max(right, _of_chain(token))
+    right = max(right, _of_chain(token), _of_complement(token))
     span = token.doc[left : right + 1]
     while len(span) > 1 and span[0].dep_ in ("det", "punct"):
         span = span[1:]
@@ -111,6 +111,18 @@ def _of_chain(token: Token) -> int:
     for prep in (c for c in token.rights if c.dep_ == "prep" and c.lower_ == "of" and c.i == token.i + 1):
         for pobj in (c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"):
             return pobj.right_edge.i if pobj.right_edge.pos_ in ("PROPN", "NOUN") else pobj.i
+    return token.i
+
+
+def _of_complement(token: Token) -> int:
+    """"field of surgery", "the centres of large galaxies": a common noun keeps its "of" complement (the
+    complement's own mention, so its modifiers come along but not its relative clauses). Not a measure
+    ("3 weeks of work", "$5k of panels"): the amount is the literal, as NER would type it."""
+    if token.pos_ != "NOUN" or token.lower_ in TIME_WORDS or any(c.dep_ == "nummod" for c in token.children):
+        return token.i
+    for prep in (c for c in token.rights if c.dep_ == "prep" and c.lower_ == "of" and c.i == token.i + 1):
+        for pobj in (c for c in prep.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")):
+            return mention(pobj)[-1].i
     return token.i
 
 
@@ -136,11 +148,57 @@ def _subjects(verb: Token) -> list[Token]:
     subs = [c for c in verb.children if c.dep_ in _SUBJ]
     if not subs and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
         return _subjects(verb.head)
+    if len(subs) == 1 and subs[0].lower_ in _CLAUSE_PRONOUNS:
+        named = _clause_antecedent(verb, subs[0])
+        if named is not None:
+            return [named]
     if not subs and verb.dep_ in ("relcl", "acl") and verb.head.pos_ in ("NOUN", "PROPN"):
-        return [verb.head]
+        return _described(verb.head)
     if verb.dep_ == "relcl" and subs and subs[0].tag_ in ("WDT", "WP") and verb.head.pos_ in ("NOUN", "PROPN"):
-        return [verb.head]  # "the hall, which is located in ..." -> the hall
+        if _sentential(subs[0], verb.head):
+            return []
+        return _described(verb.head)  # "the hall, which is located in ..." -> the hall
     return [t for s in subs for t in _conjuncts(s)]
+
+
+_CLAUSE_PRONOUNS = {"it": ("NN", "NNP"), "they": ("NNS", "NNPS"), "he": ("NNP",), "she": ("NNP",)}
+
+
+def _clause_antecedent(verb: Token, pronoun: Token) -> Token | None:
+    """The subject of the neighbouring clause a pronoun subject refers to, within one sentence: "A
+    sledgehammer has a long handle, and it is used ...", "Gutenberg combined techniques: he cast ...",
+    "When the snow melts, it feeds rivers". One noun subject of the right number ("it": singular,
+    "they": plural, "he"/"she": a proper noun), else None."""
+    if verb.dep_ in ("conj", "advcl", "parataxis") and verb.head.pos_ in ("VERB", "AUX") and verb.head.i < verb.i:
+        other = verb.head
+    else:  # a clause before it that hangs off its verb ("When the ice melts, it ...")
+        other = next((c for c in verb.children if c.dep_ in ("advcl", "ccomp", "conj") and c.i < pronoun.i), None)
+    if other is None:
+        return None
+    subs = [c for c in other.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if len(subs) != 1:
+        return None
+    if subs[0].lower_ == pronoun.lower_:  # "he cast ..., he used ...": the same pronoun, one clause earlier
+        return _clause_antecedent(other, subs[0])
+    return subs[0] if subs[0].tag_ in _CLAUSE_PRONOUNS[pronoun.lower_] else None
+
+
+def _sentential(pronoun: Token, noun: Token) -> bool:
+    """", which causes a heart attack" after "starved of oxygen": a "which" set off by a comma after the
+    object of a verb's or adjective's preposition usually refers to the whole clause, not to that noun."""
+    return pronoun.lower_ == "which" and pronoun.i > 0 and pronoun.doc[pronoun.i - 1].text == "," and \
+        noun.dep_ == "pobj" and noun.head.head.pos_ in ("VERB", "AUX", "ADJ")
+
+
+def _described(noun: Token) -> list[Token]:
+    """What a relative clause on `noun` is about: the noun, or, when the noun is the attribute of a copula
+    ("The heart is an organ that pumps blood"), the copula's subject."""
+    verb = noun.head
+    if noun.dep_ == "attr" and verb.lemma_ == "be":
+        subs = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subs and subs[0].lower_ not in DEAD_SUBJECTS:
+            return subs[:1]
+    return [noun]
 
 
 def _is_passive(verb: Token) -> bool:
@@ -152,7 +210,10 @@ def _objects(verb: Token) -> Iterator[tuple[str, Token]]:
     lemma = _LEMMA_FIX.get(verb.lemma_.lower(), verb.lemma_.lower())
     particle = " ".join(c.lower_ for c in verb.children if c.dep_ == "prt")
     base = f"{lemma} {particle}".strip()
+    first_subject = min((c.i for c in verb.children if c.dep_ in _SUBJ), default=verb.i)
     for child in verb.children:
+        if child.dep_ in ("prep", "agent") and child.i < first_subject:
+            continue  # a fronted adverbial ("In humans, it sits in the chest") is not about the subject
         if child.dep_ in _OBJ:
             for obj in _conjuncts(child):
                 yield from _copula_or_plain(base, verb, obj)
@@ -160,6 +221,9 @@ def _objects(verb: Token) -> Iterator[tuple[str, Token]]:
             for pobj in (c for c in child.children if c.dep_ == "pobj"):
                 for obj in _conjuncts(pobj):
                     yield f"{base} {child.lower_}", obj
+        elif child.dep_ == "xcomp" and child.pos_ == "VERB" and not any(c.dep_ in _SUBJ for c in child.children):
+            for predicate, obj in _objects(child):
+                yield f"{base} to {predicate}", obj  # "use to break", "knead to develop"
         elif child.dep_ == "acomp":
             for prep in (c for c in child.children if c.dep_ == "prep"):
                 for pobj in (c for c in prep.children if c.dep_ == "pobj"):
@@ -203,6 +267,18 @@ def triples(doc: Doc | Span) -> Iterator[Raw]:
                     yield Raw(mention(relational[0]), relational[1], mention(obj), mood)
                 yield Raw(mention(subj), predicate, mention(obj), mood)
     yield from _noun_modifiers(doc)
+    yield from _appositions(doc)
+
+
+def _appositions(doc: Doc | Span) -> Iterator[Raw]:
+    """"the aorta, the largest artery of the body" -> (aorta, be, largest artery of the body): a common
+    noun set off by a comma after another noun phrase names what that phrase is."""
+    for token in doc:
+        if token.dep_ != "appos" or token.pos_ != "NOUN" or token.head.pos_ not in ("NOUN", "PROPN"):
+            continue
+        head = mention(token.head)
+        if token.i > head.end and doc[head.end].text in (",", "(", "-", "–", "—"):
+            yield Raw(head, "be", mention(token))
 
 
 def _noun_modifiers(doc: Doc | Span) -> Iterator[Raw]:
@@ -289,10 +365,15 @@ _COREF_PRONOUNS = {"he", "she", "it", "they"}  # sro.extract.coref.PRONOUNS
 
 def _may_be_specific(subj: Token) -> bool:
     """A subject without anything NER could label that the specificity axiom still may accept: a pronoun
-    coref may replace by a name, a capitalised first word other than an article ("Installer", "This
-    installer": the judge checks those against the parse), or a phrase of more than three words."""
+    coref may replace by a name, a bare plural (a kind, for the judge's specificity axiom), a capitalised
+    first word other than an article ("Installer", "This installer": the judge checks those against the
+    parse), or a phrase of more than three words. Definite subjects the judge accepts as a kind
+    document's topic ("the heart" under "The heart") get entities lazily (the extractor does not read
+    titles here)."""
     if subj.lower_ in _COREF_PRONOUNS:
         return True
+    if subj.tag_ == "NNS" and not any(c.dep_ in ("det", "poss", "nummod") for c in subj.children):
+        return True  # a bare plural: the judge may take it as a kind ("Black holes emit a faint glow")
     phrase = mention(subj)
     first = phrase[0]
     return len(phrase) > 3 or (first.text[:1].isupper() and first.lower_ not in ("the", "a", "an"))

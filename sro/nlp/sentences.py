@@ -53,6 +53,9 @@ def _emit(text: str, start: int, end: int, max_len: int) -> Iterator[Sentence]:
 
 
 _ANCHOR = re.compile(r"\d|(?<=[a-z,;:()] )(?!I\b|I['’])[A-Z]")  # "I" is not a name
+# A sentence that opens with a first/second-person subject or possessive ("I", "We've", "My panels"): its
+# main clause's subject is one the specificity gate always rejects.
+_PERSONAL = re.compile(r"[\"'(]*(?:I|[Ww]e|[Yy]ou|[Mm]y|[Oo]ur|[Yy]our)(?:['’](?:m|ve|d|ll|re|s))?\b")
 _URL = re.compile(r"\S*(?:https?://|www\.)\S*")
 # One clause ending in "?": no . ! ? ; : before it, so the parser sees a single question.
 _QUESTION = re.compile(r"[^.!?;:]*\?[?!]*[\"'’”)\]]*")
@@ -61,13 +64,17 @@ _QUESTION = re.compile(r"[^.!?;:]*\?[?!]*[\"'’”)\]]*")
 _NAME_PREP_NAME = re.compile(r"[A-Z][\w&.'’-]*,? (?:in|of|at|from|near|on|by|for) (?:the )?[A-Z]")
 
 
-def worth_parsing(sentence: str, max_chars: int = 400) -> bool:
+def worth_parsing(sentence: str, max_chars: int = 400, plain: bool = True) -> bool:
     """Parse only sentences that can yield a useful triple: three or more words of content outside URLs,
-    at most `max_chars` long (longer run-ons parse slowly and badly; patterns still see them), an anchor —
-    a digit or a capitalised word after the first — since SVO over common nouns alone is rarely specific
-    enough to pass the judge, and not a single-clause question: every SVO triple of "Did Tesla install it
-    in 2021?" has modality "question", which the judge refuses (patterns still see questions); a question
-    with a "Name in Name" modifier is still parsed."""
+    at most `max_chars` long (longer run-ons parse slowly and badly; patterns still see them), not a
+    single-clause question: every SVO triple of "Did Tesla install it in 2021?" has modality "question",
+    which the judge refuses (patterns still see questions; a question with a "Name in Name" modifier is
+    still parsed), and not a sentence opening with "I", "we", "you" or "my"/"our"/"your" unless it has an
+    anchor (a digit or a capitalised word after the first): its main subject is one the judge rejects.
+    Plain common-noun sentences ("The heart pumps blood through the body") are parsed: expository text
+    states its facts about kinds, not names. With `plain=False` (posts and comments, see
+    `OfflineExtractor`) a sentence needs an anchor: there, sentences without one seldom state a fact
+    about a named thing or a kind, and they were a third of the parsing."""
     if len(sentence) > max_chars or (_QUESTION.fullmatch(sentence) is not None
                                      and _NAME_PREP_NAME.search(sentence) is None):
         return False
@@ -75,6 +82,8 @@ def worth_parsing(sentence: str, max_chars: int = 400) -> bool:
         sentence = _URL.sub(" ", sentence)
     if len(_CONTENT.findall(sentence)) < 3:
         return False
+    if plain and _PERSONAL.match(sentence) is None:
+        return True
     return _ANCHOR.search(sentence) is not None
 
 
