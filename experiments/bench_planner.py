@@ -29,7 +29,6 @@ import csv
 import hashlib
 import json
 import random
-import re
 import shutil
 import statistics
 import sys
@@ -161,10 +160,10 @@ def measure(found: list, predicates: set[str]) -> dict:
 
 
 def cited_facts(ws) -> int:
-    from sro.campaign.synthesis import synthesize
+    """Facts the campaign's computed (offline) answer uses."""
+    from sro.campaign.report import build_report
 
-    synthesis = asyncio.run(synthesize(ws, "bench", QUESTION))
-    return len(set(re.findall(r"\[(\d+)\]", synthesis.answer)))
+    return asyncio.run(build_report(ws, "bench")).answer.facts_used
 
 
 # --- aggregation ---------------------------------------------------------------------------------
@@ -199,7 +198,8 @@ def refresh_overhead(nodes: int = 10_000, rounds: int = 20) -> dict:
     from sro.mcts.tree import ResearchNode, Tree
 
     rng = random.Random(0)
-    previews = {f"q{i}?": [f"d{rng.randrange(5000)}" for _ in range(12)] for i in range(nodes)}
+    previews = {f"q{i}?": {f"p{rng.randrange(5000)}": 1.0 + rng.randrange(4) for _ in range(12)}
+                for i in range(nodes)}
     tree = Tree("bench")
     tree.add(ResearchNode(id="root", parent=None, question="root?", depth=0))
     for i, question in enumerate(previews):
@@ -209,7 +209,7 @@ def refresh_overhead(nodes: int = 10_000, rounds: int = 20) -> dict:
     look.refresh(tree)  # scores and indexes the nodes (in a campaign: a few per expansion, as they come)
     t0 = time.perf_counter()
     for r in range(rounds):
-        ledger.read.update(f"d{rng.randrange(5000)}" for _ in range(12))  # one expansion read 12 passages
+        ledger.read.update(f"p{rng.randrange(5000)}" for _ in range(12))  # one expansion read 12 passages
         look.refresh(tree)
     return {"refresh_ms_per_expansion_at_10k": round((time.perf_counter() - t0) / rounds * 1000, 2),
             "unexpanded_nodes": nodes}

@@ -3,13 +3,15 @@ evidence, gap proposals, and the look-ahead prior with its stopping rule."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import duckdb
 import pytest
 
 from pipelines import load_pipeline
 from sro.mcts.expand import Expansion, Proposal, TripleInfo, triple_key
 from sro.mcts.gaps import Focus, Ledger, gap_proposals
-from sro.mcts.lookahead import Lookahead, preview
+from sro.mcts.lookahead import MAX_CUES, Cues, Lookahead, preview, prior_of
 from sro.mcts.planner import Planner, PlannerParams
 from sro.mcts.reward import RewardWeights, compute_reward, tally
 from sro.mcts.select import SelectParams
@@ -79,26 +81,37 @@ def test_gap_proposals_ask_for_thin_predicates_and_entities_lacking_them(focus):
 
 
 class FakeSearch:
-    def __init__(self, docs: dict[str, list[str]]):
-        self.docs, self.asked = docs, []
+    def __init__(self, passages: dict[str, dict[str, float]]):
+        self.passages, self.asked = passages, []
 
-    def __call__(self, question: str) -> list[str] | None:
+    def __call__(self, question: str) -> dict[str, float] | None:
         self.asked.append(question)
-        return self.docs.get(question)
+        return self.passages.get(question)
 
 
-def test_lookahead_prior_is_the_unread_share_and_merges_reworded_questions():
-    search = FakeSearch({"What is the payback period for Texas?": ["a", "b", "c", "d"],
-                         "What is the system cost for Texas?": ["a", "x"], "Nothing found?": []})
-    ledger = Ledger(read={"a"}, docs={"b"})
+def test_lookahead_prior_grows_with_unread_passages_and_their_cues_and_merges_reworded_questions():
+    search = FakeSearch({"What is the payback period for Texas?": {"a": 1, "b": 1, "c": 2, "d": 2},
+                         "What is the system cost for Texas?": {"a": 1, "x": 4}, "Nothing found?": {}})
+    ledger = Ledger(read={"a", "b"})
     ranked = Lookahead(search, ledger).rank([
         Proposal("What is the system cost for Texas?"), Proposal("What is the payback period for Texas?"),
         Proposal("Texas: what is the payback period?"), Proposal("Nothing found?"),
         Proposal("A CEO question?", 0.3, "ceo"), Proposal("Unknown to search?")])
+    four_unread = prior_of({"x": 4}, set())  # 1 - exp(-4/12)
+    assert four_unread == pytest.approx(0.2835, abs=1e-4) and prior_of({"x": 1}, set()) < four_unread
     assert [(p.question, p.prior) for p in ranked] == [  # ties keep the given order
-        ("What is the system cost for Texas?", 0.5), ("What is the payback period for Texas?", 0.5),
-        ("A CEO question?", 0.3), ("Nothing found?", 0.0), ("Unknown to search?", None)]
+        ("A CEO question?", 0.3), ("What is the system cost for Texas?", four_unread),
+        ("What is the payback period for Texas?", four_unread), ("Nothing found?", 0.0),
+        ("Unknown to search?", None)]
     assert "A CEO question?" not in search.asked  # a model's prior is kept
+
+
+def test_cues_count_the_pipelines_patterns_in_a_passage():
+    cues = Cues.of(load_pipeline("solar_reddit"))
+    rich = SimpleNamespace(chunk_id="c1", text="We paid $16,100 for a 8 kW system; payback period is 7 years.")
+    bare = SimpleNamespace(chunk_id="c2", text="The crew was friendly and the roof looks fine.")
+    assert cues.value(rich) > cues.value(bare) == 1.0
+    assert cues.value(rich) <= 1.0 + MAX_CUES and Cues.of(None).value(rich) == 1.0
 
 
 def test_stale_priors_are_rescored_and_the_stopping_rule_skips_them():
@@ -106,26 +119,27 @@ def test_stale_priors_are_rescored_and_the_stopping_rule_skips_them():
     store = TreeStore(con)
     root = ResearchNode(id=node_id("c", None, ROOT_Q), parent=None, question=ROOT_Q, depth=0)
     store.create_campaign("c", ROOT_Q, "solar_reddit", "{}", root)
-    planner = Planner(store, store.load("c"), PlannerParams(select=SelectParams(min_gain=0.5), children=4))
-    search = FakeSearch({"What is the system cost for Texas?": ["t1", "t2"], "Which inverters fail?": ["i1", "i2"]})
+    planner = Planner(store, store.load("c"), PlannerParams(select=SelectParams(min_gain=0.25), children=4))
+    search = FakeSearch({"What is the system cost for Texas?": {"t1": 4, "t2": 4},
+                         "Which inverters fail?": {"i1": 4, "i2": 3}})
     look = Lookahead(search, planner.ledger)
     proposals = look.rank([Proposal("What is the system cost for Texas?"), Proposal("Which inverters fail?")])
     planner.complete(planner.select(), Expansion(answer="a", candidates=1), proposals, 0.0)
     look.refresh(planner.tree)
     first = planner.select()
-    assert first.question == "What is the system cost for Texas?" and first.prior == 1.0
+    assert first.question == "What is the system cost for Texas?" and first.prior == prior_of({"t": 8}, set())
     planner.abandon(first)
-    planner.ledger.read.update({"t1", "t2"})  # a sibling read those documents meanwhile
+    planner.ledger.read.update({"t1", "t2"})  # a sibling read those passages meanwhile
     look.refresh(planner.tree)
     assert first.prior == 0.0
     again = planner.select()
-    assert again.question == "Which inverters fail?" and again.prior == 1.0  # the stale one is below min_gain
-    planner.abandon(again)
-    planner.ledger.read.update({"i1"})
-    look.refresh(planner.tree)
-    assert again.prior == 0.5 and planner.select() is again  # 0.5 is not below min_gain
+    assert again.question == "Which inverters fail?"  # the stale one is below min_gain
     planner.abandon(again)
     planner.ledger.read.update({"i2"})
+    look.refresh(planner.tree)
+    assert again.prior == prior_of({"i1": 4}, set()) > 0.25 and planner.select() is again
+    planner.abandon(again)
+    planner.ledger.read.update({"i1"})
     look.refresh(planner.tree)
     assert planner.select() is None  # nothing is expected to reach unread material: the campaign stops
     con.close()
@@ -169,5 +183,5 @@ def test_preview_reads_the_passages_that_use_most_question_terms(workspace):
     workspace.datasets.add_documents("d", [Document(id=f"d:{i}", dataset="d", source_uri=f"x:{i}", text=t)
                                            for i, t in enumerate(texts)])
     ds = workspace.datasets.dataset("d")
-    read = preview([ds], "payback in Texas?", ["payback", "texas"])
+    read = [h.doc_id for h in preview([ds], "payback in Texas?", ["payback", "texas"])]
     assert read[0] == "d:0" and set(read) == {"d:0", "d:1", "d:2"}  # both terms first; the cat post never

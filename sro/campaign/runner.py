@@ -94,7 +94,7 @@ class CampaignRunner:
         elapsed_before = self.store.elapsed(self.name) if row is not None else 0.0
         self.planner = Planner(self.store, tree, params, elapsed_before, writer=writer, focus=Focus.of(self.pipeline))
         self.guard = BudgetGuard(self.eff, self._spend, self.planner.elapsed)
-        self.lookahead = Lookahead(dataset_search(self.ws, list(self.spec.datasets)), self.planner.ledger)
+        self.lookahead = Lookahead(dataset_search(self.ws, list(self.spec.datasets), self.pipeline), self.planner.ledger)
         for done in (n for n in tree if n.status == "expanded"):  # resume: what its sessions read
             self.lookahead.read(done.question)
 
@@ -239,7 +239,8 @@ class CampaignRunner:
             # Offline: typed questions for the graph's gaps, typed slots filled only with resolved entities of
             # their class (sro/mcts/slots.py), then salient terms of the evidence, then the session's own
             # suggestions; all ranked by the look-ahead prior (sro/mcts/lookahead.py).
-            proposals = (gap_proposals(self.planner.focus, self.planner.ledger, node.question)
+            # A node asked for many children (a wide sweep) gets gap questions for as many predicates.
+            proposals = (gap_proposals(self.planner.focus, self.planner.ledger, node.question, predicates=max(4, n // 2))
                          + typed_proposals(exp, self.pipeline, covered=covered, datasets=self.spec.datasets, n=n)
                          + offline_proposals(node, exp, covered=covered, templates=self.pipeline.question_templates,
                                              n=n, datasets=self.spec.datasets) + list(exp.proposals))

@@ -67,7 +67,7 @@ class Ledger:
 
     per_predicate: Counter = field(default_factory=Counter)
     docs: set[str] = field(default_factory=set)  # documents with an accepted fact
-    read: set[str] = field(default_factory=set)  # documents the campaign's sessions read (their previews)
+    read: set[str] = field(default_factory=set)  # passages the campaign's sessions read (their previews)
     entity_docs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     doc_predicates: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
