@@ -18,7 +18,17 @@ To avoid tuning on the evaluation data the posts are split in two halves by a se
 `tune` (what the planner defaults were chosen on) and `test` (reported). Several split seeds; the full
 557-post corpus is run as well (it contains the tuning half, so it is reported separately).
 
-Run: nice -n 10 .venv/bin/python experiments/bench_planner.py [--budgets 20 60] [--seeds 0 1 2] [--quick]
+With `--ceo` the same four strategies run with the scripted loopback CEO instead of the offline policy
+(tests/support/llm_server.py, tests/support/scripted_models.py; `transport = "litellm"`, so litellm's real
+HTTP path runs): the CEO is the RLM root (it writes the sandbox code: search the question's words, extract
+the first 6 hits, FINAL) and the planner's proposer; worker and judge stay offline, so facts come from the
+same extractor and judge as offline. The scripted proposals are data-blind: "What do owners report about the
+<aspect> of <topic>?" drawn by a hash of the current question from 12 topics x 8 aspects, priors fixed by
+rank. The test script returns 3 per call whatever is asked; here the request's "at most N" is honoured (same
+topics, aspects and hash), so the flat sweep can spend its budget. The results go under `scripted_ceo` in
+the --out file, next to the offline ones.
+
+Run: nice -n 10 .venv/bin/python experiments/bench_planner.py [--budgets 20 60] [--seeds 0 1 2] [--ceo]
 """
 
 from __future__ import annotations
@@ -28,7 +38,9 @@ import asyncio
 import csv
 import hashlib
 import json
+import os
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -45,6 +57,36 @@ STRATEGIES = ("mcts", "flat", "random", "greedy")
 CORE = frozenset({"systemCost", "quotedPrice", "paybackPeriod", "savings", "production", "monthlyBill",
                   "billBefore", "billAfter", "incentiveAmount", "taxCreditRate", "electricityRate"})
 BLANK = {"ceo": {"model": None}, "worker": {"model": None}, "judge": {"model": None}}
+os.environ.setdefault("SRO_TEST_KEY", "sk-bench-not-a-real-key")  # the loopback server ignores it
+
+
+# --- the scripted loopback CEO (--ceo) ---------------------------------------------------------------
+def proposals_n(body: dict) -> str:
+    """tests/support/scripted_models.py `proposals_reply`, honouring the requested "at most N": N distinct
+    (topic, aspect) questions drawn by a hash of the current sub-question; priors 0.7 .. 0.3 by rank (the
+    test script's three are 0.7, 0.5, 0.3). Data-blind, deterministic."""
+    from tests.support.llm_server import message_text
+    from tests.support.scripted_models import ASPECTS, TOPICS
+
+    text = message_text(body)
+    current = re.search(r"Current sub-question: (.*)", text)
+    n = int(re.search(r"Propose at most (\d+) new sub-questions", text).group(1))
+    digest = hashlib.sha1((current.group(1) if current else text).encode()).digest()
+    pairs = random.Random(digest).sample([(t, a) for t in TOPICS for a in ASPECTS], min(n, len(TOPICS) * len(ASPECTS)))
+    step = 0.4 / max(len(pairs) - 1, 1)
+    return json.dumps({"questions": [{"question": f"What do owners report about the {a} of {t}?",
+                                      "prior": round(0.7 - i * step, 3)} for i, (t, a) in enumerate(pairs)]})
+
+
+def scripted_ceo():
+    """A started loopback server scripted as the CEO (the caller stops it), and the workspace overrides."""
+    from tests.support.llm_server import ScriptedLLMServer
+    from tests.support.scripted_models import role_overrides, script_server
+
+    server = ScriptedLLMServer().start()
+    server.add(r"Propose at most \d+ new sub-questions", proposals_n)  # earlier rules win over script_server's
+    script_server(server)
+    return server, {**BLANK, **role_overrides(server, ("ceo",), transport="litellm"), "cache": False}
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -105,7 +147,24 @@ def other_select(strategy: str, planner, seed: int):
     return select
 
 
-def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int, settings: dict | None = None) -> dict:
+def scripted_reach(template: Path) -> dict:
+    """How much of the corpus the scripted CEO's questions can reach: the scripted root searches the first six
+    words of 4+ letters of its question (k = 6), and four of those six are the same in every scripted question
+    ("What owners report about")."""
+    from tests.support.scripted_models import ASPECTS, TOPICS
+    from sro.workspace import Workspace
+
+    questions = [f"What do owners report about the {a} of {t}?" for t in TOPICS for a in ASPECTS]
+    with Workspace.open(template / "ws", BLANK) as ws:
+        ds = ws.datasets.dataset("posts")
+        reached = [{h.chunk_id for h in ds.search(" ".join(re.findall(r"[A-Za-z]{4,}", q)[:6]), k=6)}
+                   for q in questions]
+    return {"questions": len(questions), "hits": sum(len(r) for r in reached),
+            "distinct_passages": len(set().union(*reached))}
+
+
+def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int, settings: dict | None = None,
+            roles: dict | None = None) -> dict:
     from sro.campaign.runner import CampaignRunner
     from sro.campaign.spec import parse_spec
     from sro.mcts.expand_rlm import RLMExpander
@@ -118,10 +177,10 @@ def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int, s
     # The sweep expands every sub-question the root proposed (no stopping rule): its strongest form.
     mcts = {"parallel": 1, **(settings or {}), **({"min_gain": 0.0} if strategy == "flat" else {})}
     spec = parse_spec({"name": "bench", "question": QUESTION, "datasets": ["posts"], "pipeline": "solar_reddit",
-                       "offline": True, "budgets": budgets, "mcts": mcts, "outputs": {"report": False}})
+                       "offline": roles is None, "budgets": budgets, "mcts": mcts, "outputs": {"report": False}})
     found: list = []
     t0 = time.perf_counter()
-    with Workspace.open(folder, BLANK) as ws:
+    with Workspace.open(folder, roles or BLANK) as ws:
         inner = RLMExpander(ws, partial(extraction, ws))
 
         async def expander(node, ctx):
@@ -144,10 +203,15 @@ def run_one(template: Path, work: Path, strategy: str, budget: int, seed: int, s
         seconds = time.perf_counter() - t0
         cited = cited_facts(ws)
         pipeline = ws.pipeline("solar_reddit")
+        expanded = dict(ws.db.execute(  # which proposer's questions were expanded (root: source NULL)
+            "SELECT coalesce(n.source, 'root'), count(DISTINCT n.id) FROM mcts_nodes n JOIN mcts_results r "
+            "ON r.campaign = n.campaign AND r.node = n.id WHERE n.campaign = 'bench' AND r.status = 'expanded' "
+            "GROUP BY 1").fetchall())
     shutil.rmtree(folder)
     return {**measure(found, {p.name for p in pipeline.predicates}), "cited": cited,
             "nodes": summary.nodes_expanded, "cost_usd": summary.cost_usd, "seconds": round(seconds, 2),
-            "stopped": summary.stopped_reason}
+            "stopped": summary.stopped_reason, "expanded_by_source": expanded, "llm_calls": summary.llm_calls,
+            "errors": len(runner.errors)}
 
 
 def measure(found: list, predicates: set[str]) -> dict:
@@ -236,6 +300,8 @@ def main() -> None:
     parser.add_argument("--out", default="bench_planner")
     parser.add_argument("--set", nargs="*", default=[], help="campaign mcts settings to try, e.g. min_gain=0.5")
     parser.add_argument("--merge", nargs="*", default=[], help="only merge these result names (run in parallel)")
+    parser.add_argument("--ceo", action="store_true",
+                        help="with the scripted loopback CEO; written under `scripted_ceo` in the --out file")
     args = parser.parse_args()
     if args.merge:
         merge(args.merge, args.out)
@@ -243,25 +309,48 @@ def main() -> None:
     if not REAL_CSV.exists():
         raise SystemExit(f"{REAL_CSV} not present")
     settings = {k: int(v) if v.isdigit() else float(v) for k, v in (item.split("=", 1) for item in args.set)}
-    runs = []
-    with tempfile.TemporaryDirectory(prefix="sro-bench-planner-") as tmp:
-        for seed in args.seeds:
-            halves = split_rows(seed)
-            for split in args.splits:
-                if split == "all" and seed != args.seeds[0]:
-                    continue  # the full corpus does not depend on the split seed; random still varies by seed
-                template = Path(tmp) / f"{split}-{seed}"
-                docs = build_workspace(template, halves[split])
-                for budget in args.budgets:
-                    for strategy in args.strategies:
-                        run = run_one(template, Path(tmp), strategy, budget, seed, settings)
-                        runs.append({"split": split, "seed": seed, "budget": budget, "strategy": strategy,
-                                     "documents": docs, **run})
-                        print(runs[-1], flush=True)
-                shutil.rmtree(template)
-    write_result(args.out, {"question": QUESTION, "settings": settings, "summary": summarise(runs),
-                            "overhead": refresh_overhead(), "runs": runs,
-                            "core_predicates": sorted(CORE)})
+    server, roles = scripted_ceo() if args.ceo else (None, None)
+    runs: list[dict] = []
+    reach: dict = {}
+    load_before = os.getloadavg()
+    try:
+        with tempfile.TemporaryDirectory(prefix="sro-bench-planner-") as tmp:
+            for seed in args.seeds:
+                halves = split_rows(seed)
+                for split in args.splits:
+                    if split == "all" and seed != args.seeds[0]:
+                        continue  # the full corpus does not depend on the split seed; random still varies by seed
+                    template = Path(tmp) / f"{split}-{seed}"
+                    docs = build_workspace(template, halves[split])
+                    if args.ceo:
+                        reach[split] = scripted_reach(template)
+                    for budget in args.budgets:
+                        for strategy in args.strategies:
+                            run = run_one(template, Path(tmp), strategy, budget, seed, settings, roles)
+                            runs.append({"split": split, "seed": seed, "budget": budget, "strategy": strategy,
+                                         "documents": docs, **run})
+                            print(runs[-1], flush=True)
+                    shutil.rmtree(template)
+    finally:
+        if server is not None:
+            server.stop()
+    load = {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]}
+    if not args.ceo:
+        write_result(args.out, {"question": QUESTION, "settings": settings, "summary": summarise(runs),
+                                "overhead": refresh_overhead(), "runs": runs,
+                                "core_predicates": sorted(CORE), "load_avg": load})
+        return
+    from common import RESULTS
+
+    path = RESULTS / f"{args.out}.json"
+    result = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"question": QUESTION}
+    result["scripted_ceo"] = {
+        "what": "the same four strategies with the scripted loopback CEO (RLM root and proposer, litellm "
+                "transport; worker and judge offline); its proposals are data-blind (12 topics x 8 aspects, "
+                "picked by a hash of the current question, priors fixed by rank), see the module docstring",
+        "settings": settings, "summary": summarise(runs), "runs": runs, "load_avg": load,
+        "scripted_questions_reach": reach}
+    write_result(args.out, result)
 
 
 if __name__ == "__main__":
