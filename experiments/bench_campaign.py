@@ -208,6 +208,7 @@ def main() -> None:
     parser.add_argument("--skip-real", action="store_true")
     args = parser.parse_args()
     result: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         result["overhead"] = bench_overhead(tmp_path)
@@ -217,6 +218,8 @@ def main() -> None:
         result["parallel_litellm"] = bench_parallel(tmp_path, args.parallel_nodes, transport="litellm", reps=1)
         result["runner_parallel"] = bench_runner_parallel(tmp_path, args.parallel_nodes, transport="direct")
         result["real_posts"] = {"skipped": "--skip-real"} if args.skip_real else bench_real_posts(tmp_path, args.nodes)
+    # the machine is shared: the 1/5/15-minute load averages when the run started and ended
+    result["machine"]["load_avg"] = {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]}
     flat = {
         "offline_real_posts_s": result["real_posts"].get("offline_real_posts_s"),
         "mcts_overhead_ms_per_node_at_10k": result["overhead"]["mcts_overhead_ms_per_node_at_10k"],
