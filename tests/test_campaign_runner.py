@@ -128,7 +128,7 @@ def test_budget_refusal_mid_node_leaves_the_node_for_resume(workspace):
     async def budgeted(node, ctx):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise BudgetExceeded("calls budget of campaign t exhausted (10 of 10)")
+            raise BudgetExceeded("calls budget of campaign t exhausted (10 of 10)", kind="calls")
         return await TopicExpander()(node, ctx)
 
     summary = run(workspace, spec(), budgeted)

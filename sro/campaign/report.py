@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sro.campaign.answer import Answer, compute_answer, model_answer
-from sro.campaign.budget import Spend, spend_of
+from sro.llm.types import Spend
 from sro.campaign.facts import KeyFact, gather_facts
 from sro.errors import CampaignError
 from sro.mcts.export import write_graphml, write_json
@@ -124,7 +124,7 @@ def node_found(seen_rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[
 
 
 def _ledger_spend(llm: Any | None) -> Spend | None:
-    return spend_of(llm) if llm is not None else None
+    return llm.spent() if llm is not None else None
 
 
 async def _with_model(computed: Answer, llm: Any | None, question: str, name: str) -> Answer:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable
 
-from sro.campaign.budget import BudgetGuard, Spend, budget_reason, spend_of
+from sro.campaign.budget import BudgetGuard, budget_reason
 from sro.campaign.spec import CampaignSpec, Effective, effective
 from sro.errors import BudgetExceeded, CampaignError
+from sro.llm.types import Spend
 from sro.mcts.expand import ExpandContext, Expander, Expansion, Proposal
 from sro.mcts.gaps import Focus, gap_proposals, gap_summary
 from sro.mcts.lookahead import Lookahead, dataset_search
@@ -137,7 +138,7 @@ class CampaignRunner:
         return self._llm
 
     def _spend(self) -> Spend:
-        return spend_of(self.llm)
+        return self.llm.spent()
 
     def _default_expander(self) -> Expander:
         from sro.mcts.expand_rlm import RLMExpander
@@ -251,7 +252,7 @@ class CampaignRunner:
         exc = task.exception() if not task.cancelled() else asyncio.CancelledError()
         if isinstance(exc, BudgetExceeded):  # refused mid-node: the node stays new for a resume
             self.planner.abandon(node)
-            self._draining = self._draining or budget_reason(str(exc))
+            self._draining = self._draining or budget_reason(exc)
             self.errors.append(f"node {node.id}: {exc}")
             return
         if exc is not None:

@@ -170,9 +170,11 @@ class RLMSession:
         except (LLMAuthError, LLMConnectionError):
             raise  # the configuration is wrong: fail fast, named
         except BudgetExceeded as exc:
-            return self._stop(result, "budget", str(exc))
+            self._stop(result, "budget", str(exc))
+            return None
         except SROError as exc:
-            return self._stop(result, "errors", f"{type(exc).__name__}: {exc}")
+            self._stop(result, "errors", f"{type(exc).__name__}: {exc}")
+            return None
         result.iterations += 1
         result.root_prompt_tokens.append(turn.prompt_tokens)
         return turn

@@ -250,8 +250,6 @@ class PartitionMap:
                 on_progress(finished, len(todo))
 
         await asyncio.gather(*(guarded(d) for d in todo))
-        after = client.spent()
-        summary.stage.calls = after.calls - before.calls
-        summary.stage.tokens = after.tokens - before.tokens
-        summary.stage.cost_usd = after.cost_usd - before.cost_usd
+        used = client.spent() - before
+        summary.stage.calls, summary.stage.tokens, summary.stage.cost_usd = used.calls, used.tokens, used.cost_usd
         return summary

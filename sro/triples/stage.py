@@ -128,9 +128,8 @@ class TripleStage:
         self.store.mark_done(self.pipeline.name, counts, result.extractor)
         result.unmapped_predicates = dict(self.resolver.predicates.unmapped)
         self.resolver.predicates.unmapped.clear()
-        after = client.spent()
-        result.calls, result.tokens = after.calls - before.calls, after.tokens - before.tokens
-        result.cost_usd = after.cost_usd - before.cost_usd
+        used = client.spent() - before
+        result.calls, result.tokens, result.cost_usd = used.calls, used.tokens, used.cost_usd
         return result
 
     def _sort(self, result: StageResult, candidates: list, judgments: list) -> None:
