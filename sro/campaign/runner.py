@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sro.campaign.budget import BudgetGuard, budget_reason
 from sro.campaign.spec import CampaignSpec, Effective, effective
@@ -31,6 +31,10 @@ from sro.mcts.slots import typed_proposals
 from sro.mcts.store import TreeStore, write_commits
 from sro.mcts.tree import ResearchNode, node_id
 from sro.mcts.writer import CommitWriter
+
+if TYPE_CHECKING:
+    from sro.llm.client import LLMClient
+    from sro.workspace import Workspace
 
 
 @dataclass
@@ -54,9 +58,9 @@ class RunSummary:
 
 
 class CampaignRunner:
-    def __init__(self, ws: Any, spec: CampaignSpec, *, name: str | None = None, resume: bool = False,
+    def __init__(self, ws: Workspace, spec: CampaignSpec, *, name: str | None = None, resume: bool = False,
                  expander: Expander | None = None, observer: Callable[["CampaignRunner"], None] | None = None,
-                 handle_signals: bool = True, llm: Any | None = None):
+                 handle_signals: bool = True, llm: LLMClient | None = None):
         self.ws, self.spec, self.resume = ws, spec, resume
         self.name = name or spec.name or "campaign"
         self.observer, self.handle_signals = observer, handle_signals

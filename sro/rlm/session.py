@@ -9,7 +9,7 @@ import queue
 import threading
 import uuid
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from sro.config import Budgets
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
@@ -24,9 +24,12 @@ from sro.rlm.limits import SandboxLimits
 from sro.rlm.trajectory import Trajectory
 from sro.rlm.transcript import Transcript
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from sro.llm.client import LLMClient
     from sro.workspace import Workspace
+    from sro.jsontypes import JSON
 
 SUB_BUDGET_SHARE = 0.5  # a child session may spend at most this share of what the parent has left
 
@@ -69,13 +72,13 @@ class _Threads:
 _THREADS = _Threads()
 
 
-async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+async def in_thread(fn: Callable[..., T], *args: object) -> T:
     """Run blocking sandbox work on a thread of its own for the call (never a bounded shared pool: nested
     rlm_query would exhaust it)."""
     loop = asyncio.get_running_loop()
     future = loop.create_future()
 
-    def settle(ok: bool, value: Any) -> None:
+    def settle(ok: bool, value: object) -> None:
         if not future.done():
             future.set_result(value) if ok else future.set_exception(value)
 
@@ -107,7 +110,7 @@ class RLMSession:
     def __init__(self, ws: "Workspace", *, datasets: list[str], policy: RootPolicy | None = None,
                  campaign: str | None = None, node: str | None = None, max_iterations: int = 12, depth: int = 0,
                  max_depth: int = 2, budgets: Budgets | None = None, limits: SandboxLimits | None = None,
-                 client: "LLMClient | None" = None, context: Any = None,
+                 client: "LLMClient | None" = None, context: JSON = None,
                  prompt_budget_tokens: int | None = None, parent: str | None = None, extract: Extract | None = None):
         self.ws, self.datasets, self.policy = ws, list(datasets), policy
         self.extract = extract
@@ -266,7 +269,7 @@ class RLMSession:
         result.stage_results[:0] = host.stage_results
 
     # --- recursion ------------------------------------------------------------------------------
-    async def _spawn(self, task: str, context: Any) -> str:
+    async def _spawn(self, task: str, context: JSON) -> str:
         child = RLMSession(
             self.ws, datasets=self.datasets, campaign=self.campaign, node=self.node,
             max_iterations=self.max_iterations, depth=self.depth + 1, max_depth=self.max_depth,
