@@ -17,8 +17,8 @@ from sro.triples.store import id_list
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
     import duckdb
+
     from graph_store.terms import OxTerm
     from pipelines import Pipeline
     from sro.workspace import Workspace
@@ -126,7 +126,8 @@ def doc_id_of(iri: str, base: str) -> str | None:
     return unquote(iri[len(prefix):]) if iri.startswith(prefix) else None
 
 
-def gather_facts(ws: Workspace, campaign: str, datasets: list[str], pipeline: Pipeline, seen: set[str]) -> list[KeyFact]:
+def gather_facts(ws: Workspace, campaign: str, datasets: list[str], pipeline: Pipeline,
+                 seen: set[str]) -> list[KeyFact]:
     """Accepted facts with evidence in the campaign's datasets, merged when they read the same, sorted by
     score (then by how many documents support them). `seen`: the campaign's triple keys (mcts_seen), which
     mark its own findings also when their evidence was already in the graph (evidence IRIs do not depend
@@ -154,7 +155,8 @@ def gather_facts(ws: Workspace, campaign: str, datasets: list[str], pipeline: Pi
     return sorted(_merge(facts.values()), key=lambda f: (-f.score, -len(f.docs), f.assertion))
 
 
-def _fact(a: str, s: OxTerm, p: OxTerm, o: OxTerm, score: float, slabel: OxTerm | None, olabel: OxTerm | None, pipeline: Pipeline) -> KeyFact:
+def _fact(a: str, s: OxTerm, p: OxTerm, o: OxTerm, score: float, slabel: OxTerm | None, olabel: OxTerm | None,
+          pipeline: Pipeline) -> KeyFact:
     name = local_name(p.value)
     named = bool(pipeline.base_iri) and p.value == f"{pipeline.base_iri}{name}" and pipeline.predicate(name)
     pdef = pipeline.predicate(name) if named else None

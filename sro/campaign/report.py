@@ -77,7 +77,8 @@ def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: RunSummary
     }
 
 
-def header(ws: Workspace, row: dict[str, Any], datasets: list[str], llm: LLMClient | None, cost: float) -> dict[str, Any]:
+def header(ws: Workspace, row: dict[str, Any], datasets: list[str], llm: LLMClient | None,
+           cost: float) -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
     info = {d.name: d for d in ws.datasets.list()}

@@ -24,6 +24,7 @@ from sro.extract.patterns import document_entity
 if TYPE_CHECKING:
     from pipelines import DocumentSubject, Pipeline
     from sro.data.models import Chunk, Document
+    from sro.llm.client import LLMClient
 
 EXTRACTOR_ID = "llm"
 MAX_CHARS_PER_CALL = 6000
@@ -60,20 +61,20 @@ class LLMTriple(BaseModel):
 
     @field_validator("object_type", mode="before")
     @classmethod
-    def _type(cls, value: Any) -> str:
+    def _type(cls, value: object) -> str:
         name = str(value or "entity").strip().lower()
         name = _TYPE_ALIASES.get(name, name)
         return name if name in _TYPES else "string"
 
     @field_validator("quote", mode="before")
     @classmethod
-    def _quote(cls, value: Any) -> str:
+    def _quote(cls, value: object) -> str:
         """Models wrap quotes in quotation marks ("...", “...”) that the source does not have."""
         return str(value or "").strip().strip(QUOTE_MARKS).strip()
 
     @field_validator("subject_type", "object_class", "value", "unit", "currency", mode="before")
     @classmethod
-    def _text(cls, value: Any) -> Any:
+    def _text(cls, value: object) -> str | None:
         return None if value is None or value == "" else str(value)
 
 
@@ -156,7 +157,7 @@ def user_prompt(group: list["Chunk"], docs: dict[str, "Document"]) -> str:
 
 
 class LLMExtractor:
-    def __init__(self, client: Any, pipeline: "Pipeline", *, gleaning: int = 0):
+    def __init__(self, client: LLMClient, pipeline: "Pipeline", *, gleaning: int = 0):
         self.client = client
         self.pipeline = pipeline
         self.gleaning = gleaning

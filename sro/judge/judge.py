@@ -10,7 +10,7 @@ Weights and gates: DEFAULTS below, overridden field by field by the pipeline's `
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from pipelines import AxiomConfig
 from sro.nlp.models import Candidate
@@ -25,8 +25,11 @@ from sro.judge.models import AxiomScore, Judgment
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
+    from graph_store.base import GraphStore
     from pipelines import Pipeline
     from sro.data.models import Document
+    from sro.llm.client import LLMClient
+    from sro.workspace import Workspace
 
 DEFAULTS: dict[str, AxiomConfig] = {
     "grounding": AxiomConfig(weight=3.0, gate=0.75),
@@ -61,8 +64,8 @@ def effective_axioms(pipeline: "Pipeline") -> dict[str, AxiomConfig]:
 
 
 class AxiomJudge:
-    def __init__(self, ws: Any, pipeline: "Pipeline", *, client: Any = None, graph: Any = None,
-                 threshold: float | None = None):
+    def __init__(self, ws: Workspace, pipeline: "Pipeline", *, client: LLMClient | None = None,
+                 graph: GraphStore | None = None, threshold: float | None = None):
         self.ws = ws
         self.pipeline = pipeline
         self.axioms = effective_axioms(pipeline)

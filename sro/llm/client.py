@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from pydantic import BaseModel
 
-from sro.config import Budgets, Settings
+from sro.config import Budgets, RoleConfig, Settings
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, LLMError, ModelConfigError, SROError
 from sro.llm import backend, preflight, retry, roles, structured
 from sro.llm.budgets import BudgetScope, Estimate, check_and_reserve
@@ -117,7 +117,7 @@ class LLMClient:
 
     # --- calls ---------------------------------------------------------------------------------
     async def acomplete(self, role: str, prompt: Prompt, *, namespace: str = "", cache: bool | None = None,
-                        **params: Any) -> Completion:
+                        **params: object) -> Completion:
         """One chat completion for `role`. Raises LLMError (after retries) or BudgetExceeded (before sending)."""
         cfg = roles.require_model(self.settings, role)
         messages = _messages(prompt)
@@ -138,12 +138,12 @@ class LLMClient:
             for scope in chain:
                 scope.reserve(role, est, sign=-1)
 
-    def complete(self, role: str, prompt: Prompt, **kwargs: Any) -> Completion:
+    def complete(self, role: str, prompt: Prompt, **kwargs: object) -> Completion:
         """Sync wrapper (runs on the client's own event-loop thread; safe from any thread)."""
         return self._s.portal.run(self.acomplete(role, prompt, **kwargs))
 
     async def abatch(self, role: str, items: Sequence[Prompt], *, namespace: str = "",
-                     **params: Any) -> list[Completion | SROError]:
+                     **params: object) -> list[Completion | SROError]:
         """Complete every item concurrently (bounded by the model's limiter); results keep input order and a
         failed item holds its LLMError (or BudgetExceeded) instead of failing the batch."""
         cfg = roles.require_model(self.settings, role)
@@ -160,11 +160,11 @@ class LLMClient:
 
         return list(await asyncio.gather(*(one(i) for i in items)))
 
-    def batch(self, role: str, items: Sequence[Prompt], **kwargs: Any) -> list[Completion | SROError]:
+    def batch(self, role: str, items: Sequence[Prompt], **kwargs: object) -> list[Completion | SROError]:
         return self._s.portal.run(self.abatch(role, items, **kwargs))
 
     async def astructured(self, role: str, messages: Prompt, schema: type[BaseModel], *, namespace: str = "",
-                          mode: str | None = None, **params: Any) -> BaseModel:
+                          mode: str | None = None, **params: object) -> BaseModel:
         """A validated `schema` instance; re-asks once with the validation error, then StructuredOutputError."""
         cfg = roles.require_model(self.settings, role)
         mode = structured.choose_mode(cfg.model, mode or cfg.structured_mode)
@@ -184,25 +184,25 @@ class LLMClient:
                 msgs = structured.reask(msgs, comp.text, str(problem))
         raise AssertionError("unreachable")
 
-    def structured(self, role: str, messages: Prompt, schema: type[BaseModel], **kwargs: Any) -> BaseModel:
+    def structured(self, role: str, messages: Prompt, schema: type[BaseModel], **kwargs: object) -> BaseModel:
         return self._s.portal.run(self.astructured(role, messages, schema, **kwargs))
 
     # --- internals -----------------------------------------------------------------------------
-    def _preflight(self, role: str, cfg: Any) -> None:
+    def _preflight(self, role: str, cfg: RoleConfig) -> None:
         """Before a role's first call: its key variable is set and a local server listens (sro.llm.preflight)."""
         if role not in self._s.problems:
             self._s.problems[role] = preflight.role_problem(role, cfg)
         if self._s.problems[role]:
             raise ModelConfigError(self._s.problems[role])
 
-    def _params(self, cfg: Any, params: dict[str, Any]) -> dict[str, Any]:
+    def _params(self, cfg: RoleConfig, params: dict[str, object]) -> dict[str, object]:
         params.pop("cache", None)
         params.setdefault("temperature", cfg.temperature)
         if cfg.max_tokens is not None:
             params.setdefault("max_tokens", cfg.max_tokens)
         return {k: v for k, v in params.items() if v is not None}
 
-    def _estimate(self, model: str, messages: list[dict], params: dict[str, Any]) -> Estimate:
+    def _estimate(self, model: str, messages: list[dict], params: dict[str, object]) -> Estimate:
         if not any(s.limited for s in self._chain):
             return Estimate(0, 0.0)  # nothing to enforce: skip the arithmetic
         prompt = sum(len(str(m.get("content") or "")) for m in messages) // 4 + 4 * len(messages)
@@ -210,7 +210,7 @@ class LLMClient:
         p_in, p_out = backend.price(self.settings, model)
         return Estimate(prompt + answer, prompt * p_in + answer * p_out)
 
-    async def _call(self, role: str, cfg: Any, messages: list[dict], params: dict[str, Any], namespace: str,
+    async def _call(self, role: str, cfg: RoleConfig, messages: list[dict], params: dict[str, object], namespace: str,
                     key: str | None, est: Estimate, start: float) -> Completion:
         limiter = self._s.limiters.get(cfg.model, cfg.max_concurrency, cfg.rpm, cfg.tpm)
         attempt = 0
@@ -251,7 +251,7 @@ class LLMClient:
                           cost_usd=0.0, latency_ms=latency, cached=True, finish_reason=entry["finish_reason"],
                           attempts=0, cache_key=entry["key"])
 
-    def _failure(self, role: str, cfg: Any, namespace: str, exc: BaseException, attempts: int,
+    def _failure(self, role: str, cfg: RoleConfig, namespace: str, exc: BaseException, attempts: int,
                  start: float) -> LLMError:
         why = self._redact(retry.cause(exc))
         provider = getattr(exc, "llm_provider", None) or roles.provider_of(cfg.model)

@@ -14,10 +14,10 @@ from sro.mcts.expand import ExpandContext, Expansion, Proposal, TripleInfo, trip
 from sro.mcts.tree import ResearchNode
 
 if TYPE_CHECKING:
-    from sro.rlm.primitives import Extract
-    from sro.workspace import Workspace
     from sro.judge.models import VerifiedTriple
     from sro.rlm.models import RLMResult
+    from sro.rlm.primitives import Extract
+    from sro.workspace import Workspace
 
 
 def _local(iri: str | None) -> str:

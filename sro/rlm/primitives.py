@@ -18,10 +18,10 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from sro.data.models import Chunk
-    from sro.llm.client import LLMClient
-    from sro.workspace import Workspace
     from sro.data.models import Hit
     from sro.jsontypes import JSON, JSONObject
+    from sro.llm.client import LLMClient
+    from sro.workspace import Workspace
 
 MAX_BATCH = 256
 MAX_EXTRACT = 64

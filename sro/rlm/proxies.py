@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from sro.rlm.guards import SandboxViolation
 
 if TYPE_CHECKING:
-    from sro.rlm.runtime import Runtime
     from sro.jsontypes import JSON
+    from sro.rlm.runtime import Runtime
 
 Call = Callable[..., Any]
 

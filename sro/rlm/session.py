@@ -27,9 +27,9 @@ from sro.rlm.transcript import Transcript
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from sro.jsontypes import JSON
     from sro.llm.client import LLMClient
     from sro.workspace import Workspace
-    from sro.jsontypes import JSON
 
 SUB_BUDGET_SHARE = 0.5  # a child session may spend at most this share of what the parent has left
 

@@ -23,6 +23,8 @@ from sro.errors import ConfigError, SROError
 from sro.triples.result import StageResult
 
 if TYPE_CHECKING:
+    import duckdb
+
     from pipelines import Pipeline
     from sro.workspace import Workspace
 
@@ -63,7 +65,7 @@ summary: the parts, the chunk ids extracted and the accepted facts (predicate: o
 Work only on document {doc_id}. Do not copy chunk texts into your answer."""
 
 
-def ensure_schema(con: Any) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
 
 

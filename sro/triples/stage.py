@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
+    from sro.llm.client import LLMClient
     from sro.workspace import Workspace
 
 DOC_CACHE = 256
@@ -59,7 +60,7 @@ class TripleStage:
             shared = _SHARED[ws.db] = _Shared()
         self._docs = shared.docs
 
-    def extractor(self, client: Any) -> Any:
+    def extractor(self, client: LLMClient) -> Any:
         if self.offline:
             return OfflineExtractor(self.pipeline)
         from sro.extract.llm_extractor import LLMExtractor
