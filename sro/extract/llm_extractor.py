@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.extract import literals
+from sro.extract.base import Extraction
 from sro.extract.grounding import locate
 from sro.nlp.models import Candidate, Entity, Evidence, Term, Value
 from sro.extract.patterns import document_entity
@@ -161,16 +162,14 @@ class LLMExtractor:
         self.client = client
         self.pipeline = pipeline
         self.gleaning = gleaning
-        self.errors: list[str] = []
-        self.failed_chunks: set[str] = set()
-        self.budget_stop = ""
 
-    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
-        groups = batches(chunks)
-        results = await asyncio.gather(*(self._group(g, docs) for g in groups))
-        return [c for group in results for c in group]
+    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> Extraction:
+        out = Extraction()
+        results = await asyncio.gather(*(self._group(g, docs, out) for g in batches(chunks)))
+        out.candidates = [c for group in results for c in group]
+        return out
 
-    async def _group(self, group: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
+    async def _group(self, group: list["Chunk"], docs: dict[str, "Document"], out: Extraction) -> list[Candidate]:
         messages = [{"role": "system", "content": system_prompt(self.pipeline)},
                     {"role": "user", "content": user_prompt(group, docs)}]
         try:
@@ -184,13 +183,13 @@ class LLMExtractor:
         except (LLMAuthError, LLMConnectionError):
             raise  # every other call would fail the same way: stop, named
         except SROError as exc:
-            self.errors.append(f"chunks {group[0].id}..{group[-1].id}: {exc}")
-            self.failed_chunks.update(c.id for c in group)
+            out.errors.append(f"chunks {group[0].id}..{group[-1].id}: {exc}")
+            out.failed_chunks.update(c.id for c in group)
             if isinstance(exc, BudgetExceeded):
-                self.budget_stop = str(exc)
+                out.budget_stop = str(exc)
             return []
         model = self.client.model_of("worker")
-        return [c for t in triples if (c := self._candidate(t, group, docs, model)) is not None]
+        return [c for t in triples if (c := self._candidate(t, group, docs, model, out.errors)) is not None]
 
     async def _glean(self, messages: list[dict], triples: list[LLMTriple]) -> list[LLMTriple]:
         done = "\n".join(f"({t.subject}; {t.predicate}; {t.object})" for t in triples) or "(none)"
@@ -202,9 +201,9 @@ class LLMExtractor:
         return [t for t in more.triples if (t.subject.lower(), t.predicate.lower(), t.object.lower()) not in seen]
 
     def _candidate(self, t: LLMTriple, group: list["Chunk"], docs: dict[str, "Document"],
-                   model: str | None) -> Candidate | None:
+                   model: str | None, errors: list[str]) -> Candidate | None:
         if not (0 <= t.chunk < len(group)) or not t.subject.strip() or not t.object.strip():
-            self.errors.append(f"dropped malformed triple ({t.subject}; {t.predicate}; {t.object})")
+            errors.append(f"dropped malformed triple ({t.subject}; {t.predicate}; {t.object})")
             return None
         chunk = group[t.chunk]
         span = locate(t.quote, chunk.text)

@@ -150,7 +150,7 @@ class AxiomJudge:
 
     def combine(self, scores: list[AxiomScore],
                 calibrate: Callable[[list[AxiomScore], float], float] | None = None) -> Judgment:
-        weighted, total_weight, reasons, gated = 0.0, 0.0, [], False
+        weighted, total_weight, reasons, rejected_by, gated = 0.0, 0.0, [], [], False
         conflict = False
         # The parse-based axioms stand in for entailment offline; once a judge model has read the quote,
         # they only weigh in (no gate): "Stern designed the hall" does entail (hall, architect, Stern).
@@ -168,6 +168,7 @@ class AxiomJudge:
             if cfg.gate is not None and s.score < cfg.gate:
                 gated = True
                 reasons.append(f"{s.axiom}: {s.reason}")
+                rejected_by.append(s.axiom)
             if s.axiom == "contradiction" and s.score == 0.0:
                 conflict = True
         total = round(weighted / total_weight, 4) if total_weight else 0.0
@@ -178,17 +179,14 @@ class AxiomJudge:
         elif conflict:
             verdict = "conflict"
             reasons.append(next(f"contradiction: {s.reason}" for s in scores if s.axiom == "contradiction"))
+            rejected_by.append("contradiction")
         elif total < self.threshold:
             verdict = "rejected"
             weakest = min((s for s in scores if not s.skipped and s.weight > 0), key=lambda s: s.score)
             reasons.append(f"total {total:.2f} below threshold {self.threshold:.2f} (weakest: {weakest.axiom}: "
                            f"{weakest.reason})")
+            rejected_by.append("threshold")
         else:
             verdict = "accepted"
-        return Judgment.model_construct(scores=scores, total=total, verdict=verdict, reasons=reasons)
-
-
-def rejection_axioms(judgment: Judgment) -> list[str]:
-    """Axioms that caused a rejection ("threshold" when only the total was too low)."""
-    names = [r.split(":", 1)[0] for r in judgment.reasons]
-    return ["threshold" if n.startswith("total") else n for n in names]
+        return Judgment.model_construct(scores=scores, total=total, verdict=verdict, reasons=reasons,
+                                        rejected_by=rejected_by)

@@ -43,6 +43,8 @@ class Judgment(BaseModel):
     total: float
     verdict: Verdict
     reasons: list[str] = Field(default_factory=list)  # why rejected / conflicting
+    # the axiom behind each reason, in the same order ("threshold" when only the total was too low)
+    rejected_by: list[str] = Field(default_factory=list)
 
     def score_of(self, axiom: str) -> float | None:
         return next((s.score for s in self.scores if s.axiom == axiom and not s.skipped), None)

@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sro.errors import ConfigError, SROError
+from sro.extract.base import Extraction, Extractor
 from sro.triples.result import StageResult
 from sro.triples.stage import TripleStage
 
 if TYPE_CHECKING:
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
+    from sro.llm.client import LLMClient
 
 KINDS = ("local", "processes", "ray")
 RAY_MISSING = "--executor ray needs Ray: pip install 'sro[ray]' (or pip install 'ray[default]==2.60.*')"
@@ -160,16 +162,14 @@ class _Prepared:
 
     def __init__(self, records: dict):
         self.records = records
-        self.errors: list[str] = []
-        self.failed_chunks: set[str] = set()
 
-    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list:
+    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> Extraction:
         from sro.nlp.models import Candidate
 
         if "error" in self.records:
             raise SROError(self.records["error"])
         _adopt_parses(self.records)
-        return [Candidate.model_validate(c) for c in self.records["candidates"]]
+        return Extraction([Candidate.model_validate(c) for c in self.records["candidates"]])
 
 
 def _adopt_parses(records: dict) -> None:
@@ -190,7 +190,7 @@ class PreparedStage(TripleStage):
 
     _records: dict | None = None
 
-    def extractor(self, client: Any) -> Any:
+    def extractor(self, client: LLMClient) -> Extractor:
         return _Prepared(self._records) if self._records is not None else super().extractor(client)
 
     async def run_prepared(self, chunks: list["Chunk"], records: dict) -> StageResult:
