@@ -72,9 +72,10 @@ class RLMExpander:
         self.ws, self.extraction = ws, extraction
 
     async def __call__(self, node: ResearchNode, ctx: ExpandContext) -> Expansion:
-        from sro.rlm.session import RLMSession
+        from sro.rlm.session import RLMSession, SessionConfig
 
-        session = RLMSession(self.ws, datasets=ctx.datasets, campaign=ctx.campaign, node=node.id,
-                             max_iterations=ctx.max_iterations, extract=self.extraction(ctx.pipeline))
+        session = RLMSession(self.ws, SessionConfig(datasets=tuple(ctx.datasets), campaign=ctx.campaign, node=node.id,
+                                                    max_iterations=ctx.max_iterations,
+                                                    extract=self.extraction(ctx.pipeline)))
         # The sub-question goes in as it is: the campaign's findings reach the session through `notes`.
         return expansion_from(await session.run(node.question))

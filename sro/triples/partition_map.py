@@ -193,7 +193,7 @@ class PartitionMap:
 
     # --- the work -------------------------------------------------------------------------------
     async def one(self, doc: dict[str, Any]) -> DocOutcome:
-        from sro.rlm.session import RLMSession
+        from sro.rlm.session import RLMSession, SessionConfig
         from sro.triples.stage import extraction
 
         ids = self.chunk_ids(doc["id"])
@@ -202,9 +202,9 @@ class PartitionMap:
             out.done = True
             self._record(out, "")
             return out
-        session = RLMSession(self.ws, datasets=[self.dataset], campaign=self.campaign, node=doc["id"],
-                             max_iterations=self.max_iterations, max_depth=1,
-                             extract=extraction(self.ws, self.pipeline.name))
+        session = RLMSession(self.ws, SessionConfig(
+            datasets=(self.dataset,), campaign=self.campaign, node=doc["id"], max_iterations=self.max_iterations,
+            max_depth=1, extract=extraction(self.ws, self.pipeline.name)))
         try:
             result = await session.run(task_prompt(self.pipeline, self.dataset, doc, ids))
         except SROError as exc:
