@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sro.errors import ConfigError, SROError
 from sro.extract.base import Extraction, Extractor
+from sro.triples.protocols import Executor
 from sro.triples.result import StageResult
 from sro.triples.stage import TripleStage
 
@@ -145,7 +146,8 @@ class RayExecutor:
         self._ray.shutdown()
 
 
-def make_executor(kind: str, *, ray_address: str | None = None, workers: int = 0, inflight: int = 0):
+def make_executor(kind: str, *, ray_address: str | None = None, workers: int = 0,
+                  inflight: int = 0) -> Executor | None:
     """The executor for `kind`; None for `local` (TripleStage.run in this process)."""
     if kind not in KINDS:
         raise ConfigError(f"unknown executor {kind!r}; executors are {', '.join(KINDS)}")
@@ -223,7 +225,7 @@ class NodeRates:
         return round(done / self.driver_seconds, 1) if self.driver_seconds > 0 else 0.0
 
 
-async def run_distributed(stage: PreparedStage, executor: Any, batches: Iterable[list["Chunk"]],
+async def run_distributed(stage: PreparedStage, executor: Executor, batches: Iterable[list["Chunk"]],
                           on_batch: Callable[[int, NodeRates], None] | None = None) -> tuple[StageResult, NodeRates]:
     """Submit batches (at most `executor.inflight` out), store each in read order; returns totals and rates."""
     if not stage.offline:
