@@ -187,3 +187,13 @@ def test_status_and_report_commands_and_live_view(workspace):
     assert printed["answer"]["mode"] == "computed" and Path(printed["paths"]["html"]).is_file()
     missing = cli.invoke(app, ["--workspace", root, "report", "nope"])
     assert missing.exit_code != 0 and "unknown campaign 'nope'" in str(missing.exception or missing.output)
+
+
+def test_campaign_budgets_go_to_the_client_scope_not_the_shared_settings(workspace):
+    before = workspace.settings.budgets
+    runner = CampaignRunner(workspace, spec(budgets={"calls": 3, "usd": 0.5}), expander=TopicExpander(),
+                            handle_signals=False)
+    asyncio.run(runner.run())
+    assert workspace.settings.budgets == before  # written nowhere shared
+    scope = runner.llm._chain[0]
+    assert scope.name == "campaign t" and (scope.limits.calls, scope.limits.usd) == (3, 0.5)

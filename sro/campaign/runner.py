@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sro.campaign.budget import BudgetGuard, budget_reason
 from sro.campaign.spec import CampaignSpec, Effective, effective
+from sro.config import Budgets
 from sro.errors import BudgetExceeded, CampaignError
 from sro.llm.types import Spend
 from sro.mcts.expand import ExpandContext, Expander, Expansion, Proposal
@@ -60,11 +61,12 @@ class RunSummary:
 class CampaignRunner:
     def __init__(self, ws: Workspace, spec: CampaignSpec, *, name: str | None = None, resume: bool = False,
                  expander: Expander | None = None, observer: Callable[["CampaignRunner"], None] | None = None,
-                 handle_signals: bool = True, llm: LLMClient | None = None):
+                 handle_signals: bool = True):
         self.ws, self.spec, self.resume = ws, spec, resume
         self.name = name or spec.name or "campaign"
         self.observer, self.handle_signals = observer, handle_signals
-        self._expander, self._llm = expander, llm
+        self._expander = expander
+        self._llm: LLMClient | None = None
         self.errors: list[str] = []
         self.in_flight: dict[asyncio.Task, ResearchNode] = {}
         self._stop_reason: str | None = None
@@ -77,6 +79,7 @@ class CampaignRunner:
         self.pipeline = self.ws.pipeline(self.spec.pipeline)
         self.eff: Effective = effective(self.spec, self.pipeline.mcts)
         self._apply_settings()
+        self._llm = self._campaign_llm()  # the campaign's budgets are in force before its first call
         self.store = TreeStore(self.ws.db)
         row = self._campaign_row()
         spec_json = self.spec.model_dump_json()
@@ -117,10 +120,10 @@ class CampaignRunner:
         return row
 
     def _apply_settings(self) -> None:
-        """The spec's models and budgets become the workspace settings for this run. The LLM layer's
-        campaign scope takes its limits from settings.budgets and its spend so far from the ledger, so
-        budgets hold across resumes and cover every call of the campaign (RLM, extraction, judge, CEO)."""
-        from sro.config import Budgets, RoleConfig
+        """The spec's models become the workspace settings for this run. Its budgets do not: they go to the
+        LLM client's campaign scope (`llm`), which takes its spend so far from the ledger, so budgets hold
+        across resumes and cover every call of the campaign (RLM, extraction, judge, CEO)."""
+        from sro.config import RoleConfig
 
         settings = self.ws.settings
         overrides = self.spec.model_overrides()
@@ -132,14 +135,17 @@ class CampaignRunner:
                     raise CampaignError("open the workspace with the spec's model overrides "
                                         "(its LLM client already exists)")
                 setattr(settings, role, merged)
-        settings.budgets = Budgets(usd=self.eff.usd, tokens=self.eff.tokens, calls=self.eff.calls)
 
     @property
-    def llm(self) -> Any:
+    def llm(self) -> LLMClient:
         """The campaign's view of the LLM client (tags ledger rows; enforces the campaign budgets)."""
         if self._llm is None:
-            self._llm = self.ws.llm.scoped(campaign=self.name)
+            self._llm = self._campaign_llm()
         return self._llm
+
+    def _campaign_llm(self) -> LLMClient:
+        budgets = Budgets(usd=self.eff.usd, tokens=self.eff.tokens, calls=self.eff.calls)
+        return self.ws.llm.scoped(campaign=self.name, campaign_budgets=budgets)
 
     def _spend(self) -> Spend:
         return self.llm.spent()

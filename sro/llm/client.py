@@ -53,11 +53,15 @@ class _Shared:
         self.cache.flush()
         self.ledger.flush()
 
-    def campaign_scope(self, campaign: str) -> BudgetScope:
-        """Per-campaign budget (settings.budgets / role_budgets), counting what the ledger already holds."""
+    def campaign_scope(self, campaign: str, limits: Budgets | None = None) -> BudgetScope:
+        """Per-campaign budget, counting what the ledger already holds: `limits` (a campaign run's budgets,
+        handed to `scoped`) when given, else settings.budgets; role limits from settings.role_budgets."""
         scope = self.campaigns.get(campaign)
+        if scope is not None and limits is not None:
+            scope.limits = limits
         if scope is None:
-            scope = BudgetScope(f"campaign {campaign}", self.settings.budgets, dict(self.settings.role_budgets))
+            scope = BudgetScope(f"campaign {campaign}", limits or self.settings.budgets,
+                                dict(self.settings.role_budgets))
             scope.spent = self.ledger.spent(campaign=campaign)
             for role in scope.role_limits:
                 scope.role_spent[role] = self.ledger.spent(campaign=campaign, role=role)
@@ -94,13 +98,14 @@ class LLMClient:
         cfg = self.settings.role(role)
         return None if cfg.offline else backend.context_window(cfg)
 
-    def scoped(self, campaign: str | None = None, node: str | None = None,
-               budgets: Budgets | None = None) -> "LLMClient":
-        """A view tagging its calls with campaign/node and enforcing `budgets` on top of the parent's."""
+    def scoped(self, campaign: str | None = None, node: str | None = None, budgets: Budgets | None = None,
+               campaign_budgets: Budgets | None = None) -> "LLMClient":
+        """A view tagging its calls with campaign/node and enforcing `budgets` on top of the parent's.
+        `campaign_budgets` sets the campaign's own limits (shared by every view of that campaign)."""
         campaign = campaign if campaign is not None else self.campaign
         chain = list(self._chain)
-        if campaign is not None and campaign != self.campaign:
-            chain = [self._s.campaign_scope(campaign)]
+        if campaign is not None and (campaign != self.campaign or campaign_budgets is not None):
+            chain = [self._s.campaign_scope(campaign, campaign_budgets)]
         node = node if node is not None else self.node
         if budgets is not None or (node is not None and node != self.node):
             scope = BudgetScope(f"node {node}" if node else "sub-call", budgets or Budgets())
