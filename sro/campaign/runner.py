@@ -94,8 +94,9 @@ class CampaignRunner:
 
             forget_nodes(self.ws.db, self.name, [n.id for n in tree if n.status == "new"])
         params = PlannerParams(
-            select=SelectParams(self.eff.exploration, self.eff.widening_k, self.eff.widening_alpha,
-                                self.eff.max_depth, self.eff.min_gain),
+            select=SelectParams(exploration=self.eff.exploration, widening_k=self.eff.widening_k,
+                                widening_alpha=self.eff.widening_alpha, max_depth=self.eff.max_depth,
+                                min_gain=self.eff.min_gain),
             weights=RewardWeights(cost_weight=self.eff.cost_weight), children=self.eff.children)
         writer_con = self.ws.db.cursor()  # used only by the writer thread
         writer = CommitWriter(lambda commits: write_commits(writer_con, commits))

@@ -50,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sro.config import ROLES, RoleConfig
 from sro.errors import CampaignError
+from sro.mcts.reward import RewardWeights
 
 T = TypeVar("T")
 
@@ -82,7 +83,7 @@ class MCTSParams(_Strict):
     widening_alpha: float | None = Field(None, ge=0, le=1)
     parallel: int | None = Field(None, ge=1, le=64)
     children: int | None = Field(None, ge=0, le=32)
-    cost_weight: float = Field(0.5, ge=0)
+    cost_weight: float = Field(RewardWeights.cost_weight, ge=0)
     min_gain: float | None = Field(None, ge=0, le=1)
     max_failures: int = Field(3, ge=1)
     rlm_iterations: int = Field(6, ge=1, le=100)

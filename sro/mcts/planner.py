@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sro.mcts.expand import Expansion, Proposal, TripleInfo
 from sro.mcts.gaps import Focus, Ledger
 from sro.mcts.reward import RewardWeights, compute_reward, tally
-from sro.mcts.select import SelectParams, best_path, release, select
+from sro.mcts.select import DEFAULTS, SelectParams, best_path, release, select
 from sro.mcts.terms import term_set, terms
 from sro.mcts.store import Commit, TreeStore, _now, node_row, result_row
 from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree, node_id
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class PlannerParams:
     select: SelectParams = SelectParams()
     weights: RewardWeights = RewardWeights()
-    children: int = 4
+    children: int = DEFAULTS.children
 
 
 class Planner:
