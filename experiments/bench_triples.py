@@ -119,7 +119,7 @@ def bench_judge(pipeline_name: str, cands: list, cache: ParseCache, docs: dict) 
     LLM path, where no quote has been parsed yet)."""
     pipeline = load_pipeline(pipeline_name)
     resolved = Resolver(None, pipeline).run(cands)
-    judge = AxiomJudge(None, pipeline)
+    judge = AxiomJudge(pipeline)
     ctx = judge.context(docs)
     ctx.cache = cache
     import asyncio

@@ -145,7 +145,7 @@ def judge_sets(entries) -> dict[str, list[Candidate]]:
 
 def run_judge(entries, pipeline, docs) -> dict:
     resolver = Resolver(None, pipeline)
-    judge = AxiomJudge(None, pipeline)
+    judge = AxiomJudge(pipeline)
     out, started, total = {}, time.perf_counter(), 0
     for name, cands in judge_sets(entries).items():
         judged = judge.run(resolver.run(cands), docs)

@@ -81,7 +81,7 @@ def _judge(text: str, title: str | None) -> dict[tuple[str, str, str], object]:
     doc = Document(id="e1", dataset="t", source_uri="x", text=text, title=title, kind="doc")
     chunk = Chunk(id="e1#0", doc_id="e1", dataset="t", ordinal=0, start=0, end=len(text), text=text)
     cands = asyncio.run(OfflineExtractor(pipeline).run([chunk], {"e1": doc})).candidates
-    judgments = AxiomJudge(None, pipeline).run(cands, {"e1": doc})
+    judgments = AxiomJudge(pipeline).run(cands, {"e1": doc})
     return {(c.subject.text, c.predicate, c.object.text): j for c, j in zip(cands, judgments)}
 
 

@@ -33,7 +33,7 @@ def pipeline():
 
 def judge(pipeline, cands, docs=DOCS, **kw):
     cands = Resolver(None, pipeline).run(cands)
-    return AxiomJudge(None, pipeline, **kw).run(cands, docs)
+    return AxiomJudge(pipeline, **kw).run(cands, docs)
 
 
 def score(j, axiom):
@@ -126,7 +126,7 @@ def test_entailment_through_loopback_judge(pipeline, tmp_path, llm_server, monke
                                               cand("Alan B. Miller Hall", "currentTenants", "Virginia"),
                                               cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern",
                                                    quote=active, doc="d2")])
-        js = asyncio.run(AxiomJudge(ws, pipeline, client=ws.llm).arun(cands, docs))
+        js = asyncio.run(AxiomJudge(pipeline, client=ws.llm).arun(cands, docs))
     finally:
         ws.close()
     assert llm_server.count(r"states the triple") == 1  # both candidates in one call

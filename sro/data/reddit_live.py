@@ -171,10 +171,8 @@ async def _gather(listing: AsyncIterator[T]) -> list[T]:
 
 
 def _is_sync(reddit: object) -> bool:
-    try:
-        import praw
-    except ImportError:  # pragma: no cover
-        return False
+    import praw
+
     return isinstance(reddit, praw.Reddit)
 
 

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from pipelines import Pipeline
     from sro.data.models import Document
     from sro.llm.client import LLMClient
-    from sro.workspace import Workspace
 
 DEFAULTS: dict[str, AxiomConfig] = {
     "grounding": AxiomConfig(weight=3.0, gate=0.75),
@@ -64,9 +63,8 @@ def effective_axioms(pipeline: "Pipeline") -> dict[str, AxiomConfig]:
 
 
 class AxiomJudge:
-    def __init__(self, ws: Workspace, pipeline: "Pipeline", *, client: LLMClient | None = None,
-                 graph: GraphStore | None = None, threshold: float | None = None):
-        self.ws = ws
+    def __init__(self, pipeline: "Pipeline", *, client: LLMClient | None = None, graph: GraphStore | None = None,
+                 threshold: float | None = None):
         self.pipeline = pipeline
         self.axioms = effective_axioms(pipeline)
         self.threshold = pipeline.threshold if threshold is None else threshold

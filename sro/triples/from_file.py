@@ -173,7 +173,7 @@ def judge_triples(ws: Workspace, triples: list, pipeline_name: str, *, calibrate
     lines, candidates, docs = candidates_of(triples, pipeline)
     client = _judge_client(ws)
     resolver = Resolver(None, pipeline, base_iri=ws.settings.base_iri)
-    judge = AxiomJudge(ws, pipeline, client=client)
+    judge = AxiomJudge(pipeline, client=client)
     if not calibrated:
         judge.calibration = None
     ctx = judge.context(docs)

@@ -108,7 +108,7 @@ class TripleStage:
         result.budget_stop = found.budget_stop
         raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in found.candidates]
         candidates = await self.resolver.arun(raw, client)
-        judge: Judge = AxiomJudge(self.ws, self.pipeline, client=client, graph=self.ws.graph)
+        judge: Judge = AxiomJudge(self.pipeline, client=client, graph=self.ws.graph)
         ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))
         judgments = await judge.arun(candidates, ctx=ctx)
         ids = [candidate_id(c) for c in candidates]
