@@ -144,7 +144,7 @@ def judge_sets(entries) -> dict[str, list[Candidate]]:
 
 
 def run_judge(entries, pipeline, docs) -> dict:
-    resolver = Resolver(None, pipeline)
+    resolver = Resolver(pipeline)
     judge = AxiomJudge(pipeline)
     out, started, total = {}, time.perf_counter(), 0
     for name, cands in judge_sets(entries).items():

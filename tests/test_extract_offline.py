@@ -124,7 +124,7 @@ def test_svo_keeps_modality_and_the_judge_refuses_non_factual_statements():
     # the question is not parsed (sentences.worth_parsing): all its triples would be modality "question"
     assert moods == {"Tesla will": "future", "Tesla would": "hypothetical", "Tesla did": "negated",
                      "Freedom Solar": None}
-    resolved = Resolver(None, pipeline).run(cands)
+    resolved = Resolver(pipeline).run(cands)
     for c, j in zip(resolved, AxiomJudge(pipeline).run(resolved, docs)):
         assert c.predicate_iri.endswith("installedBy")
         # active "X installed the Powerwall" reads as (Powerwall, installedBy, X): the installer is the object

@@ -32,7 +32,7 @@ def pipeline():
 
 
 def judge(pipeline, cands, docs=DOCS, **kw):
-    cands = Resolver(None, pipeline).run(cands)
+    cands = Resolver(pipeline).run(cands)
     return AxiomJudge(pipeline, **kw).run(cands, docs)
 
 
@@ -122,7 +122,7 @@ def test_entailment_through_loopback_judge(pipeline, tmp_path, llm_server, monke
     docs = {**DOCS, "d2": Document(id="d2", dataset="t", source_uri="x", text=active)}
     ws = Workspace.open(tmp_path / "ws", {"judge": llm_server.role("openai/test-judge")})
     try:
-        cands = Resolver(None, pipeline).run([cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern"),
+        cands = Resolver(pipeline).run([cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern"),
                                               cand("Alan B. Miller Hall", "currentTenants", "Virginia"),
                                               cand("Alan B. Miller Hall", "architect", "Robert A.M. Stern",
                                                    quote=active, doc="d2")])

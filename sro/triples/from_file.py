@@ -172,7 +172,7 @@ def judge_triples(ws: Workspace, triples: list, pipeline_name: str, *, calibrate
     pipeline = ws.pipeline(pipeline_name)
     lines, candidates, docs = candidates_of(triples, pipeline)
     client = _judge_client(ws)
-    resolver = Resolver(None, pipeline, base_iri=ws.settings.base_iri)
+    resolver = Resolver(pipeline, base_iri=ws.settings.base_iri)
     judge = AxiomJudge(pipeline, client=client)
     if not calibrated:
         judge.calibration = None

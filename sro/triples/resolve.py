@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
     from pipelines import Pipeline
     from sro.llm.client import LLMClient
-    from sro.workspace import Workspace
 
 _DIGITS = re.compile(r"\d+")
 
@@ -39,15 +38,16 @@ class Alias(BaseModel):
 
 
 class Resolver:
-    def __init__(self, ws: Workspace | None, pipeline: "Pipeline", *, threshold: float = 90.0, borderline: float = 8.0,
-                 con: duckdb.DuckDBPyConnection | None = None, base_iri: str | None = None, schema_ready: bool = False):
-        self.ws = ws
+    def __init__(self, pipeline: "Pipeline", *, con: duckdb.DuckDBPyConnection | None = None,
+                 base_iri: str | None = None, threshold: float = 90.0, borderline: float = 8.0,
+                 schema_ready: bool = False):
+        """`con`: where aliases are kept (None: in memory only); `base_iri`: the workspace's, under which
+        entities live (a pipeline's base_iri is its ontology namespace)."""
         self.pipeline = pipeline
         self.threshold = threshold
         self.borderline_margin = borderline
-        self.con = con if con is not None else (ws.db if ws is not None else None)
-        # Entities live under the workspace's base IRI; a pipeline's base_iri is its ontology namespace.
-        self.base = base_iri or (ws.settings.base_iri if ws is not None else "https://sro.dev/id/")
+        self.con = con
+        self.base = base_iri or "https://sro.dev/id/"
         self.predicates = PredicateMapper(pipeline)
         self.aliases: dict[str, Alias] = {}  # alias key -> entity
         self.blocks: dict[str, list[str]] = defaultdict(list)  # block -> entity keys

@@ -56,7 +56,7 @@ class TripleStage:
         self.store = TripleStore(ws.db, schema_ready=shared is not None)
         self.client = ws.llm
         self.offline = offline if offline is not None else self.client.is_offline("worker")
-        self.resolver = Resolver(ws, self.pipeline, schema_ready=True)
+        self.resolver = Resolver(self.pipeline, con=ws.db, base_iri=ws.settings.base_iri, schema_ready=True)
         if shared is None:
             shared = _SHARED[ws.db] = _Shared()
         self._docs = shared.docs
