@@ -197,3 +197,19 @@ def test_campaign_budgets_go_to_the_client_scope_not_the_shared_settings(workspa
     assert workspace.settings.budgets == before  # written nowhere shared
     scope = runner.llm._chain[0]
     assert scope.name == "campaign t" and (scope.limits.calls, scope.limits.usd) == (3, 0.5)
+
+
+def test_flags_the_workspace_was_opened_with_override_the_spec(tmp_path, pipeline_dir):
+    """`sro run` opens the workspace with the spec's models and the --*-model flags on top; the runner does not
+    merge the spec over them a second time (flags override the spec), and fills in what nobody set."""
+    from sro.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "flags", {"worker": {"model": "openai/flag"}})
+    try:
+        runner = CampaignRunner(ws, spec(offline=False, models={"worker": {"model": "openai/spec"},
+                                                                "judge": {"model": "openai/judge"}}),
+                                expander=TopicExpander(), handle_signals=False)
+        runner._apply_settings()
+        assert ws.settings.worker.model == "openai/flag" and ws.settings.judge.model == "openai/judge"
+    finally:
+        ws.close()

@@ -121,15 +121,17 @@ class CampaignRunner:
         return row
 
     def _apply_settings(self) -> None:
-        """The spec's models become the workspace settings for this run. Its budgets do not: they go to the
-        LLM client's campaign scope (`llm`), which takes its spend so far from the ledger, so budgets hold
-        across resumes and cover every call of the campaign (RLM, extraction, judge, CEO)."""
+        """The spec's models become the workspace settings for this run, except what the workspace was opened
+        with (`sro run` opens it with the spec's models and the --*-model flags on top: flags override the
+        spec). Its budgets do not: they go to the LLM client's campaign scope (`llm`), which takes its spend
+        so far from the ledger, so budgets hold across resumes and cover every call of the campaign."""
         from sro.config import RoleConfig
 
         settings = self.ws.settings
-        overrides = self.spec.model_overrides()
         llm_built = "llm" in self.ws.__dict__
-        for role, fields in overrides.items():
+        for role, fields in self.spec.model_overrides().items():
+            opened = self.ws.overrides.get(role)
+            fields = {k: v for k, v in fields.items() if not (isinstance(opened, dict) and k in opened)}
             merged = RoleConfig.model_validate({**settings.role(role).model_dump(), **fields})
             if merged != settings.role(role):
                 if llm_built:
