@@ -30,15 +30,15 @@ EVIDENCE_TEXT = 500
 LLM_ROLES = ("worker", "judge", "ceo")
 
 
-class Extraction(Protocol):
-    """What one extraction run hands back (sro.triples.result.StageResult)."""
+class StageOutcome(Protocol):
+    """What one extract_triples call hands back (sro.triples.result.StageResult)."""
 
     def for_model(self) -> dict[str, Any]: ...
 
 
 # extract_triples: runs extraction on chunks for (campaign, node). The layer that owns extraction hands it in
 # (sro.triples.stage.extraction), so the RLM never imports the stages above it.
-Extract = Callable[[list["Chunk"], str | None, str | None], Awaitable[Extraction]]
+Extract = Callable[[list["Chunk"], str | None, str | None], Awaitable[StageOutcome]]
 
 
 @dataclass
@@ -65,7 +65,7 @@ class PrimitiveHost:
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     sub_calls: int = 0
     explore_calls: int = 0  # data and model calls: an answer before any is refused once
-    stage_results: list[Extraction] = field(default_factory=list)
+    stage_results: list[StageOutcome] = field(default_factory=list)
     _notes: Any = None
 
     def __call__(self, fn: str, args: list, host_left_s: float = 30.0) -> Any:
