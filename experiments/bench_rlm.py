@@ -135,7 +135,7 @@ def _worker(request: dict) -> str:
 
 
 def sessions(size: int, keep: Path | None, context_window: int | None = None) -> dict[str, object]:
-    from sro.rlm.session import RLMSession
+    from sro.rlm.session import RLMSession, SessionConfig
     from sro.workspace import Workspace
     from tests.support.llm_server import ScriptedLLMServer
 
@@ -148,7 +148,7 @@ def sessions(size: int, keep: Path | None, context_window: int | None = None) ->
             docs, chunks = ws.datasets.add_documents("hay", corpus(size))
             out.update(ingest_s=round(time.perf_counter() - t0, 1), documents=docs, chunks=chunks)
         t0 = time.perf_counter()
-        offline = asyncio.run(RLMSession(ws, datasets=["hay"]).run(QUESTION))
+        offline = asyncio.run(RLMSession(ws, SessionConfig(datasets=("hay",))).run(QUESTION))
         out["offline"] = {"max_root_prompt_tokens": max(offline.root_prompt_tokens),
                           "solved": NEEDLE_CODE in offline.answer, "iterations": offline.iterations,
                           "seconds": round(time.perf_counter() - t0, 2)}
@@ -160,7 +160,8 @@ def sessions(size: int, keep: Path | None, context_window: int | None = None) ->
         with Workspace.open(root, {"ceo": {"model": "openai/bench-ceo", **role},
                                    "worker": {"model": "openai/bench-worker", **role}, "cache": False}) as ws:
             t0 = time.perf_counter()
-            scripted = asyncio.run(RLMSession(ws, datasets=["hay"], limits=SandboxLimits(timeout_s=60)).run(QUESTION))
+            scripted = asyncio.run(RLMSession(ws, SessionConfig(datasets=("hay",), limits=SandboxLimits(timeout_s=60)))
+                                   .run(QUESTION))
             out["scripted"] = {"max_root_prompt_tokens": max(scripted.root_prompt_tokens),
                                "solved": NEEDLE_CODE in scripted.answer, "iterations": scripted.iterations,
                                "sub_calls": scripted.sub_calls, "seconds": round(time.perf_counter() - t0, 2)}

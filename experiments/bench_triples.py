@@ -118,8 +118,8 @@ def bench_judge(pipeline_name: str, cands: list, cache: ParseCache, docs: dict) 
     """Judging with `cache` (the extractor's parses, as in TripleStage's offline path; a fresh ParseCache is the
     LLM path, where no quote has been parsed yet)."""
     pipeline = load_pipeline(pipeline_name)
-    resolved = Resolver(None, pipeline).run(cands)
-    judge = AxiomJudge(None, pipeline)
+    resolved = Resolver(pipeline).run(cands)
+    judge = AxiomJudge(pipeline)
     ctx = judge.context(docs)
     ctx.cache = cache
     import asyncio
@@ -158,7 +158,7 @@ def bench_resolve(n: int) -> dict:
 
     names = mentions(n)
     con = duckdb.connect(":memory:")
-    resolver = Resolver(None, load_pipeline("generic"), con=con)
+    resolver = Resolver(load_pipeline("generic"), con=con)
     t0 = time.perf_counter()
     iris = {resolver.resolve_entity(Entity(text=name)).iri for name in names}
     resolved = time.perf_counter() - t0

@@ -150,6 +150,7 @@ def patterns_only_stage(ws, pipeline_name: str, offline: bool):
     engine's OfflineExtractor honours the flag itself, this wrapper changes nothing.
     """
     from sro.nlp import sentences
+    from sro.extract.base import Extraction
     from sro.extract.patterns import PatternEngine
     from sro.triples.stage import TripleStage
 
@@ -157,9 +158,9 @@ def patterns_only_stage(ws, pipeline_name: str, offline: bool):
         def __init__(self, pipeline):
             self.engine = PatternEngine(pipeline)
 
-        async def run(self, chunks, docs):
-            return [c for ch in chunks
-                    for c in self.engine.run(ch, list(sentences.split(ch.text)), docs.get(ch.doc_id))]
+        async def run(self, chunks, docs) -> Extraction:
+            return Extraction([c for ch in chunks
+                               for c in self.engine.run(ch, list(sentences.split(ch.text)), docs.get(ch.doc_id))])
 
     class Stage(TripleStage):
         def extractor(self, client):

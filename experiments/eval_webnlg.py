@@ -144,8 +144,8 @@ def judge_sets(entries) -> dict[str, list[Candidate]]:
 
 
 def run_judge(entries, pipeline, docs) -> dict:
-    resolver = Resolver(None, pipeline)
-    judge = AxiomJudge(None, pipeline)
+    resolver = Resolver(pipeline)
+    judge = AxiomJudge(pipeline)
     out, started, total = {}, time.perf_counter(), 0
     for name, cands in judge_sets(entries).items():
         judged = judge.run(resolver.run(cands), docs)
@@ -171,9 +171,9 @@ async def run_llm(entries, pipeline, docs, chunks) -> dict | None:
     from sro.extract.llm_extractor import LLMExtractor
 
     extractor = LLMExtractor(ws.llm, pipeline)
-    candidates = await extractor.run(chunks, docs)
-    result = eval_extractor(candidates, entries, PredicateMapper(pipeline))
-    result.update(model=ws.llm.model_of("worker"), errors=len(extractor.errors))
+    found = await extractor.run(chunks, docs)
+    result = eval_extractor(found.candidates, entries, PredicateMapper(pipeline))
+    result.update(model=ws.llm.model_of("worker"), errors=len(found.errors))
     return result
 
 

@@ -20,7 +20,7 @@ JSON_HELP = "Print JSON on stdout instead of text (messages and progress stay on
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-def _default(value: Any) -> Any:
+def _default(value: object) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     if isinstance(value, Path):
@@ -30,7 +30,7 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def print_json(obj: Any) -> None:
+def print_json(obj: object) -> None:
     """Machine-readable output on stdout, nothing else."""
     sys.stdout.write(json.dumps(obj, default=_default, ensure_ascii=False, indent=2) + "\n")
 

@@ -57,9 +57,17 @@ class LLMError(SROError):
 
 
 class BudgetExceeded(SROError):
-    """A call was refused before it was sent because it would exceed a budget."""
+    """A call was refused before it was sent because it would exceed a budget; `kind` names which:
+    "usd", "tokens" or "calls"."""
 
     exit_code = ExitCode.BUDGET
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # keep `kind` across a process boundary
+        return type(self), (str(self), self.kind)
 
 
 class SandboxError(SROError):

@@ -43,8 +43,9 @@ def writable(root: Path) -> bool:
 
 
 class Workspace:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, overrides: dict[str, Any] | None = None):
         self.settings = settings
+        self.overrides = overrides or {}  # what it was opened with (flags, and a campaign spec's models)
         self.root = Path(settings.workspace)
         self._lock = threading.RLock()
         self.read_only = self.root.is_dir() and not writable(self.root)
@@ -68,7 +69,7 @@ class Workspace:
                 private(root)
         except OSError as exc:
             raise WorkspaceError(f"cannot create workspace {root}: {exc.strerror}") from None
-        return cls(settings)
+        return cls(settings, overrides)
 
     # --- storage -----------------------------------------------------------------------------
     @cached_property

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("sro", "graph_store", "pipelines")
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
-MAX_ANY_SHARE = 0.106  # share of parameter annotations that mention Any (issue 19 target: < 0.03)
+MAX_ANY_SHARE = 0.03  # share of parameter annotations that mention Any (issue 19 target; 0.022 measured)
 
 
 def sources() -> list[Path]:
@@ -43,6 +43,8 @@ def imported(node: ast.AST, module: str, is_package: bool) -> list[str]:
 
 
 def import_graph() -> dict[str, set[str]]:
+    # Every import counts, also inside functions and under `if TYPE_CHECKING:`: a type-only import upward is
+    # still a dependency upward. The types that replaced `Any` needed none (they point down or sideways).
     edges: dict[str, set[str]] = defaultdict(set)
     for path in sources():
         module = module_of(path)

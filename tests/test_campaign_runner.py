@@ -128,7 +128,7 @@ def test_budget_refusal_mid_node_leaves_the_node_for_resume(workspace):
     async def budgeted(node, ctx):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise BudgetExceeded("calls budget of campaign t exhausted (10 of 10)")
+            raise BudgetExceeded("calls budget of campaign t exhausted (10 of 10)", kind="calls")
         return await TopicExpander()(node, ctx)
 
     summary = run(workspace, spec(), budgeted)
@@ -187,3 +187,29 @@ def test_status_and_report_commands_and_live_view(workspace):
     assert printed["answer"]["mode"] == "computed" and Path(printed["paths"]["html"]).is_file()
     missing = cli.invoke(app, ["--workspace", root, "report", "nope"])
     assert missing.exit_code != 0 and "unknown campaign 'nope'" in str(missing.exception or missing.output)
+
+
+def test_campaign_budgets_go_to_the_client_scope_not_the_shared_settings(workspace):
+    before = workspace.settings.budgets
+    runner = CampaignRunner(workspace, spec(budgets={"calls": 3, "usd": 0.5}), expander=TopicExpander(),
+                            handle_signals=False)
+    asyncio.run(runner.run())
+    assert workspace.settings.budgets == before  # written nowhere shared
+    scope = runner.llm._chain[0]
+    assert scope.name == "campaign t" and (scope.limits.calls, scope.limits.usd) == (3, 0.5)
+
+
+def test_flags_the_workspace_was_opened_with_override_the_spec(tmp_path, pipeline_dir):
+    """`sro run` opens the workspace with the spec's models and the --*-model flags on top; the runner does not
+    merge the spec over them a second time (flags override the spec), and fills in what nobody set."""
+    from sro.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "flags", {"worker": {"model": "openai/flag"}})
+    try:
+        runner = CampaignRunner(ws, spec(offline=False, models={"worker": {"model": "openai/spec"},
+                                                                "judge": {"model": "openai/judge"}}),
+                                expander=TopicExpander(), handle_signals=False)
+        runner._apply_settings()
+        assert ws.settings.worker.model == "openai/flag" and ws.settings.judge.model == "openai/judge"
+    finally:
+        ws.close()

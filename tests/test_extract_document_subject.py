@@ -26,6 +26,6 @@ def test_an_obedient_triple_gets_the_document_entity_typed_by_the_pipeline():
     extractor = LLMExtractor(None, load_pipeline("solar_reddit"))
     triple = LLMTriple(subject="this installation", subject_type="SolarSystem", predicate="systemCost",
                        object="$28,500", object_type="money", quote=f"\u201c{text}\u201d")
-    candidate = extractor._candidate(triple, [chunk], {"p:1": doc}, None)
+    candidate = extractor._candidate(triple, [chunk], {"p:1": doc}, None, [])
     assert candidate.subject.ref == "document" and candidate.subject.type == "Installation"
     assert candidate.evidence.quote == text, "quotation marks around the quote are not part of it"

@@ -79,7 +79,7 @@ def test_gleaning_pass_adds_missed_facts(ws, llm_server):
     extractor = LLMExtractor(ws.llm, ws.pipeline("generic"), gleaning=1)
     chunks = _chunks(ws)
     docs = {c.doc_id: ws.datasets.document(c.doc_id) for c in chunks}
-    cands = asyncio.run(extractor.run(chunks, docs))
+    cands = asyncio.run(extractor.run(chunks, docs)).candidates
     assert {c.object.text for c in cands} == {"Martin Eberhard", "$12,000"}
     assert llm_server.count(r"Already extracted") == 1
 

@@ -26,7 +26,7 @@ def _chunks(text: str, size: int = 120) -> list[Chunk]:
 
 def _run(pipeline: Pipeline, chunks: list[Chunk], title: str | None = "Supply Agreement"):
     doc = Document(id="d1", dataset="t", source_uri="file:///d1", text=TEXT, title=title)
-    return asyncio.run(OfflineExtractor(pipeline).run(chunks, {"d1": doc}))
+    return asyncio.run(OfflineExtractor(pipeline).run(chunks, {"d1": doc})).candidates
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_literal_parsers():
 def test_pronoun_subject_carried_from_previous_sentence():
     text = "Trane is a company in Ireland. They employ 29,000 people. It was great."
     chunk = Chunk(id="t#0", doc_id="t", dataset="t", ordinal=0, start=10, end=10 + len(text), text=text)
-    cands = asyncio.run(OfflineExtractor(load_pipeline("generic")).run([chunk], {}))
+    cands = asyncio.run(OfflineExtractor(load_pipeline("generic")).run([chunk], {})).candidates
     carried = [c for c in cands if c.extractor == "nlp:spacy+coref"]
     assert carried and carried[0].subject.text == "Trane" and carried[0].object.text == "29,000 people"
     ev = carried[0].evidence
@@ -124,8 +124,8 @@ def test_svo_keeps_modality_and_the_judge_refuses_non_factual_statements():
     # the question is not parsed (sentences.worth_parsing): all its triples would be modality "question"
     assert moods == {"Tesla will": "future", "Tesla would": "hypothetical", "Tesla did": "negated",
                      "Freedom Solar": None}
-    resolved = Resolver(None, pipeline).run(cands)
-    for c, j in zip(resolved, AxiomJudge(None, pipeline).run(resolved, docs)):
+    resolved = Resolver(pipeline).run(cands)
+    for c, j in zip(resolved, AxiomJudge(pipeline).run(resolved, docs)):
         assert c.predicate_iri.endswith("installedBy")
         # active "X installed the Powerwall" reads as (Powerwall, installedBy, X): the installer is the object
         assert c.subject.text == "Powerwall" and c.object.text in ("Tesla", "Freedom Solar")

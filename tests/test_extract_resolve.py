@@ -34,7 +34,7 @@ def test_singular_keeps_names_and_base_forms_but_strips_ordinary_plurals():
 
 def test_alias_table_persists_and_fuzzy_merges(workspace):
     pipeline = load_pipeline("generic")
-    r = Resolver(workspace, pipeline)
+    r = Resolver(pipeline, con=workspace.db, base_iri=workspace.settings.base_iri)
     a = r.resolve_entity(Entity(text="Tesla Powerwall"))
     b = r.resolve_entity(Entity(text="the Tesla Powerwalls"))
     c = r.resolve_entity(Entity(text="Tesla Powerwal"))  # typo: fuzzy match in the same block
@@ -45,12 +45,13 @@ def test_alias_table_persists_and_fuzzy_merges(workspace):
     rows = dict(workspace.db.execute("SELECT alias, mentions FROM aliases").fetchall())
     assert rows["tesla powerwall"] == 2 and rows["tesla powerwal"] == 1
     # a new resolver (next run) reads the table: the typo alias resolves without fuzzy work
-    again = Resolver(workspace, pipeline).resolve_entity(Entity(text="Tesla Powerwal"))
+    again = Resolver(pipeline, con=workspace.db, base_iri=workspace.settings.base_iri)
+    again = again.resolve_entity(Entity(text="Tesla Powerwal"))
     assert again.iri == a.iri
 
 
 def test_document_entities_are_per_document(workspace):
-    r = Resolver(workspace, load_pipeline("generic"))
+    r = Resolver(load_pipeline("generic"), con=workspace.db, base_iri=workspace.settings.base_iri)
     one = r.resolve_entity(Entity(text="Agreement", ref="document"), "cuad:a.txt")
     two = r.resolve_entity(Entity(text="Agreement", ref="document"), "cuad:b.txt")
     assert one.iri != two.iri and one.iri.startswith(workspace.settings.base_iri + "doc/")
@@ -84,7 +85,7 @@ def test_borderline_pairs_go_to_the_judge_model_only_when_configured(tmp_path, l
     ws = Workspace.open(tmp_path / "ws", {"judge": llm_server.role("openai/test-judge")})
     try:
         pipeline = load_pipeline("generic")
-        offline = Resolver(None, pipeline)
+        offline = Resolver(pipeline)
         a = offline.resolve_entity(Entity(text="Sunpower Maxeon"))
         b = offline.resolve_entity(Entity(text="Sunpower Maxeon Solar"))  # ratio ~84: borderline
         assert a.iri != b.iri and offline.borderline
@@ -92,7 +93,7 @@ def test_borderline_pairs_go_to_the_judge_model_only_when_configured(tmp_path, l
         ev = Evidence(chunk_id="d#0", doc_id="d", start=0, end=5, quote="x y z")
         cands = [Candidate(subject=Entity(text=t), predicate="make", object=Entity(text="panels"), evidence=ev,
                            extractor="llm") for t in ("Sunpower Maxeon", "Sunpower Maxeon Solar")]
-        resolver = Resolver(ws, pipeline)
+        resolver = Resolver(pipeline, con=ws.db, base_iri=ws.settings.base_iri)
         out = asyncio.run(resolver.arun(cands, ws.llm))
         assert out[0].subject.iri == out[1].subject.iri
         assert llm_server.count(r"same real-world entity") == 1

@@ -24,8 +24,9 @@ def test_call_budget_refuses_before_sending(tmp_path, llm_server):
     try:
         w.llm.complete("worker", "one")
         w.llm.complete("worker", "two")
-        with pytest.raises(BudgetExceeded, match="2 of 2 calls"):
+        with pytest.raises(BudgetExceeded, match="2 of 2 calls") as refused:
             w.llm.complete("worker", "three")
+        assert refused.value.kind == "calls"
         assert llm_server.count() == 2
         w.llm.complete("worker", "one")  # cache hits are free and still allowed
         assert w.llm.spent().calls == 2
@@ -36,8 +37,9 @@ def test_call_budget_refuses_before_sending(tmp_path, llm_server):
 def test_token_budget_uses_estimate_with_max_tokens(tmp_path, llm_server):
     w = _open(tmp_path, llm_server, budgets={"tokens": 100})
     try:
-        with pytest.raises(BudgetExceeded, match="tokens"):
+        with pytest.raises(BudgetExceeded, match="tokens") as refused:
             w.llm.complete("worker", "short", max_tokens=500)
+        assert refused.value.kind == "tokens"
         assert llm_server.count() == 0
         assert w.llm.complete("worker", "short", max_tokens=20).text == "OK"
     finally:
@@ -100,3 +102,15 @@ def test_concurrent_calls_cannot_overrun_a_budget(tmp_path, llm_server):
         assert len(refused) == 7 and llm_server.count() == 5
     finally:
         w.close()
+
+
+def test_budget_kind_survives_pickling_and_spend_has_arithmetic():
+    import pickle
+
+    from sro.campaign.budget import budget_reason
+    from sro.llm.types import Spend
+
+    again = pickle.loads(pickle.dumps(BudgetExceeded("0.5 of 0.5 USD spent", kind="usd")))
+    assert again.kind == "usd" and str(again) == "0.5 of 0.5 USD spent" and budget_reason(again) == "budget_usd"
+    assert budget_reason(BudgetExceeded("refused")) == "budget"
+    assert Spend(3, 30, 0.3) - Spend(1, 10, 0.1) + Spend(1, 1, 0.0) == Spend(3, 21, 0.3 - 0.1)

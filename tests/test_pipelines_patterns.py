@@ -156,7 +156,7 @@ def test_offline_extractor_runs_the_patterns_with_exact_offsets() -> None:
     from sro.extract.offline import OfflineExtractor
 
     doc, chunk = _doc(SOLAR, "reddit:t3_demo", kind="submission")
-    cands = asyncio.run(OfflineExtractor(load_pipeline("solar_reddit")).run([chunk], {doc.id: doc}))
+    cands = asyncio.run(OfflineExtractor(load_pipeline("solar_reddit")).run([chunk], {doc.id: doc})).candidates
     pattern_cands = [c for c in cands if c.extractor.startswith("pattern:")]
     assert len(pattern_cands) >= 10
     for c in cands:
@@ -210,7 +210,7 @@ def test_offline_extractor_reads_contracts_with_patterns_only() -> None:
     doc, chunk = _doc(text, "contracts:demo.txt")
     pipeline = load_pipeline("legal_contracts")
     assert pipeline.offline_svo is False
-    cands = asyncio.run(OfflineExtractor(pipeline).run([chunk], {doc.id: doc}))
+    cands = asyncio.run(OfflineExtractor(pipeline).run([chunk], {doc.id: doc})).candidates
     assert cands and all(c.extractor.startswith("pattern:") for c in cands)
     assert {"governingLaw", "agreementDate", "hasParty", "renewalTerm"} <= {c.predicate for c in cands}
     for c in cands:

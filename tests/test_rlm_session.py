@@ -11,7 +11,7 @@ import pytest
 
 from sro.config import Budgets
 from sro.data.models import Document
-from sro.rlm.session import RLMSession
+from sro.rlm.session import RLMSession, SessionConfig
 from sro.triples.stage import extraction
 from sro.workspace import Workspace
 
@@ -58,7 +58,7 @@ def plan(server, plans: dict[str, list[str]], forced: str = "FINAL('forced answe
 
 
 def run(ws, question: str, **kwargs) -> object:
-    return asyncio.run(RLMSession(ws, datasets=["demo"], **kwargs).run(question))
+    return asyncio.run(RLMSession(ws, SessionConfig(datasets=("demo",), **kwargs)).run(question))
 
 
 def root_requests(server) -> list[dict]:
@@ -184,7 +184,7 @@ def test_notes_persist_across_sessions_of_a_campaign(ws, llm_server):
 def test_offline_policy_finds_the_needle_through_the_real_engine(tmp_path):
     with Workspace.open(tmp_path / "off") as w:
         w.datasets.add_documents("demo", corpus())
-        session = RLMSession(w, datasets=["demo"], extract=extraction(w, "generic"))
+        session = RLMSession(w, SessionConfig(datasets=("demo",), extract=extraction(w, "generic")))
         result = asyncio.run(session.run("What is the secret code for the vault?"))
         assert result.policy == "offline" and not result.forced
         assert result.answer.startswith("[offline policy") and "7481-ZEBRA" in result.answer
@@ -224,15 +224,15 @@ def test_concurrent_sessions_and_cancellation_leave_no_child_behind(ws, llm_serv
                       "spin": ["x = dataset('demo').count()\nwhile True:\n    pass"]})
 
     async def both():
-        return await asyncio.gather(RLMSession(ws, datasets=["demo"]).run("alpha task"),
-                                    RLMSession(ws, datasets=["demo"]).run("beta task"))
+        return await asyncio.gather(RLMSession(ws, SessionConfig(datasets=("demo",))).run("alpha task"),
+                                    RLMSession(ws, SessionConfig(datasets=("demo",))).run("beta task"))
 
     a, b = asyncio.run(both())
     assert (a.answer, b.answer) == ("alpha 41", "beta post:zzz")
 
     async def cancel():
         task = asyncio.ensure_future(
-            RLMSession(ws, datasets=["demo"], limits=SandboxLimits(timeout_s=60)).run("spin task"))
+            RLMSession(ws, SessionConfig(datasets=("demo",), limits=SandboxLimits(timeout_s=60))).run("spin task"))
         for _ in range(200):
             await asyncio.sleep(0.05)
             if llm_server.count("spin task") and _sandbox_children():
@@ -267,7 +267,8 @@ def test_offline_root_with_a_worker_model_reads_passages_with_llm_batch(tmp_path
     llm_server.add(r"Answer the question using only this passage", read)
     with Workspace.open(tmp_path / "w", {"worker": llm_server.role()}) as w:
         w.datasets.add_documents("demo", corpus())
-        result = asyncio.run(RLMSession(w, datasets=["demo"]).run("What is the secret code for the vault?"))
+        session = RLMSession(w, SessionConfig(datasets=("demo",)))
+        result = asyncio.run(session.run("What is the secret code for the vault?"))
     assert result.policy == "offline" and result.iterations == 5
     assert "Worker model readings" in result.answer and "[post:zzz] The vault code is 7481-ZEBRA." in result.answer
     assert result.sub_calls == llm_server.count(r"Answer the question using only this passage") >= 1

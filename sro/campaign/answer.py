@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipelines.report_spec import ReportSpec
 from sro.campaign.aggregate import Aggregate, Citations, aggregate, describe, fmt, humanize, plural
 from sro.campaign.facts import KeyFact
+
+if TYPE_CHECKING:
+    from sro.llm.client import LLMClient
 
 MARK_RE = re.compile(r"\[(\d+)\]")
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
@@ -158,7 +161,7 @@ def check_markers(text: str, count: int) -> tuple[str, list[str]]:
     return " ".join(kept), notes
 
 
-async def model_answer(client: Any, question: str, computed: Answer, *, namespace: str) -> Answer:
+async def model_answer(client: LLMClient, question: str, computed: Answer, *, namespace: str) -> Answer:
     """The CEO writes the answer from the computed aggregates and the numbered citations."""
     listing = "\n".join(f"[{i}] {f.line()} (score {f.score:.2f}; quote: \"{(f.quotes or [''])[0][:240]}\")"
                         for i, f in enumerate(computed.citations.items, 1))

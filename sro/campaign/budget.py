@@ -3,24 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from sro.campaign.spec import Effective
-
-
-@dataclass
-class Spend:
-    calls: int = 0
-    tokens: int = 0
-    cost_usd: float = 0.0
-
-
-def spend_of(client: Any) -> Spend:
-    """Spend of an LLMClient view (sro.llm Spend has calls, tokens, cost_usd)."""
-    raw = client.spent()
-    return Spend(int(getattr(raw, "calls", 0) or 0), int(getattr(raw, "tokens", 0) or 0),
-                 float(getattr(raw, "cost_usd", 0.0) or 0.0))
+from sro.errors import BudgetExceeded
+from sro.llm.types import Spend
 
 
 class BudgetGuard:
@@ -57,11 +44,6 @@ class BudgetGuard:
                 "max_nodes": eff.max_nodes, "max_depth": eff.max_depth}
 
 
-def budget_reason(message: str) -> str:
-    """Map a BudgetExceeded message onto a stop reason (the LLM layer names the exhausted budget)."""
-    low = message.lower()
-    for key, reason in (("usd", "budget_usd"), ("cost", "budget_usd"), ("token", "budget_tokens"),
-                        ("call", "budget_calls")):
-        if key in low:
-            return reason
-    return "budget"
+def budget_reason(exc: BudgetExceeded) -> str:
+    """The campaign's stop reason for a refused call: budget_usd, budget_tokens, budget_calls."""
+    return f"budget_{exc.kind}" if exc.kind else "budget"

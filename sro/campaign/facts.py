@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from sro.triples.store import id_list
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    import duckdb
+
+    from graph_store.terms import OxTerm
+    from pipelines import Pipeline
+    from sro.workspace import Workspace
 
 EVIDENCE_QUERY = """
 SELECT ?a ?s ?p ?o ?score ?quote ?doc ?start ?end ?campaign ?slabel ?olabel WHERE {
@@ -95,7 +103,7 @@ def local_name(iri: str) -> str:
     return unquote(iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
 
 
-def label(term: Any) -> str:
+def label(term: OxTerm | str | None) -> str:
     """A readable name for an IRI (local name, unquoted) or the value of a literal."""
     text = str(getattr(term, "value", term) or "")
     if text.startswith(("http://", "https://", "urn:")):
@@ -103,7 +111,7 @@ def label(term: Any) -> str:
     return text
 
 
-def documents_of(con: Any, datasets: list[str], doc_ids: set[str]) -> dict[str, str]:
+def documents_of(con: duckdb.DuckDBPyConnection, datasets: list[str], doc_ids: set[str]) -> dict[str, str]:
     """doc id -> source_uri, for the ids that belong to `datasets`."""
     if not doc_ids or not datasets:
         return {}
@@ -118,7 +126,8 @@ def doc_id_of(iri: str, base: str) -> str | None:
     return unquote(iri[len(prefix):]) if iri.startswith(prefix) else None
 
 
-def gather_facts(ws: Any, campaign: str, datasets: list[str], pipeline: Any, seen: set[str]) -> list[KeyFact]:
+def gather_facts(ws: Workspace, campaign: str, datasets: list[str], pipeline: Pipeline,
+                 seen: set[str]) -> list[KeyFact]:
     """Accepted facts with evidence in the campaign's datasets, merged when they read the same, sorted by
     score (then by how many documents support them). `seen`: the campaign's triple keys (mcts_seen), which
     mark its own findings also when their evidence was already in the graph (evidence IRIs do not depend
@@ -146,7 +155,8 @@ def gather_facts(ws: Any, campaign: str, datasets: list[str], pipeline: Any, see
     return sorted(_merge(facts.values()), key=lambda f: (-f.score, -len(f.docs), f.assertion))
 
 
-def _fact(a: str, s: Any, p: Any, o: Any, score: float, slabel: Any, olabel: Any, pipeline: Any) -> KeyFact:
+def _fact(a: str, s: OxTerm, p: OxTerm, o: OxTerm, score: float, slabel: OxTerm | None, olabel: OxTerm | None,
+          pipeline: Pipeline) -> KeyFact:
     name = local_name(p.value)
     named = bool(pipeline.base_iri) and p.value == f"{pipeline.base_iri}{name}" and pipeline.predicate(name)
     pdef = pipeline.predicate(name) if named else None
@@ -159,7 +169,7 @@ DATATYPES = {"decimal": ("decimal", "money"), "integer": ("integer",), "duration
              "date": ("date",), "gYear": ("date",), "gYearMonth": ("date",), "boolean": ("boolean",)}
 
 
-def _keys(s: Any, p: Any, o: Any) -> set[tuple[str, str, str, bool]]:
+def _keys(s: OxTerm, p: OxTerm, o: OxTerm) -> set[tuple[str, str, str, bool]]:
     """Readings of the planner's key of a fact (sro/mcts/expand_rlm.triple_info): the object IRI, or
     "datatype:value:unit" of the candidate's literal. The graph keeps xsd:decimal for decimal and money
     alike and the unit as a qualifier, so each reading is kept; `_own_keys` adds the unit."""
@@ -184,11 +194,11 @@ def _add_evidence(fact: KeyFact, ev: Evidence) -> None:
     fact.evidence.append(ev)
 
 
-def _int(term: Any) -> int | None:
+def _int(term: OxTerm | None) -> int | None:
     return int(term.value) if term is not None else None
 
 
-def _qualify(ws: Any, facts: dict[str, KeyFact]) -> None:
+def _qualify(ws: Workspace, facts: dict[str, KeyFact]) -> None:
     from graph_store.vocab import SPARQL_PREFIXES
 
     for a, key, value in ws.graph.query(SPARQL_PREFIXES + QUALIFIER_QUERY).terms:
@@ -197,7 +207,7 @@ def _qualify(ws: Any, facts: dict[str, KeyFact]) -> None:
             fact.qualifiers[key.value] = value.value
 
 
-def _merge(facts: Any) -> list[KeyFact]:
+def _merge(facts: Iterable[KeyFact]) -> list[KeyFact]:
     """Assertions that read the same (same subject, predicate, object and qualifiers) are shown once."""
     merged: dict[tuple, KeyFact] = {}
     for fact in facts:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.live import Live
@@ -19,6 +19,7 @@ from sro.console import err_console, plain_period_s
 
 if TYPE_CHECKING:
     from sro.campaign.runner import CampaignRunner
+    from sro.mcts.tree import Tree
 
 
 def _budget_row(table: Table, label: str, used: float, limit: float | None, fmt: str) -> None:
@@ -65,7 +66,7 @@ def render(runner: "CampaignRunner") -> Group:
     return Group(head, budgets, branch, tops, Text("\n".join(flying), style="dim"))
 
 
-def _accepted_below(tree: Any, node_id: str) -> int:
+def _accepted_below(tree: Tree, node_id: str) -> int:
     total, stack = 0, [node_id]
     while stack:
         node = tree.nodes[stack.pop()]
@@ -90,7 +91,7 @@ class LiveView:
             self._live.__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._live is not None:
             self._live.__exit__(*exc)
             self._live = None

@@ -12,15 +12,20 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sro.campaign.answer import Answer, compute_answer, model_answer
-from sro.campaign.budget import Spend, spend_of
+from sro.llm.types import Spend
 from sro.campaign.facts import KeyFact, gather_facts
 from sro.errors import CampaignError
 from sro.mcts.export import write_graphml, write_json
 from sro.mcts.store import TreeStore
 from sro.mcts.tree import Tree
+
+if TYPE_CHECKING:
+    from sro.campaign.runner import RunSummary
+    from sro.llm.client import LLMClient
+    from sro.workspace import Workspace
 
 
 @dataclass
@@ -39,8 +44,8 @@ class ReportData:
         return [f for f in self.facts if not f.named]
 
 
-def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: Any | None, facts: list[KeyFact],
-                 spend: Any | None = None) -> dict:
+def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: RunSummary | None, facts: list[KeyFact],
+                 spend: Spend | None = None) -> dict:
     """The campaign's counts; the identities they satisfy are stated in the report (see `method_lines`).
     LLM spend: the run's summary, else the ledger's spend of the campaign (`spend`), else the nodes' own
     counters (which also count the turns of the offline policy)."""
@@ -72,7 +77,8 @@ def gather_stats(tree: Tree, row: dict[str, Any], seen: int, summary: Any | None
     }
 
 
-def header(ws: Any, row: dict[str, Any], datasets: list[str], llm: Any | None, cost: float) -> dict[str, Any]:
+def header(ws: Workspace, row: dict[str, Any], datasets: list[str], llm: LLMClient | None,
+           cost: float) -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
     info = {d.name: d for d in ws.datasets.list()}
@@ -91,7 +97,7 @@ def header(ws: Any, row: dict[str, Any], datasets: list[str], llm: Any | None, c
     }
 
 
-async def build_report(ws: Any, name: str, *, summary: Any | None = None, llm: Any | None = None,
+async def build_report(ws: Workspace, name: str, *, summary: RunSummary | None = None, llm: LLMClient | None = None,
                        key_facts: int = 25) -> ReportData:
     store = TreeStore(ws.db)
     row = store.campaign(name)
@@ -123,11 +129,11 @@ def node_found(seen_rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[
             for node, c in per_node.items()}
 
 
-def _ledger_spend(llm: Any | None) -> Spend | None:
-    return spend_of(llm) if llm is not None else None
+def _ledger_spend(llm: LLMClient | None) -> Spend | None:
+    return llm.spent() if llm is not None else None
 
 
-async def _with_model(computed: Answer, llm: Any | None, question: str, name: str) -> Answer:
+async def _with_model(computed: Answer, llm: LLMClient | None, question: str, name: str) -> Answer:
     """The CEO's answer when a CEO model is configured; the computed one (saying why) if it fails."""
     if llm is None or llm.is_offline("ceo") or not computed.citations.items:
         return computed
@@ -164,7 +170,7 @@ def report_json(data: ReportData, paths: dict[str, str]) -> dict[str, Any]:
             "citations": citations, "facts_total": data.stats["facts_total"], "paths": paths}
 
 
-async def write_report(ws: Any, name: str, *, summary: Any | None = None, llm: Any | None = None,
+async def write_report(ws: Workspace, name: str, *, summary: RunSummary | None = None, llm: LLMClient | None = None,
                        key_facts: int = 25, html: bool = True, tree_json: bool = True,
                        graphml: bool = True) -> dict[str, Any]:
     """Write the report files; returns `report_json` (the paths included)."""

@@ -11,6 +11,7 @@ from sro.mcts.select import best_path
 
 if TYPE_CHECKING:
     from sro.campaign.report import ReportData
+    from sro.mcts.tree import ResearchNode
 
 
 def display_object(fact: KeyFact) -> str:
@@ -87,7 +88,7 @@ def tree_rows(data: "ReportData") -> list[tuple[int, Any, bool]]:
     return out
 
 
-def node_summary(node: Any, found: dict[str, str]) -> str:
+def node_summary(node: ResearchNode, found: dict[str, str]) -> str:
     """A node's reward and what it found: the predicates of the facts it was first to find."""
     if node.status == "new":
         return "not explored"

@@ -14,11 +14,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from sro.campaign.budget import BudgetGuard, Spend, budget_reason, spend_of
+from sro.campaign.budget import BudgetGuard, budget_reason
 from sro.campaign.spec import CampaignSpec, Effective, effective
+from sro.config import Budgets
 from sro.errors import BudgetExceeded, CampaignError
+from sro.llm.types import Spend
 from sro.mcts.expand import ExpandContext, Expander, Expansion, Proposal
 from sro.mcts.gaps import Focus, gap_proposals, gap_summary
 from sro.mcts.lookahead import Lookahead, dataset_search
@@ -30,6 +32,10 @@ from sro.mcts.slots import typed_proposals
 from sro.mcts.store import TreeStore, write_commits
 from sro.mcts.tree import ResearchNode, node_id
 from sro.mcts.writer import CommitWriter
+
+if TYPE_CHECKING:
+    from sro.llm.client import LLMClient
+    from sro.workspace import Workspace
 
 
 @dataclass
@@ -53,13 +59,14 @@ class RunSummary:
 
 
 class CampaignRunner:
-    def __init__(self, ws: Any, spec: CampaignSpec, *, name: str | None = None, resume: bool = False,
+    def __init__(self, ws: Workspace, spec: CampaignSpec, *, name: str | None = None, resume: bool = False,
                  expander: Expander | None = None, observer: Callable[["CampaignRunner"], None] | None = None,
-                 handle_signals: bool = True, llm: Any | None = None):
+                 handle_signals: bool = True):
         self.ws, self.spec, self.resume = ws, spec, resume
         self.name = name or spec.name or "campaign"
         self.observer, self.handle_signals = observer, handle_signals
-        self._expander, self._llm = expander, llm
+        self._expander = expander
+        self._llm: LLMClient | None = None
         self.errors: list[str] = []
         self.in_flight: dict[asyncio.Task, ResearchNode] = {}
         self._stop_reason: str | None = None
@@ -72,6 +79,7 @@ class CampaignRunner:
         self.pipeline = self.ws.pipeline(self.spec.pipeline)
         self.eff: Effective = effective(self.spec, self.pipeline.mcts)
         self._apply_settings()
+        self._llm = self._campaign_llm()  # the campaign's budgets are in force before its first call
         self.store = TreeStore(self.ws.db)
         row = self._campaign_row()
         spec_json = self.spec.model_dump_json()
@@ -86,8 +94,9 @@ class CampaignRunner:
 
             forget_nodes(self.ws.db, self.name, [n.id for n in tree if n.status == "new"])
         params = PlannerParams(
-            select=SelectParams(self.eff.exploration, self.eff.widening_k, self.eff.widening_alpha,
-                                self.eff.max_depth, self.eff.min_gain),
+            select=SelectParams(exploration=self.eff.exploration, widening_k=self.eff.widening_k,
+                                widening_alpha=self.eff.widening_alpha, max_depth=self.eff.max_depth,
+                                min_gain=self.eff.min_gain),
             weights=RewardWeights(cost_weight=self.eff.cost_weight), children=self.eff.children)
         writer_con = self.ws.db.cursor()  # used only by the writer thread
         writer = CommitWriter(lambda commits: write_commits(writer_con, commits))
@@ -112,32 +121,37 @@ class CampaignRunner:
         return row
 
     def _apply_settings(self) -> None:
-        """The spec's models and budgets become the workspace settings for this run. The LLM layer's
-        campaign scope takes its limits from settings.budgets and its spend so far from the ledger, so
-        budgets hold across resumes and cover every call of the campaign (RLM, extraction, judge, CEO)."""
-        from sro.config import Budgets, RoleConfig
+        """The spec's models become the workspace settings for this run, except what the workspace was opened
+        with (`sro run` opens it with the spec's models and the --*-model flags on top: flags override the
+        spec). Its budgets do not: they go to the LLM client's campaign scope (`llm`), which takes its spend
+        so far from the ledger, so budgets hold across resumes and cover every call of the campaign."""
+        from sro.config import RoleConfig
 
         settings = self.ws.settings
-        overrides = self.spec.model_overrides()
         llm_built = "llm" in self.ws.__dict__
-        for role, fields in overrides.items():
+        for role, fields in self.spec.model_overrides().items():
+            opened = self.ws.overrides.get(role)
+            fields = {k: v for k, v in fields.items() if not (isinstance(opened, dict) and k in opened)}
             merged = RoleConfig.model_validate({**settings.role(role).model_dump(), **fields})
             if merged != settings.role(role):
                 if llm_built:
                     raise CampaignError("open the workspace with the spec's model overrides "
                                         "(its LLM client already exists)")
                 setattr(settings, role, merged)
-        settings.budgets = Budgets(usd=self.eff.usd, tokens=self.eff.tokens, calls=self.eff.calls)
 
     @property
-    def llm(self) -> Any:
+    def llm(self) -> LLMClient:
         """The campaign's view of the LLM client (tags ledger rows; enforces the campaign budgets)."""
         if self._llm is None:
-            self._llm = self.ws.llm.scoped(campaign=self.name)
+            self._llm = self._campaign_llm()
         return self._llm
 
+    def _campaign_llm(self) -> LLMClient:
+        budgets = Budgets(usd=self.eff.usd, tokens=self.eff.tokens, calls=self.eff.calls)
+        return self.ws.llm.scoped(campaign=self.name, campaign_budgets=budgets)
+
     def _spend(self) -> Spend:
-        return spend_of(self.llm)
+        return self.llm.spent()
 
     def _default_expander(self) -> Expander:
         from sro.mcts.expand_rlm import RLMExpander
@@ -251,7 +265,7 @@ class CampaignRunner:
         exc = task.exception() if not task.cancelled() else asyncio.CancelledError()
         if isinstance(exc, BudgetExceeded):  # refused mid-node: the node stays new for a resume
             self.planner.abandon(node)
-            self._draining = self._draining or budget_reason(str(exc))
+            self._draining = self._draining or budget_reason(exc)
             self.errors.append(f"node {node.id}: {exc}")
             return
         if exc is not None:

@@ -43,13 +43,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sro.config import ROLES, RoleConfig
 from sro.errors import CampaignError
+from sro.mcts.reward import RewardWeights
+
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from pipelines import MCTSDefaults
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -77,7 +83,7 @@ class MCTSParams(_Strict):
     widening_alpha: float | None = Field(None, ge=0, le=1)
     parallel: int | None = Field(None, ge=1, le=64)
     children: int | None = Field(None, ge=0, le=32)
-    cost_weight: float = Field(0.5, ge=0)
+    cost_weight: float = Field(RewardWeights.cost_weight, ge=0)
     min_gain: float | None = Field(None, ge=0, le=1)
     max_failures: int = Field(3, ge=1)
     rlm_iterations: int = Field(6, ge=1, le=100)
@@ -169,7 +175,7 @@ def _format_errors(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def parse_spec(data: Any, source: str = "<spec>", default_name: str | None = None) -> CampaignSpec:
+def parse_spec(data: object, source: str = "<spec>", default_name: str | None = None) -> CampaignSpec:
     """Validate a parsed YAML mapping; errors name the source, key path and problem."""
     if not isinstance(data, dict):
         raise CampaignError(f"{source}: a campaign spec must be a YAML mapping (question:, datasets:, ...)")
@@ -218,14 +224,14 @@ class Effective(BaseModel):
     wall_time_s: float | None = None
 
 
-def effective(spec: CampaignSpec, pipeline_mcts: Any | None = None) -> Effective:
+def effective(spec: CampaignSpec, pipeline_mcts: MCTSDefaults | None = None) -> Effective:
     """Fill None fields from the pipeline's MCTSDefaults (pipelines.MCTSDefaults or None)."""
     from pipelines import MCTSDefaults
 
     base = pipeline_mcts or MCTSDefaults()
     m, b = spec.mcts, spec.budgets
 
-    def pick(value: Any, default: Any) -> Any:
+    def pick(value: T | None, default: T) -> T:
         return default if value is None else value
 
     return Effective(

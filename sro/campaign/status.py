@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sro.errors import CampaignError
 
+if TYPE_CHECKING:
+    from sro.mcts.tree import Tree
+    from sro.workspace import Workspace
 
-def status_rows(ws: Any, campaign: str | None) -> list[dict[str, Any]]:
+
+def status_rows(ws: Workspace, campaign: str | None) -> list[dict[str, Any]]:
     from sro.mcts.store import TreeStore
 
     store = TreeStore(ws.db)
@@ -42,7 +46,7 @@ def _status(row: dict[str, Any]) -> str:
     return "running" if pid and psutil.pid_exists(pid) else "killed (continue with sro run SPEC --resume)"
 
 
-def _best(tree: Any) -> list[Any]:
+def _best(tree: Tree) -> list[Any]:
     from sro.mcts.select import best_path
 
     return best_path(tree)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -14,13 +14,17 @@ from sro.commands.workspace import workspace_of
 from sro.campaign.status import status_rows
 from sro.errors import ConfigError, ExitCode
 
+if TYPE_CHECKING:
+    from sro.campaign.spec import CampaignSpec
+    from sro.config import Settings
+
 JsonOpt = typer.Option(False, "--json", help=JSON_HELP)
 EXIT_CODES = {"errors": ExitCode.ERROR, "error": ExitCode.ERROR, "interrupted": ExitCode.INTERRUPTED,
               "budget_usd": ExitCode.BUDGET, "budget_tokens": ExitCode.BUDGET, "budget_calls": ExitCode.BUDGET,
               "budget": ExitCode.BUDGET}
 
 
-def _overrides(ctx: typer.Context, spec: Any) -> dict[str, Any]:
+def _overrides(ctx: typer.Context, spec: CampaignSpec) -> dict[str, Any]:
     """Spec models, then the global --ceo-model/--worker-model/--judge-model flags on top (flags win)."""
     merged = spec.model_overrides()
     cli = (ctx.find_root().obj or {}).get("overrides", {})
@@ -59,7 +63,7 @@ def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume
         raise typer.Exit(code)
 
 
-def _check_models(spec: Any, settings: Any) -> None:
+def _check_models(spec: CampaignSpec, settings: Settings) -> None:
     """A spec that asks for models gets them or a ConfigError, never a silent offline run; every configured
     role's key and local server are checked before the first node."""
     from sro.config import ROLES

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from sro.console import print_json, print_table
 from sro.commands.workspace import workspace_of
 
+if TYPE_CHECKING:
+    from sro.workspace import Workspace
 
-def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:
+
+def judge_file(ws: Workspace, path: Path, pipeline_name: str) -> dict:
     """Load, resolve and judge every line; the judge model is used when one is configured."""
     from sro.triples import from_file
 
@@ -19,7 +22,7 @@ def judge_file(ws: Any, path: Path, pipeline_name: str) -> dict:
     return from_file.summary(lines, judgments)
 
 
-def judge_lines(ws: Any, path: Path, pipeline_name: str, *, calibrated: bool = True) -> tuple:
+def judge_lines(ws: Workspace, path: Path, pipeline_name: str, *, calibrated: bool = True) -> tuple:
     """(input lines, resolved candidates, judgments, judge context) for a JSONL file."""
     from sro.triples import from_file
 

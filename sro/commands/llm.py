@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -11,6 +11,9 @@ from sro.config import ROLES, Settings
 from sro.console import JSON_HELP, console, print_json, print_table
 from sro.commands.workspace import workspace_of
 from sro.errors import ExitCode, LLMError, ModelConfigError
+
+if TYPE_CHECKING:
+    from sro.llm.client import LLMClient
 
 JSON = typer.Option(False, "--json", help=JSON_HELP)
 
@@ -22,7 +25,7 @@ def _check_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={**update, "cache": False})
 
 
-async def _check(client: Any, roles: list[str]) -> list[dict[str, Any]]:
+async def _check(client: LLMClient, roles: list[str]) -> list[dict[str, Any]]:
     from sro.llm.backend import litellm_module
 
     litellm_module()  # import litellm before timing, so latency is the provider's, not the import's

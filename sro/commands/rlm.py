@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
         4 a key missing or rejected, 5 the model unreachable, 130 interrupted."""
         from sro.rlm.limits import SandboxLimits
         from sro.rlm.models import EXIT_CODES
-        from sro.rlm.session import RLMSession
+        from sro.rlm.session import RLMSession, SessionConfig
 
         with workspace_of(ctx) as ws:
             for name in dataset:
@@ -120,9 +120,9 @@ def register(app: typer.Typer) -> None:
             from sro.triples.stage import extraction
 
             check_roles(ws.settings, ("ceo", "worker"))  # a missing key fails now, by name, not after retries
-            session = RLMSession(ws, datasets=dataset, max_iterations=max_iterations, max_depth=max_depth,
-                                 campaign=campaign, limits=SandboxLimits(timeout_s=timeout),
-                                 extract=extraction(ws, pipeline))
+            session = RLMSession(ws, SessionConfig(
+                datasets=tuple(dataset), max_iterations=max_iterations, max_depth=max_depth, campaign=campaign,
+                limits=SandboxLimits(timeout_s=timeout), extract=extraction(ws, pipeline)))
             result = asyncio.run(session.run(question))
         if json_:
             print_json(result.summary())

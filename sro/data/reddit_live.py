@@ -12,24 +12,29 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Awaitable, Callable, TypeVar
 
 from sro.data.ingest.report import IngestIssue, IngestReport
 from sro.data.models import Document
 from sro.data.store import DatasetStore, check_name
 from sro.errors import IngestError
 
+if TYPE_CHECKING:
+    import asyncpraw
+    from collections.abc import AsyncIterator
+    import praw
+
 T = TypeVar("T")
 MAX_RETRIES = 5
 REDDIT = "https://www.reddit.com"
 
 
-def _created(obj: Any) -> datetime | None:
+def _created(obj: object) -> datetime | None:
     ts = getattr(obj, "created_utc", None)
     return datetime.fromtimestamp(float(ts), tz=timezone.utc).replace(tzinfo=None) if ts is not None else None
 
 
-def _author(obj: Any) -> str | None:
+def _author(obj: object) -> str | None:
     author = getattr(obj, "author", None)
     return str(author) if author is not None else None
 
@@ -38,7 +43,8 @@ def _uri(permalink: str | None) -> str:
     return permalink if (permalink or "").startswith("http") else REDDIT + (permalink or "")
 
 
-def submission_document(sub: Any, dataset: str) -> Document | None:
+def submission_document(sub: asyncpraw.models.Submission | praw.models.Submission,
+                        dataset: str) -> Document | None:
     """Same id and text rules as the dump ingest: title + blank line + selftext; removed bodies skipped."""
     body = getattr(sub, "selftext", "") or ""
     if body in ("[deleted]", "[removed]"):
@@ -55,7 +61,7 @@ def submission_document(sub: Any, dataset: str) -> Document | None:
     )
 
 
-def comment_document(com: Any, dataset: str) -> Document | None:
+def comment_document(com: asyncpraw.models.Comment | praw.models.Comment, dataset: str) -> Document | None:
     body = getattr(com, "body", "") or ""
     if body in ("[deleted]", "[removed]") or not body.strip():
         return None
@@ -85,7 +91,7 @@ async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
     raise IngestError(f"Reddit API still refusing after {MAX_RETRIES} attempts (rate limited or down)")
 
 
-def default_client() -> Any:
+def default_client() -> asyncpraw.Reddit:
     """asyncpraw.Reddit from praw.ini / environment; a clear error when credentials are missing."""
     import asyncpraw
     from asyncpraw.exceptions import MissingRequiredAttributeException
@@ -103,7 +109,8 @@ def _stored(store: DatasetStore, doc_id: str) -> bool:
     return bool(store.cursor().execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchone())
 
 
-async def _thread_docs(sub: Any, dataset: str, comments: bool, report: IngestReport) -> list[Document]:
+async def _thread_docs(sub: asyncpraw.models.Submission, dataset: str, comments: bool,
+                       report: IngestReport) -> list[Document]:
     docs = [submission_document(sub, dataset)]
     if comments:
         await _retrying(sub.load)
@@ -119,7 +126,8 @@ async def _thread_docs(sub: Any, dataset: str, comments: bool, report: IngestRep
 
 async def collect(
     store: DatasetStore, dataset: str, subreddit: str, *, query: str | None = None, limit: int = 100,
-    comments: bool = True, reddit: Any = None, on_thread: Callable[[IngestReport], None] | None = None,
+    comments: bool = True, reddit: asyncpraw.Reddit | praw.Reddit | None = None,
+    on_thread: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
     """Collect up to `limit` submissions (newest, or matching `query`) with their comment trees."""
     check_name(dataset)
@@ -158,21 +166,19 @@ async def collect(
     return report
 
 
-async def _gather(listing: Any) -> list:
+async def _gather(listing: AsyncIterator[T]) -> list[T]:
     return [item async for item in listing]
 
 
-def _is_sync(reddit: Any) -> bool:
-    try:
-        import praw
-    except ImportError:  # pragma: no cover
-        return False
+def _is_sync(reddit: object) -> bool:
+    import praw
+
     return isinstance(reddit, praw.Reddit)
 
 
 def collect_sync(
     store: DatasetStore, dataset: str, subreddit: str, *, query: str | None = None, limit: int = 100,
-    comments: bool = True, reddit: Any,
+    comments: bool = True, reddit: praw.Reddit,
 ) -> IngestReport:
     """The same collection with a user's synchronous `praw.Reddit` (PRAW paces and retries itself)."""
     report = IngestReport(dataset=dataset)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.extract import literals
+from sro.extract.base import Extraction
 from sro.extract.grounding import locate
 from sro.nlp.models import Candidate, Entity, Evidence, Term, Value
 from sro.extract.patterns import document_entity
@@ -24,6 +25,7 @@ from sro.extract.patterns import document_entity
 if TYPE_CHECKING:
     from pipelines import DocumentSubject, Pipeline
     from sro.data.models import Chunk, Document
+    from sro.llm.client import LLMClient
 
 EXTRACTOR_ID = "llm"
 MAX_CHARS_PER_CALL = 6000
@@ -60,20 +62,20 @@ class LLMTriple(BaseModel):
 
     @field_validator("object_type", mode="before")
     @classmethod
-    def _type(cls, value: Any) -> str:
+    def _type(cls, value: object) -> str:
         name = str(value or "entity").strip().lower()
         name = _TYPE_ALIASES.get(name, name)
         return name if name in _TYPES else "string"
 
     @field_validator("quote", mode="before")
     @classmethod
-    def _quote(cls, value: Any) -> str:
+    def _quote(cls, value: object) -> str:
         """Models wrap quotes in quotation marks ("...", “...”) that the source does not have."""
         return str(value or "").strip().strip(QUOTE_MARKS).strip()
 
     @field_validator("subject_type", "object_class", "value", "unit", "currency", mode="before")
     @classmethod
-    def _text(cls, value: Any) -> Any:
+    def _text(cls, value: object) -> str | None:
         return None if value is None or value == "" else str(value)
 
 
@@ -156,20 +158,18 @@ def user_prompt(group: list["Chunk"], docs: dict[str, "Document"]) -> str:
 
 
 class LLMExtractor:
-    def __init__(self, client: Any, pipeline: "Pipeline", *, gleaning: int = 0):
+    def __init__(self, client: LLMClient, pipeline: "Pipeline", *, gleaning: int = 0):
         self.client = client
         self.pipeline = pipeline
         self.gleaning = gleaning
-        self.errors: list[str] = []
-        self.failed_chunks: set[str] = set()
-        self.budget_stop = ""
 
-    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
-        groups = batches(chunks)
-        results = await asyncio.gather(*(self._group(g, docs) for g in groups))
-        return [c for group in results for c in group]
+    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> Extraction:
+        out = Extraction()
+        results = await asyncio.gather(*(self._group(g, docs, out) for g in batches(chunks)))
+        out.candidates = [c for group in results for c in group]
+        return out
 
-    async def _group(self, group: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
+    async def _group(self, group: list["Chunk"], docs: dict[str, "Document"], out: Extraction) -> list[Candidate]:
         messages = [{"role": "system", "content": system_prompt(self.pipeline)},
                     {"role": "user", "content": user_prompt(group, docs)}]
         try:
@@ -183,13 +183,13 @@ class LLMExtractor:
         except (LLMAuthError, LLMConnectionError):
             raise  # every other call would fail the same way: stop, named
         except SROError as exc:
-            self.errors.append(f"chunks {group[0].id}..{group[-1].id}: {exc}")
-            self.failed_chunks.update(c.id for c in group)
+            out.errors.append(f"chunks {group[0].id}..{group[-1].id}: {exc}")
+            out.failed_chunks.update(c.id for c in group)
             if isinstance(exc, BudgetExceeded):
-                self.budget_stop = str(exc)
+                out.budget_stop = str(exc)
             return []
         model = self.client.model_of("worker")
-        return [c for t in triples if (c := self._candidate(t, group, docs, model)) is not None]
+        return [c for t in triples if (c := self._candidate(t, group, docs, model, out.errors)) is not None]
 
     async def _glean(self, messages: list[dict], triples: list[LLMTriple]) -> list[LLMTriple]:
         done = "\n".join(f"({t.subject}; {t.predicate}; {t.object})" for t in triples) or "(none)"
@@ -201,9 +201,9 @@ class LLMExtractor:
         return [t for t in more.triples if (t.subject.lower(), t.predicate.lower(), t.object.lower()) not in seen]
 
     def _candidate(self, t: LLMTriple, group: list["Chunk"], docs: dict[str, "Document"],
-                   model: str | None) -> Candidate | None:
+                   model: str | None, errors: list[str]) -> Candidate | None:
         if not (0 <= t.chunk < len(group)) or not t.subject.strip() or not t.object.strip():
-            self.errors.append(f"dropped malformed triple ({t.subject}; {t.predicate}; {t.object})")
+            errors.append(f"dropped malformed triple ({t.subject}; {t.predicate}; {t.object})")
             return None
         chunk = group[t.chunk]
         span = locate(t.quote, chunk.text)

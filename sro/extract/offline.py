@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Span
 
 from sro.extract import coref, literals
+from sro.extract.base import Extraction
 from sro.nlp import sentences
 from sro.nlp.models import Candidate, Entity, Evidence, Term, Value
 from sro.nlp.nlp import ParseCache, add_entities, has_entities, paused_gc, shared_cache
@@ -46,8 +47,8 @@ class OfflineExtractor:
         generic_rejected = gate is not None and gate > GENERIC
         self.needs_entities = partial(needs_entities, generic_rejected=generic_rejected)
 
-    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
-        return await asyncio.to_thread(self.run_sync, chunks, docs)
+    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> Extraction:
+        return Extraction(await asyncio.to_thread(self.run_sync, chunks, docs))
 
     def run_sync(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list[Candidate]:
         per_chunk = [(chunk, list(sentences.split(chunk.text))) for chunk in chunks]

@@ -10,7 +10,7 @@ Weights and gates: DEFAULTS below, overridden field by field by the pipeline's `
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from pipelines import AxiomConfig
 from sro.nlp.models import Candidate
@@ -25,8 +25,10 @@ from sro.judge.models import AxiomScore, Judgment
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
+    from graph_store.base import GraphStore
     from pipelines import Pipeline
     from sro.data.models import Document
+    from sro.llm.client import LLMClient
 
 DEFAULTS: dict[str, AxiomConfig] = {
     "grounding": AxiomConfig(weight=3.0, gate=0.75),
@@ -61,9 +63,8 @@ def effective_axioms(pipeline: "Pipeline") -> dict[str, AxiomConfig]:
 
 
 class AxiomJudge:
-    def __init__(self, ws: Any, pipeline: "Pipeline", *, client: Any = None, graph: Any = None,
+    def __init__(self, pipeline: "Pipeline", *, client: LLMClient | None = None, graph: GraphStore | None = None,
                  threshold: float | None = None):
-        self.ws = ws
         self.pipeline = pipeline
         self.axioms = effective_axioms(pipeline)
         self.threshold = pipeline.threshold if threshold is None else threshold
@@ -147,7 +148,7 @@ class AxiomJudge:
 
     def combine(self, scores: list[AxiomScore],
                 calibrate: Callable[[list[AxiomScore], float], float] | None = None) -> Judgment:
-        weighted, total_weight, reasons, gated = 0.0, 0.0, [], False
+        weighted, total_weight, reasons, rejected_by, gated = 0.0, 0.0, [], [], False
         conflict = False
         # The parse-based axioms stand in for entailment offline; once a judge model has read the quote,
         # they only weigh in (no gate): "Stern designed the hall" does entail (hall, architect, Stern).
@@ -165,6 +166,7 @@ class AxiomJudge:
             if cfg.gate is not None and s.score < cfg.gate:
                 gated = True
                 reasons.append(f"{s.axiom}: {s.reason}")
+                rejected_by.append(s.axiom)
             if s.axiom == "contradiction" and s.score == 0.0:
                 conflict = True
         total = round(weighted / total_weight, 4) if total_weight else 0.0
@@ -175,17 +177,14 @@ class AxiomJudge:
         elif conflict:
             verdict = "conflict"
             reasons.append(next(f"contradiction: {s.reason}" for s in scores if s.axiom == "contradiction"))
+            rejected_by.append("contradiction")
         elif total < self.threshold:
             verdict = "rejected"
             weakest = min((s for s in scores if not s.skipped and s.weight > 0), key=lambda s: s.score)
             reasons.append(f"total {total:.2f} below threshold {self.threshold:.2f} (weakest: {weakest.axiom}: "
                            f"{weakest.reason})")
+            rejected_by.append("threshold")
         else:
             verdict = "accepted"
-        return Judgment.model_construct(scores=scores, total=total, verdict=verdict, reasons=reasons)
-
-
-def rejection_axioms(judgment: Judgment) -> list[str]:
-    """Axioms that caused a rejection ("threshold" when only the total was too low)."""
-    names = [r.split(":", 1)[0] for r in judgment.reasons]
-    return ["threshold" if n.startswith("total") else n for n in names]
+        return Judgment.model_construct(scores=scores, total=total, verdict=verdict, reasons=reasons,
+                                        rejected_by=rejected_by)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from sro.nlp.models import Candidate
+
+if TYPE_CHECKING:
+    from sro.data.models import Document
+    from sro.judge.context import JudgeContext
 
 Verdict = Literal["accepted", "rejected", "conflict"]
 
@@ -43,6 +47,8 @@ class Judgment(BaseModel):
     total: float
     verdict: Verdict
     reasons: list[str] = Field(default_factory=list)  # why rejected / conflicting
+    # the axiom behind each reason, in the same order ("threshold" when only the total was too low)
+    rejected_by: list[str] = Field(default_factory=list)
 
     def score_of(self, axiom: str) -> float | None:
         return next((s.score for s in self.scores if s.axiom == axiom and not s.skipped), None)
@@ -54,3 +60,14 @@ class VerifiedTriple(BaseModel):
     object_iri: str | None = None  # for entity objects; literals stay in candidate.object
     candidate: Candidate
     judgment: Judgment
+
+
+class Judge(Protocol):
+    """What the stage asks of a judge (sro.judge.judge.AxiomJudge): one Judgment per candidate, in order,
+    each carrying its verdict, per-axiom scores, reasons and `rejected_by`."""
+
+    def context(self, docs: dict[str, Document] | None = None,
+                stored_support: dict | None = None) -> JudgeContext: ...
+
+    async def arun(self, candidates: list[Candidate], docs: dict[str, Document] | None = None, *,
+                   ctx: JudgeContext | None = None) -> list[Judgment]: ...

@@ -43,7 +43,7 @@ class EmptyResponse(ValueError):
     """litellm handed back no usable response (seen e.g. for HTTP 422); not worth retrying."""
 
 
-async def send(cfg: RoleConfig, key: str | None, messages: list[dict], params: dict[str, Any]) -> Any:
+async def send(cfg: RoleConfig, key: str | None, messages: list[dict], params: dict[str, object]) -> Any:
     """One provider request (no retries). Raises litellm's mapped exceptions."""
     litellm = litellm_module()
     kwargs: dict[str, Any] = {"model": cfg.model, "messages": messages, "timeout": cfg.timeout_s,
@@ -62,7 +62,7 @@ async def send(cfg: RoleConfig, key: str | None, messages: list[dict], params: d
 
 
 async def complete(cfg: RoleConfig, key: str | None, messages: list[dict],
-                   params: dict[str, Any]) -> tuple[str, str | None, int, int]:
+                   params: dict[str, object]) -> tuple[str, str | None, int, int]:
     """(text, finish_reason, prompt_tokens, completion_tokens) through the role's transport."""
     if transport_of(cfg) == "direct":
         from sro.llm import direct

@@ -56,15 +56,15 @@ def _any(b: Budgets) -> bool:
 
 def _check(what: str, limit: Budgets, spent: Spend, reserved: Spend, est: Estimate) -> None:
     if limit.calls is not None and spent.calls + reserved.calls + 1 > limit.calls:
-        raise BudgetExceeded(f"{what} exhausted: {spent.calls} of {limit.calls} calls used")
+        raise BudgetExceeded(f"{what} exhausted: {spent.calls} of {limit.calls} calls used", "calls")
     if limit.tokens is not None and spent.tokens + reserved.tokens + est.tokens > limit.tokens:
         raise BudgetExceeded(
             f"{what} would be exceeded: {spent.tokens} of {limit.tokens} tokens used, "
-            f"this call needs about {est.tokens}")
+            f"this call needs about {est.tokens}", "tokens")
     if limit.usd is not None and spent.cost_usd + reserved.cost_usd + est.cost_usd > limit.usd:
         raise BudgetExceeded(
             f"{what} would be exceeded: {spent.cost_usd:.4f} of {limit.usd:.4f} USD spent, "
-            f"this call may cost about {est.cost_usd:.4f} USD")
+            f"this call may cost about {est.cost_usd:.4f} USD", "usd")
 
 
 def check_and_reserve(chain: list[BudgetScope], role: str, est: Estimate) -> list[BudgetScope]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import duckdb
 
 from sro.llm.dbwrite import BufferedWriter
+
+if TYPE_CHECKING:
+    from sro.jsontypes import JSONObject
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS llm_cache (
@@ -34,7 +37,7 @@ COLUMNS = ", ".join(FIELDS)
 LRU_SIZE = 20_000
 
 
-def cache_key(model: str, messages: list[dict], params: dict[str, Any], namespace: str) -> str:
+def cache_key(model: str, messages: list[dict], params: dict[str, object], namespace: str) -> str:
     blob = json.dumps([model, messages, params, namespace], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -57,7 +60,7 @@ class LLMCache:
             self._keys = {k for (k,) in self._cursor().execute("SELECT key FROM llm_cache").fetchall()}
         return self._keys
 
-    def _remember(self, key: str, entry: dict[str, Any]) -> None:
+    def _remember(self, key: str, entry: JSONObject) -> None:
         self._lru[key] = entry
         self._lru.move_to_end(key)
         if len(self._lru) > LRU_SIZE:
@@ -83,7 +86,7 @@ class LLMCache:
     def get(self, key: str) -> dict[str, Any] | None:
         return self.get_many([key]).get(key)
 
-    def put(self, entry: dict[str, Any]) -> None:
+    def put(self, entry: JSONObject) -> None:
         self._known().add(entry["key"])
         self._remember(entry["key"], entry)
         self._writer.add(entry)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from pydantic import BaseModel
 
-from sro.config import Budgets, Settings
+from sro.config import Budgets, RoleConfig, Settings
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, LLMError, ModelConfigError, SROError
 from sro.llm import backend, preflight, retry, roles, structured
 from sro.llm.budgets import BudgetScope, Estimate, check_and_reserve
@@ -53,11 +53,15 @@ class _Shared:
         self.cache.flush()
         self.ledger.flush()
 
-    def campaign_scope(self, campaign: str) -> BudgetScope:
-        """Per-campaign budget (settings.budgets / role_budgets), counting what the ledger already holds."""
+    def campaign_scope(self, campaign: str, limits: Budgets | None = None) -> BudgetScope:
+        """Per-campaign budget, counting what the ledger already holds: `limits` (a campaign run's budgets,
+        handed to `scoped`) when given, else settings.budgets; role limits from settings.role_budgets."""
         scope = self.campaigns.get(campaign)
+        if scope is not None and limits is not None:
+            scope.limits = limits
         if scope is None:
-            scope = BudgetScope(f"campaign {campaign}", self.settings.budgets, dict(self.settings.role_budgets))
+            scope = BudgetScope(f"campaign {campaign}", limits or self.settings.budgets,
+                                dict(self.settings.role_budgets))
             scope.spent = self.ledger.spent(campaign=campaign)
             for role in scope.role_limits:
                 scope.role_spent[role] = self.ledger.spent(campaign=campaign, role=role)
@@ -94,13 +98,14 @@ class LLMClient:
         cfg = self.settings.role(role)
         return None if cfg.offline else backend.context_window(cfg)
 
-    def scoped(self, campaign: str | None = None, node: str | None = None,
-               budgets: Budgets | None = None) -> "LLMClient":
-        """A view tagging its calls with campaign/node and enforcing `budgets` on top of the parent's."""
+    def scoped(self, campaign: str | None = None, node: str | None = None, budgets: Budgets | None = None,
+               campaign_budgets: Budgets | None = None) -> "LLMClient":
+        """A view tagging its calls with campaign/node and enforcing `budgets` on top of the parent's.
+        `campaign_budgets` sets the campaign's own limits (shared by every view of that campaign)."""
         campaign = campaign if campaign is not None else self.campaign
         chain = list(self._chain)
-        if campaign is not None and campaign != self.campaign:
-            chain = [self._s.campaign_scope(campaign)]
+        if campaign is not None and (campaign != self.campaign or campaign_budgets is not None):
+            chain = [self._s.campaign_scope(campaign, campaign_budgets)]
         node = node if node is not None else self.node
         if budgets is not None or (node is not None and node != self.node):
             scope = BudgetScope(f"node {node}" if node else "sub-call", budgets or Budgets())
@@ -117,7 +122,7 @@ class LLMClient:
 
     # --- calls ---------------------------------------------------------------------------------
     async def acomplete(self, role: str, prompt: Prompt, *, namespace: str = "", cache: bool | None = None,
-                        **params: Any) -> Completion:
+                        **params: object) -> Completion:
         """One chat completion for `role`. Raises LLMError (after retries) or BudgetExceeded (before sending)."""
         cfg = roles.require_model(self.settings, role)
         messages = _messages(prompt)
@@ -138,12 +143,12 @@ class LLMClient:
             for scope in chain:
                 scope.reserve(role, est, sign=-1)
 
-    def complete(self, role: str, prompt: Prompt, **kwargs: Any) -> Completion:
+    def complete(self, role: str, prompt: Prompt, **kwargs: object) -> Completion:
         """Sync wrapper (runs on the client's own event-loop thread; safe from any thread)."""
         return self._s.portal.run(self.acomplete(role, prompt, **kwargs))
 
     async def abatch(self, role: str, items: Sequence[Prompt], *, namespace: str = "",
-                     **params: Any) -> list[Completion | SROError]:
+                     **params: object) -> list[Completion | SROError]:
         """Complete every item concurrently (bounded by the model's limiter); results keep input order and a
         failed item holds its LLMError (or BudgetExceeded) instead of failing the batch."""
         cfg = roles.require_model(self.settings, role)
@@ -160,11 +165,11 @@ class LLMClient:
 
         return list(await asyncio.gather(*(one(i) for i in items)))
 
-    def batch(self, role: str, items: Sequence[Prompt], **kwargs: Any) -> list[Completion | SROError]:
+    def batch(self, role: str, items: Sequence[Prompt], **kwargs: object) -> list[Completion | SROError]:
         return self._s.portal.run(self.abatch(role, items, **kwargs))
 
     async def astructured(self, role: str, messages: Prompt, schema: type[BaseModel], *, namespace: str = "",
-                          mode: str | None = None, **params: Any) -> BaseModel:
+                          mode: str | None = None, **params: object) -> BaseModel:
         """A validated `schema` instance; re-asks once with the validation error, then StructuredOutputError."""
         cfg = roles.require_model(self.settings, role)
         mode = structured.choose_mode(cfg.model, mode or cfg.structured_mode)
@@ -184,25 +189,25 @@ class LLMClient:
                 msgs = structured.reask(msgs, comp.text, str(problem))
         raise AssertionError("unreachable")
 
-    def structured(self, role: str, messages: Prompt, schema: type[BaseModel], **kwargs: Any) -> BaseModel:
+    def structured(self, role: str, messages: Prompt, schema: type[BaseModel], **kwargs: object) -> BaseModel:
         return self._s.portal.run(self.astructured(role, messages, schema, **kwargs))
 
     # --- internals -----------------------------------------------------------------------------
-    def _preflight(self, role: str, cfg: Any) -> None:
+    def _preflight(self, role: str, cfg: RoleConfig) -> None:
         """Before a role's first call: its key variable is set and a local server listens (sro.llm.preflight)."""
         if role not in self._s.problems:
             self._s.problems[role] = preflight.role_problem(role, cfg)
         if self._s.problems[role]:
             raise ModelConfigError(self._s.problems[role])
 
-    def _params(self, cfg: Any, params: dict[str, Any]) -> dict[str, Any]:
+    def _params(self, cfg: RoleConfig, params: dict[str, object]) -> dict[str, object]:
         params.pop("cache", None)
         params.setdefault("temperature", cfg.temperature)
         if cfg.max_tokens is not None:
             params.setdefault("max_tokens", cfg.max_tokens)
         return {k: v for k, v in params.items() if v is not None}
 
-    def _estimate(self, model: str, messages: list[dict], params: dict[str, Any]) -> Estimate:
+    def _estimate(self, model: str, messages: list[dict], params: dict[str, object]) -> Estimate:
         if not any(s.limited for s in self._chain):
             return Estimate(0, 0.0)  # nothing to enforce: skip the arithmetic
         prompt = sum(len(str(m.get("content") or "")) for m in messages) // 4 + 4 * len(messages)
@@ -210,7 +215,7 @@ class LLMClient:
         p_in, p_out = backend.price(self.settings, model)
         return Estimate(prompt + answer, prompt * p_in + answer * p_out)
 
-    async def _call(self, role: str, cfg: Any, messages: list[dict], params: dict[str, Any], namespace: str,
+    async def _call(self, role: str, cfg: RoleConfig, messages: list[dict], params: dict[str, object], namespace: str,
                     key: str | None, est: Estimate, start: float) -> Completion:
         limiter = self._s.limiters.get(cfg.model, cfg.max_concurrency, cfg.rpm, cfg.tpm)
         attempt = 0
@@ -251,7 +256,7 @@ class LLMClient:
                           cost_usd=0.0, latency_ms=latency, cached=True, finish_reason=entry["finish_reason"],
                           attempts=0, cache_key=entry["key"])
 
-    def _failure(self, role: str, cfg: Any, namespace: str, exc: BaseException, attempts: int,
+    def _failure(self, role: str, cfg: RoleConfig, namespace: str, exc: BaseException, attempts: int,
                  start: float) -> LLMError:
         why = self._redact(retry.cause(exc))
         provider = getattr(exc, "llm_provider", None) or roles.provider_of(cfg.model)

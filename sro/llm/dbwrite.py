@@ -32,7 +32,7 @@ class BufferedWriter:
         self._flush_lock = threading.Lock()
         self.max_rows, self.max_age_s = max_rows, max_age_s
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, object]) -> None:
         with self._lock:
             if not self._rows:
                 self._first = time.monotonic()

@@ -64,7 +64,7 @@ def _model_name(model: str) -> str:
 
 
 async def complete(cfg: RoleConfig, key: str | None, messages: list[dict],
-                   params: dict[str, Any]) -> tuple[str, str | None, int, int]:
+                   params: dict[str, object]) -> tuple[str, str | None, int, int]:
     if not cfg.base_url:
         raise ConfigError(f"transport 'direct' needs a base_url for model {cfg.model}")
     body = {"model": _model_name(cfg.model), "messages": messages, **params}

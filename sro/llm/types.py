@@ -42,6 +42,12 @@ class Spend:
         self.tokens += tokens
         self.cost_usd += cost_usd
 
+    def __add__(self, other: "Spend") -> "Spend":
+        return Spend(self.calls + other.calls, self.tokens + other.tokens, self.cost_usd + other.cost_usd)
+
+    def __sub__(self, other: "Spend") -> "Spend":
+        return Spend(self.calls - other.calls, self.tokens - other.tokens, self.cost_usd - other.cost_usd)
+
 
 class StructuredOutputError(LLMError):
     """The model's answer did not validate against the requested schema, even after one re-ask."""

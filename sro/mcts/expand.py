@@ -70,7 +70,7 @@ class ExpandContext:
     campaign: str
     datasets: list[str]
     pipeline: str
-    max_iterations: int = 6
+    max_iterations: int  # the spec's mcts.rlm_iterations
 
 
 Expander = Callable[[ResearchNode, ExpandContext], Awaitable[Expansion]]

@@ -8,12 +8,14 @@ result is only translated into an Expansion for reward and bookkeeping.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from sro.mcts.expand import ExpandContext, Expansion, Proposal, TripleInfo, triple_key
 from sro.mcts.tree import ResearchNode
 
 if TYPE_CHECKING:
+    from sro.judge.models import VerifiedTriple
+    from sro.rlm.models import RLMResult
     from sro.rlm.primitives import Extract
     from sro.workspace import Workspace
 
@@ -24,7 +26,7 @@ def _local(iri: str | None) -> str:
     return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def triple_info(vt: Any) -> TripleInfo:
+def triple_info(vt: VerifiedTriple) -> TripleInfo:
     """VerifiedTriple -> TripleInfo; the key is the fact's identity (subject, predicate, object)."""
     cand = vt.candidate
     obj = cand.object
@@ -39,7 +41,7 @@ def triple_info(vt: Any) -> TripleInfo:
         score=float(vt.judgment.total), quote=cand.evidence.quote, doc_id=cand.evidence.doc_id)
 
 
-def expansion_from(result: Any) -> Expansion:
+def expansion_from(result: RLMResult) -> Expansion:
     """RLMResult -> Expansion."""
     exp = Expansion(answer=result.answer or "", forced=bool(result.forced), cost_usd=float(result.cost_usd or 0.0),
                     tokens=int(result.tokens or 0), evidence=list(result.evidence or []))
@@ -70,9 +72,10 @@ class RLMExpander:
         self.ws, self.extraction = ws, extraction
 
     async def __call__(self, node: ResearchNode, ctx: ExpandContext) -> Expansion:
-        from sro.rlm.session import RLMSession
+        from sro.rlm.session import RLMSession, SessionConfig
 
-        session = RLMSession(self.ws, datasets=ctx.datasets, campaign=ctx.campaign, node=node.id,
-                             max_iterations=ctx.max_iterations, extract=self.extraction(ctx.pipeline))
+        session = RLMSession(self.ws, SessionConfig(datasets=tuple(ctx.datasets), campaign=ctx.campaign, node=node.id,
+                                                    max_iterations=ctx.max_iterations,
+                                                    extract=self.extraction(ctx.pipeline)))
         # The sub-question goes in as it is: the campaign's findings reach the session through `notes`.
         return expansion_from(await session.run(node.question))

@@ -57,7 +57,7 @@ def write_graphml(tree: Tree, path: Path) -> Path:
     return path
 
 
-def _graphml_value(key: str, value: Any) -> Any:
+def _graphml_value(key: str, value: object) -> Any:
     if value is None:
         return -1.0 if key in ("prior", "reward") else ""
     return value

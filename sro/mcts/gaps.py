@@ -20,10 +20,14 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from sro.mcts.expand import Proposal
 from sro.mcts.terms import terms
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
+    from sro.mcts.expand import TripleInfo
 
 LITERAL_RANGES = frozenset({"string", "decimal", "integer", "money", "date", "duration", "boolean", "percent"})
 
@@ -43,7 +47,7 @@ class Focus:
     entity_valued: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, pipeline: Any | None) -> "Focus":
+    def of(cls, pipeline: Pipeline | None) -> "Focus":
         if pipeline is None:
             return cls()
         vocab, labels, entity = {}, {}, set()
@@ -71,7 +75,7 @@ class Ledger:
     entity_docs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     doc_predicates: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
-    def add(self, facts: Iterable[Any], focus: Focus) -> None:
+    def add(self, facts: Iterable[TripleInfo], focus: Focus) -> None:
         for t in facts:
             self.per_predicate[t.predicate] += 1
             if t.doc_id:

@@ -26,12 +26,18 @@ from __future__ import annotations
 import math
 import re
 from itertools import islice
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from sro.mcts.expand import Proposal
 from sro.mcts.gaps import Ledger
 from sro.mcts.terms import terms
 from sro.mcts.tree import NEW, ResearchNode, Tree
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
+    from sro.data.dataset import Dataset
+    from sro.data.models import Hit
+    from sro.workspace import Workspace
 
 # question -> {passage id: value (1 + its cues)} a session would read; None: cannot tell
 Search = Callable[[str], "dict[str, float] | None"]
@@ -40,9 +46,17 @@ PASSAGES = 12
 MAX_CUES = 3  # one long passage full of numbers must not outweigh several fresh ones
 
 
-def preview(datasets: list[Any], question: str, query_terms: list[str], k: int = PASSAGES) -> list[Any]:
+class Searchable(Protocol):
+    """A dataset, or a `_Memo` of one: what `preview` reads."""
+
+    def search(self, query: str, k: int) -> list[Hit]: ...
+
+    def grep(self, regex: str, k: int) -> list[Hit]: ...
+
+
+def preview(datasets: list[Searchable], question: str, query_terms: list[str], k: int = PASSAGES) -> list[Hit]:
     """The k passages (hits) an offline session would read for `question`."""
-    hits: dict[str, Any] = {}
+    hits: dict[str, Hit] = {}
     for ds in datasets:
         for h in ds.search(" ".join(query_terms) or question, k=30):
             hits.setdefault(h.chunk_id, h)
@@ -50,7 +64,7 @@ def preview(datasets: list[Any], question: str, query_terms: list[str], k: int =
             for h in ds.grep("(?i)" + re.escape(term), k=10):
                 hits.setdefault(h.chunk_id, h)
 
-    def relevance(h: Any) -> float:
+    def relevance(h: Hit) -> float:
         text = h.text.lower()
         return sum(1 for t in query_terms if t in text) + (h.score or 0) / 100
 
@@ -64,7 +78,7 @@ class Cues:
         self.regexes, self.memo = regexes, {}
 
     @classmethod
-    def of(cls, pipeline: Any | None) -> "Cues":
+    def of(cls, pipeline: Pipeline | None) -> "Cues":
         found = []
         for pattern in getattr(pipeline, "patterns", None) or []:
             try:
@@ -73,7 +87,7 @@ class Cues:
                 continue  # the extractor reports a bad pattern; the look-ahead just does without it
         return cls(found)
 
-    def value(self, hit: Any) -> float:
+    def value(self, hit: Hit) -> float:
         if hit.chunk_id not in self.memo:
             cues = sum(1 for regex in self.regexes for _ in regex.finditer(hit.text))
             self.memo[hit.chunk_id] = 1.0 + min(cues, MAX_CUES)
@@ -84,22 +98,22 @@ class _Memo:
     """A dataset whose search and grep results are remembered: the datasets do not change during a run (only
     what has been read does), and proposals share terms."""
 
-    def __init__(self, ds: Any):
+    def __init__(self, ds: Dataset):
         self.ds, self.memo = ds, {}
 
-    def search(self, query: str, k: int) -> list[Any]:
+    def search(self, query: str, k: int) -> list[Hit]:
         return self._get(("search", query, k), lambda: self.ds.search(query, k=k))
 
-    def grep(self, regex: str, k: int) -> list[Any]:
+    def grep(self, regex: str, k: int) -> list[Hit]:
         return self._get(("grep", regex, k), lambda: self.ds.grep(regex, k=k))
 
-    def _get(self, key: tuple, compute: Callable[[], list[Any]]) -> list[Any]:
+    def _get(self, key: tuple, compute: Callable[[], list[Hit]]) -> list[Hit]:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
 
 
-def dataset_search(ws: Any, names: list[str], pipeline: Any | None = None) -> Search:
+def dataset_search(ws: Workspace, names: list[str], pipeline: Pipeline | None = None) -> Search:
     """The preview over the campaign's ingested datasets, valued by the pipeline's cues; None when no dataset
     is ingested (an expander reading elsewhere)."""
     from sro.rlm.policy import question_terms

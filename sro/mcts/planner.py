@@ -9,28 +9,31 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sro.mcts.expand import Expansion, Proposal, TripleInfo
 from sro.mcts.gaps import Focus, Ledger
 from sro.mcts.reward import RewardWeights, compute_reward, tally
-from sro.mcts.select import SelectParams, best_path, release, select
+from sro.mcts.select import DEFAULTS, SelectParams, best_path, release, select
 from sro.mcts.terms import term_set, terms
 from sro.mcts.store import Commit, TreeStore, _now, node_row, result_row
 from sro.mcts.tree import EXPANDED, FAILED, NEW, ResearchNode, Tree, node_id
 from sro.mcts.writer import SyncWriter
+
+if TYPE_CHECKING:
+    from sro.mcts.writer import CommitWriter
 
 
 @dataclass(frozen=True)
 class PlannerParams:
     select: SelectParams = SelectParams()
     weights: RewardWeights = RewardWeights()
-    children: int = 4
+    children: int = DEFAULTS.children
 
 
 class Planner:
     def __init__(self, store: TreeStore, tree: Tree, params: PlannerParams, elapsed_before: float = 0.0,
-                 writer: Any | None = None, focus: Focus = Focus()):
+                 writer: CommitWriter | SyncWriter | None = None, focus: Focus = Focus()):
         self.store, self.tree, self.params, self.focus = store, tree, params, focus
         # Where commits go: at once (default) or a CommitWriter that group-commits in a thread.
         self.writer = writer or SyncWriter(store.commit)

@@ -19,7 +19,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from sro.mcts.expand import TripleInfo
+    from sro.mcts.gaps import Ledger
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class RewardParts:
         return {k: round(v, 4) for k, v in self.__dict__.items()}
 
 
-def tally(novel: Iterable[Any], on_question: frozenset[str], ledger: Any, weights: RewardWeights) -> Evidence:
+def tally(novel: Iterable[TripleInfo], on_question: frozenset[str], ledger: Ledger, weights: RewardWeights) -> Evidence:
     """F, D and G of the reward for `novel` facts, against the campaign's ledger *before* this node. An empty
     `on_question` (a pipeline without predicates) counts every fact as on-question."""
     facts, docs, on, gaps = 0.0, set(), 0, 0

@@ -12,16 +12,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pipelines import MCTSDefaults
 from sro.mcts.tree import NEW, ResearchNode, Tree
+
+DEFAULTS = MCTSDefaults()  # the one place the planner's defaults are declared
 
 
 @dataclass(frozen=True)
 class SelectParams:
-    exploration: float = 1.4
-    widening_k: float = 2.0
-    widening_alpha: float = 0.5
-    max_depth: int = 3
-    min_gain: float = 0.0
+    exploration: float = DEFAULTS.exploration
+    widening_k: float = DEFAULTS.widening_k
+    widening_alpha: float = DEFAULTS.widening_alpha
+    max_depth: int = DEFAULTS.max_depth
+    min_gain: float = DEFAULTS.min_gain
 
 
 def widening_limit(visits: int, k: float, alpha: float) -> int:

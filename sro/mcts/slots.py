@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sro.mcts.expand import Expansion, Proposal
 from sro.mcts.propose import NUMERIC_SLOTS, PLACEHOLDER_RE
 from sro.mcts.terms import terms
+
+if TYPE_CHECKING:
+    from pipelines import Pipeline
 
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
@@ -40,11 +43,11 @@ def superclasses(ontology: Path | None) -> dict[str, set[str]]:
     return out
 
 
-def _local(iri: Any) -> str:
+def _local(iri: object) -> str:
     return str(iri).rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
 
 
-def slot_values(exp: Expansion, pipeline: Any) -> dict[str, list[str]]:
+def slot_values(exp: Expansion, pipeline: Pipeline) -> dict[str, list[str]]:
     """slot name -> values of that class (or number) in the node's accepted facts, most frequent first."""
     chains = superclasses(pipeline.ontology_path)
     found: dict[str, Counter[str]] = {}
@@ -62,7 +65,7 @@ def slot_values(exp: Expansion, pipeline: Any) -> dict[str, list[str]]:
     return {slot: [v for v, _ in sorted(c.items(), key=lambda vc: (-vc[1], vc[0]))] for slot, c in found.items()}
 
 
-def typed_proposals(exp: Expansion, pipeline: Any, *, covered: set[str], datasets: list[str],
+def typed_proposals(exp: Expansion, pipeline: Pipeline, *, covered: set[str], datasets: list[str],
                     n: int) -> list[Proposal]:
     """The pipeline's templates with exactly one typed slot, filled with uncovered values of that slot."""
     values = slot_values(exp, pipeline)

@@ -13,11 +13,14 @@ with patterns outside that subset (operators, other attributes), and the caller 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
 from spacy.tokens import Doc
 from spacy.tokens._retokenize import set_token_attrs
+
+if TYPE_CHECKING:
+    from spacy.pipeline import AttributeRuler, Lemmatizer
 
 Features = tuple[str, str, str, bool]  # lower, tag, dep, is_space
 _SLOT = {"LOWER": 0, "TAG": 1, "DEP": 2, "IS_SPACE": 3}
@@ -49,7 +52,7 @@ def _predicate(spec: dict[str, Any]) -> Callable[[Features], bool] | None:
 
 
 class FastAttributeRuler:
-    def __init__(self, ruler: Any, single: list, double: list, by_tag: dict, by_lower_tag: dict):
+    def __init__(self, ruler: AttributeRuler, single: list, double: list, by_tag: dict, by_lower_tag: dict):
         self.attrs = ruler.attrs
         self.strings = ruler.vocab.strings
         self.by_tag = by_tag  # tag -> rule ids of the plain {"TAG": t} patterns (the tag map)
@@ -109,7 +112,7 @@ class FastLemmatizer:
     read from one array, looked up in a dict of lemma ids and written back with one `from_array`. Tokens
     that already have a lemma (set by the attribute ruler) keep it, as in Lemmatizer.__call__."""
 
-    def __init__(self, lemmatizer: Any):
+    def __init__(self, lemmatizer: Lemmatizer):
         self.lemmatizer = lemmatizer
         self.strings = lemmatizer.vocab.strings
         self.overwrite = lemmatizer.overwrite
@@ -133,7 +136,7 @@ class FastLemmatizer:
         return doc
 
 
-def fast_lemmatizer(lemmatizer: Any) -> FastLemmatizer | None:
+def fast_lemmatizer(lemmatizer: Lemmatizer) -> FastLemmatizer | None:
     """The fast equivalent of a rule-mode spaCy Lemmatizer, or None for another mode (lookup, custom)."""
     if getattr(lemmatizer, "mode", None) != "rule" or not hasattr(lemmatizer, "rule_lemmatize"):
         return None
@@ -147,7 +150,7 @@ def _index_key(spec: dict[str, Any]) -> tuple[int, Any] | None:
     return None
 
 
-def compile_ruler(ruler: Any) -> FastAttributeRuler | None:
+def compile_ruler(ruler: AttributeRuler) -> FastAttributeRuler | None:
     """A fast equivalent of `ruler` (spaCy AttributeRuler), or None if its patterns are not supported."""
     single, double, by_tag, by_lower_tag = [], [], {}, {}
     for rid, rule in enumerate(ruler.patterns):

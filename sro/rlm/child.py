@@ -13,9 +13,12 @@ import importlib
 import os
 import resource
 import sys
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sro.rlm.protocol import ProtocolError, decode, encode
+
+if TYPE_CHECKING:
+    from sro.jsontypes import JSONObject
 
 
 # Imported before the OS layer closes the filesystem: afterwards only these and the stdlib can be imported.
@@ -64,17 +67,17 @@ class Channel:
     def __init__(self, reader: BinaryIO, writer: BinaryIO):
         self.reader, self.writer, self.seq = reader, writer, 0
 
-    def send(self, message: dict[str, Any]) -> None:
+    def send(self, message: JSONObject) -> None:
         self.writer.write(encode(message))
         self.writer.flush()
 
-    def recv(self) -> dict[str, Any]:
+    def recv(self) -> JSONObject:
         line = self.reader.readline()
         if not line:
             os._exit(0)  # the host went away: nothing left to serve
         return decode(line)
 
-    def call(self, fn: str, *args: Any) -> Any:
+    def call(self, fn: str, *args: JSON) -> Any:
         from sro.rlm.proxies import PrimitiveError
 
         self.seq += 1

@@ -120,13 +120,13 @@ def _absent(module: str) -> Callable[[str], Any]:
     return missing
 
 
-def _check_module(value: Any) -> Any:
+def _check_module(value: object) -> Any:
     if isinstance(value, types.ModuleType) and _VIEWS.get(value.__name__) is not value:
         raise SandboxViolation(f"module {value.__name__!r} is not available in the sandbox")
     return value
 
 
-def _check_name(name: Any) -> str:
+def _check_name(name: object) -> str:
     if type(name) is not str:
         raise TypeError(f"attribute name must be a str, not {type(name).__name__}")
     if name.startswith("_"):
@@ -143,7 +143,7 @@ _INTERNALS = (types.FrameType, types.CodeType, types.TracebackType)
 _MISSING = object()
 
 
-def guarded_getattr(obj: Any, name: Any, default: Any = _MISSING) -> Any:
+def guarded_getattr(obj: object, name: object, default: object = _MISSING) -> Any:
     """`getattr` for model code (rules 1, 2 and 4)."""
     _check_name(name)
     _check_module(obj)
@@ -158,7 +158,7 @@ def guarded_getattr(obj: Any, name: Any, default: Any = _MISSING) -> Any:
     return _check_module(value)
 
 
-def guarded_hasattr(obj: Any, name: Any) -> bool:
+def guarded_hasattr(obj: object, name: object) -> bool:
     try:
         guarded_getattr(obj, name)
     except (AttributeError, SandboxViolation):
@@ -166,11 +166,11 @@ def guarded_hasattr(obj: Any, name: Any) -> bool:
     return True
 
 
-def guarded_getitem(obj: Any, key: Any) -> Any:
+def guarded_getitem(obj: object, key: object) -> Any:
     return obj[key]
 
 
-def guarded_getiter(obj: Any) -> Any:
+def guarded_getiter(obj: object) -> Any:
     return iter(obj)
 
 
@@ -179,7 +179,7 @@ class _ReadOnly:
 
     __slots__ = ("_target",)
 
-    def __init__(self, target: Any):
+    def __init__(self, target: object):
         object.__setattr__(self, "_target", target)
 
     def _refuse(self, what: str) -> None:
@@ -189,16 +189,16 @@ class _ReadOnly:
             f"cannot {what} of {kind}: the sandbox only allows writes to dicts, lists and sets it created"
         )
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         self._refuse(f"set attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
         self._refuse(f"delete attribute {name!r}")
 
-    def __setitem__(self, key: Any, value: Any) -> None:
+    def __setitem__(self, key: object, value: object) -> None:
         self._refuse("assign an item")
 
-    def __delitem__(self, key: Any) -> None:
+    def __delitem__(self, key: object) -> None:
         self._refuse("delete an item")
 
 
@@ -208,14 +208,14 @@ class _ItemsOnly(_ReadOnly):
 
     __slots__ = ()
 
-    def __setitem__(self, key: Any, value: Any) -> None:
+    def __setitem__(self, key: object, value: object) -> None:
         object.__getattribute__(self, "_target")[key] = value
 
-    def __delitem__(self, key: Any) -> None:
+    def __delitem__(self, key: object) -> None:
         del object.__getattribute__(self, "_target")[key]
 
 
-def guarded_write(obj: Any) -> Any:
+def guarded_write(obj: object) -> Any:
     if type(obj) in WRITABLE_TYPES and id(obj) not in _PROTECTED:
         return obj if type(obj) in (dict, list, set) else _ItemsOnly(obj)
     if getattr(type(obj), "sandbox_writable", False) is True:  # the child's own proxies (notes)
@@ -226,7 +226,7 @@ def guarded_write(obj: Any) -> Any:
 _NO_ATTRIBUTE_WRITES = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 
 
-def _attribute_target(obj: Any, name: Any, what: str) -> Any:
+def _attribute_target(obj: object, name: object, what: str) -> Any:
     """Rule 2 for writes: the same name rules as reads, and never an attribute of a module/class/function."""
     _check_name(name)
     if isinstance(obj, _NO_ATTRIBUTE_WRITES) or callable(obj) and not hasattr(type(obj), "sandbox_writable"):
@@ -236,11 +236,11 @@ def _attribute_target(obj: Any, name: Any, what: str) -> Any:
     return guarded_write(obj)
 
 
-def guarded_setattr(obj: Any, name: Any, value: Any) -> None:
+def guarded_setattr(obj: object, name: object, value: object) -> None:
     setattr(_attribute_target(obj, name, "set"), name, value)
 
 
-def guarded_delattr(obj: Any, name: Any) -> None:
+def guarded_delattr(obj: object, name: object) -> None:
     delattr(_attribute_target(obj, name, "delete"), name)
 
 
@@ -254,7 +254,7 @@ _BINARY = {"+=": operator.add, "|=": operator.or_, "-=": operator.sub, "&=": ope
            "^=": operator.xor, "*=": operator.mul}
 
 
-def guarded_inplacevar(op: str, x: Any, y: Any) -> Any:
+def guarded_inplacevar(op: str, x: object, y: object) -> Any:
     if op not in _INPLACE:
         raise SandboxViolation(f"operator {op} is not allowed")
     if id(x) in _PROTECTED and op in _BINARY:  # never mutate a module's container in place
@@ -262,7 +262,7 @@ def guarded_inplacevar(op: str, x: Any, y: Any) -> Any:
     return _INPLACE[op](x, y)
 
 
-def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0):
+def guarded_import(name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0):
     if level != 0:
         raise SandboxViolation("relative imports are not allowed in the sandbox")
     if name in INTERNAL_IMPORTS and name in sys.modules:
@@ -280,14 +280,14 @@ def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist:
 
 
 def _unavailable(name: str, hint: str) -> Callable[..., Any]:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
+    def refuse(*args: object, **kwargs: object) -> Any:
         raise SandboxViolation(f"{name}() is not available in the sandbox; {hint}")
 
     refuse.__name__ = refuse.__qualname__ = name
     return refuse
 
 
-def _one_arg_type(obj: Any) -> type:
+def _one_arg_type(obj: object) -> type:
     """`type(x)` only: the three-argument form, and `type(some_class)` (which returns `type` itself and so the
     three-argument form), would build classes outside the guards."""
     if isinstance(obj, type):
@@ -295,13 +295,13 @@ def _one_arg_type(obj: Any) -> type:
     return type(obj)
 
 
-def _safe_dir(obj: Any = _MISSING) -> list[str]:
+def _safe_dir(obj: object = _MISSING) -> list[str]:
     if obj is _MISSING:
         raise SandboxViolation("dir() without an argument is not available; use SHOW_VARS()")
     return [n for n in dir(obj) if not n.startswith("_")]
 
 
-def _no_classes(*args: Any, **kwargs: Any) -> Any:
+def _no_classes(*args: object, **kwargs: object) -> Any:
     raise SandboxViolation("class definitions are not supported in the sandbox; use dicts and functions")
 
 

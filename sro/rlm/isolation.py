@@ -29,7 +29,10 @@ import errno
 import os
 import signal
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 LAYERS = ("netns", "uid", "pdeathsig", "landlock", "seccomp")
 UID_BASE = 100_000  # per-session uids UID_BASE + pid: above every system and login account
@@ -150,7 +153,7 @@ def _load_seccomp() -> Any:
         return f"unavailable: libseccomp or pyseccomp is missing ({exc})"
 
 
-def _seccomp(pyseccomp: Any) -> str:
+def _seccomp(pyseccomp: ModuleType | str) -> str:
     if isinstance(pyseccomp, str):
         return pyseccomp
     me = os.getpid()

@@ -31,7 +31,7 @@ class NotesStore:
         ).fetchone()
         return (False, None) if row is None else (True, json.loads(row[0]))
 
-    def set(self, key: str, value: Any) -> None:
+    def set(self, key: str, value: object) -> None:
         text = json.dumps(value, ensure_ascii=False)
         if len(text) > MAX_VALUE_CHARS:
             raise ValueError(f"note too large ({len(text):,} chars, limit {MAX_VALUE_CHARS:,})")
@@ -50,7 +50,7 @@ class NotesStore:
         return [r[0] for r in rows]
 
     @staticmethod
-    def _key(key: Any) -> str:
+    def _key(key: object) -> str:
         if not isinstance(key, str) or not key or len(key) > MAX_KEY:
             raise ValueError(f"note keys are non-empty strings up to {MAX_KEY} characters")
         return key

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol, TypeVar
 
 from sro.errors import DatasetError, SandboxError
 from sro.rlm.replies import split_reasoning
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from sro.data.models import Chunk
+    from sro.data.models import Hit
+    from sro.jsontypes import JSON, JSONObject
     from sro.llm.client import LLMClient
     from sro.workspace import Workspace
 
@@ -26,15 +30,15 @@ EVIDENCE_TEXT = 500
 LLM_ROLES = ("worker", "judge", "ceo")
 
 
-class Extraction(Protocol):
-    """What one extraction run hands back (sro.triples.result.StageResult)."""
+class StageOutcome(Protocol):
+    """What one extract_triples call hands back (sro.triples.result.StageResult)."""
 
     def for_model(self) -> dict[str, Any]: ...
 
 
 # extract_triples: runs extraction on chunks for (campaign, node). The layer that owns extraction hands it in
 # (sro.triples.stage.extraction), so the RLM never imports the stages above it.
-Extract = Callable[[list["Chunk"], str | None, str | None], Awaitable[Extraction]]
+Extract = Callable[[list["Chunk"], str | None, str | None], Awaitable[StageOutcome]]
 
 
 @dataclass
@@ -47,11 +51,11 @@ class SessionContext:
     node: str | None = None
     depth: int = 0
     max_depth: int = 2
-    spawn: Callable[[str, Any], Awaitable[str]] | None = None  # starts a child RLM session
+    spawn: Callable[[str, JSON], Awaitable[str]] | None = None  # starts a child RLM session
     extract: Extract | None = None  # None: this session cannot extract
 
 
-def _hit(hit: Any) -> dict[str, Any]:
+def _hit(hit: Hit | JSONObject) -> dict[str, Any]:
     return hit.model_dump(mode="json") if hasattr(hit, "model_dump") else dict(hit)
 
 
@@ -61,7 +65,7 @@ class PrimitiveHost:
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     sub_calls: int = 0
     explore_calls: int = 0  # data and model calls: an answer before any is refused once
-    stage_results: list[Extraction] = field(default_factory=list)
+    stage_results: list[StageOutcome] = field(default_factory=list)
     _notes: Any = None
 
     def __call__(self, fn: str, args: list, host_left_s: float = 30.0) -> Any:
@@ -115,7 +119,7 @@ class PrimitiveHost:
             return value.model_dump(mode="json")
         return value
 
-    def _remember(self, hits: list[dict[str, Any]]) -> None:
+    def _remember(self, hits: list[JSONObject]) -> None:
         for h in hits:
             if len(self.evidence) >= MAX_EVIDENCE:
                 return
@@ -123,12 +127,12 @@ class PrimitiveHost:
             self.evidence.setdefault(key, {**h, "text": str(h.get("text", ""))[:EVIDENCE_TEXT]})
 
     # --- models ---------------------------------------------------------------------------------
-    def _role(self, role: Any) -> str:
+    def _role(self, role: JSON) -> str:
         if role not in LLM_ROLES:
             raise SandboxError(f"role must be one of {', '.join(LLM_ROLES)}")
         return role
 
-    def llm_query(self, prompt: Any, role: str = "worker") -> str:
+    def llm_query(self, prompt: JSON, role: str = "worker") -> str:
         if not isinstance(prompt, str) or not prompt.strip():
             raise SandboxError("llm_query takes a non-empty prompt string")
         role = self._role(role)
@@ -136,7 +140,7 @@ class PrimitiveHost:
         self.sub_calls += 1
         return split_reasoning(text)[0]  # a reasoning worker's <think> is noise in the root's output
 
-    def llm_batch(self, prompts: Any, role: str = "worker") -> list[str]:
+    def llm_batch(self, prompts: JSON, role: str = "worker") -> list[str]:
         if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
             raise SandboxError("llm_batch takes a list of prompt strings")
         if len(prompts) > MAX_BATCH:
@@ -146,7 +150,7 @@ class PrimitiveHost:
         self.sub_calls += len(prompts)
         return [split_reasoning(r.text)[0] if hasattr(r, "text") else f"ERROR: {r}" for r in results]
 
-    def rlm_query(self, task: Any, context: Any = None) -> str:
+    def rlm_query(self, task: JSON, context: JSON = None) -> str:
         if not isinstance(task, str) or not task.strip():
             raise SandboxError("rlm_query takes a task string (and optional plain-data context)")
         if self.ctx.depth + 1 > self.ctx.max_depth or self.ctx.spawn is None:
@@ -155,11 +159,11 @@ class PrimitiveHost:
         self.sub_calls += 1
         return self._await(self.ctx.spawn(task, context))
 
-    def _await(self, coro: Awaitable[Any]) -> Any:
+    def _await(self, coro: Awaitable[T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.ctx.loop).result()
 
     # --- extraction -----------------------------------------------------------------------------
-    def extract_triples(self, items: Any) -> dict[str, Any]:
+    def extract_triples(self, items: JSON) -> dict[str, Any]:
         if not isinstance(items, list) or not items:
             raise SandboxError("extract_triples takes a chunk id, a hit dict or a list of them")
         if len(items) > MAX_EXTRACT:
@@ -171,7 +175,7 @@ class PrimitiveHost:
         self.stage_results.append(result)
         return result.for_model()
 
-    def _chunk(self, item: Any) -> Any:
+    def _chunk(self, item: JSON) -> Any:
         chunk_id = item.get("chunk_id") if isinstance(item, dict) else item
         if not isinstance(chunk_id, str):
             raise SandboxError("extract_triples needs chunk ids (hit['chunk_id']) so every triple keeps its "
@@ -187,7 +191,7 @@ class PrimitiveHost:
 
     # --- notes ----------------------------------------------------------------------------------
     def _notes_call(self, op: str) -> Callable[..., Any]:
-        def call(*args: Any) -> Any:
+        def call(*args: JSON) -> Any:
             if self._notes is None:
                 from sro.rlm.notes import NotesStore
 

@@ -3,9 +3,12 @@ and the feedback after each turn (sro.rlm.replies decides what in a reply runs).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sro.rlm.guards import ALLOWED_MODULES
+
+if TYPE_CHECKING:
+    from sro.jsontypes import JSONObject
 
 MAX_DATASETS_DESCRIBED = 8
 PREVIEW_CHARS = 160
@@ -72,7 +75,7 @@ def feedback(*, turn: int, max_turns: int, output: str | None, notes: list[str])
     return "\n\n".join(parts)
 
 
-def describe_dataset(info: dict[str, Any]) -> str:
+def describe_dataset(info: JSONObject) -> str:
     fields = ", ".join(str(f) for f in (info.get("fields") or [])[:20])
     lines = [f"- {info.get('name')}: {info.get('documents', 0):,} documents, {info.get('chunks', 0):,} chunks, "
              f"{info.get('chars', 0):,} characters; fields: {fields or '-'}"]
@@ -83,7 +86,7 @@ def describe_dataset(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def describe_datasets(infos: list[dict[str, Any]], budget: int = DATASETS_CHARS) -> str:
+def describe_datasets(infos: list[JSONObject], budget: int = DATASETS_CHARS) -> str:
     """Dataset descriptions within `budget` characters: with previews while they fit, then one line each,
     then a count of the rest (the root can call datasets())."""
     shown: list[str] = []
@@ -99,7 +102,7 @@ def describe_datasets(infos: list[dict[str, Any]], budget: int = DATASETS_CHARS)
     return "\n".join(shown) or "- (none)"
 
 
-def system_prompt(infos: list[dict[str, Any]], *, max_output: int, depth: int, max_depth: int) -> str:
+def system_prompt(infos: list[JSONObject], *, max_output: int, depth: int, max_depth: int) -> str:
     depth_note = (" [not available at this depth]" if depth + 1 > max_depth
                   else f" [depth {depth} of max {max_depth}]")
     return SYSTEM.format(

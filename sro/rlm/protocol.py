@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sro.jsontypes import JSON, JSONObject
 
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a child that sends more is killed (protects host memory)
 MAX_DEPTH = 64  # nesting of lists/dicts in call arguments
@@ -30,11 +33,11 @@ class ProtocolError(Exception):
     """A malformed, oversized or unexpected message crossed the pipe."""
 
 
-def encode(message: dict[str, Any]) -> bytes:
+def encode(message: JSONObject) -> bytes:
     return (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "replace")
 
 
-def decode(line: bytes) -> dict[str, Any]:
+def decode(line: bytes) -> JSONObject:
     try:
         message = json.loads(line)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -53,7 +56,7 @@ def clean_text(value: str) -> str:
         return _SURROGATES.sub("\ufffd", value)
 
 
-def plain(value: Any, depth: int = 0) -> Any:
+def plain(value: JSON, depth: int = 0) -> JSON:
     """A copy of JSON data with clean strings; ProtocolError when nested deeper than MAX_DEPTH."""
     if depth > MAX_DEPTH:
         raise ProtocolError(f"data nested deeper than {MAX_DEPTH} levels")
@@ -66,7 +69,7 @@ def plain(value: Any, depth: int = 0) -> Any:
     return value  # int, float, bool, None: all json.loads can produce
 
 
-def _field(message: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+def _field(message: JSONObject, name: str, kind: type | tuple[type, ...], default: JSON = None) -> Any:
     value = message.get(name, default)
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
         raise ProtocolError(f"field {name!r} of a {message['t']!r} message has the wrong type")
@@ -84,14 +87,14 @@ def _capped(text: str | None, limit: int) -> str | None:
     return text if len(text) <= limit else text[:limit] + f"\n[cut at {limit:,} characters]"
 
 
-def checked_call(message: dict[str, Any]) -> tuple[str, list[Any]]:
+def checked_call(message: JSONObject) -> tuple[str, list[Any]]:
     fn = _field(message, "fn", str)
     if len(fn) > MAX_FN_CHARS:
         raise ProtocolError("primitive name too long")
     return fn, plain(_field(message, "args", list, []))
 
 
-def checked_done(message: dict[str, Any], max_output: int, max_final: int, max_error: int) -> dict[str, Any]:
+def checked_done(message: JSONObject, max_output: int, max_final: int, max_error: int) -> dict[str, Any]:
     questions = _field(message, "questions", (list, type(None)))
     if questions is not None:
         questions = [clean_text(q)[:MAX_QUESTION_CHARS] for q in questions[:MAX_QUESTIONS] if isinstance(q, str)]
@@ -105,7 +108,7 @@ def checked_done(message: dict[str, Any], max_output: int, max_final: int, max_e
     }
 
 
-def checked_ready(message: dict[str, Any]) -> dict[str, str]:
+def checked_ready(message: JSONObject) -> dict[str, str]:
     if message["t"] != "ready":
         raise ProtocolError(f"expected 'ready', got {message['t'][:40]!r}")
     layers = _field(message, "layers", dict, {})

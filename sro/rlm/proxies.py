@@ -6,9 +6,13 @@ pipe (see protocol.py). Errors the host reports surface as `PrimitiveError` with
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sro.rlm.guards import SandboxViolation
+
+if TYPE_CHECKING:
+    from sro.jsontypes import JSON
+    from sro.rlm.runtime import Runtime
 
 Call = Callable[..., Any]
 
@@ -72,7 +76,7 @@ class Notes:
             raise KeyError(key)
         return value
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: object) -> None:
         self._call("notes.set", key, value)
 
     def __delitem__(self, key: str) -> None:
@@ -87,7 +91,7 @@ class Notes:
     def __iter__(self) -> Any:
         return iter(self.keys())
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: object = None) -> Any:
         found, value = self._call("notes.get", key)
         return value if found else default
 
@@ -98,7 +102,7 @@ class Notes:
         return [[k, self.get(k)] for k in self.keys()]
 
 
-def build(call: Call, runtime: Any) -> dict[str, Any]:
+def build(call: Call, runtime: Runtime) -> dict[str, Any]:
     """The primitive namespace installed into the REPL globals."""
 
     def datasets() -> list[dict]:
@@ -115,16 +119,16 @@ def build(call: Call, runtime: Any) -> dict[str, Any]:
     def llm_batch(prompts: list, role: str = "worker") -> list:
         return call("llm_batch", list(prompts), role)
 
-    def rlm_query(task: str, context: Any = None) -> str:
+    def rlm_query(task: str, context: JSON = None) -> str:
         return call("rlm_query", task, context)
 
-    def extract_triples(items: Any) -> dict:
+    def extract_triples(items: JSON) -> dict:
         return call("extract_triples", items if isinstance(items, list) else [items])
 
     def SHOW_VARS() -> dict[str, str]:  # noqa: N802 - the paper's name
         return runtime.user_vars()
 
-    def FINAL(value: Any) -> None:  # noqa: N802
+    def FINAL(value: object) -> None:  # noqa: N802
         answer = runtime.globals.get("answer")
         if not isinstance(answer, dict):
             answer = runtime.globals["answer"] = {}

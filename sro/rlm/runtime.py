@@ -54,8 +54,8 @@ class Printer:
     def __init__(self, runtime: "Runtime"):
         self._runtime = runtime
 
-    def _call_print(self, *objects: Any, sep: str | None = " ", end: str | None = "\n",
-                    file: Any = None, flush: bool = False) -> None:
+    def _call_print(self, *objects: object, sep: str | None = " ", end: str | None = "\n",
+                    file: object = None, flush: bool = False) -> None:
         if file is not None:
             raise SandboxViolation("print(file=...) is not available; output goes to the REPL")
         print(*objects, sep=sep, end=end, file=self._runtime.output)
@@ -77,7 +77,7 @@ def describe_error(exc: BaseException, memory_mb: int | None = None) -> str:
     return f"{type(exc).__name__}{where}: {message}"
 
 
-def _as_text(value: Any) -> str:
+def _as_text(value: object) -> str:
     if isinstance(value, str):
         return value
     try:
@@ -98,7 +98,7 @@ class Runtime:
         self.globals["answer"] = {"content": "", "ready": False}
         self.reserved = set(self.globals)
 
-    def install(self, names: dict[str, Any]) -> None:
+    def install(self, names: dict[str, object]) -> None:
         """Add primitives; they are hidden from SHOW_VARS but may be rebound by model code."""
         self.globals.update(names)
         self.reserved |= set(names)

@@ -25,13 +25,16 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sro.errors import SandboxError
 from sro.rlm.isolation import LAYERS
 from sro.rlm.limits import SandboxLimits, child_command, child_env
 from sro.rlm.protocol import (MAX_MESSAGE_BYTES, ProtocolError, checked_call, checked_done, checked_ready, decode,
                               encode)
+
+if TYPE_CHECKING:
+    from sro.jsontypes import JSONObject
 
 Handler = Callable[[str, list, float], Any]
 LOST = "the sandbox was restarted and all your variables were lost"
@@ -215,7 +218,7 @@ class Sandbox:
         return self.proc.pid if self.proc else None
 
     # --- steps ----------------------------------------------------------------------------------
-    def _send(self, message: dict[str, Any], timeout: float | None = None) -> None:
+    def _send(self, message: JSONObject, timeout: float | None = None) -> None:
         self._write(encode(message), time.monotonic() + (timeout or self.limits.start_timeout_s))
 
     def _write(self, data: bytes, deadline: float) -> None:
@@ -239,7 +242,7 @@ class Sandbox:
         lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else ""
 
-    def set_var(self, name: str, value: Any) -> None:
+    def set_var(self, name: str, value: JSON) -> None:
         """Bind plain data to a variable in the REPL (used for rlm_query's `context`)."""
         if self.proc is None:
             self.start()

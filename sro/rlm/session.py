@@ -4,12 +4,11 @@ capped output goes back; limits end the session with one forced answer."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import queue
 import threading
 import uuid
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from sro.config import Budgets
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
@@ -24,7 +23,10 @@ from sro.rlm.limits import SandboxLimits
 from sro.rlm.trajectory import Trajectory
 from sro.rlm.transcript import Transcript
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
+    from sro.jsontypes import JSON
     from sro.llm.client import LLMClient
     from sro.workspace import Workspace
 
@@ -69,13 +71,13 @@ class _Threads:
 _THREADS = _Threads()
 
 
-async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+async def in_thread(fn: Callable[..., T], *args: object) -> T:
     """Run blocking sandbox work on a thread of its own for the call (never a bounded shared pool: nested
     rlm_query would exhaust it)."""
     loop = asyncio.get_running_loop()
     future = loop.create_future()
 
-    def settle(ok: bool, value: Any) -> None:
+    def settle(ok: bool, value: object) -> None:
         if not future.done():
             future.set_result(value) if ok else future.set_exception(value)
 
@@ -103,24 +105,37 @@ def _share(budgets: Budgets | None, client: "LLMClient") -> Budgets | None:
                    calls=part(budgets.calls, spent.calls, int))
 
 
+@dataclass(frozen=True)
+class SessionConfig:
+    """What a session is asked to do and within which limits; a child session (rlm_query) gets a copy one
+    level deeper with its share of the budgets, so nothing is listed twice."""
+
+    datasets: tuple[str, ...]
+    campaign: str | None = None
+    node: str | None = None
+    max_iterations: int = 12
+    depth: int = 0
+    max_depth: int = 2
+    budgets: Budgets | None = None
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    prompt_budget_tokens: int | None = None  # None: what the root model's context window allows
+    parent: str | None = None  # the session that spawned this one
+    extract: Extract | None = None  # None: the session cannot extract
+
+
 class RLMSession:
-    def __init__(self, ws: "Workspace", *, datasets: list[str], policy: RootPolicy | None = None,
-                 campaign: str | None = None, node: str | None = None, max_iterations: int = 12, depth: int = 0,
-                 max_depth: int = 2, budgets: Budgets | None = None, limits: SandboxLimits | None = None,
-                 client: "LLMClient | None" = None, context: Any = None,
-                 prompt_budget_tokens: int | None = None, parent: str | None = None, extract: Extract | None = None):
-        self.ws, self.datasets, self.policy = ws, list(datasets), policy
-        self.extract = extract
-        self.campaign, self.node, self.depth, self.max_depth = campaign, node, depth, max_depth
-        self.max_iterations, self.budgets = max(1, max_iterations), budgets
-        self.limits = limits or SandboxLimits()
-        if ws.settings.sandbox.require_os_isolation:
-            self.limits = replace(self.limits, require_os_isolation=True)
-        self.context, self.parent = context, parent
-        self.client = (client or ws.llm).scoped(campaign=campaign, node=node, budgets=budgets or Budgets())
+    def __init__(self, ws: "Workspace", config: SessionConfig, *, policy: RootPolicy | None = None,
+                 client: "LLMClient | None" = None, context: JSON = None):
+        self.ws, self.policy, self.context = ws, policy, context
+        self.client = (client or ws.llm).scoped(campaign=config.campaign, node=config.node,
+                                                budgets=config.budgets or Budgets())
         self.budget = RootBudget.of(self.client.context_window("ceo"))
-        self.prompt_budget_tokens = prompt_budget_tokens or self.budget.history_tokens
-        self.limits = dataclasses.replace(self.limits, max_output=min(self.limits.max_output, self.budget.output_chars))
+        limits = config.limits
+        if ws.settings.sandbox.require_os_isolation:
+            limits = replace(limits, require_os_isolation=True)
+        limits = replace(limits, max_output=min(limits.max_output, self.budget.output_chars))
+        self.config = replace(config, max_iterations=max(1, config.max_iterations), limits=limits,
+                              prompt_budget_tokens=config.prompt_budget_tokens or self.budget.history_tokens)
         self.id = uuid.uuid4().hex[:12]
         self.children: list[RLMResult] = []
 
@@ -129,27 +144,28 @@ class RLMSession:
         policy = self.policy or (
             OfflinePolicy(question, worker=not self.client.is_offline("worker"))
             if self.client.is_offline("ceo") else LLMRoot(self.client, self.budget.reply_tokens))
-        infos = [self.ws.datasets.describe(name) for name in self.datasets]
+        cfg = self.config
+        infos = [self.ws.datasets.describe(name) for name in cfg.datasets]
         # Bring the search index up to date now: model steps have a bounded host time per step, and index
         # upkeep after an ingest is not the model's work.
         self.ws.datasets.refresh_index()
-        system = system_prompt(infos, max_output=self.limits.max_output, depth=self.depth, max_depth=self.max_depth)
-        transcript = Transcript(system, question, self.prompt_budget_tokens, self.max_iterations)
+        system = system_prompt(infos, max_output=cfg.limits.max_output, depth=cfg.depth, max_depth=cfg.max_depth)
+        transcript = Transcript(system, question, cfg.prompt_budget_tokens, cfg.max_iterations)
         host = PrimitiveHost(SessionContext(
-            ws=self.ws, datasets=self.datasets, client=self.client, loop=asyncio.get_running_loop(),
-            campaign=self.campaign, node=self.node, depth=self.depth, max_depth=self.max_depth,
-            spawn=self._spawn, extract=self.extract,
+            ws=self.ws, datasets=list(cfg.datasets), client=self.client, loop=asyncio.get_running_loop(),
+            campaign=cfg.campaign, node=cfg.node, depth=cfg.depth, max_depth=cfg.max_depth,
+            spawn=self._spawn, extract=cfg.extract,
         ))
-        path = self.ws.run_dir(self.campaign or "adhoc") / "trajectories" / f"{self.id}.jsonl"
+        path = self.ws.run_dir(cfg.campaign or "adhoc") / "trajectories" / f"{self.id}.jsonl"
         traj = Trajectory(path)
-        sandbox = Sandbox(self.limits)
+        sandbox = Sandbox(cfg.limits)
         result = RLMResult(answer="", session_id=self.id, trajectory=str(path), policy=policy.name)
         try:
             await in_thread(sandbox.start)
             if self.context is not None:
                 await in_thread(sandbox.set_var, "context", self.context)
-            traj.write("start", session=self.id, parent=self.parent, depth=self.depth, question=question[:2000],
-                       datasets=self.datasets, policy=policy.name, sandbox_start_ms=round(sandbox.start_ms, 2))
+            traj.write("start", session=self.id, parent=cfg.parent, depth=cfg.depth, question=question[:2000],
+                       datasets=list(cfg.datasets), policy=policy.name, sandbox_start_ms=round(sandbox.start_ms, 2))
             await self._loop(policy, transcript, sandbox, host, traj, result)
         except (asyncio.CancelledError, KeyboardInterrupt):
             self._stop(result, "interrupted", "the session was cancelled")
@@ -170,9 +186,11 @@ class RLMSession:
         except (LLMAuthError, LLMConnectionError):
             raise  # the configuration is wrong: fail fast, named
         except BudgetExceeded as exc:
-            return self._stop(result, "budget", str(exc))
+            self._stop(result, "budget", str(exc))
+            return None
         except SROError as exc:
-            return self._stop(result, "errors", f"{type(exc).__name__}: {exc}")
+            self._stop(result, "errors", f"{type(exc).__name__}: {exc}")
+            return None
         result.iterations += 1
         result.root_prompt_tokens.append(turn.prompt_tokens)
         return turn
@@ -181,10 +199,10 @@ class RLMSession:
                     result: RLMResult) -> tuple[Reply, StepResult | None, str]:
         reply = parse_reply(turn.text, cut_off=turn.finish_reason == "length")
         step = None if reply.code is None else await in_thread(sandbox.run, reply.code, host)
-        output = None if step is None else step.render(self.limits.max_output)
+        output = None if step is None else step.render(self.config.limits.max_output)
         if output is None and reply.final_text is not None:
             output = "(no code ran; the FINAL(...) line of your reply was read as your answer)"
-        text = feedback(turn=result.iterations, max_turns=self.max_iterations, output=output, notes=reply.notes)
+        text = feedback(turn=result.iterations, max_turns=self.config.max_iterations, output=output, notes=reply.notes)
         if step is not None and not step.ok:
             result.errors += 1
         if step is not None and step.questions:
@@ -198,7 +216,7 @@ class RLMSession:
     async def _loop(self, policy: RootPolicy, transcript: Transcript, sandbox: Sandbox, host: PrimitiveHost,
                     traj: Trajectory, result: RLMResult) -> None:
         refused = False
-        for _ in range(self.max_iterations):
+        for _ in range(self.config.max_iterations):
             turn = await self._ask(policy, transcript, result)
             if turn is None:
                 return self._fallback(result, transcript)
@@ -218,8 +236,8 @@ class RLMSession:
     async def _forced(self, policy: RootPolicy, transcript: Transcript, sandbox: Sandbox, host: PrimitiveHost,
                       traj: Trajectory, result: RLMResult) -> None:
         """One last turn after max_iterations; a plain-text answer is taken too."""
-        transcript.pending = FORCE.format(reason=f"You have used all {self.max_iterations} turns.")
-        self._stop(result, "max_iterations", f"all {self.max_iterations} turns used")
+        transcript.pending = FORCE.format(reason=f"You have used all {self.config.max_iterations} turns.")
+        self._stop(result, "max_iterations", f"all {self.config.max_iterations} turns used")
         turn = await self._ask(policy, transcript, result, forced=True)
         if turn is None:
             return self._fallback(result, transcript)
@@ -264,14 +282,10 @@ class RLMSession:
         result.stage_results[:0] = host.stage_results
 
     # --- recursion ------------------------------------------------------------------------------
-    async def _spawn(self, task: str, context: Any) -> str:
-        child = RLMSession(
-            self.ws, datasets=self.datasets, campaign=self.campaign, node=self.node,
-            max_iterations=self.max_iterations, depth=self.depth + 1, max_depth=self.max_depth,
-            budgets=_share(self.budgets, self.client), limits=self.limits,
-            client=self.client, context=context, prompt_budget_tokens=self.prompt_budget_tokens, parent=self.id,
-            extract=self.extract,
-        )
+    async def _spawn(self, task: str, context: JSON) -> str:
+        config = replace(self.config, depth=self.config.depth + 1, budgets=_share(self.config.budgets, self.client),
+                         parent=self.id)
+        child = RLMSession(self.ws, config, client=self.client, context=context)
         outcome = await child.run(task)
         self.children.append(outcome)
         return outcome.answer

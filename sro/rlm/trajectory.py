@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sro.rlm.sandbox import StepResult
+
+if TYPE_CHECKING:
+    from sro.jsontypes import JSONObject
 
 OUTPUT_CHARS = 20_000
 CODE_CHARS = 20_000
@@ -24,13 +27,13 @@ class Trajectory:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = path.open("a", encoding="utf-8")
 
-    def write(self, kind: str, **fields: Any) -> None:
+    def write(self, kind: str, **fields: object) -> None:
         record = {"type": kind, "ts": round(time.time(), 3), **fields}
         self._fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._fh.flush()
 
     def turn(self, turn: int, *, code: str | None, result: StepResult | None, feedback: str,
-             root_prompt_tokens: int, root_completion_tokens: int, spent: dict[str, Any], note: str = "",
+             root_prompt_tokens: int, root_completion_tokens: int, spent: JSONObject, note: str = "",
              reasoning: list[str] | None = None, finish_reason: str | None = None) -> None:
         calls = [
             {"fn": c.fn, "arg_chars": c.arg_chars, "result_chars": c.result_chars, "ms": round(c.ms, 3),

@@ -26,12 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sro.errors import ConfigError, SROError
+from sro.extract.base import Extraction, Extractor
+from sro.triples.protocols import Executor
 from sro.triples.result import StageResult
 from sro.triples.stage import TripleStage
 
 if TYPE_CHECKING:
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
+    from sro.llm.client import LLMClient
 
 KINDS = ("local", "processes", "ray")
 RAY_MISSING = "--executor ray needs Ray: pip install 'sro[ray]' (or pip install 'ray[default]==2.60.*')"
@@ -143,7 +146,8 @@ class RayExecutor:
         self._ray.shutdown()
 
 
-def make_executor(kind: str, *, ray_address: str | None = None, workers: int = 0, inflight: int = 0):
+def make_executor(kind: str, *, ray_address: str | None = None, workers: int = 0,
+                  inflight: int = 0) -> Executor | None:
     """The executor for `kind`; None for `local` (TripleStage.run in this process)."""
     if kind not in KINDS:
         raise ConfigError(f"unknown executor {kind!r}; executors are {', '.join(KINDS)}")
@@ -160,16 +164,14 @@ class _Prepared:
 
     def __init__(self, records: dict):
         self.records = records
-        self.errors: list[str] = []
-        self.failed_chunks: set[str] = set()
 
-    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> list:
+    async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> Extraction:
         from sro.nlp.models import Candidate
 
         if "error" in self.records:
             raise SROError(self.records["error"])
         _adopt_parses(self.records)
-        return [Candidate.model_validate(c) for c in self.records["candidates"]]
+        return Extraction([Candidate.model_validate(c) for c in self.records["candidates"]])
 
 
 def _adopt_parses(records: dict) -> None:
@@ -190,7 +192,7 @@ class PreparedStage(TripleStage):
 
     _records: dict | None = None
 
-    def extractor(self, client: Any) -> Any:
+    def extractor(self, client: LLMClient) -> Extractor:
         return _Prepared(self._records) if self._records is not None else super().extractor(client)
 
     async def run_prepared(self, chunks: list["Chunk"], records: dict) -> StageResult:
@@ -223,7 +225,7 @@ class NodeRates:
         return round(done / self.driver_seconds, 1) if self.driver_seconds > 0 else 0.0
 
 
-async def run_distributed(stage: PreparedStage, executor: Any, batches: Iterable[list["Chunk"]],
+async def run_distributed(stage: PreparedStage, executor: Executor, batches: Iterable[list["Chunk"]],
                           on_batch: Callable[[int, NodeRates], None] | None = None) -> tuple[StageResult, NodeRates]:
     """Submit batches (at most `executor.inflight` out), store each in read order; returns totals and rates."""
     if not stage.offline:

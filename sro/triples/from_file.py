@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from pipelines import Pipeline
     from sro.data.models import Document
     from sro.judge.models import Judgment
+    from sro.llm.client import LLMClient
+    from sro.workspace import Workspace
 
 # The poster's own installation, as an extractor told to write "this installation" names it.
 _POSTER_OWN = re.compile(r"^(?=\S+\s)(?:(?:this|the|my|our)\s+)?(?:(?:poster|author|op|user)(?:'s|’s|s)?\s+)?"
@@ -54,7 +56,7 @@ class InputTriple(BaseModel):
 
     @field_validator("id", mode="before")
     @classmethod
-    def _id(cls, value: Any) -> str:
+    def _id(cls, value: object) -> str:
         return str(value)
 
 
@@ -119,7 +121,7 @@ def candidate_of(t: InputTriple, doc: "Document", mapper: PredicateMapper, pipel
                      evidence=evidence, extractor="input")
 
 
-def parse_items(items: Any, max_items: int) -> list[InputTriple]:
+def parse_items(items: object, max_items: int) -> list[InputTriple]:
     """Triples given as a JSON array of the line objects (`POST /api/judge`, the MCP `judge` tool)."""
     if not isinstance(items, list) or not 1 <= len(items) <= max_items:
         raise InputError(f"triples must be a list of 1 to {max_items} objects with id, subject, predicate, "
@@ -162,7 +164,7 @@ def summary(lines: list[InputTriple], judgments: list["Judgment"]) -> dict:
             "conflicts": count["conflict"], "results": results}
 
 
-def judge_triples(ws: Any, triples: list, pipeline_name: str, *, calibrated: bool = True) -> tuple:
+def judge_triples(ws: Workspace, triples: list, pipeline_name: str, *, calibrated: bool = True) -> tuple:
     """(input triples, resolved candidates, judgments, judge context) for parsed input triples."""
     from sro.triples.resolve import Resolver
     from sro.judge.judge import AxiomJudge
@@ -170,8 +172,8 @@ def judge_triples(ws: Any, triples: list, pipeline_name: str, *, calibrated: boo
     pipeline = ws.pipeline(pipeline_name)
     lines, candidates, docs = candidates_of(triples, pipeline)
     client = _judge_client(ws)
-    resolver = Resolver(None, pipeline, base_iri=ws.settings.base_iri)
-    judge = AxiomJudge(ws, pipeline, client=client)
+    resolver = Resolver(pipeline, base_iri=ws.settings.base_iri)
+    judge = AxiomJudge(pipeline, client=client)
     if not calibrated:
         judge.calibration = None
     ctx = judge.context(docs)
@@ -184,5 +186,5 @@ def judge_triples(ws: Any, triples: list, pipeline_name: str, *, calibrated: boo
     return lines, resolved, judgments, ctx
 
 
-def _judge_client(ws: Any) -> Any:
+def _judge_client(ws: Workspace) -> LLMClient | None:
     return None if ws.llm.is_offline("judge") else ws.llm

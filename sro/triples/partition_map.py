@@ -23,6 +23,8 @@ from sro.errors import ConfigError, SROError
 from sro.triples.result import StageResult
 
 if TYPE_CHECKING:
+    import duckdb
+
     from pipelines import Pipeline
     from sro.workspace import Workspace
 
@@ -63,7 +65,7 @@ summary: the parts, the chunk ids extracted and the accepted facts (predicate: o
 Work only on document {doc_id}. Do not copy chunk texts into your answer."""
 
 
-def ensure_schema(con: Any) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
 
 
@@ -191,7 +193,7 @@ class PartitionMap:
 
     # --- the work -------------------------------------------------------------------------------
     async def one(self, doc: dict[str, Any]) -> DocOutcome:
-        from sro.rlm.session import RLMSession
+        from sro.rlm.session import RLMSession, SessionConfig
         from sro.triples.stage import extraction
 
         ids = self.chunk_ids(doc["id"])
@@ -200,9 +202,9 @@ class PartitionMap:
             out.done = True
             self._record(out, "")
             return out
-        session = RLMSession(self.ws, datasets=[self.dataset], campaign=self.campaign, node=doc["id"],
-                             max_iterations=self.max_iterations, max_depth=1,
-                             extract=extraction(self.ws, self.pipeline.name))
+        session = RLMSession(self.ws, SessionConfig(
+            datasets=(self.dataset,), campaign=self.campaign, node=doc["id"], max_iterations=self.max_iterations,
+            max_depth=1, extract=extraction(self.ws, self.pipeline.name)))
         try:
             result = await session.run(task_prompt(self.pipeline, self.dataset, doc, ids))
         except SROError as exc:
@@ -250,8 +252,6 @@ class PartitionMap:
                 on_progress(finished, len(todo))
 
         await asyncio.gather(*(guarded(d) for d in todo))
-        after = client.spent()
-        summary.stage.calls = after.calls - before.calls
-        summary.stage.tokens = after.tokens - before.tokens
-        summary.stage.cost_usd = after.cost_usd - before.cost_usd
+        used = client.spent() - before
+        summary.stage.calls, summary.stage.tokens, summary.stage.cost_usd = used.calls, used.tokens, used.cost_usd
         return summary

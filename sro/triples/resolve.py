@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
@@ -22,7 +22,10 @@ from sro.nlp.predicates import PredicateMapper
 from sro.triples.store import bulk_insert, ensure_schema
 
 if TYPE_CHECKING:
+    import duckdb
+
     from pipelines import Pipeline
+    from sro.llm.client import LLMClient
 
 _DIGITS = re.compile(r"\d+")
 
@@ -35,15 +38,16 @@ class Alias(BaseModel):
 
 
 class Resolver:
-    def __init__(self, ws: Any, pipeline: "Pipeline", *, threshold: float = 90.0, borderline: float = 8.0,
-                 con: Any = None, base_iri: str | None = None, schema_ready: bool = False):
-        self.ws = ws
+    def __init__(self, pipeline: "Pipeline", *, con: duckdb.DuckDBPyConnection | None = None,
+                 base_iri: str | None = None, threshold: float = 90.0, borderline: float = 8.0,
+                 schema_ready: bool = False):
+        """`con`: where aliases are kept (None: in memory only); `base_iri`: the workspace's, under which
+        entities live (a pipeline's base_iri is its ontology namespace)."""
         self.pipeline = pipeline
         self.threshold = threshold
         self.borderline_margin = borderline
-        self.con = con if con is not None else (ws.db if ws is not None else None)
-        # Entities live under the workspace's base IRI; a pipeline's base_iri is its ontology namespace.
-        self.base = base_iri or (ws.settings.base_iri if ws is not None else "https://sro.dev/id/")
+        self.con = con
+        self.base = base_iri or "https://sro.dev/id/"
         self.predicates = PredicateMapper(pipeline)
         self.aliases: dict[str, Alias] = {}  # alias key -> entity
         self.blocks: dict[str, list[str]] = defaultdict(list)  # block -> entity keys
@@ -102,7 +106,7 @@ class Resolver:
             out.append(c.model_copy(update={"subject": subject, "object": obj, "predicate_iri": mapped.iri}))
         return out
 
-    async def arun(self, candidates: list[Candidate], client: Any = None) -> list[Candidate]:
+    async def arun(self, candidates: list[Candidate], client: LLMClient | None = None) -> list[Candidate]:
         """`run`, then — only when a judge model is configured and there are borderline name pairs — let
         the judge model decide them and resolve again so merged names share one IRI."""
         out = self.run(candidates)
@@ -125,7 +129,7 @@ class Resolver:
         self.new.clear()
         return len(rows)
 
-    async def adjudicate(self, client: Any) -> int:
+    async def adjudicate(self, client: LLMClient | None) -> int:
         """Ask the judge model about borderline pairs; merge those it calls the same entity."""
         if client is None or client.is_offline("judge") or not self.borderline:
             return 0

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from weakref import WeakKeyDictionary
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
+from sro.extract.base import Extractor
 from sro.extract.offline import OfflineExtractor
 from sro.triples.resolve import Resolver
 from sro.triples.result import StageResult
 from sro.triples.store import TripleStore, candidate_id
 from sro.triples.to_graph import entity_records, to_fact
 from sro.judge.axioms.corroboration import triple_key
-from sro.judge.judge import AxiomJudge, rejection_axioms
-from sro.judge.models import VerifiedTriple
+from sro.judge.judge import AxiomJudge
+from sro.judge.models import Judge, VerifiedTriple
 
 if TYPE_CHECKING:
     import duckdb
 
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
+    from sro.llm.client import LLMClient
     from sro.workspace import Workspace
 
 DOC_CACHE = 256
@@ -54,12 +56,12 @@ class TripleStage:
         self.store = TripleStore(ws.db, schema_ready=shared is not None)
         self.client = ws.llm
         self.offline = offline if offline is not None else self.client.is_offline("worker")
-        self.resolver = Resolver(ws, self.pipeline, schema_ready=True)
+        self.resolver = Resolver(self.pipeline, con=ws.db, base_iri=ws.settings.base_iri, schema_ready=True)
         if shared is None:
             shared = _SHARED[ws.db] = _Shared()
         self._docs = shared.docs
 
-    def extractor(self, client: Any) -> Any:
+    def extractor(self, client: LLMClient) -> Extractor:
         if self.offline:
             return OfflineExtractor(self.pipeline)
         from sro.extract.llm_extractor import LLMExtractor
@@ -94,7 +96,7 @@ class TripleStage:
         docs = self.documents(chunks)
         before = client.spent()
         try:
-            raw = await extractor.run(chunks, docs)
+            found = await extractor.run(chunks, docs)
         except (LLMAuthError, LLMConnectionError):
             raise
         except SROError as exc:
@@ -102,11 +104,11 @@ class TripleStage:
             result.failed_chunks = len(chunks)
             result.budget_stop = str(exc) if isinstance(exc, BudgetExceeded) else ""
             return result
-        result.errors += getattr(extractor, "errors", [])
-        result.budget_stop = getattr(extractor, "budget_stop", "")
-        raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in raw]
+        result.errors += found.errors
+        result.budget_stop = found.budget_stop
+        raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in found.candidates]
         candidates = await self.resolver.arun(raw, client)
-        judge = AxiomJudge(self.ws, self.pipeline, client=client, graph=self.ws.graph)
+        judge: Judge = AxiomJudge(self.pipeline, client=client, graph=self.ws.graph)
         ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))
         judgments = await judge.arun(candidates, ctx=ctx)
         ids = [candidate_id(c) for c in candidates]
@@ -120,17 +122,15 @@ class TripleStage:
         result.candidates, result.new_candidates = len(candidates), len(fresh)
         self._sort(result, candidates, judgments)
         self._write_graph(result)
-        failed = getattr(extractor, "failed_chunks", set())  # retried on the next run, not marked done
-        result.failed_chunks = len(failed)
+        failed = found.failed_chunks  # retried on the next run, not marked done
         counts = {ch.id: 0 for ch in chunks if ch.id not in failed}
         result.failed_chunks = len(chunks) - len(counts)
         counts.update(Counter(c.evidence.chunk_id for c in candidates if c.evidence.chunk_id not in failed))
         self.store.mark_done(self.pipeline.name, counts, result.extractor)
         result.unmapped_predicates = dict(self.resolver.predicates.unmapped)
         self.resolver.predicates.unmapped.clear()
-        after = client.spent()
-        result.calls, result.tokens = after.calls - before.calls, after.tokens - before.tokens
-        result.cost_usd = after.cost_usd - before.cost_usd
+        used = client.spent() - before
+        result.calls, result.tokens, result.cost_usd = used.calls, used.tokens, used.cost_usd
         return result
 
     def _sort(self, result: StageResult, candidates: list, judgments: list) -> None:
@@ -144,7 +144,7 @@ class TripleStage:
                 result.conflicts.append(triple)
             else:
                 result.rejected.append(triple)
-                rejected.update(rejection_axioms(j))
+                rejected.update(j.rejected_by)
         result.n_accepted, result.n_rejected = len(result.accepted), len(result.rejected)
         result.n_conflicts = len(result.conflicts)
         result.rejected_by_axiom = dict(rejected)

@@ -118,7 +118,7 @@ class TripleStore:
         return {r[0] for r in rows}
 
     def save(self, pipeline: str, items: Sequence[tuple[str, Candidate, Judgment]],
-             also: Callable[[], Any] | None = None) -> None:
+             also: Callable[[], object] | None = None) -> None:
         """Store candidates and their judgments in one transaction; `also` (e.g. the resolver's alias flush,
         on the same connection) runs inside it, sparing a commit."""
         cand_rows, judge_rows = [], []
