@@ -35,6 +35,8 @@ ASSERTED = [
     ("hasBattery", "Powerwall 3", "My wife and I got a Powerwall 3 last year."),
     ("systemSize", "10 kW", "A 10 kW system like mine makes about 40 kWh a day."),
     ("paybackPeriod", "8 years", "With the rates where they are, the payback period is about 8 years."),  # "they": rates
+    ("hasBattery", "Powerwall 3", "Some odd things happened after we went live (12 kW with 2 Powerwall 3)."),
+    ("utility", "Xcel", "As an Xcel customer I pay a fixed fee every month."),
 ]
 NOT_ASSERTED = [
     ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),
@@ -56,6 +58,12 @@ NOT_ASSERTED = [
     ("other_system", "hasBattery", "Powerwalls", "My parents have two Powerwalls."),
     ("plan", "systemSize", "12 kW", "Our proposed system is 12 kW with two batteries."),
     ("generic", "systemCost", "$30k", "A 10 kW system in Nevada costs about $30k."),
+    # a part or feature of a noun ("a system with PW3s") has that noun's status, not a presupposed one
+    ("plan", "hasBattery", "PW3s", "Planning a 12 kW system with two PW3s for the new house."),
+    ("question", "hasComponent", "Enphase inverters", "Anyone have experience with Enphase inverters in snow?"),
+    ("hypothetical", "hasBattery", "PW3s", "I think I would prefer this over microinverters with PW3s."),
+    ("other_system", "utility", "Xcel", "For any Xcel customers who went solar last year, which plan did you pick?"),
+    ("plan", "hasComponent", "Enphase IQ8", "Also adding a dozen panels with an Enphase IQ8 for cold starts."),
 ]
 
 

@@ -56,6 +56,7 @@ OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "
                 "parent", "mom", "dad", "mother", "father", "brother", "sister", "sibling", "son", "daughter",
                 "uncle", "aunt", "cousin", "grandparent", "grandma", "grandpa", "relative", "family", "coworker",
                 "colleague", "boss", "buddy", "roommate", "landlord", "tenant", "client", "acquaintance"}
+PEOPLE_NOUN = {"owner", "user", "member", "subscriber", "resident", "buyer", "consumer"}
 OTHER_POSSESSIVE = {"your", "their", "his", "her", "its"}
 # A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
 # is an arrangement for the future, not an installation that exists.
@@ -74,6 +75,7 @@ IRREALIS = {"proposed", "planned", "future", "potential", "prospective", "upcomi
 PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "design"}
 PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
                             r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
+PART_PREP = {"with", "w/", "including", "plus", "and"}
 CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
 REASONS = {
     "question": "a question: the author asks, does not assert",
@@ -140,6 +142,9 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
     if _unrealised_infinitive(verb, children):
         return "plan"
     if verb.tag_ == "VBG" and auxes & PRESENT_BE and verb.lemma_.lower() in ACQUIRE:
+        return "plan"
+    if verb.tag_ == "VBG" and verb.dep_ == "ROOT" and not auxes and _subject(verb) is None \
+            and verb.lemma_.lower() in ACQUIRE:  # "Also adding 28 panels with an IQ8A", "Getting a PW3 soon"
         return "plan"
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in children):
         return "hypothetical"
@@ -228,8 +233,11 @@ def _other_person(token: "Token", path: list["Token"]) -> bool:
         return False
     # Outside the governing clauses a bare "they" is most often the rates, panels or quotes the sentence is
     # about ("with rates where they are, the payback is 8 years"), not another household.
+    # Away from the fact's clause only a word for a person counts ("some strange things happening" is no
+    # household, as an indefinite subject of the governing clause may be).
     return any(t.dep_ in ("nsubj", "nsubjpass", "poss") and t.lower_ != "they"
-               and (_person_like(t) or t.lower_ in ("your", "their", "his", "her")) for t in token.sent)
+               and (t.lemma_.lower() in OTHER_PERSON or t.lower_ in OTHER_PERSON
+                    or t.lower_ in ("your", "their", "his", "her")) for t in token.sent)
 
 
 def _prospect_clause(token: "Token", verb: "Token") -> bool:
@@ -245,20 +253,43 @@ def presupposed(token: "Token") -> bool:
     NEM 2. A core argument of the verb ("getting the Powerwall 3") is not."""
     if any(c.dep_ == "poss" and c.lower_ in ("my", "our") for c in token.children):
         return True
+    if any(c.dep_ == "nummod" for c in token.children):  # "a 19 kW system with two PW3s": the thing itself
+        return False
     counted = any(c.dep_ == "nummod" for c in token.head.children)  # "two Powerwall 3 units": the thing itself
     if token.dep_ in ("compound", "nmod", "poss") and token.head.pos_ in ("NOUN", "PROPN") and not counted:
         return True
     # a determiner ("the best inverter for a Powerwall 3", "thoughts on the PW3") introduces or points at a
-    # thing the sentence is about; a bare name ("PTO from PG&E") is taken for granted
+    # thing the sentence is about; a bare name ("PTO from PG&E") is taken for granted. A part or feature of
+    # the noun ("a system with PW3s", "microinverters with PW3s", "experience with tesla inverters") has
+    # the status of that noun, whatever the clause does to it: it is not taken for granted on its own.
     determined = any(c.dep_ == "det" for c in token.children)
-    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN") and not determined
+    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN") and not determined \
+        and token.head.lower_ not in PART_PREP
+
+
+def _people_of(token: "Token") -> "Token | None":
+    """The name qualifies a noun for people other than the author ("any APS customers who have installed",
+    "Tesla owners"): it is theirs. Not when the author is one of them ("as a PG&E customer, I", "I am an
+    SCE customer") or speaks of their own in the sentence."""
+    head = token.head
+    if token.dep_ not in ("compound", "nmod") or head.pos_ not in ("NOUN", "PROPN"):
+        return None
+    lemma = head.lemma_.lower()
+    if lemma not in OTHER_PERSON and lemma not in PEOPLE_NOUN:
+        return None
+    if head.dep_ in ("attr", "appos") or head.head.lower_ == "as" or _speaks_of_own(token):
+        return None
+    return head
 
 
 def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     """(kind, what decided it) when the quote does not assert the fact; None when it does."""
     token = _anchor(c, ctx)
-    if token is None or (isinstance(c.object, Entity) and presupposed(token)) or _owned_by_author(token):
+    if token is None or _owned_by_author(token):
         return None
+    if isinstance(c.object, Entity) and presupposed(token):
+        people = _people_of(token) if c.subject.ref == "document" else None
+        return ("other_system", f"{people.text!r} are other people") if people is not None else None
     path = _path(token)
     if _question(token, path):
         return "question", f"{token.sent.text.strip()[:60]!r}"
