@@ -64,6 +64,10 @@ NOT_ASSERTED = [
     ("hypothetical", "hasBattery", "PW3s", "I think I would prefer this over microinverters with PW3s."),
     ("other_system", "utility", "Xcel", "For any Xcel customers who went solar last year, which plan did you pick?"),
     ("plan", "hasComponent", "Enphase IQ8", "Also adding a dozen panels with an Enphase IQ8 for cold starts."),
+    ("plan", "hasBattery", "Powerwall 3", "We signed for a Powerwall 3 in May but it has not been installed yet."),
+    ("plan", "hasBattery", "Powerwall 3", "Bought a Powerwall 3 in June, still waiting for the installer."),
+    ("hypothetical", "savings", "$90", "Assuming the rates stay flat, the savings are $90 a month."),
+    ("other_system", "hasBattery", "Powerwall 3", "Most of my coworkers have a Powerwall 3."),
 ]
 
 

@@ -40,6 +40,8 @@ NAME = "assertion"
 MODAL = {"would", "could", "should", "might", "may", "must", "'d"}
 FUTURE = {"will", "shall", "'ll", "wo"}
 CONDITIONAL = {"if", "unless", "whether"}
+LEMMA_FIX = {"instal": "install", "enrol": "enroll", "fulfil": "fulfill", "distil": "distill"}  # as sro.extract.svo
+SUPPOSE = {"assume", "suppose", "imagine", "say", "provide", "pretend", "hypothesize"}
 INTENT = {"plan", "want", "hope", "consider", "intend", "wish", "wonder", "expect", "anticipate", "estimate",
           "quote", "propose", "offer", "recommend", "suggest", "debate", "compare", "shop", "need", "try",
           "like", "love", "prefer", "interested", "thinking", "looking", "aim"}
@@ -87,6 +89,12 @@ REASONS = {
     "other_system": "about someone else (the governing clause's subject is another person), not the author's",
     "generic": "a generic statement (an indefinite subject, 'a 10 kW system costs ...'), not about the author's",
 }
+
+
+def lemma_of(t: "Token") -> str:
+    """The token's lemma, with the English lemmatizer's British stems mended ("installed" -> "instal")."""
+    lemma = t.lemma_.lower()
+    return LEMMA_FIX.get(lemma, lemma)
 
 
 def _anchor(c: Candidate, ctx: JudgeContext) -> "Token | None":
@@ -141,13 +149,17 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
         return "future"
     if _unrealised_infinitive(verb, children):
         return "plan"
-    if verb.tag_ == "VBG" and auxes & PRESENT_BE and verb.lemma_.lower() in ACQUIRE:
+    if verb.tag_ == "VBG" and auxes & PRESENT_BE and lemma_of(verb) in ACQUIRE:
         return "plan"
     if verb.tag_ == "VBG" and verb.dep_ == "ROOT" and not auxes and _subject(verb) is None \
-            and verb.lemma_.lower() in ACQUIRE:  # "Also adding 28 panels with an IQ8A", "Getting a PW3 soon"
+            and lemma_of(verb) in ACQUIRE:  # "Also adding 28 panels with an IQ8A", "Getting a PW3 soon"
         return "plan"
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in children):
         return "hypothetical"
+    if any(c.dep_ == "advcl" and c.lemma_.lower() in SUPPOSE and c.tag_ in ("VBG", "VB", "VBN") for c in children):
+        return "hypothetical"  # "Assuming rates go up, savings are $100 a month"
+    if _pending(children):
+        return "plan"
     if any(c.dep_ == "advmod" and c.lower_ in HEDGE for c in children):
         return "reported"
     lemma = verb.lemma_.lower()
@@ -157,6 +169,23 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
                                                        for c in children):
         return "plan"
     return None
+
+
+def _pending(children: list["Token"]) -> bool:
+    """A clause joined to the fact's says the installation has not happened yet ("I signed up for a Powerwall
+    3 but it has not been installed yet", "ordered a PW3, waiting for the install")."""
+    for c in children:
+        if c.dep_ not in ("conj", "advcl", "ccomp", "parataxis") or lemma_of(c) not in ("install", "wait"):
+            continue
+        grand = list(c.children)
+        if lemma_of(c) == "install" and any(g.dep_ == "neg" for g in grand) and any(
+                g.lower_ in ("yet", "still") for g in grand):
+            return True
+        if c.lemma_.lower() == "wait" and any(g.dep_ == "prep" and any(
+                p.dep_ == "pobj" and p.lemma_.lower() in ("install", "installation", "installer", "delivery")
+                for p in g.children) for g in grand):
+            return True
+    return False
 
 
 def _unrealised_infinitive(verb: "Token", children: list["Token"]) -> bool:
@@ -171,6 +200,9 @@ def _person_like(subj: "Token") -> bool:
         return True
     if subj.lemma_.lower() == "law" and "in" in {c.lower_ for c in subj.children}:
         return True  # "my in-laws"
+    if any(c.dep_ == "prep" and c.lower_ == "of" and any(p.dep_ == "pobj" and _person_like(p) for p in c.children)
+           for c in subj.children):
+        return True  # "lots of people here", "most of my neighbors", "a friend of mine" is a friend
     indefinite = any(d.dep_ == "det" and d.lower_ in ("a", "another", "some", "any", "every") for d in subj.children)
     return indefinite and subj.pos_ == "NOUN" and subj.lemma_.lower() not in ("system", "array", "battery",
                                                                               "inverter")

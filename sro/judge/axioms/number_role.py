@@ -21,7 +21,7 @@ import re
 from typing import TYPE_CHECKING
 
 from sro.nlp.models import Candidate, Value
-from sro.judge.axioms.assertion import prospective_post
+from sro.judge.axioms.assertion import lemma_of, prospective_post
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
@@ -115,10 +115,10 @@ def _count_of_part(token: "Token") -> str | None:
     if noun.dep_ == "pobj" and noun.head.lower_ in ("on", "of", "to", "from", "off", "across", "under", "over") \
             and owner.lemma_.lower() not in WHOLE | {"total", "number"}:  # "a total of 28 panels" is the whole
         return f"a count of the panels something is {noun.head.text!r}, not of the installation's"
-    if noun.dep_ in ("ROOT", "appos", "conj") or owner.lemma_.lower() in WHOLE | COUNT_VERBS:
+    if noun.dep_ in ("ROOT", "appos", "conj") or lemma_of(owner) in WHOLE | COUNT_VERBS:
         return None
     verb = next((t for t in noun.ancestors if t.pos_ in ("VERB", "AUX")), None)
-    if owner.pos_ in ("NOUN", "PROPN") or (verb is not None and verb.lemma_.lower() not in COUNT_VERBS):
+    if owner.pos_ in ("NOUN", "PROPN") or (verb is not None and lemma_of(verb) not in COUNT_VERBS):
         return f"a count of the panels {owner.text!r} concerns, not of the installation's"
     return None
 
