@@ -106,6 +106,13 @@ WRONG_ROLE = [
     ("quotedPrice", "$17k", "I had two Powerwall 3 units for $17k.", "several units"),
     ("panelCount", "3", "A chimney casts shade on 3 panels every afternoon.", "count of the panels"),
     ("panelCount", "4", "The roofer charged us $900 to remove 4 panels.", "count of the panels"),
+    ("systemCost", "$31k", "The remaining loan balance is $31k.", "balance"),
+    ("systemCost", "$1,800", "We paid $1,800 for the electrician to move the meter.", "electrician"),
+    ("systemCost", "$9k", "We got $9k back on our taxes in April.", "back"),
+    ("paybackPeriod", "25 years", "Over 25 years the array saves us about $70k.", "horizon"),
+    ("production", "28 kWh", "The house uses about 28 kWh a day.", "not energy produced"),
+    ("componentFailure", "Powerwall", "The installer that serviced my Powerwall went out of business.", "not a failure"),
+    ("componentFailure", "inverter", "Tesla replaced our inverter as part of an upgrade.", "upgrade"),
 ]
 
 
@@ -123,6 +130,9 @@ def test_numbers_in_another_role_fail_the_number_role_gate(workspace, tmp_path, 
     ("electricityRate", "$0.28", "My utility charges $0.28 per kWh off peak."),
     ("panelCount", "28", "Inverters: two Tesla inverters, 4 strings for a total of 28 panels."),
     ("panelCount", "30", "We have 30 panels on the south roof."),
+    ("paybackPeriod", "7 years", "The system paid for itself in 7 years."),
+    ("componentFailure", "inverter", "Our inverter failed after two years."),
+    ("componentFailure", "gateway", "Tesla replaced my gateway because it kept dropping offline."),
 ])
 def test_numbers_in_their_own_role_pass(workspace, tmp_path, predicate, obj, quote):
     [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote)]).values()
