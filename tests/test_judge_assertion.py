@@ -37,6 +37,7 @@ ASSERTED = [
     ("paybackPeriod", "8 years", "With the rates where they are, the payback period is about 8 years."),  # "they": rates
     ("hasBattery", "Powerwall 3", "Some odd things happened after we went live (12 kW with 2 Powerwall 3)."),
     ("utility", "Xcel", "As an Xcel customer I pay a fixed fee every month."),
+    ("hasBattery", "Powerwall 3", "We signed the contract for two Powerwall 3 units in December."),
 ]
 NOT_ASSERTED = [
     ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),
@@ -68,6 +69,12 @@ NOT_ASSERTED = [
     ("plan", "hasBattery", "Powerwall 3", "Bought a Powerwall 3 in June, still waiting for the installer."),
     ("hypothetical", "savings", "$90", "Assuming the rates stay flat, the savings are $90 a month."),
     ("other_system", "hasBattery", "Powerwall 3", "Most of my coworkers have a Powerwall 3."),
+    ("future", "hasBattery", "Powerwall 3", "The crew is coming out next week to install the Powerwall 3."),
+    ("plan", "hasBattery", "Powerwall 3", "Just put down a deposit on a Powerwall 3."),
+    ("plan", "hasBattery", "Powerwall 3", "I'm leaning towards the Powerwall 3."),
+    ("question", "hasBattery", "Powerwall 3", "Does the Powerwall 3 support off-grid charging"),
+    ("question", "utility", "SCE", "Who here is on SCE's TOU-D-PRIME plan?"),
+    ("other_system", "hasBattery", "Powerwall 3", "Tesla owners with a Powerwall 3 get a better rate."),
 ]
 
 

@@ -41,10 +41,13 @@ MODAL = {"would", "could", "should", "might", "may", "must", "'d"}
 FUTURE = {"will", "shall", "'ll", "wo"}
 CONDITIONAL = {"if", "unless", "whether"}
 LEMMA_FIX = {"instal": "install", "enrol": "enroll", "fulfil": "fulfill", "distil": "distill"}  # as sro.extract.svo
+QUESTION_OPENER = {"does", "do", "is", "are", "can", "should", "would", "will", "could", "anyone", "anybody"}
+ASKED = {"anyone", "anybody", "you", "someone", "somebody", "people", "everyone"}
 SUPPOSE = {"assume", "suppose", "imagine", "say", "provide", "pretend", "hypothesize"}
 INTENT = {"plan", "want", "hope", "consider", "intend", "wish", "wonder", "expect", "anticipate", "estimate",
           "quote", "propose", "offer", "recommend", "suggest", "debate", "compare", "shop", "need", "try",
-          "like", "love", "prefer", "interested", "thinking", "looking", "aim"}
+          "like", "love", "prefer", "interested", "thinking", "looking", "aim", "schedule", "lean", "pitch",
+          "weigh", "research", "decide", "torn"}
 INTENT_PREP = {"look": {"at", "into", "for"}, "think": {"about", "of"}}
 REPORT = {"say", "claim", "hear", "believe", "think", "suppose", "read", "allege", "tell", "report", "assume",
           "guess", "seem", "appear", "understand"}
@@ -74,7 +77,8 @@ PRESENT_BE = {"am", "is", "are", "'m", "'re", "'s"}
 # Modifiers that put a thing in the future or in the options ("our proposed system", "the planned array").
 IRREALIS = {"proposed", "planned", "future", "potential", "prospective", "upcoming", "hypothetical", "possible",
             "quoted", "estimated", "recommended", "designed"}
-PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "design"}
+PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "design", "deposit", "reservation",
+                 "waitlist", "appointment"}
 PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
                             r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
 PART_PREP = {"with", "w/", "including", "plus", "and"}
@@ -129,6 +133,9 @@ def _question(token: "Token", path: list["Token"]) -> bool:
         return True  # "Does anyone know ...", "Can I change ..."
     if inverted is not None and inverted == root and root.pos_ == "AUX" and subj is not None and root.i < subj.i:
         return True  # "Is a 10 kW system enough for ..." (no question mark)
+    if inverted is not None and inverted.i + 1 < len(sent.doc) and (inverted.lower_ in QUESTION_OPENER or (
+            inverted.lower_ in ("has", "have", "did") and sent.doc[inverted.i + 1].lower_ in ASKED)):
+        return True  # "Does the Powerwall 3 support ..." parsed as a noun phrase, "Anyone else with PG&E seeing"
     if not sent.text.rstrip().rstrip("\"')").endswith("?"):
         return bool(subj is not None and subj.lower_ in ("anyone", "anybody") and root.i == token.sent.root.i)
     own = path[0] if path else None
@@ -147,6 +154,8 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
         return "hypothetical"
     if auxes & FUTURE or (verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in children)):
         return "future"
+    if verb.tag_ not in ("VBD", "VBN") and any(_future_time(c) for c in children):
+        return "future"  # "Tesla is coming out next week to install it", "the install is scheduled for Monday"
     if _unrealised_infinitive(verb, children):
         return "plan"
     if verb.tag_ == "VBG" and auxes & PRESENT_BE and lemma_of(verb) in ACQUIRE:
@@ -169,6 +178,16 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
                                                        for c in children):
         return "plan"
     return None
+
+
+def _future_time(c: "Token") -> bool:
+    """A time modifier pointing ahead: "next week", "tomorrow", "soon", "in two weeks" (not "next to")."""
+    if c.dep_ in ("advmod", "npadvmod") and c.lower_ in ("tomorrow", "soon", "later", "shortly"):
+        return True
+    nouns = [c] if c.dep_ in ("npadvmod", "advmod") else [p for p in c.children if p.dep_ == "pobj"] \
+        if c.dep_ == "prep" else []
+    return any(n.lower_ == "tomorrow" or any(m.dep_ == "amod" and m.lower_ in ("next", "upcoming", "coming")
+                                             for m in n.children) for n in nouns)
 
 
 def _pending(children: list["Token"]) -> bool:
@@ -196,7 +215,7 @@ def _unrealised_infinitive(verb: "Token", children: list["Token"]) -> bool:
 
 
 def _person_like(subj: "Token") -> bool:
-    if subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON:
+    if subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON or subj.lemma_.lower() in PEOPLE_NOUN:
         return True
     if subj.lemma_.lower() == "law" and "in" in {c.lower_ for c in subj.children}:
         return True  # "my in-laws"
@@ -234,7 +253,10 @@ def _irrealis(token: "Token") -> "Token | None":
         hit = next((c for c in t.children if c.dep_ in ("amod", "compound") and c.lower_ in IRREALIS), None)
         if hit is not None:
             return hit
+        if t.i != token.i and t.pos_ == "NOUN" and lemma_of(t) in PROSPECT_NOUN:
+            return t  # "on the waitlist for a Powerwall 3", "a deposit on a PW3"
     return None
+
 
 
 def _generic(token: "Token", verb: "Token") -> bool:
@@ -319,10 +341,16 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     token = _anchor(c, ctx)
     if token is None or _owned_by_author(token):
         return None
+    path = _path(token)
     if isinstance(c.object, Entity) and presupposed(token):
         people = _people_of(token) if c.subject.ref == "document" else None
-        return ("other_system", f"{people.text!r} are other people") if people is not None else None
-    path = _path(token)
+        if people is not None:
+            return "other_system", f"{people.text!r} are other people"
+        asker = _subject(path[0]) if path else None  # "Who here is on SCE's plan?": a question about others
+        if asker is not None and asker.lower_ in ("who", *ASKED) and _question(token, path) and not any(
+                t.lower_ == "else" for t in asker.children):  # "anyone else see ...?": the author does too
+            return "question", f"{token.sent.text.strip()[:60]!r}"
+        return None
     if _question(token, path):
         return "question", f"{token.sent.text.strip()[:60]!r}"
     for i, verb in enumerate(path):
