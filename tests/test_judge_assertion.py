@@ -145,3 +145,15 @@ def test_numbers_in_their_own_role_pass(workspace, tmp_path, predicate, obj, quo
     [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote)]).values()
     assert scores["number_role"].score == 1.0, scores["number_role"].reason
     assert verdict == "accepted"
+
+
+def test_a_post_where_the_author_means_to_acquire_something_needs_them_speaking_of_their_own(workspace, tmp_path):
+    title = "Battery sizing"
+    text = ("Battery sizing\n\nWe are thinking about adding a battery this spring. 2 x Powerwall 3 with backup switch. "
+            "Based in Tucson, AZ. I have a 9 kW array on the roof.")
+    got = verdicts(workspace, tmp_path, [
+        line(1, "hasBattery", "Powerwall 3", "2 x Powerwall 3 with backup switch.", title=title, text=text),
+        line(2, "location", "Tucson", "Based in Tucson, AZ.", title=title, text=text),
+        line(3, "systemSize", "9 kW", "I have a 9 kW array on the roof.", title=title, text=text)])
+    assert got["1"][0] == "rejected" and "mean to acquire" in got["1"][1]["assertion"].reason
+    assert got["2"][0] == "accepted" and got["3"][0] == "accepted"

@@ -26,7 +26,8 @@ A hard gate with no weight (like modality): an assertion gains nothing for being
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable
 
 from sro.nlp.models import Candidate, Entity
 from sro.judge.axioms.mentions import locate_term
@@ -34,7 +35,7 @@ from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
 NAME = "assertion"
 MODAL = {"would", "could", "should", "might", "may", "must", "'d"}
@@ -82,6 +83,7 @@ PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "des
 PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
                             r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
 PART_PREP = {"with", "w/", "including", "plus", "and"}
+CIRCUMSTANCE = {"Location", "Place", "Utility", "Country", "City", "State", "Region"}
 CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
 REASONS = {
     "question": "a question: the author asks, does not assert",
@@ -384,17 +386,49 @@ def _speaks_of_own(token: "Token") -> bool:
     return any(t.lower_ in FIRST and t.dep_ in ("nsubj", "nsubjpass", "poss") for t in token.sent)
 
 
+@lru_cache(maxsize=256)
+def intending_author(text: str, parse: Callable[[str], "Doc"]) -> str | None:
+    """The author says in the post that they intend to acquire something ("I'm looking at adding solar",
+    "we are planning to get 3 Powerwalls", "considering installing a Tesla battery"): a verb of acquiring
+    whose governing clause is one of intention, with the author (or nobody, "Looking into adding a PW3") as
+    its subject. The words of that clause, or None."""
+    for token in parse(text):
+        if token.pos_ != "VERB" or lemma_of(token) not in ACQUIRE:
+            continue
+        for verb in list(token.ancestors)[:3]:
+            if verb.pos_ not in ("VERB", "AUX", "ADJ"):
+                continue
+            lemma = lemma_of(verb)
+            if lemma not in INTENT - {"need", "try", "like", "love", "offer", "quote", "recommend", "suggest"} \
+                    and not any(c.dep_ == "prep" and c.lower_ in INTENT_PREP.get(lemma, ()) for c in verb.children):
+                continue
+            subj = next((_subject(v) for v in [verb, *verb.ancestors] if _subject(v) is not None), None)
+            if subj is None or subj.lower_ in FIRST:
+                return verb.sent.text.strip()[:60]
+            break
+    return None
+
+
 def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
-    """The post around the quote: in a post about a quote, an estimate or options (its title says so), a fact
-    about the author's installation counts only when its sentence has the author speaking of their own
-    circumstances ("I'm in SoCal and use SCE"). (Tried and dropped: rejecting an object the post mentions
+    """The post around the quote: in a post about a quote, an estimate or options (its title says so), or
+    one where the author says they intend to acquire something ("I'm looking at adding solar"), a fact about
+    the author's installation counts only when its sentence has the author speaking of their own
+    circumstances ("I'm in SoCal and use SCE"); where they live and their utility count anyway. (Tried and dropped: rejecting an object the post mentions
     only in plans or questions; posts ask about what they own, "Powerwall 3, false grid outage?".)"""
-    if not prospective_post(c, ctx):
+    doc = ctx.docs.get(c.evidence.doc_id)
+    # Where the author lives and who supplies their power hold whatever they intend to buy.
+    circumstance = isinstance(c.object, Entity) and c.object.type in CIRCUMSTANCE
+    why = "the post is about a quote, an estimate or options, not an installed system" \
+        if prospective_post(c, ctx) else None
+    if why is None and c.subject.ref == "document" and doc is not None and doc.text and not circumstance:
+        intent = intending_author(doc.text[:4000], ctx.cache.parse)
+        why = f"the author says they mean to acquire something ({intent!r}), not that they have it" if intent else None
+    if why is None:
         return None
     token = _anchor(c, ctx)
     if token is not None and _speaks_of_own(token):
         return None
-    return "plan", "the post is about a quote, an estimate or options, not an installed system"
+    return "plan", why
 
 
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
