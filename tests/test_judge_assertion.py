@@ -38,6 +38,7 @@ ASSERTED = [
     ("hasBattery", "Powerwall 3", "Some odd things happened after we went live (12 kW with 2 Powerwall 3)."),
     ("utility", "Xcel", "As an Xcel customer I pay a fixed fee every month."),
     ("hasBattery", "Powerwall 3", "We signed the contract for two Powerwall 3 units in December."),
+    ("utility", "Xcel", "Question for the group: Xcel net metering with my new Powerwall 3."),
 ]
 NOT_ASSERTED = [
     ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),
@@ -75,6 +76,7 @@ NOT_ASSERTED = [
     ("question", "hasBattery", "Powerwall 3", "Does the Powerwall 3 support off-grid charging"),
     ("question", "utility", "SCE", "Who here is on SCE's TOU-D-PRIME plan?"),
     ("other_system", "hasBattery", "Powerwall 3", "Tesla owners with a Powerwall 3 get a better rate."),
+    ("question", "hasBattery", "Powerwall 3", "Advice on Powerwall 3 placement in a hot garage"),
 ]
 
 

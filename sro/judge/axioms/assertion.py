@@ -44,6 +44,8 @@ CONDITIONAL = {"if", "unless", "whether"}
 LEMMA_FIX = {"instal": "install", "enrol": "enroll", "fulfil": "fulfill", "distil": "distill"}  # as sro.extract.svo
 QUESTION_OPENER = {"does", "do", "is", "are", "can", "should", "would", "will", "could", "anyone", "anybody"}
 ASKED = {"anyone", "anybody", "you", "someone", "somebody", "people", "everyone"}
+QUESTION_NOUN = {"question", "advice", "help", "thought", "opinion", "recommendation", "suggestion", "input",
+                 "feedback", "info", "information"}
 SUPPOSE = {"assume", "suppose", "imagine", "say", "provide", "pretend", "hypothesize"}
 INTENT = {"plan", "want", "hope", "consider", "intend", "wish", "wonder", "expect", "anticipate", "estimate",
           "quote", "propose", "offer", "recommend", "suggest", "debate", "compare", "shop", "need", "try",
@@ -261,6 +263,18 @@ def _irrealis(token: "Token") -> "Token | None":
 
 
 
+def _asked_about(token: "Token") -> "Token | None":
+    """A question noun whose topic the noun phrase is ("Question about Powerwall 3 string configuration",
+    "Advice on adding a PW3"); not its addressee ("Question for the crew: NorCal PG&E on E-ELEC")."""
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX") and t.i != token.i and t.dep_ != "pcomp":
+            return None
+        if t.dep_ == "pobj" and t.head.lower_ in ("about", "on", "regarding", "re") and \
+                lemma_of(t.head.head) in QUESTION_NOUN and not any(c.dep_ == "poss" for c in t.head.head.children):
+            return t.head.head
+    return None
+
+
 def _generic(token: "Token", verb: "Token") -> bool:
     """The clause speaks of any such thing ("a 10 kW system in California costs about $30k"): its subject is
     indefinite and the sentence never has the author as a subject or possessor."""
@@ -344,6 +358,8 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     if token is None or _owned_by_author(token):
         return None
     path = _path(token)
+    if c.subject.ref == "document" and (noun := _asked_about(token)) is not None:
+        return "question", f"{noun.text!r} {noun.nbor(1).text!r} it"
     if isinstance(c.object, Entity) and presupposed(token):
         people = _people_of(token) if c.subject.ref == "document" else None
         if people is not None:
