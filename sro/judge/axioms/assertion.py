@@ -25,11 +25,14 @@ A hard gate with no weight (like modality): an assertion gains nothing for being
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
 from sro.nlp.models import Candidate, Entity
+from sro.judge.axioms.assertion_words import (
+    MODAL, FUTURE, CONDITIONAL, QUESTION_OPENER, ASKED, QUESTION_NOUN, SUPPOSE, INTENT, INTENT_PREP,
+    REPORT, HEDGE, FIRST, OTHER_PERSON, PEOPLE_NOUN, OTHER_POSSESSIVE, ACQUIRE, IMPLICATIVE, PRESENT_BE, IRREALIS,
+    PROSPECT_NOUN, PROSPECT_TITLE, PART_PREP, CIRCUMSTANCE, CLAUSE_DEPS, lemma_of)
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
@@ -38,55 +41,6 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 NAME = "assertion"
-MODAL = {"would", "could", "should", "might", "may", "must", "'d"}
-FUTURE = {"will", "shall", "'ll", "wo"}
-CONDITIONAL = {"if", "unless", "whether"}
-LEMMA_FIX = {"instal": "install", "enrol": "enroll", "fulfil": "fulfill", "distil": "distill"}  # as sro.extract.svo
-QUESTION_OPENER = {"does", "do", "is", "are", "can", "should", "would", "will", "could", "anyone", "anybody"}
-ASKED = {"anyone", "anybody", "you", "someone", "somebody", "people", "everyone"}
-QUESTION_NOUN = {"question", "advice", "help", "thought", "opinion", "recommendation", "suggestion", "input",
-                 "feedback", "info", "information"}
-SUPPOSE = {"assume", "suppose", "imagine", "say", "provide", "pretend", "hypothesize"}
-INTENT = {"plan", "want", "hope", "consider", "intend", "wish", "wonder", "expect", "anticipate", "estimate",
-          "quote", "propose", "offer", "recommend", "suggest", "debate", "compare", "shop", "need", "try",
-          "like", "love", "prefer", "interested", "thinking", "looking", "aim", "schedule", "lean", "pitch",
-          "weigh", "research", "decide", "torn"}
-INTENT_PREP = {"look": {"at", "into", "for"}, "think": {"about", "of"}}
-REPORT = {"say", "claim", "hear", "believe", "think", "suppose", "read", "allege", "tell", "report", "assume",
-          "guess", "seem", "appear", "understand"}
-HEDGE = {"allegedly", "supposedly", "apparently", "reportedly", "probably", "maybe", "perhaps", "hopefully",
-         "possibly", "presumably", "roughly"}
-FIRST = {"i", "we", "me", "us", "my", "our"}
-OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "people", "he",
-                "she", "they", "friend", "neighbor", "neighbour", "household", "homeowner", "customer",
-                "folks", "guy", "competitor", "others", "one", "y'all",
-                # relatives and acquaintances have their own houses (a spouse or partner shares the author's)
-                "parent", "mom", "dad", "mother", "father", "brother", "sister", "sibling", "son", "daughter",
-                "uncle", "aunt", "cousin", "grandparent", "grandma", "grandpa", "relative", "family", "coworker",
-                "colleague", "boss", "buddy", "roommate", "landlord", "tenant", "client", "acquaintance"}
-PEOPLE_NOUN = {"owner", "user", "member", "subscriber", "resident", "buyer", "consumer"}
-OTHER_POSSESSIVE = {"your", "their", "his", "her", "its"}
-# A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
-# is an arrangement for the future, not an installation that exists.
-ACQUIRE = {"get", "install", "add", "buy", "purchase", "order", "put", "switch", "upgrade", "lease", "finance",
-           "give", "provide"}
-# Verbs whose to-infinitive happened ("managed to get PTO"); any other to-infinitive on the path is an aim,
-# a purpose or an obligation ("pushed by the installer to put the Powerwall 3 outside", "called to add one").
-IMPLICATIVE = {"manage", "get", "happen", "remember", "begin", "start", "continue", "use", "come", "decide",
-               "choose", "end", "take", "able"}
-PRESENT_BE = {"am", "is", "are", "'m", "'re", "'s"}
-# A clause whose object or subject is one of these nouns is about an offer, not the installation ("received
-# a quote from Tesla for 11 panels", "the proposal includes 2 Powerwalls").
-# Modifiers that put a thing in the future or in the options ("our proposed system", "the planned array").
-IRREALIS = {"proposed", "planned", "future", "potential", "prospective", "upcoming", "hypothetical", "possible",
-            "quoted", "estimated", "recommended", "designed"}
-PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "design", "deposit", "reservation",
-                 "waitlist", "appointment"}
-PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
-                            r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
-PART_PREP = {"with", "w/", "including", "plus", "and"}
-CIRCUMSTANCE = {"Location", "Place", "Utility", "Country", "City", "State", "Region"}
-CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
 REASONS = {
     "question": "a question: the author asks, does not assert",
     "hypothetical": "hypothetical (a modal or an if-clause governs the fact): not asserted",
@@ -97,12 +51,6 @@ REASONS = {
     "other_system": "about someone else (the governing clause's subject is another person), not the author's",
     "generic": "a generic statement (an indefinite subject, 'a 10 kW system costs ...'), not about the author's",
 }
-
-
-def lemma_of(t: "Token") -> str:
-    """The token's lemma, with the English lemmatizer's British stems mended ("installed" -> "instal")."""
-    lemma = t.lemma_.lower()
-    return LEMMA_FIX.get(lemma, lemma)
 
 
 def _anchor(c: Candidate, ctx: JudgeContext) -> "Token | None":
@@ -260,7 +208,6 @@ def _irrealis(token: "Token") -> "Token | None":
         if t.i != token.i and t.pos_ == "NOUN" and lemma_of(t) in PROSPECT_NOUN:
             return t  # "on the waitlist for a Powerwall 3", "a deposit on a PW3"
     return None
-
 
 
 def _asked_about(token: "Token") -> "Token | None":
@@ -429,11 +376,9 @@ def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     """The post around the quote: in a post about a quote, an estimate or options (its title says so), or
     one where the author says they intend to acquire something ("I'm looking at adding solar"), a fact about
     the author's installation counts only when its sentence has the author speaking of their own
-    circumstances ("I'm in SoCal and use SCE"); where they live and their utility count anyway. (Tried and dropped: rejecting an object the post mentions
-    only in plans or questions; posts ask about what they own, "Powerwall 3, false grid outage?".)"""
+    circumstances ("I'm in SoCal and use SCE"); where they live and their utility count anyway."""
     doc = ctx.docs.get(c.evidence.doc_id)
-    # Where the author lives and who supplies their power hold whatever they intend to buy.
-    circumstance = isinstance(c.object, Entity) and c.object.type in CIRCUMSTANCE
+    circumstance = isinstance(c.object, Entity) and c.object.type in CIRCUMSTANCE  # holds whatever they buy
     why = "the post is about a quote, an estimate or options, not an installed system" \
         if prospective_post(c, ctx) else None
     if why is None and c.subject.ref == "document" and doc is not None and doc.text and not circumstance:

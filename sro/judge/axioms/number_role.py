@@ -10,7 +10,7 @@ is the price of, and its clause):
 - a price for several units or a bundle ("two Powerwall 3's for $17k", "1 Powerwall 3 and 1 Expansion
   Pack for $15,200") is not one product's price;
 - an estimate or a proposal ("Est.", a post titled as a quote, an options comparison) is not what the
-  author's own installation cost or produces.
+  author's own installation cost or produces;
 - a copular clause's amount is its subject's ("our loan balance is $35k"); a paid amount is for what the
   verb's "for" names ("paid $2,000 for the electrician to move the meter"); money "back" is a refund;
 - a payback period is named as one in its clause (payback, pay for itself, break even): "over 25 years the
@@ -27,7 +27,8 @@ import re
 from typing import TYPE_CHECKING
 
 from sro.nlp.models import Candidate, Value
-from sro.judge.axioms.assertion import lemma_of, prospective_post
+from sro.judge.axioms.assertion import prospective_post
+from sro.judge.axioms.assertion_words import lemma_of
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
@@ -65,9 +66,10 @@ FAMILY = {"systemCost": "cost", "quotedPrice": "cost", "incentiveAmount": "incen
 COUNT_VERBS = {"have", "be", "install", "get", "include", "put", "buy", "purchase", "total", "come", "consist",
                "feature", "contain", "use", "run", "own"}
 WHOLE = {"system", "array", "roof", "install", "installation", "setup", "set", "house", "home", "solar", "kw"}
+# Energy a verb of using, storing or drawing takes is not produced ("the house uses about 28 kWh a day").
+CONSUME = {"use", "consume", "store", "hold", "need", "import", "draw", "pull", "buy", "burn", "charge"}
 # The verbs of a component failing, and of repairing or replacing one (a replacement is a failure unless an
 # upgrade or a recall explains it).
-CONSUME = {"use", "consume", "store", "hold", "need", "import", "draw", "pull", "buy", "burn", "charge"}
 FAIL_VERBS = {"fail", "die", "break", "stop", "quit", "go", "crap", "brick", "fry", "burn", "short", "trip",
               "malfunction", "throw", "show", "have", "be", "need", "get", "error", "fault", "start", "keep"}
 REPAIR_VERBS = {"replace", "swap", "fix", "repair", "rma", "exchange"}
