@@ -35,6 +35,10 @@ ASSERTED = [
     ("hasBattery", "Powerwall 3", "My wife and I got a Powerwall 3 last year."),
     ("systemSize", "10 kW", "A 10 kW system like mine makes about 40 kWh a day."),
     ("paybackPeriod", "8 years", "With the rates where they are, the payback period is about 8 years."),  # "they": rates
+    ("hasBattery", "Powerwall 3", "Some odd things happened after we went live (12 kW with 2 Powerwall 3)."),
+    ("utility", "Xcel", "As an Xcel customer I pay a fixed fee every month."),
+    ("hasBattery", "Powerwall 3", "We signed the contract for two Powerwall 3 units in December."),
+    ("utility", "Xcel", "Question for the group: Xcel net metering with my new Powerwall 3."),
 ]
 NOT_ASSERTED = [
     ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),
@@ -56,6 +60,23 @@ NOT_ASSERTED = [
     ("other_system", "hasBattery", "Powerwalls", "My parents have two Powerwalls."),
     ("plan", "systemSize", "12 kW", "Our proposed system is 12 kW with two batteries."),
     ("generic", "systemCost", "$30k", "A 10 kW system in Nevada costs about $30k."),
+    # a part or feature of a noun ("a system with PW3s") has that noun's status, not a presupposed one
+    ("plan", "hasBattery", "PW3s", "Planning a 12 kW system with two PW3s for the new house."),
+    ("question", "hasComponent", "Enphase inverters", "Anyone have experience with Enphase inverters in snow?"),
+    ("hypothetical", "hasBattery", "PW3s", "I think I would prefer this over microinverters with PW3s."),
+    ("other_system", "utility", "Xcel", "For any Xcel customers who went solar last year, which plan did you pick?"),
+    ("plan", "hasComponent", "Enphase IQ8", "Also adding a dozen panels with an Enphase IQ8 for cold starts."),
+    ("plan", "hasBattery", "Powerwall 3", "We signed for a Powerwall 3 in May but it has not been installed yet."),
+    ("plan", "hasBattery", "Powerwall 3", "Bought a Powerwall 3 in June, still waiting for the installer."),
+    ("hypothetical", "savings", "$90", "Assuming the rates stay flat, the savings are $90 a month."),
+    ("other_system", "hasBattery", "Powerwall 3", "Most of my coworkers have a Powerwall 3."),
+    ("future", "hasBattery", "Powerwall 3", "The crew is coming out next week to install the Powerwall 3."),
+    ("plan", "hasBattery", "Powerwall 3", "Just put down a deposit on a Powerwall 3."),
+    ("plan", "hasBattery", "Powerwall 3", "I'm leaning towards the Powerwall 3."),
+    ("question", "hasBattery", "Powerwall 3", "Does the Powerwall 3 support off-grid charging"),
+    ("question", "utility", "SCE", "Who here is on SCE's TOU-D-PRIME plan?"),
+    ("other_system", "hasBattery", "Powerwall 3", "Tesla owners with a Powerwall 3 get a better rate."),
+    ("question", "hasBattery", "Powerwall 3", "Advice on Powerwall 3 placement in a hot garage"),
 ]
 
 
@@ -94,6 +115,13 @@ WRONG_ROLE = [
     ("quotedPrice", "$17k", "I had two Powerwall 3 units for $17k.", "several units"),
     ("panelCount", "3", "A chimney casts shade on 3 panels every afternoon.", "count of the panels"),
     ("panelCount", "4", "The roofer charged us $900 to remove 4 panels.", "count of the panels"),
+    ("systemCost", "$31k", "The remaining loan balance is $31k.", "balance"),
+    ("systemCost", "$1,800", "We paid $1,800 for the electrician to move the meter.", "electrician"),
+    ("systemCost", "$9k", "We got $9k back on our taxes in April.", "back"),
+    ("paybackPeriod", "25 years", "Over 25 years the array saves us about $70k.", "horizon"),
+    ("production", "28 kWh", "The house uses about 28 kWh a day.", "not energy produced"),
+    ("componentFailure", "Powerwall", "The installer that serviced my Powerwall went out of business.", "not a failure"),
+    ("componentFailure", "inverter", "Tesla replaced our inverter as part of an upgrade.", "upgrade"),
 ]
 
 
@@ -111,8 +139,23 @@ def test_numbers_in_another_role_fail_the_number_role_gate(workspace, tmp_path, 
     ("electricityRate", "$0.28", "My utility charges $0.28 per kWh off peak."),
     ("panelCount", "28", "Inverters: two Tesla inverters, 4 strings for a total of 28 panels."),
     ("panelCount", "30", "We have 30 panels on the south roof."),
+    ("paybackPeriod", "7 years", "The system paid for itself in 7 years."),
+    ("componentFailure", "inverter", "Our inverter failed after two years."),
+    ("componentFailure", "gateway", "Tesla replaced my gateway because it kept dropping offline."),
 ])
 def test_numbers_in_their_own_role_pass(workspace, tmp_path, predicate, obj, quote):
     [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote)]).values()
     assert scores["number_role"].score == 1.0, scores["number_role"].reason
     assert verdict == "accepted"
+
+
+def test_a_post_where_the_author_means_to_acquire_something_needs_them_speaking_of_their_own(workspace, tmp_path):
+    title = "Battery sizing"
+    text = ("Battery sizing\n\nWe are thinking about adding a battery this spring. 2 x Powerwall 3 with backup switch. "
+            "Based in Tucson, AZ. I have a 9 kW array on the roof.")
+    got = verdicts(workspace, tmp_path, [
+        line(1, "hasBattery", "Powerwall 3", "2 x Powerwall 3 with backup switch.", title=title, text=text),
+        line(2, "location", "Tucson", "Based in Tucson, AZ.", title=title, text=text),
+        line(3, "systemSize", "9 kW", "I have a 9 kW array on the roof.", title=title, text=text)])
+    assert got["1"][0] == "rejected" and "mean to acquire" in got["1"][1]["assertion"].reason
+    assert got["2"][0] == "accepted" and got["3"][0] == "accepted"

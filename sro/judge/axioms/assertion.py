@@ -25,56 +25,22 @@ A hard gate with no weight (like modality): an assertion gains nothing for being
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable
 
 from sro.nlp.models import Candidate, Entity
+from sro.judge.axioms.assertion_words import (
+    MODAL, FUTURE, CONDITIONAL, QUESTION_OPENER, ASKED, QUESTION_NOUN, SUPPOSE, INTENT, INTENT_PREP,
+    REPORT, HEDGE, FIRST, OTHER_PERSON, PEOPLE_NOUN, OTHER_POSSESSIVE, ACQUIRE, IMPLICATIVE, PRESENT_BE, IRREALIS,
+    PROSPECT_NOUN, PROSPECT_TITLE, PART_PREP, CIRCUMSTANCE, CLAUSE_DEPS, lemma_of)
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
 NAME = "assertion"
-MODAL = {"would", "could", "should", "might", "may", "must", "'d"}
-FUTURE = {"will", "shall", "'ll", "wo"}
-CONDITIONAL = {"if", "unless", "whether"}
-INTENT = {"plan", "want", "hope", "consider", "intend", "wish", "wonder", "expect", "anticipate", "estimate",
-          "quote", "propose", "offer", "recommend", "suggest", "debate", "compare", "shop", "need", "try",
-          "like", "love", "prefer", "interested", "thinking", "looking", "aim"}
-INTENT_PREP = {"look": {"at", "into", "for"}, "think": {"about", "of"}}
-REPORT = {"say", "claim", "hear", "believe", "think", "suppose", "read", "allege", "tell", "report", "assume",
-          "guess", "seem", "appear", "understand"}
-HEDGE = {"allegedly", "supposedly", "apparently", "reportedly", "probably", "maybe", "perhaps", "hopefully",
-         "possibly", "presumably", "roughly"}
-FIRST = {"i", "we", "me", "us", "my", "our"}
-OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "people", "he",
-                "she", "they", "friend", "neighbor", "neighbour", "household", "homeowner", "customer",
-                "folks", "guy", "competitor", "others", "one", "y'all",
-                # relatives and acquaintances have their own houses (a spouse or partner shares the author's)
-                "parent", "mom", "dad", "mother", "father", "brother", "sister", "sibling", "son", "daughter",
-                "uncle", "aunt", "cousin", "grandparent", "grandma", "grandpa", "relative", "family", "coworker",
-                "colleague", "boss", "buddy", "roommate", "landlord", "tenant", "client", "acquaintance"}
-OTHER_POSSESSIVE = {"your", "their", "his", "her", "its"}
-# A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
-# is an arrangement for the future, not an installation that exists.
-ACQUIRE = {"get", "install", "add", "buy", "purchase", "order", "put", "switch", "upgrade", "lease", "finance",
-           "give", "provide"}
-# Verbs whose to-infinitive happened ("managed to get PTO"); any other to-infinitive on the path is an aim,
-# a purpose or an obligation ("pushed by the installer to put the Powerwall 3 outside", "called to add one").
-IMPLICATIVE = {"manage", "get", "happen", "remember", "begin", "start", "continue", "use", "come", "decide",
-               "choose", "end", "take", "able"}
-PRESENT_BE = {"am", "is", "are", "'m", "'re", "'s"}
-# A clause whose object or subject is one of these nouns is about an offer, not the installation ("received
-# a quote from Tesla for 11 panels", "the proposal includes 2 Powerwalls").
-# Modifiers that put a thing in the future or in the options ("our proposed system", "the planned array").
-IRREALIS = {"proposed", "planned", "future", "potential", "prospective", "upcoming", "hypothetical", "possible",
-            "quoted", "estimated", "recommended", "designed"}
-PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "design"}
-PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
-                            r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
-CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
 REASONS = {
     "question": "a question: the author asks, does not assert",
     "hypothetical": "hypothetical (a modal or an if-clause governs the fact): not asserted",
@@ -119,6 +85,9 @@ def _question(token: "Token", path: list["Token"]) -> bool:
         return True  # "Does anyone know ...", "Can I change ..."
     if inverted is not None and inverted == root and root.pos_ == "AUX" and subj is not None and root.i < subj.i:
         return True  # "Is a 10 kW system enough for ..." (no question mark)
+    if inverted is not None and inverted.i + 1 < len(sent.doc) and (inverted.lower_ in QUESTION_OPENER or (
+            inverted.lower_ in ("has", "have", "did") and sent.doc[inverted.i + 1].lower_ in ASKED)):
+        return True  # "Does the Powerwall 3 support ..." parsed as a noun phrase, "Anyone else with PG&E seeing"
     if not sent.text.rstrip().rstrip("\"')").endswith("?"):
         return bool(subj is not None and subj.lower_ in ("anyone", "anybody") and root.i == token.sent.root.i)
     own = path[0] if path else None
@@ -137,12 +106,21 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
         return "hypothetical"
     if auxes & FUTURE or (verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in children)):
         return "future"
+    if verb.tag_ not in ("VBD", "VBN") and any(_future_time(c) for c in children):
+        return "future"  # "Tesla is coming out next week to install it", "the install is scheduled for Monday"
     if _unrealised_infinitive(verb, children):
         return "plan"
-    if verb.tag_ == "VBG" and auxes & PRESENT_BE and verb.lemma_.lower() in ACQUIRE:
+    if verb.tag_ == "VBG" and auxes & PRESENT_BE and lemma_of(verb) in ACQUIRE:
+        return "plan"
+    if verb.tag_ == "VBG" and verb.dep_ == "ROOT" and not auxes and _subject(verb) is None \
+            and lemma_of(verb) in ACQUIRE:  # "Also adding 28 panels with an IQ8A", "Getting a PW3 soon"
         return "plan"
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in children):
         return "hypothetical"
+    if any(c.dep_ == "advcl" and c.lemma_.lower() in SUPPOSE and c.tag_ in ("VBG", "VB", "VBN") for c in children):
+        return "hypothetical"  # "Assuming rates go up, savings are $100 a month"
+    if _pending(children):
+        return "plan"
     if any(c.dep_ == "advmod" and c.lower_ in HEDGE for c in children):
         return "reported"
     lemma = verb.lemma_.lower()
@@ -154,6 +132,33 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
     return None
 
 
+def _future_time(c: "Token") -> bool:
+    """A time modifier pointing ahead: "next week", "tomorrow", "soon", "in two weeks" (not "next to")."""
+    if c.dep_ in ("advmod", "npadvmod") and c.lower_ in ("tomorrow", "soon", "later", "shortly"):
+        return True
+    nouns = [c] if c.dep_ in ("npadvmod", "advmod") else [p for p in c.children if p.dep_ == "pobj"] \
+        if c.dep_ == "prep" else []
+    return any(n.lower_ == "tomorrow" or any(m.dep_ == "amod" and m.lower_ in ("next", "upcoming", "coming")
+                                             for m in n.children) for n in nouns)
+
+
+def _pending(children: list["Token"]) -> bool:
+    """A clause joined to the fact's says the installation has not happened yet ("I signed up for a Powerwall
+    3 but it has not been installed yet", "ordered a PW3, waiting for the install")."""
+    for c in children:
+        if c.dep_ not in ("conj", "advcl", "ccomp", "parataxis") or lemma_of(c) not in ("install", "wait"):
+            continue
+        grand = list(c.children)
+        if lemma_of(c) == "install" and any(g.dep_ == "neg" for g in grand) and any(
+                g.lower_ in ("yet", "still") for g in grand):
+            return True
+        if c.lemma_.lower() == "wait" and any(g.dep_ == "prep" and any(
+                p.dep_ == "pobj" and p.lemma_.lower() in ("install", "installation", "installer", "delivery")
+                for p in g.children) for g in grand):
+            return True
+    return False
+
+
 def _unrealised_infinitive(verb: "Token", children: list["Token"]) -> bool:
     if verb.tag_ != "VB" or not any(c.dep_ == "aux" and c.lower_ == "to" for c in children):
         return False
@@ -162,10 +167,13 @@ def _unrealised_infinitive(verb: "Token", children: list["Token"]) -> bool:
 
 
 def _person_like(subj: "Token") -> bool:
-    if subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON:
+    if subj.lemma_.lower() in OTHER_PERSON or subj.lower_ in OTHER_PERSON or subj.lemma_.lower() in PEOPLE_NOUN:
         return True
     if subj.lemma_.lower() == "law" and "in" in {c.lower_ for c in subj.children}:
         return True  # "my in-laws"
+    if any(c.dep_ == "prep" and c.lower_ == "of" and any(p.dep_ == "pobj" and _person_like(p) for p in c.children)
+           for c in subj.children):
+        return True  # "lots of people here", "most of my neighbors", "a friend of mine" is a friend
     indefinite = any(d.dep_ == "det" and d.lower_ in ("a", "another", "some", "any", "every") for d in subj.children)
     return indefinite and subj.pos_ == "NOUN" and subj.lemma_.lower() not in ("system", "array", "battery",
                                                                               "inverter")
@@ -197,6 +205,20 @@ def _irrealis(token: "Token") -> "Token | None":
         hit = next((c for c in t.children if c.dep_ in ("amod", "compound") and c.lower_ in IRREALIS), None)
         if hit is not None:
             return hit
+        if t.i != token.i and t.pos_ == "NOUN" and lemma_of(t) in PROSPECT_NOUN:
+            return t  # "on the waitlist for a Powerwall 3", "a deposit on a PW3"
+    return None
+
+
+def _asked_about(token: "Token") -> "Token | None":
+    """A question noun whose topic the noun phrase is ("Question about Powerwall 3 string configuration",
+    "Advice on adding a PW3"); not its addressee ("Question for the crew: NorCal PG&E on E-ELEC")."""
+    for t in [token, *token.ancestors]:
+        if t.pos_ in ("VERB", "AUX") and t.i != token.i and t.dep_ != "pcomp":
+            return None
+        if t.dep_ == "pobj" and t.head.lower_ in ("about", "on", "regarding", "re") and \
+                lemma_of(t.head.head) in QUESTION_NOUN and not any(c.dep_ == "poss" for c in t.head.head.children):
+            return t.head.head
     return None
 
 
@@ -228,8 +250,11 @@ def _other_person(token: "Token", path: list["Token"]) -> bool:
         return False
     # Outside the governing clauses a bare "they" is most often the rates, panels or quotes the sentence is
     # about ("with rates where they are, the payback is 8 years"), not another household.
+    # Away from the fact's clause only a word for a person counts ("some strange things happening" is no
+    # household, as an indefinite subject of the governing clause may be).
     return any(t.dep_ in ("nsubj", "nsubjpass", "poss") and t.lower_ != "they"
-               and (_person_like(t) or t.lower_ in ("your", "their", "his", "her")) for t in token.sent)
+               and (t.lemma_.lower() in OTHER_PERSON or t.lower_ in OTHER_PERSON
+                    or t.lower_ in ("your", "their", "his", "her")) for t in token.sent)
 
 
 def _prospect_clause(token: "Token", verb: "Token") -> bool:
@@ -245,21 +270,52 @@ def presupposed(token: "Token") -> bool:
     NEM 2. A core argument of the verb ("getting the Powerwall 3") is not."""
     if any(c.dep_ == "poss" and c.lower_ in ("my", "our") for c in token.children):
         return True
+    if any(c.dep_ == "nummod" for c in token.children):  # "a 19 kW system with two PW3s": the thing itself
+        return False
     counted = any(c.dep_ == "nummod" for c in token.head.children)  # "two Powerwall 3 units": the thing itself
     if token.dep_ in ("compound", "nmod", "poss") and token.head.pos_ in ("NOUN", "PROPN") and not counted:
         return True
     # a determiner ("the best inverter for a Powerwall 3", "thoughts on the PW3") introduces or points at a
-    # thing the sentence is about; a bare name ("PTO from PG&E") is taken for granted
+    # thing the sentence is about; a bare name ("PTO from PG&E") is taken for granted. A part or feature of
+    # the noun ("a system with PW3s", "microinverters with PW3s", "experience with tesla inverters") has
+    # the status of that noun, whatever the clause does to it: it is not taken for granted on its own.
     determined = any(c.dep_ == "det" for c in token.children)
-    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN") and not determined
+    return token.dep_ == "pobj" and token.head.head.pos_ in ("NOUN", "PROPN") and not determined \
+        and token.head.lower_ not in PART_PREP
+
+
+def _people_of(token: "Token") -> "Token | None":
+    """The name qualifies a noun for people other than the author ("any APS customers who have installed",
+    "Tesla owners"): it is theirs. Not when the author is one of them ("as a PG&E customer, I", "I am an
+    SCE customer") or speaks of their own in the sentence."""
+    head = token.head
+    if token.dep_ not in ("compound", "nmod") or head.pos_ not in ("NOUN", "PROPN"):
+        return None
+    lemma = head.lemma_.lower()
+    if lemma not in OTHER_PERSON and lemma not in PEOPLE_NOUN:
+        return None
+    if head.dep_ in ("attr", "appos") or head.head.lower_ == "as" or _speaks_of_own(token):
+        return None
+    return head
 
 
 def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     """(kind, what decided it) when the quote does not assert the fact; None when it does."""
     token = _anchor(c, ctx)
-    if token is None or (isinstance(c.object, Entity) and presupposed(token)) or _owned_by_author(token):
+    if token is None or _owned_by_author(token):
         return None
     path = _path(token)
+    if c.subject.ref == "document" and (noun := _asked_about(token)) is not None:
+        return "question", f"{noun.text!r} {noun.nbor(1).text!r} it"
+    if isinstance(c.object, Entity) and presupposed(token):
+        people = _people_of(token) if c.subject.ref == "document" else None
+        if people is not None:
+            return "other_system", f"{people.text!r} are other people"
+        asker = _subject(path[0]) if path else None  # "Who here is on SCE's plan?": a question about others
+        if asker is not None and asker.lower_ in ("who", *ASKED) and _question(token, path) and not any(
+                t.lower_ == "else" for t in asker.children):  # "anyone else see ...?": the author does too
+            return "question", f"{token.sent.text.strip()[:60]!r}"
+        return None
     if _question(token, path):
         return "question", f"{token.sent.text.strip()[:60]!r}"
     for i, verb in enumerate(path):
@@ -293,17 +349,47 @@ def _speaks_of_own(token: "Token") -> bool:
     return any(t.lower_ in FIRST and t.dep_ in ("nsubj", "nsubjpass", "poss") for t in token.sent)
 
 
+@lru_cache(maxsize=256)
+def intending_author(text: str, parse: Callable[[str], "Doc"]) -> str | None:
+    """The author says in the post that they intend to acquire something ("I'm looking at adding solar",
+    "we are planning to get 3 Powerwalls", "considering installing a Tesla battery"): a verb of acquiring
+    whose governing clause is one of intention, with the author (or nobody, "Looking into adding a PW3") as
+    its subject. The words of that clause, or None."""
+    for token in parse(text):
+        if token.pos_ != "VERB" or lemma_of(token) not in ACQUIRE:
+            continue
+        for verb in list(token.ancestors)[:3]:
+            if verb.pos_ not in ("VERB", "AUX", "ADJ"):
+                continue
+            lemma = lemma_of(verb)
+            if lemma not in INTENT - {"need", "try", "like", "love", "offer", "quote", "recommend", "suggest"} \
+                    and not any(c.dep_ == "prep" and c.lower_ in INTENT_PREP.get(lemma, ()) for c in verb.children):
+                continue
+            subj = next((_subject(v) for v in [verb, *verb.ancestors] if _subject(v) is not None), None)
+            if subj is None or subj.lower_ in FIRST:
+                return verb.sent.text.strip()[:60]
+            break
+    return None
+
+
 def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
-    """The post around the quote: in a post about a quote, an estimate or options (its title says so), a fact
-    about the author's installation counts only when its sentence has the author speaking of their own
-    circumstances ("I'm in SoCal and use SCE"). (Tried and dropped: rejecting an object the post mentions
-    only in plans or questions; posts ask about what they own, "Powerwall 3, false grid outage?".)"""
-    if not prospective_post(c, ctx):
+    """The post around the quote: in a post about a quote, an estimate or options (its title says so), or
+    one where the author says they intend to acquire something ("I'm looking at adding solar"), a fact about
+    the author's installation counts only when its sentence has the author speaking of their own
+    circumstances ("I'm in SoCal and use SCE"); where they live and their utility count anyway."""
+    doc = ctx.docs.get(c.evidence.doc_id)
+    circumstance = isinstance(c.object, Entity) and c.object.type in CIRCUMSTANCE  # holds whatever they buy
+    why = "the post is about a quote, an estimate or options, not an installed system" \
+        if prospective_post(c, ctx) else None
+    if why is None and c.subject.ref == "document" and doc is not None and doc.text and not circumstance:
+        intent = intending_author(doc.text[:4000], ctx.cache.parse)
+        why = f"the author says they mean to acquire something ({intent!r}), not that they have it" if intent else None
+    if why is None:
         return None
     token = _anchor(c, ctx)
     if token is not None and _speaks_of_own(token):
         return None
-    return "plan", "the post is about a quote, an estimate or options, not an installed system"
+    return "plan", why
 
 
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
