@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_scale: skipped: no CUAD contracts under {ray_cluster.CUAD}")
         return 0
     os.environ.update({k: v for k, v in ray_cluster.cluster_env().items() if k.startswith("RAY_")})
-    from sro.extract.executors import ProcessExecutor, RayExecutor
+    from sro.extract.executors import ProcessExecutor
+    from sro.extract.ray_pool import RayExecutor
 
     with tempfile.TemporaryDirectory(prefix="sro-bench-scale-") as tmp:
         tmp = Path(tmp)

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from sro.cli import app
 from sro.errors import ConfigError
 from sro.extract import executors
+from sro.extract.ray_pool import RayExecutor
 from sro.workspace import Workspace
 from tests.support import ray_cluster
 
@@ -100,7 +101,7 @@ def test_ray_node_killed_mid_run_loses_nothing(cluster, corpus, ray_env):
 
     cluster = _started(cluster)
     ws_path = _fresh(corpus, "ray_fault")
-    pool = executors.RayExecutor(cluster.address, inflight=4)
+    pool = RayExecutor(cluster.address, inflight=4)
     seen: dict = {}
 
     def kill_second_node(n: int, rates) -> None:
@@ -158,18 +159,19 @@ def test_unknown_executor_is_a_config_error(tmp_path):
     assert isinstance(out.exception, ConfigError) and "executor.kind" in str(out.exception)
 
 
-def test_executors_refuse_llm_extraction_before_starting_workers(tmp_path, monkeypatch):
-    monkeypatch.setattr(executors, "make_executor", lambda *a, **k: pytest.fail("no executor may start"))
+def test_processes_refuse_llm_extraction_before_starting_workers(tmp_path, monkeypatch):
+    monkeypatch.setattr(executors, "ProcessExecutor", lambda *a, **k: pytest.fail("no executor may start"))
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-used")  # the key check passes; no call is made
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "sro.toml").write_text('[worker]\nmodel = "openai/gpt-4o-mini"\n')
-    out = runner.invoke(app, ["-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor", "ray"])
+    out = runner.invoke(app, ["-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor", "processes"])
     assert isinstance(out.exception, ConfigError) and "offline extraction only" in str(out.exception)
 
 
 DRIVER = """
 import asyncio, sys
 from sro.extract import executors
+from sro.extract.ray_pool import RayExecutor
 from sro.extract.commands import _pending
 from sro.workspace import Workspace
 
