@@ -201,18 +201,16 @@ async def run_distributed(stage: PreparedStage, executor: Any, batches: Iterable
     if not stage.offline and getattr(executor, "llm", None) is None:
         raise ConfigError(f"the {executor.kind} executor runs offline extraction only")
     total, rates, window = StageResult(), NodeRates(), deque()
+    llm = getattr(executor, "llm", None)
+    before = llm.client.spent() if llm is not None else None
 
     async def store_next() -> None:
         chunks, handle = window.popleft()
         records = executor.result(handle)
         rates.add(records)
         started = time.perf_counter()
-        result = await stage.run_prepared(chunks, records)
+        total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
         rates.driver_seconds += time.perf_counter() - started
-        result.calls += records.get("calls", 0)  # the worker's model calls for this batch
-        result.tokens += records.get("tokens", 0)
-        result.cost_usd += records.get("cost_usd", 0.0)
-        total.merge(result, keep_triples=False)
         if on_batch is not None:
             on_batch(len(chunks), rates)
 
@@ -224,4 +222,8 @@ async def run_distributed(stage: PreparedStage, executor: Any, batches: Iterable
             break
     while window:
         await store_next()
+    if llm is not None and before is not None:  # every call paid for this run: the workers' (also those of
+        after = llm.client.spent()  # a worker that died before returning its batch) and the driver's
+        total.calls, total.tokens = after.calls - before.calls, after.tokens - before.tokens
+        total.cost_usd = after.cost_usd - before.cost_usd
     return total, rates

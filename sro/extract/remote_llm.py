@@ -178,22 +178,17 @@ def worker_client(settings: Settings, broker: Any) -> "LLMClient":
 async def prepare_llm(client: "LLMClient", pipeline: "Pipeline", chunks: list["Chunk"],
                       docs: dict[str, "Document"], gleaning: int) -> dict:
     """Extract one batch with the worker model: the candidates (with their quotes' parses), the extractor's
-    errors, failed chunks and budget stop, and what the calls cost."""
+    errors, failed chunks and budget stop (what the calls cost reaches the driver call by call)."""
     from sro.extract.executors import records_of
     from sro.extract.llm_extractor import LLMExtractor
 
     started = time.perf_counter()
     extractor = LLMExtractor(client, pipeline, gleaning=gleaning)
-    before = client.spent()
     try:
         raw = await extractor.run(chunks, docs)
     except SROError as exc:  # auth, connection: every call would fail the same way
         return {"error": str(exc), "error_kind": type(exc).__name__, "chunks": len(chunks),
                 "seconds": time.perf_counter() - started}
-    client.flush()
-    after = client.spent()
     return records_of(raw) | {
         "errors": extractor.errors, "failed_chunks": sorted(extractor.failed_chunks),
-        "budget_stop": extractor.budget_stop, "calls": after.calls - before.calls,
-        "tokens": after.tokens - before.tokens, "cost_usd": after.cost_usd - before.cost_usd,
-        "chunks": len(chunks), "seconds": time.perf_counter() - started}
+        "budget_stop": extractor.budget_stop, "chunks": len(chunks), "seconds": time.perf_counter() - started}
