@@ -1,18 +1,19 @@
-"""Where offline extraction runs: in this process (`local`), in a pool of local processes (`processes`), or on
-a Ray cluster (`ray`).
+"""Where extraction runs: in this process (`local`), in a pool of local processes (`processes`), or on a Ray
+cluster (`ray`, sro.extract.ray_pool).
 
 `local` is TripleStage.run as it always was. The other two split each batch in two: a worker parses the
-batch's sentences, runs the offline extractor and parses the candidates' quotes (`prepare`), and returns
-plain records: the candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin.
-The driver puts those parses into its parse cache and runs the rest of the stage on the worker's candidates
-(resolve, judge, store): DuckDB and the graph have one writer, the driver, which stores each batch in the
-order it was read, one stage call per batch, exactly as `local` would (the judge's batch statistics and the
-store's corroboration counts see the same batches in the same order, so the facts are the same). A batch
-stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so a
-driver killed mid-run resumes from what is stored.
+batch's sentences, runs the offline extractor (or, on Ray with a worker model, calls the model: see
+sro.extract.remote_llm) and parses the candidates' quotes (`prepare`), and returns plain records: the
+candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin. The driver puts those
+parses into its parse cache and runs the rest of the stage on the worker's candidates (resolve, judge,
+store): DuckDB and the graph have one writer, the driver, which stores each batch in the order it was read,
+one stage call (and one DuckDB commit) per batch, exactly as `local` would (the judge's batch statistics and
+the store's corroboration counts see the same batches in the same order, so the facts are the same). A
+batch stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so
+a driver killed mid-run resumes from what is stored.
 
 At most `inflight` batches are out at once (back-pressure: workers never run far ahead of the writer).
-Faults: Ray retries a task whose worker or node died (`max_retries`); a batch whose task still fails is
+Faults: a batch whose worker or node died is sent again to a live worker; a batch that still fails is
 reported and left pending, never marked done.
 """
 
