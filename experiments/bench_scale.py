@@ -13,8 +13,10 @@ Writes experiments/results/bench_scale.json:
 - the driver's write rate: chunks per second of the driver's own work (resolve, judge, store) in the Ray
   runs, and alone (batches of all the CUAD contracts prepared beforehand, then stored as from workers, the
   first batch untimed) at 64, 256 and 1024-chunk batches; a projection: nodes the driver can feed = driver
-  rate / one node's chunks/s. Assumptions: nodes like this machine's cores, one worker each; the driver on a core
-  of its own; DuckDB on a local disk; the corpus' chunk mix (CUAD contracts) is representative.
+  rate / one node's chunks/s, from wall-clock rates and from CPU-second rates (the driver's chunks per CPU-second
+  / a worker's: the ratio on machines that are not shared; wall-clock rates here move with the other jobs'
+  load, recorded with every measurement). Assumptions: nodes like this machine's cores, one worker each; the
+  driver on a core of its own; DuckDB on a local disk; the corpus' chunk mix (CUAD contracts) is representative.
 Skips (exit 0, no JSON) when the CUAD contracts are not on this machine.
 """
 
@@ -79,11 +81,18 @@ def run_mode(template: Path, tmp: Path, name: str, make, batch: int) -> dict:
             pool.close()
     judged, accepted, done = stored(ws_path)
     out = {"chunks": chunks, "seconds": round(seconds, 2), "chunks_per_s": round(chunks / seconds, 1),
-           "startup_seconds": round(startup, 2), "judged": judged, "accepted": accepted, "chunks_done": done}
+           "startup_seconds": round(startup, 2), "judged": judged, "accepted": accepted, "chunks_done": done,
+           "load_avg_1m": load()}
     if rates is not None:
-        out |= {"chunks_per_s_by_node": rates.per_node(), "driver_chunks_per_s": rates.driver_rate()}
+        out |= {"chunks_per_s_by_node": rates.per_node(), "chunks_per_cpu_s_by_node": rates.per_node(cpu=True),
+                "driver_chunks_per_s": rates.driver_rate(), "driver_chunks_per_cpu_s": rates.driver_rate(cpu=True)}
     print(f"bench_scale: {name}: {out['chunks_per_s']} chunks/s ({chunks} chunks, {seconds:.1f} s)", flush=True)
     return out
+
+
+def load() -> float:
+    """The 1-minute load average (the machine is shared: every measurement carries it)."""
+    return round(os.getloadavg()[0], 2)
 
 
 def warm_up(ws, stage, pool) -> float:
@@ -136,7 +145,7 @@ def driver_only(template: Path, tmp: Path, batch: int) -> dict:
     chunks = sum(len(b) for b in batches[1:])
     print(f"bench_scale: driver alone, {batch}-chunk batches: {chunks / wall:.0f} chunks/s", flush=True)
     return {"chunks": chunks, "chunks_per_s": round(chunks / wall, 1), "chunks_per_cpu_s": round(chunks / cpu, 1),
-            "ms_per_batch": round(1000 * wall / max(1, len(batches) - 1), 1)}
+            "ms_per_batch": round(1000 * wall / max(1, len(batches) - 1), 1), "load_avg_1m": load()}
 
 
 async def _store_all(stage, batches, records) -> tuple[float, float]:
@@ -179,15 +188,19 @@ class Echo:
 
 def projection(runs: dict, driver: dict, batch: int) -> dict:
     """Nodes the driver can feed: its write rate / one node's chunks/s, in the Ray runs (the driver sharing
-    the two cores with the workers) and alone at each batch size."""
+    the two cores with the workers) and alone at each batch size; wall-clock rates (moved by the machine's
+    load) and CPU-second rates (driver CPU rate / a worker's CPU rate: what the ratio is on idle machines)."""
     two = runs["ray_2_nodes"]
     node_rate = sum(two["chunks_per_s_by_node"].values()) / len(two["chunks_per_s_by_node"])
+    node_cpu = sum(two["chunks_per_cpu_s_by_node"].values()) / len(two["chunks_per_cpu_s_by_node"])
     in_run = min(runs["ray_1_node"]["driver_chunks_per_s"], two["driver_chunks_per_s"])
     alone = {b: round(d["chunks_per_s"] / node_rate, 1) for b, d in driver.items()}
+    alone_cpu = {b: round(d["chunks_per_cpu_s"] / node_cpu, 1) for b, d in driver.items()}
     biggest = max(driver, key=int)
-    return {"chunks_per_s_per_node": round(node_rate, 1),
+    return {"chunks_per_s_per_node": round(node_rate, 1), "chunks_per_cpu_s_per_node": round(node_cpu, 1),
             "driver_chunks_per_s_in_ray_runs": in_run, "nodes_before_driver_bound_in_ray_runs": round(in_run / node_rate, 1),
             "nodes_before_driver_bound_alone_by_batch_chunks": alone,
+            "nodes_before_driver_bound_alone_by_batch_chunks_cpu": alone_cpu,
             "hours_for_10M_chunks_at_the_driver_ceiling": round(10_000_000 / driver[biggest]["chunks_per_s"] / 3600, 2),
             "batch_chunks_of_the_runs": batch,
             "assumptions": "nodes like this machine's cores, one worker (one CPU) each, at the measured "
@@ -207,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_scale: skipped: no CUAD contracts under {ray_cluster.CUAD}")
         return 0
     os.environ.update({k: v for k, v in ray_cluster.cluster_env().items() if k.startswith("RAY_")})
+    started_load = load()
     from sro.triples.executors import ProcessExecutor
     from sro.triples.ray_pool import RayExecutor
 
@@ -236,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
                          "source": str(ray_cluster.CUAD)},
               "driver_corpus": {"contracts": len(ray_cluster.cuad_files(10_000, 0, 10**9)),
                                 "chunks": driver[str(args.batch_chunks)]["chunks"] + args.batch_chunks},
-              "batch_chunks": args.batch_chunks, "cpus": len(os.sched_getaffinity(0)), "runs": runs,
+              "batch_chunks": args.batch_chunks, "cpus": len(os.sched_getaffinity(0)),
+              "load_avg_1m_start_end": [started_load, load()], "runs": runs,
               "same_counts_as_local": all(v == same["local"] for v in same.values()),
               "ray_2_nodes_vs_processes": round(runs["ray_2_nodes"]["chunks_per_s"]
                                                 / runs["processes"]["chunks_per_s"], 2),
@@ -244,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
               "projection": projection(runs, driver, args.batch_chunks)}
     path = write_result("bench_scale", result)
     print(f"bench_scale: ray 2 nodes / processes = {result['ray_2_nodes_vs_processes']}; the driver alone feeds "
-          f"{result['projection']['nodes_before_driver_bound_alone_by_batch_chunks']} nodes by batch size; wrote {path}")
+          f"{result['projection']['nodes_before_driver_bound_alone_by_batch_chunks']} nodes by batch size "
+          f"(CPU-second rates: {result['projection']['nodes_before_driver_bound_alone_by_batch_chunks_cpu']}); "
+          f"wrote {path}")
     return 0
 
 

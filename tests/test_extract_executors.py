@@ -247,6 +247,20 @@ def test_ray_missing_says_how_to_install(monkeypatch, tmp_path):
     assert "Traceback" not in out.stderr and len((out.stderr + out.stdout).strip().splitlines()) == 1
 
 
+def test_node_rates_per_wall_and_cpu_second():
+    """Progress and bench_scale read chunks/s per node and the driver's rate, by wall clock and by CPU time
+    (the CPU rates are what a shared machine barely moves)."""
+    rates = executors.NodeRates()
+    rates.add({"node": "a", "chunks": 64, "seconds": 0.8, "cpu_seconds": 0.4})
+    rates.add({"node": "a", "chunks": 64, "seconds": 0.8, "cpu_seconds": 0.4})
+    rates.add({"node": "b", "chunks": 30, "seconds": 0.5})  # a worker that did not report CPU time
+    rates.driver_seconds, rates.driver_cpu_seconds = 0.4, 0.1
+    assert rates.per_node() == {"a": 80.0, "b": 60.0}
+    assert rates.per_node(cpu=True) == {"a": 160.0}
+    assert rates.driver_rate() == 395.0 and rates.driver_rate(cpu=True) == 1580.0
+    assert executors.NodeRates().driver_rate(cpu=True) == 0.0
+
+
 def test_unknown_executor_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="unknown executor 'gpu'"):
         executors.make_executor("gpu")

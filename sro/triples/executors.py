@@ -46,13 +46,14 @@ def prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Docume
     """Parse and extract one batch (no workspace needed): candidates as records, their quotes' parses."""
     from sro.extract.offline import OfflineExtractor
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     extractor = OfflineExtractor(pipeline)
     try:
         raw = extractor.run_sync(chunks, docs)
     except SROError as exc:
         return {"error": str(exc), "chunks": len(chunks), "seconds": time.perf_counter() - started}
-    return records_of(raw) | {"chunks": len(chunks), "seconds": time.perf_counter() - started}
+    return records_of(raw) | {"chunks": len(chunks), "seconds": time.perf_counter() - started,
+                              "cpu_seconds": time.process_time() - cpu}
 
 
 def records_of(raw: list["Candidate"]) -> dict:
@@ -180,20 +181,25 @@ class NodeRates:
 
     chunks: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # the workers' CPU time (offline extraction)
     driver_seconds: float = 0.0  # the driver's own work: resolve, judge, store (its write rate)
+    driver_cpu_seconds: float = 0.0
 
     def add(self, records: dict) -> None:
         node = records.get("node", "?")
         self.chunks[node] = self.chunks.get(node, 0) + records.get("chunks", 0)
         self.seconds[node] = self.seconds.get(node, 0.0) + records.get("seconds", 0.0)
+        self.cpu_seconds[node] = self.cpu_seconds.get(node, 0.0) + records.get("cpu_seconds", 0.0)
 
-    def per_node(self) -> dict[str, float]:
-        return {n: round(self.chunks[n] / self.seconds[n], 1) for n in sorted(self.chunks) if self.seconds[n] > 0}
+    def per_node(self, cpu: bool = False) -> dict[str, float]:
+        """Chunks per second of work on each node (`cpu`: per CPU-second, which a busy machine barely moves)."""
+        spent = self.cpu_seconds if cpu else self.seconds
+        return {n: round(self.chunks[n] / spent[n], 1) for n in sorted(self.chunks) if spent.get(n, 0) > 0}
 
-    def driver_rate(self) -> float:
-        """Chunks per second the driver stores when it never waits for a worker."""
-        done = sum(self.chunks.values())
-        return round(done / self.driver_seconds, 1) if self.driver_seconds > 0 else 0.0
+    def driver_rate(self, cpu: bool = False) -> float:
+        """Chunks per second the driver stores when it never waits for a worker (`cpu`: per CPU-second)."""
+        done, spent = sum(self.chunks.values()), self.driver_cpu_seconds if cpu else self.driver_seconds
+        return round(done / spent, 1) if spent > 0 else 0.0
 
 
 async def run_distributed(stage: PreparedStage, executor: Any, batches: Iterable[list["Chunk"]],
@@ -209,9 +215,10 @@ async def run_distributed(stage: PreparedStage, executor: Any, batches: Iterable
         chunks, handle = window.popleft()
         records = executor.result(handle)
         rates.add(records)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
         rates.driver_seconds += time.perf_counter() - started
+        rates.driver_cpu_seconds += time.process_time() - cpu
         if on_batch is not None:
             on_batch(len(chunks), rates)
 
