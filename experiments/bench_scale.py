@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         ray_cluster.ingest_cli(tmp / "template", files)
         runs = {"local": run_mode(tmp / "template", tmp, "local", lambda: None, args.batch_chunks),
                 "processes": run_mode(tmp / "template", tmp, "processes", ProcessExecutor, args.batch_chunks)}
+        cluster = None
         try:
             cluster = ray_cluster.start_cluster(nodes=1)
             runs["ray_1_node"] = run_mode(tmp / "template", tmp, "ray_1_node",
@@ -242,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 pool.close()
         finally:
-            ray_cluster.stop_cluster()
+            if cluster is not None:  # this cluster only (a failed start stops what it started)
+                ray_cluster.stop_cluster(cluster)
         ray_cluster.ingest_cli(tmp / "all", ray_cluster.cuad_files(10_000, 0, 10**9))
         driver = {str(b): driver_only(tmp / "all", tmp, b) for b in (args.batch_chunks, 256, 1024)}
     same = {k: (r["judged"], r["accepted"], r["chunks_done"]) for k, r in runs.items()}

@@ -80,10 +80,14 @@ def cluster():
     env = pytest.MonkeyPatch()
     env.setenv("SRO_TEST_KEY", os.environ.get("SRO_TEST_KEY") or "sk-loopback-test")  # every node has the key
     with ThreadPoolExecutor(1) as starter:
+        started = starter.submit(ray_cluster.start_cluster, 2)
         try:
-            yield starter.submit(ray_cluster.start_cluster, 2)
+            yield started
         finally:
-            ray_cluster.stop_cluster()
+            try:  # this cluster only: other Ray clusters on the machine keep running
+                ray_cluster.stop_cluster(started.result())
+            except RuntimeError:  # it never started (start_cluster stopped what it had started)
+                pass
             env.undo()
 
 
