@@ -141,9 +141,8 @@ class TripleStore:
              extractor: str = "") -> int:
         """Store a batch in ONE transaction: its candidates not stored yet and their judgments, `also` (e.g.
         the resolver's alias flush, on the same connection) and the finished chunks `done` (chunk id ->
-        candidates). Returns how many candidates were new. The stored ids and finished chunks are read
-        inside the transaction, so those inserts need no ON CONFLICT (it costs ~2-5 ms a statement): a batch
-        stored twice adds nothing."""
+        candidates). Returns how many candidates were new. The stored ids are read inside the transaction,
+        so the inserts need no ON CONFLICT (it costs ~2 ms a statement): a batch stored twice adds nothing."""
         with transaction(self.con):
             known = self.existing(cid for cid, _, _ in items)
             fresh = [(cid, c, j) for cid, c, j in items if cid not in known]
@@ -153,17 +152,13 @@ class TripleStore:
                         judge_rows, suffix="")
             if also is not None:
                 also()
-            if done:  # the finished ones read inside the transaction too: no ON CONFLICT
-                finished = self.done_chunks(pipeline, done)
-                self.mark_done(pipeline, {k: n for k, n in done.items() if k not in finished}, extractor,
-                               suffix="")
+            if done:
+                self.mark_done(pipeline, done, extractor)
         return len(fresh)
 
-    def mark_done(self, pipeline: str, counts: dict[str, int], extractor: str, *,
-                  suffix: str = "ON CONFLICT DO NOTHING") -> None:
+    def mark_done(self, pipeline: str, counts: dict[str, int], extractor: str) -> None:
         rows = [(pipeline, chunk_id, extractor, n) for chunk_id, n in counts.items()]
-        bulk_insert(self.con, "candidates_done", ["pipeline", "chunk_id", "extractor", "candidates"], rows,
-                    suffix=suffix)
+        bulk_insert(self.con, "candidates_done", ["pipeline", "chunk_id", "extractor", "candidates"], rows)
 
     def done_chunks(self, pipeline: str, chunk_ids: Iterable[str]) -> set[str]:
         ids = list(chunk_ids)
