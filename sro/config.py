@@ -69,13 +69,13 @@ class SandboxSettings(BaseModel):
 
 
 class ExecutorSettings(BaseModel):
-    """[executor] in sro.toml: where `sro extract` runs offline extraction (sro.triples.executors)."""
+    """[executor] in sro.toml: where `sro extract` runs extraction (sro.triples.executors)."""
 
     kind: Literal["local", "processes", "ray"] = "local"
     ray_address: str | None = None  # "auto", "HOST:PORT"; None: a Ray instance started for the run
     batch_chunks: int = Field(0, ge=0)  # chunks per batch sent to a worker; 0: the --batch default
     inflight: int = Field(0, ge=0)  # batches out at once; 0: twice the workers
-    workers: int = Field(0, ge=0)  # processes: pool size; 0: the cores
+    workers: int = Field(0, ge=0)  # processes: pool size, 0: the cores; ray: actors, 0: the cluster's CPUs
 
 
 class Settings(BaseSettings):

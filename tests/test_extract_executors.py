@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,6 +22,7 @@ from typer.testing import CliRunner
 from sro.commands.cli import app
 from sro.errors import ConfigError
 from sro.triples import executors
+from sro.triples.ray_pool import RayExecutor
 from sro.workspace import Workspace
 from tests.support import ray_cluster
 
@@ -74,11 +77,18 @@ def _fresh(corpus, name: str):
 def cluster():
     """A two-node cluster, started in the background while the corpus is prepared: `cluster.result()`."""
     pytest.importorskip("ray", reason="Ray is not installed (pip install 'sro[ray]')")
+    env = pytest.MonkeyPatch()
+    env.setenv("SRO_TEST_KEY", os.environ.get("SRO_TEST_KEY") or "sk-loopback-test")  # every node has the key
     with ThreadPoolExecutor(1) as starter:
+        started = starter.submit(ray_cluster.start_cluster, 2)
         try:
-            yield starter.submit(ray_cluster.start_cluster, 2)
+            yield started
         finally:
-            ray_cluster.stop_cluster()
+            try:  # this cluster only: other Ray clusters on the machine keep running
+                ray_cluster.stop_cluster(started.result())
+            except RuntimeError:  # it never started (start_cluster stopped what it had started)
+                pass
+            env.undo()
 
 
 def _started(cluster) -> ray_cluster.Cluster:
@@ -100,7 +110,7 @@ def test_ray_node_killed_mid_run_loses_nothing(cluster, corpus, ray_env):
 
     cluster = _started(cluster)
     ws_path = _fresh(corpus, "ray_fault")
-    pool = executors.RayExecutor(cluster.address, inflight=4)
+    pool = RayExecutor(cluster.address, inflight=4)
     seen: dict = {}
 
     def kill_second_node(n: int, rates) -> None:
@@ -137,6 +147,98 @@ def test_ray_cli_on_a_cluster_resumes_and_matches_local(cluster, corpus, ray_env
     assert _facts(ws) == corpus[1]
 
 
+FOUNDED = re.compile(r"(\w+ Inc\.) was founded by (\w+ \w+) in \d{4}\.")
+
+
+def _founded(request: dict) -> str:
+    """The scripted worker model: one foundedBy triple per passage that states one."""
+    text = request["messages"][-1]["content"]
+    triples = [{"chunk": int(i), "subject": m.group(1), "predicate": "founded by", "object": m.group(2),
+                "subject_type": "Organization", "object_class": "Person", "quote": m.group(0)}
+               for i, body in re.findall(r"\[passage (\d+)\][^\n]*\n(.*?)(?=\n\n\[passage|\Z)", text, re.S)
+               for m in FOUNDED.finditer(body)]
+    return json.dumps({"triples": triples})
+
+
+def _llm_workspace(path, llm_server) -> Workspace:
+    """16 one-chunk documents; document 5 is the one whose call is in flight when its worker is killed."""
+    from sro.data.models import Document
+
+    ws = Workspace.open(path, {"worker": llm_server.role(max_concurrency=1)})
+    docs = [Document(id=f"d:{i:02d}", dataset="d", source_uri=f"https://d/{i}", kind="document",
+                     text=f"Firm{i} Inc. was founded by Person Name{i} in {1990 + i}. It makes parts."
+                          + (" KILLME" if i == 5 else "")) for i in range(16)]
+    ws.datasets.add_documents("d", docs)
+    return ws
+
+
+def _prompts(llm_server) -> Counter:
+    return Counter(r["messages"][-1]["content"] for r in llm_server.requests
+                   if "extract knowledge-graph triples" in r["messages"][0]["content"])
+
+
+def _extract_llm(ws, pool) -> object:
+    from sro.commands.extract import _pending
+
+    stage = executors.PreparedStage(ws, "generic")
+    return asyncio.run(executors.run_distributed(stage, pool, _pending(ws, "d", "generic", None, 8)))[0]
+
+
+def test_ray_llm_worker_killed_mid_batch_pays_only_the_call_in_flight(cluster, tmp_path, llm_server, ray_env):
+    """LLM extraction on a Ray actor through the driver's cache, ledger and budgets: the actor is SIGKILLed
+    while its second call of a batch is in flight; the batch goes to a replacement, which gets the first
+    call's reply from the driver's cache. Every prompt is paid once but the one in flight, and the stored
+    facts are the local executor's."""
+    import psutil
+
+    from sro.triples.remote_llm import LLMWork
+    from sro.triples.stage import TripleStage
+
+    cluster = _started(cluster)
+    llm_server.add(r"extract knowledge-graph triples", _founded)
+    ws = _llm_workspace(tmp_path / "local", llm_server)
+    try:
+        for chunks in ws.datasets.iter_chunks("d", batch=8):
+            asyncio.run(TripleStage(ws, "generic").run(chunks))
+    finally:
+        ws.close()
+    local, paid_locally = _facts(tmp_path / "local"), _prompts(llm_server)
+    assert len(local["judged"]) == 16 and len(paid_locally) >= 4 and set(paid_locally.values()) == {1}
+    llm_server.reset()
+    llm_server.add(r"KILLME", _founded, delay_s=3, times=1)
+    llm_server.add(r"extract knowledge-graph triples", _founded)
+
+    def kill_when_in_flight() -> None:
+        while llm_server.count("KILLME") == 0:
+            time.sleep(0.05)
+        port = int(llm_server.base_url.split(":")[-1].split("/")[0])
+        pids = {c.pid for c in psutil.net_connections("tcp") if c.raddr and c.raddr.port == port and c.pid}
+        for pid in pids - {os.getpid()}:
+            os.kill(pid, signal.SIGKILL)
+
+    ws = _llm_workspace(tmp_path / "ray", llm_server)
+    try:
+        pool = RayExecutor(cluster.address, workers=1, llm=LLMWork(ws.settings, 0, ws.llm))
+        try:
+            with ThreadPoolExecutor(1) as killer:
+                killed = killer.submit(kill_when_in_flight)
+                total = _extract_llm(ws, pool)
+                killed.result(timeout=5)
+        finally:
+            pool.close()
+        ws.llm.flush()
+        paid = ws.db.execute("SELECT count(*) FROM llm_calls WHERE status = 'ok' AND NOT cached").fetchone()[0]
+    finally:
+        ws.close()
+    prompts = _prompts(llm_server)
+    n = len(paid_locally)
+    assert set(prompts) == set(paid_locally) and total.errors == [] and total.calls == n
+    assert sorted(prompts.values()) == [1] * (n - 1) + [2] and prompts[next(p for p in prompts if "KILLME" in p)] == 2
+    assert paid == n  # the driver's ledger holds each paid call once (the killed one was never answered),
+    # also the first call of the killed actor's batch, whose result never came back
+    assert _facts(tmp_path / "ray") == local
+
+
 def test_ray_missing_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(ConfigError, match=r"pip install 'sro\[ray\]'"):
@@ -149,6 +251,20 @@ def test_ray_missing_says_how_to_install(monkeypatch, tmp_path):
     assert "Traceback" not in out.stderr and len((out.stderr + out.stdout).strip().splitlines()) == 1
 
 
+def test_node_rates_per_wall_and_cpu_second():
+    """Progress and bench_scale read chunks/s per node and the driver's rate, by wall clock and by CPU time
+    (the CPU rates are what a shared machine barely moves)."""
+    rates = executors.NodeRates()
+    rates.add({"node": "a", "chunks": 64, "seconds": 0.8, "cpu_seconds": 0.4})
+    rates.add({"node": "a", "chunks": 64, "seconds": 0.8, "cpu_seconds": 0.4})
+    rates.add({"node": "b", "chunks": 30, "seconds": 0.5})  # a worker that did not report CPU time
+    rates.driver_seconds, rates.driver_cpu_seconds = 0.4, 0.1
+    assert rates.per_node() == {"a": 80.0, "b": 60.0}
+    assert rates.per_node(cpu=True) == {"a": 160.0}
+    assert rates.driver_rate() == 395.0 and rates.driver_rate(cpu=True) == 1580.0
+    assert executors.NodeRates().driver_rate(cpu=True) == 0.0
+
+
 def test_unknown_executor_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="unknown executor 'gpu'"):
         executors.make_executor("gpu")
@@ -158,12 +274,12 @@ def test_unknown_executor_is_a_config_error(tmp_path):
     assert isinstance(out.exception, ConfigError) and "executor.kind" in str(out.exception)
 
 
-def test_executors_refuse_llm_extraction_before_starting_workers(tmp_path, monkeypatch):
-    monkeypatch.setattr(executors, "make_executor", lambda *a, **k: pytest.fail("no executor may start"))
+def test_processes_refuse_llm_extraction_before_starting_workers(tmp_path, monkeypatch):
+    monkeypatch.setattr(executors, "ProcessExecutor", lambda *a, **k: pytest.fail("no executor may start"))
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-used")  # the key check passes; no call is made
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "sro.toml").write_text('[worker]\nmodel = "openai/gpt-4o-mini"\n')
-    out = runner.invoke(app, ["-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor", "ray"])
+    out = runner.invoke(app, ["-w", str(tmp_path / "ws"), "extract", "-d", "x", "--executor", "processes"])
     assert isinstance(out.exception, ConfigError) and "offline extraction only" in str(out.exception)
 
 

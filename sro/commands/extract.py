@@ -90,15 +90,14 @@ def _run_rlm(ws, dataset: str, pipeline: str, limit: int | None, parallel: int, 
             "_errors": result.errors + result.stage.errors}
 
 
-def _with_executor(cfg, offline: bool, run):
-    """`run(executor)` with the configured executor (None for local), which is closed afterwards."""
-    from sro.errors import ConfigError
+def _with_executor(ws, cfg, gleaning: int, run):
+    """`run(executor)` with the configured executor (None for local), which is closed afterwards. With a worker
+    model, Ray workers call it through the driver's cache, ledger and budgets (sro.triples.remote_llm)."""
     from sro.triples.executors import make_executor
+    from sro.triples.remote_llm import LLMWork
 
-    if cfg.kind != "local" and not offline:
-        raise ConfigError(f"--executor {cfg.kind} runs offline extraction only; use --executor local with a "
-                          "worker model")
-    pool = make_executor(cfg.kind, ray_address=cfg.ray_address, workers=cfg.workers, inflight=cfg.inflight)
+    llm = None if ws.settings.worker.offline or cfg.kind == "local" else LLMWork(ws.settings, gleaning, ws.llm)
+    pool = make_executor(cfg.kind, ray_address=cfg.ray_address, workers=cfg.workers, inflight=cfg.inflight, llm=llm)
     try:
         return run(pool)
     finally:
@@ -142,7 +141,7 @@ def extract_cmd(
                                  "model is configured, else chunks)."),
     parallel: int = typer.Option(4, "--parallel", help="rlm: documents (RLM sessions) run at once."),
     max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
-    executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where offline "
+    executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where "
                                            "parsing and extraction run [sro.toml [executor] kind, else local]."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT [a new "
                                               "local Ray instance]."),
@@ -172,7 +171,7 @@ def extract_cmd(
         cfg = ws.settings.executor.model_copy(update={k: v for k, v in {
             "kind": executor, "ray_address": ray_address, "batch_chunks": batch_chunks}.items() if v})
         batch = batch or cfg.batch_chunks or (64 if offline else 32)
-        stage, total, nodes = _with_executor(cfg, offline, lambda pool: asyncio.run(
+        stage, total, nodes = _with_executor(ws, cfg, gleaning, lambda pool: asyncio.run(
             _run(ws, dataset, pipeline, limit, batch, not as_json, gleaning, pool)))
         summary = {"dataset": dataset, "pipeline": stage.pipeline.name, "strategy": "chunks",
                    **total.summary(), "seconds": round(time.perf_counter() - started, 2)}

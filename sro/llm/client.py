@@ -36,10 +36,11 @@ COMPLETION_ESTIMATE = 256  # tokens assumed for an answer when max_tokens is uns
 class _Shared:
     """State shared by a client and all its scoped views."""
 
-    def __init__(self, settings: Settings, cursor: Callable[[], "duckdb.DuckDBPyConnection"]):
+    def __init__(self, settings: Settings, cursor: Callable[[], "duckdb.DuckDBPyConnection"], *,
+                 cache: LLMCache | None = None, ledger: Ledger | None = None):
         self.settings = settings
-        self.cache = LLMCache(cursor)
-        self.ledger = Ledger(cursor)
+        self.cache = cache or LLMCache(cursor)
+        self.ledger = ledger or Ledger(cursor)
         self.limiters = Limiters()
         self.secrets = roles.secret_values(settings)
         self.session = BudgetScope("session", settings.budgets, dict(settings.role_budgets))
@@ -85,6 +86,31 @@ class LLMClient:
         client = cls(settings, pool)
         client._s.cursors = pool
         return client
+
+    @classmethod
+    def with_stores(cls, settings: Settings, cursor: Callable[[], "duckdb.DuckDBPyConnection"], cache: LLMCache,
+                    ledger: Ledger) -> "LLMClient":
+        """A client over these cache and ledger objects (a Ray worker's, which report to the driver's:
+        sro.triples.remote_llm)."""
+        return cls(settings, cursor, _shared=_Shared(settings, cursor, cache=cache, ledger=ledger))
+
+    def adopt_call(self, row: dict[str, Any]) -> None:
+        """A call paid elsewhere (a Ray worker's ledger row): counted in this view's budgets and written to
+        the ledger with this view's campaign and node, as if made here."""
+        tokens = int(row.get("prompt_tokens") or 0) + int(row.get("completion_tokens") or 0)
+        for scope in self._chain:
+            scope.commit(row["role"], tokens, float(row.get("cost_usd") or 0.0))
+        self._s.ledger.record(**{**row, "campaign": self.campaign, "node": self.node})
+
+    def budget_problem(self, role: str) -> str | None:
+        """Why a next call of `role` would be refused by this view's budgets, None if it would not."""
+        try:
+            for scope in self._chain:
+                if scope.limited:
+                    scope.check(role, Estimate(0, 0.0))
+        except BudgetExceeded as exc:
+            return str(exc)
+        return None
 
     # --- roles ---------------------------------------------------------------------------------
     def is_offline(self, role: str) -> bool:

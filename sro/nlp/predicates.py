@@ -89,7 +89,8 @@ def _ontology_iris(path: str | None) -> dict[str, str]:
 class PredicateMapper:
     def __init__(self, pipeline: "Pipeline"):
         self.pipeline = pipeline
-        iris = _ontology_iris(str(pipeline.ontology_path) if pipeline.ontology_path else None)
+        # the ontology's IRIs by local name, read once (class_iri runs per accepted fact; ontology_path stats)
+        iris = self._ontology = _ontology_iris(str(pipeline.ontology_path) if pipeline.ontology_path else None)
         fallback = pipeline.base_iri or f"https://sro.dev/ontology/{pipeline.name}#"
         self._iri = {p.name: iris.get(p.name, fallback + p.name) for p in pipeline.predicates}
         self._index: dict[str, str] = {}
@@ -135,6 +136,6 @@ class PredicateMapper:
         return MappedPredicate(REL_NS + rel, rel, False)
 
     def class_iri(self, local: str) -> str:
-        iris = _ontology_iris(str(self.pipeline.ontology_path) if self.pipeline.ontology_path else None)
+        iris = self._ontology
         safe = re.sub(r"[^A-Za-z0-9_]", "", local) or "Thing"  # never an invalid IRI from a model's class name
         return iris.get(local, (self.pipeline.base_iri or f"https://sro.dev/ontology/{self.pipeline.name}#") + safe)

@@ -1,18 +1,19 @@
-"""Where offline extraction runs: in this process (`local`), in a pool of local processes (`processes`), or on
-a Ray cluster (`ray`).
+"""Where extraction runs: in this process (`local`), in a pool of local processes (`processes`), or on a Ray
+cluster (`ray`, sro.triples.ray_pool).
 
 `local` is TripleStage.run as it always was. The other two split each batch in two: a worker parses the
-batch's sentences, runs the offline extractor and parses the candidates' quotes (`prepare`), and returns
-plain records: the candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin.
-The driver puts those parses into its parse cache and runs the rest of the stage on the worker's candidates
-(resolve, judge, store): DuckDB and the graph have one writer, the driver, which stores each batch in the
-order it was read, one stage call per batch, exactly as `local` would (the judge's batch statistics and the
-store's corroboration counts see the same batches in the same order, so the facts are the same). A batch
-stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so a
-driver killed mid-run resumes from what is stored.
+batch's sentences, runs the offline extractor (or, on Ray with a worker model, calls the model: see
+sro.triples.remote_llm) and parses the candidates' quotes (`prepare`), and returns plain records: the
+candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin. The driver puts those
+parses into its parse cache and runs the rest of the stage on the worker's candidates (resolve, judge,
+store): DuckDB and the graph have one writer, the driver, which stores each batch in the order it was read,
+one stage call (and one DuckDB commit) per batch, exactly as `local` would (the judge's batch statistics and
+the store's corroboration counts see the same batches in the same order, so the facts are the same). A
+batch stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so
+a driver killed mid-run resumes from what is stored.
 
 At most `inflight` batches are out at once (back-pressure: workers never run far ahead of the writer).
-Faults: Ray retries a task whose worker or node died (`max_retries`); a batch whose task still fails is
+Faults: a batch whose worker or node died is sent again to a live worker; a batch that still fails is
 reported and left pending, never marked done.
 """
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from sro.errors import ConfigError, SROError
+from sro.errors import BudgetExceeded, ConfigError, LLMAuthError, LLMConnectionError, SROError
 from sro.extract.base import Extraction, Extractor
 from sro.triples.protocols import Executor
 from sro.triples.result import StageResult
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
     from sro.llm.client import LLMClient
+    from sro.nlp.models import Candidate
+    from sro.triples.remote_llm import LLMWork
 
 KINDS = ("local", "processes", "ray")
 RAY_MISSING = "--executor ray needs Ray: pip install 'sro[ray]' (or pip install 'ray[default]==2.60.*')"
@@ -44,36 +47,36 @@ SOURCE_ROOT = str(Path(__file__).resolve().parents[2])  # workers import sro and
 # --- worker side ---------------------------------------------------------------------------------------------
 def prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> dict:
     """Parse and extract one batch (no workspace needed): candidates as records, their quotes' parses."""
-    from spacy.tokens import DocBin
-
-    from sro.nlp.nlp import shared_cache
     from sro.extract.offline import OfflineExtractor
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     extractor = OfflineExtractor(pipeline)
     try:
         raw = extractor.run_sync(chunks, docs)
     except SROError as exc:
         return {"error": str(exc), "chunks": len(chunks), "seconds": time.perf_counter() - started}
-    # The judge reads the quotes' parses (syntax, and entities through `ParseCache.parse`, which completes a doc
-    # the same way whenever it is asked): parsed here, they are cache hits on the driver.
+    return records_of(raw) | {"chunks": len(chunks), "seconds": time.perf_counter() - started,
+                              "cpu_seconds": time.process_time() - cpu}
+
+
+def records_of(raw: list["Candidate"]) -> dict:
+    """Candidates as JSON-ready dicts and the parses of their quotes as one DocBin. The judge reads the quotes'
+    parses (syntax, and entities through `ParseCache.parse`, which completes a doc the same way whenever it is
+    asked): parsed on the worker, they are cache hits on the driver."""
+    from spacy.tokens import DocBin
+
+    from sro.nlp.nlp import shared_cache
+
     quotes = list(dict.fromkeys(c.evidence.quote for c in raw if c.evidence.quote))
     parsed = list(zip(quotes, shared_cache().parse_many(quotes)))
     return {"candidates": [c.model_dump(mode="json") for c in raw], "quotes": [q for q, _ in parsed],
-            "docbin": DocBin(store_user_data=False, docs=[d for _, d in parsed]).to_bytes(),
-            "chunks": len(chunks), "seconds": time.perf_counter() - started}
+            "docbin": DocBin(store_user_data=False, docs=[d for _, d in parsed]).to_bytes()}
 
 
 def _worker_setup() -> None:
     """One core per worker: no parse-worker helper process, OpenBLAS on one thread."""
     os.environ["SRO_NLP_PROCESSES"] = "1"
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
-
-
-def _ray_prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> dict:
-    import ray  # SRO_NLP_PROCESSES and OPENBLAS_NUM_THREADS come with the job's runtime_env
-
-    return prepare(pipeline, chunks, docs) | {"node": ray.get_runtime_context().get_node_id()[:8]}
 
 
 def _process_prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> dict:
@@ -107,54 +110,22 @@ class ProcessExecutor:
         self._pool.shutdown(cancel_futures=True)
 
 
-class RayExecutor:
-    """Ray tasks (one CPU each) on a cluster: `address` "auto", "HOST:PORT", or None for a local Ray."""
-
-    kind = "ray"
-
-    def __init__(self, address: str | None = None, inflight: int = 0, retries: int = 5):
-        try:
-            import ray
-        except ImportError:
-            raise ConfigError(RAY_MISSING) from None
-        self._ray = ray
-        env = {"PYTHONPATH": SOURCE_ROOT, "SRO_NLP_PROCESSES": "1", "OPENBLAS_NUM_THREADS": "1"}
-        try:
-            ray.init(address=address, runtime_env={"env_vars": env}, logging_level="ERROR",
-                     log_to_driver=False, include_dashboard=False if address is None else None)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise ConfigError(f"cannot connect to Ray at {address or 'a new local instance'}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self.inflight = inflight or 2 * self.workers
-        self._task = ray.remote(num_cpus=1, max_retries=retries)(_ray_prepare)
-        self._pipeline_ref: tuple[Any, Any] | None = None
-
-    def submit(self, pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> Any:
-        if self._pipeline_ref is None or self._pipeline_ref[0] is not pipeline:
-            self._pipeline_ref = (pipeline, self._ray.put(pipeline))  # sent to each node once, not per task
-        return self._task.remote(self._pipeline_ref[1], chunks, docs)
-
-    def result(self, handle: Any) -> dict:
-        try:
-            return self._ray.get(handle)
-        except self._ray.exceptions.RayError as exc:  # retries exhausted: the batch stays pending
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            return {"error": f"ray task failed: {type(exc).__name__}: {first[:200]}"}
-
-    def close(self) -> None:
-        self._ray.shutdown()
-
-
-def make_executor(kind: str, *, ray_address: str | None = None, workers: int = 0,
-                  inflight: int = 0) -> Executor | None:
-    """The executor for `kind`; None for `local` (TripleStage.run in this process)."""
+def make_executor(kind: str, *, ray_address: str | None = None, workers: int = 0, inflight: int = 0,
+                  llm: "LLMWork | None" = None) -> Executor | None:
+    """The executor for `kind`; None for `local` (TripleStage.run in this process). `llm`: the workers
+    extract with the worker model (Ray only)."""
     if kind not in KINDS:
         raise ConfigError(f"unknown executor {kind!r}; executors are {', '.join(KINDS)}")
+    if llm is not None and kind == "processes":
+        raise ConfigError("--executor processes runs offline extraction only; with a worker model use --executor "
+                          "ray (or local)")
     if kind == "processes":
         return ProcessExecutor(workers, inflight)
     if kind == "ray":
-        return RayExecutor(None if ray_address in (None, "", "local") else ray_address, inflight)
+        from sro.triples.ray_pool import RayExecutor
+
+        return RayExecutor(None if ray_address in (None, "", "local") else ray_address, inflight, workers=workers,
+                           llm=llm)
     return None
 
 
@@ -168,10 +139,14 @@ class _Prepared:
     async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> Extraction:
         from sro.nlp.models import Candidate
 
-        if "error" in self.records:
-            raise SROError(self.records["error"])
+        if "error" in self.records:  # LLM auth and connection errors stop the run, as they do locally
+            kind = {c.__name__: c for c in (LLMAuthError, LLMConnectionError, BudgetExceeded)}
+            raise kind.get(self.records.get("error_kind", ""), SROError)(self.records["error"])
         _adopt_parses(self.records)
-        return Extraction([Candidate.model_validate(c) for c in self.records["candidates"]])
+        return Extraction([Candidate.model_validate(c) for c in self.records["candidates"]],
+                          errors=self.records.get("errors", []),
+                          failed_chunks=set(self.records.get("failed_chunks", [])),
+                          budget_stop=self.records.get("budget_stop", ""))
 
 
 def _adopt_parses(records: dict) -> None:
@@ -209,36 +184,44 @@ class NodeRates:
 
     chunks: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # the workers' CPU time (offline extraction)
     driver_seconds: float = 0.0  # the driver's own work: resolve, judge, store (its write rate)
+    driver_cpu_seconds: float = 0.0
 
     def add(self, records: dict) -> None:
         node = records.get("node", "?")
         self.chunks[node] = self.chunks.get(node, 0) + records.get("chunks", 0)
         self.seconds[node] = self.seconds.get(node, 0.0) + records.get("seconds", 0.0)
+        self.cpu_seconds[node] = self.cpu_seconds.get(node, 0.0) + records.get("cpu_seconds", 0.0)
 
-    def per_node(self) -> dict[str, float]:
-        return {n: round(self.chunks[n] / self.seconds[n], 1) for n in sorted(self.chunks) if self.seconds[n] > 0}
+    def per_node(self, cpu: bool = False) -> dict[str, float]:
+        """Chunks per second of work on each node (`cpu`: per CPU-second, which a busy machine barely moves)."""
+        spent = self.cpu_seconds if cpu else self.seconds
+        return {n: round(self.chunks[n] / spent[n], 1) for n in sorted(self.chunks) if spent.get(n, 0) > 0}
 
-    def driver_rate(self) -> float:
-        """Chunks per second the driver stores when it never waits for a worker."""
-        done = sum(self.chunks.values())
-        return round(done / self.driver_seconds, 1) if self.driver_seconds > 0 else 0.0
+    def driver_rate(self, cpu: bool = False) -> float:
+        """Chunks per second the driver stores when it never waits for a worker (`cpu`: per CPU-second)."""
+        done, spent = sum(self.chunks.values()), self.driver_cpu_seconds if cpu else self.driver_seconds
+        return round(done / spent, 1) if spent > 0 else 0.0
 
 
 async def run_distributed(stage: PreparedStage, executor: Executor, batches: Iterable[list["Chunk"]],
                           on_batch: Callable[[int, NodeRates], None] | None = None) -> tuple[StageResult, NodeRates]:
     """Submit batches (at most `executor.inflight` out), store each in read order; returns totals and rates."""
-    if not stage.offline:
+    if not stage.offline and getattr(executor, "llm", None) is None:
         raise ConfigError(f"the {executor.kind} executor runs offline extraction only")
     total, rates, window = StageResult(), NodeRates(), deque()
+    llm = getattr(executor, "llm", None)
+    before = llm.client.spent() if llm is not None else None
 
     async def store_next() -> None:
         chunks, handle = window.popleft()
         records = executor.result(handle)
         rates.add(records)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
         rates.driver_seconds += time.perf_counter() - started
+        rates.driver_cpu_seconds += time.process_time() - cpu
         if on_batch is not None:
             on_batch(len(chunks), rates)
 
@@ -246,6 +229,12 @@ async def run_distributed(stage: PreparedStage, executor: Executor, batches: Ite
         window.append((chunks, executor.submit(stage.pipeline, chunks, stage.documents(chunks))))
         if len(window) >= executor.inflight:
             await store_next()
+        if total.budget_stop:  # a budget stopped the workers: no more batches
+            break
     while window:
         await store_next()
+    if llm is not None and before is not None:  # every call paid for this run: the workers' (also those of
+        after = llm.client.spent()  # a worker that died before returning its batch) and the driver's
+        total.calls, total.tokens = after.calls - before.calls, after.tokens - before.tokens
+        total.cost_usd = after.cost_usd - before.cost_usd
     return total, rates

@@ -112,21 +112,20 @@ class TripleStage:
         ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))
         judgments = await judge.arun(candidates, ctx=ctx)
         ids = [candidate_id(c) for c in candidates]
-        known = self.store.existing(ids)
-        fresh = list({cid: (cid, c, j) for cid, c, j in zip(ids, candidates, judgments) if cid not in known}.values())
-        if self.resolver.con is self.store.con:  # aliases in the same transaction as the candidates
-            self.store.save(self.pipeline.name, fresh, also=self.resolver.flush)
-        else:
-            self.store.save(self.pipeline.name, fresh)
-            self.resolver.flush()
-        result.candidates, result.new_candidates = len(candidates), len(fresh)
+        items = list({cid: (cid, c, j) for cid, c, j in zip(ids, candidates, judgments)}.values())
+        result.candidates = len(candidates)
         self._sort(result, candidates, judgments)
-        self._write_graph(result)
+        self._write_graph(result)  # idempotent: a batch killed before its commit below is redone on the next run
         failed = found.failed_chunks  # retried on the next run, not marked done
         counts = {ch.id: 0 for ch in chunks if ch.id not in failed}
         result.failed_chunks = len(chunks) - len(counts)
         counts.update(Counter(c.evidence.chunk_id for c in candidates if c.evidence.chunk_id not in failed))
-        self.store.mark_done(self.pipeline.name, counts, result.extractor)
+        # candidates, judgments, aliases and finished chunks: one commit per batch
+        same_con = self.resolver.con is self.store.con
+        result.new_candidates = self.store.save(self.pipeline.name, items, also=self.resolver.flush if same_con
+                                                else None, done=counts, extractor=result.extractor)
+        if not same_con:
+            self.resolver.flush()
         result.unmapped_predicates = dict(self.resolver.predicates.unmapped)
         self.resolver.predicates.unmapped.clear()
         used = client.spent() - before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -90,12 +91,61 @@ def start_cluster(nodes: int = 2) -> Cluster:
         raise RuntimeError("the ray command is not installed (pip install 'sro[ray]')")
     port = free_port()
     cluster = Cluster(f"127.0.0.1:{port}", free_port())
-    _ray("start", "--head", "--port", str(port), "--num-cpus", "1", "--object-store-memory", "100000000",
-         "--include-dashboard=false", "--disable-usage-stats")
-    if nodes > 1:
-        cluster.add_node()
+    try:
+        _ray("start", "--head", "--port", str(port), "--num-cpus", "1", "--object-store-memory", "100000000",
+             "--include-dashboard=false", "--disable-usage-stats")
+        if nodes > 1:
+            cluster.add_node()
+    except BaseException:
+        stop_cluster(cluster)  # whatever of it did start
+        raise
     return cluster
 
 
-def stop_cluster() -> None:
-    subprocess.run([RAY, "stop", "--force"], capture_output=True, env=cluster_env(), timeout=120, check=False)
+def stop_cluster(cluster: Cluster | None = None) -> None:
+    """Stop `cluster` only: the processes that name its GCS port (GCS, raylets, agents, log monitors) and their
+    children (the workers), so that other Ray clusters on a shared machine keep running. Without a cluster:
+    `ray stop --force` (every Ray process of this machine)."""
+    if cluster is None:
+        subprocess.run([RAY, "stop", "--force"], capture_output=True, env=cluster_env(), timeout=120, check=False)
+        return
+    import psutil
+
+    procs = _cluster_processes(cluster.address.rsplit(":", 1)[1])
+    procs += [c for p in procs for c in _children(p)]
+    for proc in procs:
+        _signal(proc, signal.SIGTERM)
+    _, alive = psutil.wait_procs(procs, timeout=10)
+    for proc in alive:
+        _signal(proc, signal.SIGKILL)
+    psutil.wait_procs(alive, timeout=10)
+
+
+def _cluster_processes(port: str) -> list:
+    import psutil
+
+    mine = (f"--gcs_server_port={port}",)
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        args = proc.info["cmdline"] or []
+        if any(a in mine or (a.startswith("--gcs-address=") and a.endswith(f":{port}")) for a in args):
+            found.append(proc)
+    return found
+
+
+def _children(proc) -> list:
+    import psutil
+
+    try:
+        return proc.children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _signal(proc, sig: int) -> None:
+    import psutil
+
+    try:
+        proc.send_signal(sig)
+    except psutil.Error:
+        pass
