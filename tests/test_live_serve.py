@@ -3,6 +3,7 @@ headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -101,17 +102,11 @@ def test_judge_takes_the_sro_judge_format_and_agrees_with_sro_judge(server, tmp_
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium)")
 def test_explorer_renders_a_campaign_and_an_entity_graph(server, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     _, info = server
     facts = _get(info, "/api/facts").json()
     entity = facts[0]["subject"]
     errors: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{info['url']}/#token={info['token']}")
+    with _explorer(info, errors) as page:
         page.click("#campaign-list tbody tr")
         assert page.is_hidden("#run-form")  # a read-only server: no run form
         page.wait_for_selector("#campaign-tree li.tree-node")
@@ -133,7 +128,6 @@ def test_explorer_renders_a_campaign_and_an_entity_graph(server, tmp_path):
         page.click("#sparql-form button")
         page.wait_for_selector("#sparql-result tbody tr")
         bound = page.inner_text("#sparql-result tbody")
-        browser.close()
     assert errors == []
     first = _get(info, "/api/facts", params={"entity": entity}).json()[0]
     assert highlighted == _get(info, f"/api/documents/{first['doc_id']}").json()["text"][
@@ -184,16 +178,26 @@ def test_allow_runs_starts_a_campaign_whose_progress_the_api_and_explorer_show(t
     assert seen[-1]["question"] == "What do owners say about Powerwall batteries?"
 
 
-def _start_from_the_explorer(info) -> None:
-    """The explorer's run form (shown with --allow-runs) starts a campaign; its row appears in the list."""
+@contextlib.contextmanager
+def _explorer(info, errors: list[str]):
+    """The explorer in headless Chromium, logged in with the token; console and page errors go to `errors`."""
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    errors: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{info['url']}/#token={info['token']}")
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def _start_from_the_explorer(info) -> None:
+    """The explorer's run form (shown with --allow-runs) starts a campaign; its row appears in the list."""
+    errors: list[str] = []
+    with _explorer(info, errors) as page:
         page.wait_for_selector("#run-form", state="visible")
         page.fill("#run-form input[name=question]", "Which inverters fail?")
         page.fill("#run-form input[name=dataset]", "solar")
@@ -202,7 +206,6 @@ def _start_from_the_explorer(info) -> None:
         page.click("#run-form button")
         page.wait_for_function("document.querySelector('#campaign-list tbody').innerText.includes('from-explorer')",
                                timeout=60000)
-        browser.close()
     assert errors == []
 
 
