@@ -142,7 +142,9 @@ def command():
     while stack:
         cmd = stack.pop()
         stack.extend(getattr(cmd, "commands", {}).values())
-        for param in cmd.params:
+        # click builds the --help option once per command and caches it: build it now so it is relabelled too
+        help_option = cmd.get_help_option(typer.Context(cmd, **(cmd.context_settings or {})))
+        for param in [*cmd.params, *([help_option] if help_option else [])]:
             label = param.display_type(None).strip("<>")
             label = label[5:-1] if label.startswith("list[") else label
             plain = PLAIN_TYPES.get(label, label.upper())
