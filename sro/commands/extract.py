@@ -50,7 +50,7 @@ async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, s
     from sro.triples.result import StageResult
     from sro.triples.stage import TripleStage
 
-    stage = (TripleStage if executor is None else PreparedStage)(ws, pipeline, gleaning=gleaning)
+    stage = (TripleStage if executor is None else PreparedStage).for_workspace(ws, pipeline, gleaning=gleaning)
     total = StageResult()
     ws.datasets.dataset(dataset)  # unknown dataset: a clear DatasetError before any work
     todo = _count_pending(ws, dataset, stage.pipeline.name)
