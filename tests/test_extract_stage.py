@@ -56,6 +56,46 @@ def test_stage_stores_judges_writes_graph_and_is_idempotent(workspace):
     assert rejected and all(json.loads(r[0]) for r in rejected)  # every rejection keeps its reasons
 
 
+class RecordingGraph:
+    """A graph_store.FactGraph that keeps what it is given: the stage needs no workspace and no real store."""
+
+    def __init__(self):
+        self.facts, self.entities = [], []
+
+    def add_facts(self, facts):
+        from graph_store.model import AddResult
+
+        facts = list(facts)
+        self.facts += facts
+        return AddResult(new_facts=len(facts), new_sources=len(facts))
+
+    def add_entities(self, records):
+        records = list(records)
+        self.entities += records
+        return len(records)
+
+    def values(self, subject, predicate):
+        return []
+
+    def query(self, sparql, bindings=None, timeout_s=None, union_default_graph=True):
+        raise AssertionError("the stage does not query the graph")
+
+
+def test_stage_takes_what_it_uses_not_the_workspace(workspace):
+    """Built from its parts (a connection, a client, a FactGraph, a document lookup, the base IRI, the pipeline),
+    the stage stores and writes exactly what the workspace-built one does."""
+    chunks = _add(workspace)
+    docs = {d: workspace.datasets.document(d) for d in {c.doc_id for c in chunks}}
+    graph = RecordingGraph()
+    stage = TripleStage(con=workspace.db, client=workspace.llm, graph=graph, document=docs.__getitem__,
+                        base_iri="https://example.org/id/", pipeline=workspace.pipeline("generic"))
+    result = asyncio.run(stage.run(chunks, campaign="c1"))
+    assert result.n_accepted > 0 and len(graph.facts) == result.n_accepted == result.new_facts
+    assert graph.entities and all(f.subject.startswith("https://example.org/id/") for f in graph.facts)
+    assert _count(workspace, "candidates") == result.candidates
+    assert "graph" not in workspace.__dict__  # the workspace's own store was never opened
+
+
 def test_functional_predicate_conflict_with_graph_is_not_overwritten(workspace):
     pipeline = Pipeline(name="lawtest", offline_svo=False, predicates=[
         PredicateDef(name="governingLaw", functional=True)], patterns=[Pattern(
