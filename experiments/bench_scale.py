@@ -65,7 +65,7 @@ def run_mode(template: Path, tmp: Path, name: str, make, batch: int) -> dict:
     startup = time.perf_counter() - started
     ws = Workspace.open(ws_path)
     try:
-        stage = (TripleStage if pool is None else PreparedStage)(ws, PIPELINE)
+        stage = (TripleStage if pool is None else PreparedStage).for_workspace(ws, PIPELINE)
         startup += warm_up(ws, stage, pool)
         batches = _pending(ws, DATASET, PIPELINE, None, batch)
         started = time.perf_counter()
@@ -131,7 +131,7 @@ def driver_only(template: Path, tmp: Path, batch: int) -> dict:
     shutil.copytree(template, ws_path)
     ws = Workspace.open(ws_path)
     try:
-        stage = PreparedStage(ws, PIPELINE)
+        stage = PreparedStage.for_workspace(ws, PIPELINE)
         batches = list(_pending(ws, DATASET, PIPELINE, None, batch))
         pool = ProcessExecutor()
         try:

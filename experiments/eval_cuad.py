@@ -4,7 +4,7 @@
 
 What runs (the real engine, nothing simulated):
 1. `sro ingest docs` puts every contract of `<data>/contracts/*.txt` into a fresh workspace (dataset
-   "contracts"); 2. `TripleStage(ws, "legal_contracts")` (offline: spaCy SVO + the pipeline's patterns,
+   "contracts"); 2. `TripleStage.for_workspace(ws, "legal_contracts")` (offline: spaCy SVO + the pipeline's patterns,
    resolution, the axiom judge) runs over all chunks; 3. only *accepted* triples are read back and compared
    with `gold_master_clauses.csv`. The gold table is opened only after extraction has finished.
 With `--model` (and a worker model configured through SRO_WORKER_MODEL etc.) the same run is repeated with
@@ -168,7 +168,7 @@ def patterns_only_stage(ws, pipeline_name: str, offline: bool):
                 return PatternExtractor(self.pipeline)
             return super().extractor(client)
 
-    return Stage(ws, pipeline_name, offline=offline)
+    return Stage.for_workspace(ws, pipeline_name, offline=offline)
 
 
 async def extract(workspace: Path, offline: bool) -> tuple[dict[str, dict[str, list]], dict]:

@@ -7,7 +7,7 @@ the heart, bread, tides, ...), each with 8-15 hand-written reference facts (subj
 Split by topic; rules are developed on tune only, test is reported.
 
 What runs (the normal path, nothing simulated): `sro ingest table` puts the essays of a split (id, title,
-text) into a fresh workspace; `TripleStage(ws, "generic", offline=True)` extracts (spaCy SVO + literals),
+text) into a fresh workspace; `TripleStage.for_workspace(ws, "generic", offline=True)` extracts (spaCy SVO + literals),
 resolves and judges every chunk; only *accepted* triples are read back and matched.
 
 Matcher (one rule, not tuned to any output; `match` below). Each phrase is parsed alone with the shared
@@ -141,7 +141,7 @@ async def accepted(workspace: Path) -> dict[str, list[Fact]]:
 
     ws = Workspace.open(workspace, overrides={role: {"model": None} for role in ("ceo", "worker", "judge")})
     try:
-        stage = TripleStage(ws, "generic", offline=True)
+        stage = TripleStage.for_workspace(ws, "generic", offline=True)
         out: dict[str, list[Fact]] = {}
         for batch in ws.datasets.iter_chunks("essays", batch=64):
             result = await stage.run(batch, campaign="eval_essays")

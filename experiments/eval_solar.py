@@ -70,7 +70,7 @@ async def sweep(workspace: Path) -> dict:
 
     ws = Workspace.open(workspace, overrides={r: {"model": None} for r in ("ceo", "worker", "judge")})
     try:
-        stage = TripleStage(ws, "solar_reddit", offline=True)
+        stage = TripleStage.for_workspace(ws, "solar_reddit", offline=True)
         total = StageResult()
         for batch in ws.datasets.iter_chunks("teslasolar", batch=128):
             total.merge(await stage.run(batch, campaign=CAMPAIGN), keep_triples=False)

@@ -6,13 +6,13 @@ path opens the embedded pyoxigraph store, an http(s) URL a remote SPARQL 1.1 end
 
 from __future__ import annotations
 
-from graph_store.base import GraphStore
+from graph_store.base import FactGraph, GraphStore
 from graph_store.errors import (BackendError, GraphStoreError, ImportFailed, InvalidTermError, QueryRefused,
                                 QuerySyntaxError, QueryTimeout)
 from graph_store.model import AddResult, EntityRecord, Fact, Iri, Lit, Provenance, QueryResult
 from graph_store.vocab import SRO
 
-__all__ = ["open_store", "GraphStore", "Fact", "Provenance", "EntityRecord", "AddResult", "QueryResult", "Iri",
+__all__ = ["open_store", "GraphStore", "FactGraph", "Fact", "Provenance", "EntityRecord", "AddResult", "QueryResult", "Iri",
            "Lit", "SRO", "GraphStoreError", "InvalidTermError", "QueryRefused", "QuerySyntaxError", "QueryTimeout", "ImportFailed",
            "BackendError"]
 

@@ -24,16 +24,25 @@ ASSERTION_TYPE, EVIDENCE_TYPE = v.NS + "Assertion", v.NS + "Evidence"  # the "al
 BATCH = 20_000  # facts per write transaction: big enough for bulk speed, small enough for bounded memory
 
 
-@runtime_checkable
-class GraphStore(Protocol):
-    location: str
-    allow_service: bool
+class FactGraph(Protocol):
+    """What sro's stages use of a graph store: write judged facts and entity records, read a subject's values
+    (the judge's contradiction axiom), run SPARQL. Each call returns a typed result (`AddResult`, `Term`s,
+    `QueryResult`), never raw backend objects; a test or another backend can stand in by providing these."""
 
     def add_facts(self, facts: Iterable[Fact]) -> AddResult: ...
     def add_entities(self, records: Iterable[EntityRecord]) -> int: ...
     def values(self, subject: str, predicate: str) -> list[Term]: ...
     def query(self, sparql: str, bindings: dict[str, Any] | None = None, timeout_s: float | None = None,
               union_default_graph: bool = True) -> QueryResult: ...
+
+
+@runtime_checkable
+class GraphStore(FactGraph, Protocol):
+    """A whole backend: FactGraph plus export, import, stats and lifecycle (the CLI's `sro graph` commands)."""
+
+    location: str
+    allow_service: bool
+
     def export(self, fmt: str, out: str | IO[bytes], min_score: float | None = None,
                campaign: str | None = None) -> int: ...
     def import_file(self, path: str, fmt: str | None = None) -> int: ...

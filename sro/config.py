@@ -1,4 +1,5 @@
-"""Workspace configuration: defaults < workspace file (sro.toml) < environment (SRO_*) < CLI flags.
+"""Workspace configuration: defaults < workspace file (sro.toml) < environment (SRO_*) < a campaign spec's
+`models:` < CLI flags, resolved once, by `load_settings`, into a frozen `Settings` handed down.
 
 Environment examples: SRO_WORKSPACE, SRO_CEO_MODEL, SRO_WORKER_BASE_URL, SRO_JUDGE_API_KEY_ENV,
 SRO_BUDGETS_USD. Keys themselves never live here: a role names the environment variable that holds its key.
@@ -12,7 +13,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from sro.errors import ConfigError
@@ -25,6 +26,8 @@ _config_file: ContextVar[Path | None] = ContextVar("sro_config_file", default=No
 
 class RoleConfig(BaseModel):
     """One model role. `model` None means the role is offline."""
+
+    model_config = ConfigDict(frozen=True)
 
     model: str | None = None
     base_url: str | None = None
@@ -55,6 +58,8 @@ class RoleConfig(BaseModel):
 class Budgets(BaseModel):
     """Spending limits; None means unlimited."""
 
+    model_config = ConfigDict(frozen=True)
+
     usd: float | None = None
     tokens: int | None = None
     calls: int | None = None
@@ -62,6 +67,8 @@ class Budgets(BaseModel):
 
 class SandboxSettings(BaseModel):
     """[sandbox] in sro.toml."""
+
+    model_config = ConfigDict(frozen=True)
 
     # Refuse to run model code when an OS isolation layer (network namespace, own uid, Landlock, seccomp)
     # is unavailable on this machine; by default a missing layer is reported once and the rest still apply.
@@ -71,6 +78,8 @@ class SandboxSettings(BaseModel):
 class ExecutorSettings(BaseModel):
     """[executor] in sro.toml: where `sro extract` runs extraction (sro.triples.executors)."""
 
+    model_config = ConfigDict(frozen=True)
+
     kind: Literal["local", "processes", "ray"] = "local"
     ray_address: str | None = None  # "auto", "HOST:PORT"; None: a Ray instance started for the run
     batch_chunks: int = Field(0, ge=0)  # chunks per batch sent to a worker; 0: the --batch default
@@ -79,10 +88,11 @@ class ExecutorSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Resolved configuration. Sources, highest first: CLI flags (init kwargs), SRO_* environment, sro.toml."""
+    """Resolved configuration, frozen. Sources, highest first: CLI flags and a campaign spec's models (init
+    kwargs, flags over the spec: `layered`), SRO_* environment, sro.toml."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SRO_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid"
+        env_prefix="SRO_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid", frozen=True
     )
     workspace: Path = Path("sro-workspace")
     ceo: RoleConfig = Field(default_factory=RoleConfig)
@@ -119,13 +129,26 @@ class Settings(BaseSettings):
         return getattr(self, name)
 
 
-def load_settings(workspace: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Resolve settings for a workspace. `overrides` are CLI flags (nested dicts allowed)."""
+def layered(*layers: dict[str, Any] | None) -> dict[str, Any]:
+    """Overrides merged, later layers winning key by key (a role's fields one by one): `layered(spec, flags)`."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in (layer or {}).items():
+            base = merged.get(key)
+            merged[key] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+    return merged
+
+
+def load_settings(workspace: Path | str | None = None, overrides: dict[str, Any] | None = None,
+                  spec_models: dict[str, Any] | None = None) -> Settings:
+    """Resolve settings for a workspace, the one place they are merged: CLI flags (`overrides`, nested dicts
+    allowed) over a campaign spec's models (`spec_models`, CampaignSpec.model_overrides()) over SRO_*
+    environment over sro.toml over the defaults."""
     root = Path(workspace or os.environ.get("SRO_WORKSPACE") or "sro-workspace")
     path = root / CONFIG_FILE
     token = _config_file.set(path if path.exists() else None)
     try:
-        return Settings(**{**(overrides or {}), "workspace": root})
+        return Settings(**{**layered(spec_models, overrides), "workspace": root})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"invalid configuration ({path} / SRO_* environment / flags): {problems}") from None

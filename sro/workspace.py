@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sro.config import Settings, load_settings
-from sro.errors import WorkspaceError
+from sro.errors import CampaignError, WorkspaceError
 
 if TYPE_CHECKING:  # imported lazily at run time
     import duckdb
@@ -70,6 +70,17 @@ class Workspace:
         except OSError as exc:
             raise WorkspaceError(f"cannot create workspace {root}: {exc.strerror}") from None
         return cls(settings, overrides)
+
+    def adopt_spec_models(self, spec_models: dict[str, Any]) -> None:
+        """A campaign spec's models, under the flags the workspace was opened with, resolved by `load_settings`
+        (the one place settings are merged) into a new frozen Settings. A no-op when the workspace was opened
+        with them (`sro run` does); refused once the LLM client, built from the old settings, exists."""
+        settings = load_settings(self.root, self.overrides, spec_models)
+        if settings == self.settings:
+            return
+        if "llm" in self.__dict__:
+            raise CampaignError("open the workspace with the spec's model overrides (its LLM client already exists)")
+        self.settings = settings
 
     # --- storage -----------------------------------------------------------------------------
     @cached_property

@@ -121,7 +121,7 @@ def test_ray_node_killed_mid_run_loses_nothing(cluster, corpus, ray_env):
 
     ws = Workspace.open(ws_path)
     try:
-        stage = executors.PreparedStage(ws, "legal_contracts")
+        stage = executors.PreparedStage.for_workspace(ws, "legal_contracts")
         batches = _pending(ws, "contracts", "legal_contracts", None, int(BATCH))
         total, rates = asyncio.run(executors.run_distributed(stage, pool, batches, on_batch=kill_second_node))
     finally:
@@ -180,7 +180,7 @@ def _prompts(llm_server) -> Counter:
 def _extract_llm(ws, pool) -> object:
     from sro.commands.extract import _pending
 
-    stage = executors.PreparedStage(ws, "generic")
+    stage = executors.PreparedStage.for_workspace(ws, "generic")
     return asyncio.run(executors.run_distributed(stage, pool, _pending(ws, "d", "generic", None, 8)))[0]
 
 
@@ -199,7 +199,7 @@ def test_ray_llm_worker_killed_mid_batch_pays_only_the_call_in_flight(cluster, t
     ws = _llm_workspace(tmp_path / "local", llm_server)
     try:
         for chunks in ws.datasets.iter_chunks("d", batch=8):
-            asyncio.run(TripleStage(ws, "generic").run(chunks))
+            asyncio.run(TripleStage.for_workspace(ws, "generic").run(chunks))
     finally:
         ws.close()
     local, paid_locally = _facts(tmp_path / "local"), _prompts(llm_server)
@@ -290,7 +290,7 @@ from sro.commands.extract import _pending
 from sro.workspace import Workspace
 
 ws, pool = Workspace.open(sys.argv[1]), executors.ProcessExecutor(inflight=2)
-stage = executors.PreparedStage(ws, "legal_contracts")
+stage = executors.PreparedStage.for_workspace(ws, "legal_contracts")
 asyncio.run(executors.run_distributed(stage, pool, _pending(ws, "contracts", "legal_contracts", None, 2),
                                       on_batch=lambda n, rates: print("stored", flush=True)))
 """

@@ -44,7 +44,7 @@ def _chunks(ws):
 
 def test_llm_stage_locates_quotes_and_batches_chunks(ws, llm_server):
     llm_server.add(r"extract knowledge-graph triples", json.dumps(ANSWER))
-    result = asyncio.run(TripleStage(ws, "generic").run(_chunks(ws), campaign="c", node="n"))
+    result = asyncio.run(TripleStage.for_workspace(ws, "generic").run(_chunks(ws), campaign="c", node="n"))
     assert llm_server.count(r"extract knowledge-graph triples") == 1  # both chunks in one call
     prompt = json.dumps(llm_server.requests[0])
     assert "locatedIn" in prompt and "passage 1" in prompt  # ontology predicates and several passages
@@ -64,7 +64,7 @@ def test_llm_stage_locates_quotes_and_batches_chunks(ws, llm_server):
 
 def test_unparseable_answer_is_an_error_and_chunks_stay_pending(ws, llm_server):
     llm_server.add(r"extract knowledge-graph triples|invalid", "no json here, sorry", raw=False)
-    stage = TripleStage(ws, "generic")
+    stage = TripleStage.for_workspace(ws, "generic")
     result = asyncio.run(stage.run(_chunks(ws)))
     assert result.errors and result.candidates == 0
     assert not stage.store.done_chunks("generic", [c.id for c in _chunks(ws)])  # retried next run

@@ -34,7 +34,7 @@ def _count(ws, table):
 
 def test_stage_stores_judges_writes_graph_and_is_idempotent(workspace):
     chunks = _add(workspace)
-    first = asyncio.run(TripleStage(workspace, "generic").run(chunks, campaign="c1", node="n1"))
+    first = asyncio.run(TripleStage.for_workspace(workspace, "generic").run(chunks, campaign="c1", node="n1"))
     assert first.extractor == "nlp:spacy" and first.candidates == first.new_candidates > 0
     assert first.n_accepted > 0 and first.n_rejected > 0  # "It was expensive." has a pronoun subject
     assert first.rejected_by_axiom.get("specificity", 0) >= 1
@@ -48,12 +48,52 @@ def test_stage_stores_judges_writes_graph_and_is_idempotent(workspace):
     rows = workspace.graph.query(
         "PREFIX sro: <https://sro.dev/ns#> SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
     assert rows and rows[0]["n"] > facts
-    second = asyncio.run(TripleStage(workspace, "generic").run(chunks, campaign="c1", node="n1"))
+    second = asyncio.run(TripleStage.for_workspace(workspace, "generic").run(chunks, campaign="c1", node="n1"))
     assert second.new_candidates == 0 and second.new_facts == 0
     assert _count(workspace, "candidates") == stored and workspace.graph.stats()["facts"] == facts
     assert second.n_accepted == first.n_accepted
     rejected = workspace.db.execute("SELECT reasons FROM judgments WHERE verdict = 'rejected'").fetchall()
     assert rejected and all(json.loads(r[0]) for r in rejected)  # every rejection keeps its reasons
+
+
+class RecordingGraph:
+    """A graph_store.FactGraph that keeps what it is given: the stage needs no workspace and no real store."""
+
+    def __init__(self):
+        self.facts, self.entities = [], []
+
+    def add_facts(self, facts):
+        from graph_store.model import AddResult
+
+        facts = list(facts)
+        self.facts += facts
+        return AddResult(new_facts=len(facts), new_sources=len(facts))
+
+    def add_entities(self, records):
+        records = list(records)
+        self.entities += records
+        return len(records)
+
+    def values(self, subject, predicate):
+        return []
+
+    def query(self, sparql, bindings=None, timeout_s=None, union_default_graph=True):
+        raise AssertionError("the stage does not query the graph")
+
+
+def test_stage_takes_what_it_uses_not_the_workspace(workspace):
+    """Built from its parts (a connection, a client, a FactGraph, a document lookup, the base IRI, the pipeline),
+    the stage stores and writes exactly what the workspace-built one does."""
+    chunks = _add(workspace)
+    docs = {d: workspace.datasets.document(d) for d in {c.doc_id for c in chunks}}
+    graph = RecordingGraph()
+    stage = TripleStage(con=workspace.db, client=workspace.llm, graph=graph, document=docs.__getitem__,
+                        base_iri="https://example.org/id/", pipeline=workspace.pipeline("generic"))
+    result = asyncio.run(stage.run(chunks, campaign="c1"))
+    assert result.n_accepted > 0 and len(graph.facts) == result.n_accepted == result.new_facts
+    assert graph.entities and all(f.subject.startswith("https://example.org/id/") for f in graph.facts)
+    assert _count(workspace, "candidates") == result.candidates
+    assert "graph" not in workspace.__dict__  # the workspace's own store was never opened
 
 
 def test_functional_predicate_conflict_with_graph_is_not_overwritten(workspace):
@@ -62,11 +102,11 @@ def test_functional_predicate_conflict_with_graph_is_not_overwritten(workspace):
             name="law", regex=r"(?P<s>Acme Corp) is governed by the laws of (?P<law>[A-Z]\w+)",
             subject="{s}", predicate="governingLaw", object="{law}")])
     one = _add(workspace, ["Acme Corp is governed by the laws of Delaware."], dataset="a")
-    first = asyncio.run(TripleStage(workspace, pipeline).run(one))
+    first = asyncio.run(TripleStage.for_workspace(workspace, pipeline).run(one))
     law = [t for t in first.accepted if t.predicate_iri.endswith("governingLaw")]
     assert law and law[0].object_iri.endswith("delaware")
     two = _add(workspace, ["Acme Corp is governed by the laws of Texas."], dataset="b")
-    second = asyncio.run(TripleStage(workspace, pipeline).run(two))
+    second = asyncio.run(TripleStage.for_workspace(workspace, pipeline).run(two))
     conflicts = [t for t in second.conflicts if t.predicate_iri.endswith("governingLaw")]
     assert conflicts and "delaware" in conflicts[0].judgment.reasons[0].lower()
     values = workspace.graph.values(law[0].subject_iri, law[0].predicate_iri)

@@ -121,23 +121,11 @@ class CampaignRunner:
         return row
 
     def _apply_settings(self) -> None:
-        """The spec's models become the workspace settings for this run, except what the workspace was opened
-        with (`sro run` opens it with the spec's models and the --*-model flags on top: flags override the
-        spec). Its budgets do not: they go to the LLM client's campaign scope (`llm`), which takes its spend
-        so far from the ledger, so budgets hold across resumes and cover every call of the campaign."""
-        from sro.config import RoleConfig
-
-        settings = self.ws.settings
-        llm_built = "llm" in self.ws.__dict__
-        for role, fields in self.spec.model_overrides().items():
-            opened = self.ws.overrides.get(role)
-            fields = {k: v for k, v in fields.items() if not (isinstance(opened, dict) and k in opened)}
-            merged = RoleConfig.model_validate({**settings.role(role).model_dump(), **fields})
-            if merged != settings.role(role):
-                if llm_built:
-                    raise CampaignError("open the workspace with the spec's model overrides "
-                                        "(its LLM client already exists)")
-                setattr(settings, role, merged)
+        """The spec's models under the flags the workspace was opened with (`sro run` opens it with both, so
+        this is a no-op there; sro.config.load_settings resolves them, once). Its budgets do not go into the
+        settings: they go to the LLM client's campaign scope (`llm`), which takes its spend so far from the
+        ledger, so budgets hold across resumes and cover every call of the campaign."""
+        self.ws.adopt_spec_models(self.spec.model_overrides())
 
     @property
     def llm(self) -> LLMClient:

@@ -43,19 +43,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipelines import MCTSDefaults
 from sro.config import ROLES, RoleConfig
 from sro.errors import CampaignError
 from sro.mcts.reward import RewardWeights
-
-T = TypeVar("T")
-
-if TYPE_CHECKING:
-    from pipelines import MCTSDefaults
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -204,18 +200,13 @@ def load_spec(path: Path | str) -> CampaignSpec:
     return parse_spec(data, str(path), default_name=path.stem)
 
 
-class Effective(BaseModel):
-    """Spec values merged with the pipeline's `mcts:` defaults: what the planner actually uses."""
+class Effective(MCTSDefaults):
+    """Spec values merged with the pipeline's `mcts:` defaults: what the planner actually uses. The planner
+    fields are MCTSDefaults' own (declared and defaulted once, there); frozen: resolved once, then read."""
 
-    exploration: float
-    widening_k: float
-    widening_alpha: float
-    parallel: int
-    max_depth: int
-    max_nodes: int
-    children: int
+    model_config = ConfigDict(frozen=True)
+
     cost_weight: float
-    min_gain: float
     max_failures: int
     rlm_iterations: int
     usd: float | None = None
@@ -225,23 +216,13 @@ class Effective(BaseModel):
 
 
 def effective(spec: CampaignSpec, pipeline_mcts: MCTSDefaults | None = None) -> Effective:
-    """Fill None fields from the pipeline's MCTSDefaults (pipelines.MCTSDefaults or None)."""
-    from pipelines import MCTSDefaults
-
+    """Fill None fields from the pipeline's MCTSDefaults (pipelines.MCTSDefaults or None): each planner field
+    from the spec's `mcts:` (max_depth and max_nodes from its `budgets:`) when set, else the default."""
     base = pipeline_mcts or MCTSDefaults()
     m, b = spec.mcts, spec.budgets
-
-    def pick(value: T | None, default: T) -> T:
-        return default if value is None else value
-
-    return Effective(
-        exploration=pick(m.exploration, base.exploration),
-        widening_k=pick(m.widening_k, base.widening_k),
-        widening_alpha=pick(m.widening_alpha, base.widening_alpha),
-        parallel=pick(m.parallel, base.parallel),
-        max_depth=pick(b.max_depth, base.max_depth),
-        max_nodes=pick(b.max_nodes, base.max_nodes),
-        children=pick(m.children, base.children), cost_weight=m.cost_weight, min_gain=pick(m.min_gain, base.min_gain),
-        max_failures=m.max_failures, rlm_iterations=m.rlm_iterations,
-        usd=b.usd, tokens=b.tokens, calls=b.calls, wall_time_s=b.wall_time_s,
-    )
+    given = {**m.model_dump(), "max_depth": b.max_depth, "max_nodes": b.max_nodes}
+    planner = {name: given[name] if given.get(name) is not None else getattr(base, name)
+               for name in MCTSDefaults.model_fields}
+    return Effective(**planner, cost_weight=m.cost_weight, max_failures=m.max_failures,
+                     rlm_iterations=m.rlm_iterations, usd=b.usd, tokens=b.tokens, calls=b.calls,
+                     wall_time_s=b.wall_time_s)

@@ -26,11 +26,9 @@ EXIT_CODES = {"errors": ExitCode.ERROR, "error": ExitCode.ERROR, "interrupted": 
 
 def _overrides(ctx: typer.Context, spec: CampaignSpec) -> dict[str, Any]:
     """Spec models, then the global --ceo-model/--worker-model/--judge-model flags on top (flags win)."""
-    merged = spec.model_overrides()
-    cli = (ctx.find_root().obj or {}).get("overrides", {})
-    for key, value in cli.items():
-        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
-    return merged
+    from sro.config import layered
+
+    return layered(spec.model_overrides(), (ctx.find_root().obj or {}).get("overrides", {}))
 
 
 def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume: bool, as_json: bool) -> None:

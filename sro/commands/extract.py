@@ -10,6 +10,7 @@ import typer
 
 from sro.console import JSON_HELP, console, print_json, print_table, progress
 from sro.commands.workspace import workspace_of
+from sro.rlm.models import DOC_ITERATIONS, DOC_PARALLEL
 
 
 def _pending(ws, dataset: str, pipeline: str, limit: int | None, batch: int):
@@ -50,7 +51,7 @@ async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, s
     from sro.triples.result import StageResult
     from sro.triples.stage import TripleStage
 
-    stage = (TripleStage if executor is None else PreparedStage)(ws, pipeline, gleaning=gleaning)
+    stage = (TripleStage if executor is None else PreparedStage).for_workspace(ws, pipeline, gleaning=gleaning)
     total = StageResult()
     ws.datasets.dataset(dataset)  # unknown dataset: a clear DatasetError before any work
     todo = _count_pending(ws, dataset, stage.pipeline.name)
@@ -139,8 +140,8 @@ def extract_cmd(
     gleaning: int = typer.Option(0, "--gleaning", help="Extra LLM passes for missed facts."),
     strategy: str = typer.Option("auto", "--strategy", help="auto | chunks | rlm (auto: rlm when a CEO "
                                  "model is configured, else chunks)."),
-    parallel: int = typer.Option(4, "--parallel", help="rlm: documents (RLM sessions) run at once."),
-    max_iterations: int = typer.Option(8, "--max-iterations", help="rlm: root turns per document."),
+    parallel: int = typer.Option(DOC_PARALLEL, "--parallel", help="rlm: documents (RLM sessions) run at once."),
+    max_iterations: int = typer.Option(DOC_ITERATIONS, "--max-iterations", help="rlm: root turns per document (fewer than `sro rlm`'s for a whole question)."),
     executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where "
                                            "parsing and extraction run [sro.toml [executor] kind, else local]."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT [a new "

@@ -11,6 +11,7 @@ import typer
 from sro.console import JSON_HELP, console, print_json
 from sro.commands.workspace import workspace_of
 from sro.errors import ConfigError
+from sro.rlm.models import MAX_DEPTH, MAX_ITERATIONS
 
 JSON = typer.Option(False, "--json", help=JSON_HELP)
 
@@ -98,8 +99,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         question: str = typer.Argument(..., help="The question for the RLM session."),
         dataset: List[str] = typer.Option(..., "--dataset", "-d", help="Dataset the session may read (repeat)."),
-        max_iterations: int = typer.Option(12, "--max-iterations", help="Root turns before a forced answer."),
-        max_depth: int = typer.Option(2, "--max-depth", help="Recursion limit for rlm_query."),
+        max_iterations: int = typer.Option(MAX_ITERATIONS, "--max-iterations", help="Root turns before a forced answer."),
+        max_depth: int = typer.Option(MAX_DEPTH, "--max-depth", help="Recursion limit for rlm_query."),
         campaign: Optional[str] = typer.Option(None, "--campaign", help="Campaign for notes and trajectories."),
         pipeline: str = typer.Option("generic", "--pipeline", help="Pipeline used by extract_triples."),
         timeout: float = typer.Option(30.0, "--timeout", help="Wall-clock limit per sandbox step (seconds)."),

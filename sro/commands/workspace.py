@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from sro.config import layered
 from sro.live import open_workspace
 
 
@@ -15,5 +16,4 @@ def workspace_of(ctx: typer.Context, overrides: dict[str, Any] | None = None, *,
     A read command while another process holds the workspace is forwarded to it (sro.live)."""
     root = ctx.find_root()
     opts = root.obj or {}
-    merged = {**opts.get("overrides", {}), **(overrides or {})}
-    return open_workspace(ctx, opts.get("workspace"), merged, create=create)
+    return open_workspace(ctx, opts.get("workspace"), layered(opts.get("overrides", {}), overrides), create=create)

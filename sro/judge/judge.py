@@ -25,7 +25,7 @@ from sro.judge.models import AxiomScore, Judgment
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-    from graph_store.base import GraphStore
+    from graph_store.base import FactGraph
     from pipelines import Pipeline
     from sro.data.models import Document
     from sro.llm.client import LLMClient
@@ -63,7 +63,7 @@ def effective_axioms(pipeline: "Pipeline") -> dict[str, AxiomConfig]:
 
 
 class AxiomJudge:
-    def __init__(self, pipeline: "Pipeline", *, client: LLMClient | None = None, graph: GraphStore | None = None,
+    def __init__(self, pipeline: "Pipeline", *, client: LLMClient | None = None, graph: FactGraph | None = None,
                  threshold: float | None = None):
         self.pipeline = pipeline
         self.axioms = effective_axioms(pipeline)

@@ -9,6 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sro.errors import ExitCode
 
 
+# Root turns, one declaration each. Three different parameters, not one with three defaults: a question
+# session (`sro rlm`) gets the most turns; a document's session in partition-and-map (`sro extract --strategy
+# rlm`) reads one document, so fewer; a campaign node's session is the spec's `mcts.rlm_iterations` (6).
+MAX_ITERATIONS = 12  # sro rlm --max-iterations, SessionConfig.max_iterations
+DOC_ITERATIONS = 8  # sro extract --strategy rlm --max-iterations, PartitionMap(max_iterations=)
+MAX_DEPTH = 2  # rlm_query recursion: sro rlm --max-depth, SessionConfig.max_depth
+DOC_PARALLEL = 4  # documents' sessions at once: sro extract --parallel, PartitionMap(parallel=)
+
 STOP_REASONS = ("done", "budget", "max_iterations", "errors", "interrupted")
 EXIT_CODES = {"done": 0, "max_iterations": 0, "errors": int(ExitCode.ERROR), "budget": int(ExitCode.BUDGET),
               "interrupted": int(ExitCode.INTERRUPTED)}

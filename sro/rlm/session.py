@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from sro.config import Budgets
 from sro.errors import BudgetExceeded, LLMAuthError, LLMConnectionError, SROError
 from sro.rlm.budget import RootBudget
-from sro.rlm.models import RLMResult
+from sro.rlm.models import MAX_DEPTH, MAX_ITERATIONS, RLMResult
 from sro.rlm.policy import LLMRoot, OfflinePolicy, RootPolicy, RootTurn
 from sro.rlm.primitives import Extract, PrimitiveHost, SessionContext
 from sro.rlm.prompts import FORCE, REFUSED, feedback, system_prompt
@@ -113,9 +113,9 @@ class SessionConfig:
     datasets: tuple[str, ...]
     campaign: str | None = None
     node: str | None = None
-    max_iterations: int = 12
+    max_iterations: int = MAX_ITERATIONS
     depth: int = 0
-    max_depth: int = 2
+    max_depth: int = MAX_DEPTH
     budgets: Budgets | None = None
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     prompt_budget_tokens: int | None = None  # None: what the root model's context window allows

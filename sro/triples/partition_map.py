@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sro.data.records import DOC_TEXT, DOC_TEXT_JOIN
 from sro.errors import ConfigError, SROError
+from sro.rlm.models import DOC_ITERATIONS, DOC_PARALLEL
 from sro.triples.result import StageResult
 
 if TYPE_CHECKING:
@@ -151,8 +152,8 @@ class BatchSummary:
 class PartitionMap:
     """Runs the per-document RLM sessions of one `sro extract --strategy rlm` call."""
 
-    def __init__(self, ws: "Workspace", pipeline: "Pipeline | str", dataset: str, *, parallel: int = 4,
-                 max_iterations: int = 8, campaign: str | None = None):
+    def __init__(self, ws: "Workspace", pipeline: "Pipeline | str", dataset: str, *, parallel: int = DOC_PARALLEL,
+                 max_iterations: int = DOC_ITERATIONS, campaign: str | None = None):
         self.ws = ws
         self.pipeline = ws.pipeline(pipeline) if isinstance(pipeline, str) else pipeline
         self.dataset = dataset

@@ -25,6 +25,7 @@ from sro.judge.models import Judge, VerifiedTriple
 if TYPE_CHECKING:
     import duckdb
 
+    from graph_store.base import FactGraph
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
     from sro.llm.client import LLMClient
@@ -45,21 +46,33 @@ _SHARED: "WeakKeyDictionary[duckdb.DuckDBPyConnection, _Shared]" = WeakKeyDictio
 
 
 class TripleStage:
-    def __init__(self, ws: "Workspace", pipeline: "Pipeline | str", *, offline: bool | None = None,
-                 gleaning: int = 0):
+    """Receives what it uses: the DuckDB connection (candidates, judgments, aliases, finished chunks), the LLM
+    client, the graph it writes facts to, a document lookup, the base IRI and the pipeline. Callers holding a
+    workspace build one with `TripleStage.for_workspace(ws, pipeline)`."""
+
+    def __init__(self, *, con: "duckdb.DuckDBPyConnection", client: "LLMClient", graph: "FactGraph",
+                 document: Callable[[str], "Document"], base_iri: str, pipeline: "Pipeline",
+                 offline: bool | None = None, gleaning: int = 0):
         self.gleaning = gleaning
-        self.ws = ws
-        self.pipeline = ws.pipeline(pipeline) if isinstance(pipeline, str) else pipeline
-        # The triples tables are created once per workspace connection, not by every stage (one per RLM
-        # session in a campaign); they are never dropped.
-        shared = _SHARED.get(ws.db)
-        self.store = TripleStore(ws.db, schema_ready=shared is not None)
-        self.client = ws.llm
-        self.offline = offline if offline is not None else self.client.is_offline("worker")
-        self.resolver = Resolver(self.pipeline, con=ws.db, base_iri=ws.settings.base_iri, schema_ready=True)
+        self.pipeline, self.client, self.graph, self.base_iri = pipeline, client, graph, base_iri
+        self._document = document
+        # The triples tables are created once per DuckDB connection, not by every stage (one per RLM session
+        # in a campaign); they are never dropped.
+        shared = _SHARED.get(con)
+        self.store = TripleStore(con, schema_ready=shared is not None)
+        self.offline = offline if offline is not None else client.is_offline("worker")
+        self.resolver = Resolver(pipeline, con=con, base_iri=base_iri, schema_ready=True)
         if shared is None:
-            shared = _SHARED[ws.db] = _Shared()
+            shared = _SHARED[con] = _Shared()
         self._docs = shared.docs
+
+    @classmethod
+    def for_workspace(cls, ws: "Workspace", pipeline: "Pipeline | str", *, offline: bool | None = None,
+                      gleaning: int = 0) -> "TripleStage":
+        """The stage on a workspace's connection, LLM client, graph, datasets and base IRI."""
+        return cls(con=ws.db, client=ws.llm, graph=ws.graph, document=ws.datasets.document,
+                   base_iri=ws.settings.base_iri, offline=offline, gleaning=gleaning,
+                   pipeline=ws.pipeline(pipeline) if isinstance(pipeline, str) else pipeline)
 
     def extractor(self, client: LLMClient) -> Extractor:
         if self.offline:
@@ -73,7 +86,7 @@ class TripleStage:
         for doc_id in dict.fromkeys(c.doc_id for c in chunks):
             doc = self._docs.get(doc_id)
             if doc is None:
-                doc = self._docs[doc_id] = self.ws.datasets.document(doc_id)
+                doc = self._docs[doc_id] = self._document(doc_id)
             found[doc_id] = doc
             try:
                 self._docs.move_to_end(doc_id)
@@ -108,7 +121,7 @@ class TripleStage:
         result.budget_stop = found.budget_stop
         raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in found.candidates]
         candidates = await self.resolver.arun(raw, client)
-        judge: Judge = AxiomJudge(self.pipeline, client=client, graph=self.ws.graph)
+        judge: Judge = AxiomJudge(self.pipeline, client=client, graph=self.graph)
         ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))
         judgments = await judge.arun(candidates, ctx=ctx)
         ids = [candidate_id(c) for c in candidates]
@@ -151,11 +164,10 @@ class TripleStage:
     def _write_graph(self, result: StageResult) -> None:
         if not result.accepted:
             return
-        base = self.ws.settings.base_iri
-        facts = [to_fact(t, base) for t in result.accepted]
-        added = self.ws.graph.add_facts(facts)
+        facts = [to_fact(t, self.base_iri) for t in result.accepted]
+        added = self.graph.add_facts(facts)
         result.new_facts = added.new_facts
-        self.ws.graph.add_entities(entity_records(result.accepted, self.resolver.predicates))
+        self.graph.add_entities(entity_records(result.accepted, self.resolver.predicates))
 
 
 def extraction(ws: "Workspace", pipeline: str
@@ -168,7 +180,7 @@ def extraction(ws: "Workspace", pipeline: str
     async def extract(chunks: list["Chunk"], campaign: str | None, node: str | None) -> StageResult:
         nonlocal stage
         if stage is None:
-            stage = TripleStage(ws, ws.pipeline(pipeline))
+            stage = TripleStage.for_workspace(ws, pipeline)
         return await stage.run(chunks, campaign=campaign, node=node)
 
     return extract
