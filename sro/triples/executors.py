@@ -55,21 +55,31 @@ def prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Docume
         raw = extractor.run_sync(chunks, docs)
     except SROError as exc:
         return {"error": str(exc), "chunks": len(chunks), "seconds": time.perf_counter() - started}
-    return records_of(raw) | {"chunks": len(chunks), "seconds": time.perf_counter() - started,
+    return records_of(raw, pipeline, docs) | {"chunks": len(chunks), "seconds": time.perf_counter() - started,
                               "cpu_seconds": time.process_time() - cpu}
 
 
-def records_of(raw: list["Candidate"]) -> dict:
-    """Candidates as JSON-ready dicts and the parses of their quotes as one DocBin. The judge reads the quotes'
-    parses (syntax, and entities through `ParseCache.parse`, which completes a doc the same way whenever it is
-    asked): parsed on the worker, they are cache hits on the driver."""
+def records_of(raw: list["Candidate"], pipeline: "Pipeline", docs: dict[str, "Document"]) -> dict:
+    """Candidates as JSON-ready dicts, their per-candidate axioms' scores (`judged`: sro.judge.prejudged) and
+    the parses of their quotes as one DocBin. The driver takes the scores of the candidates its resolution
+    leaves as the worker saw them and judges the others itself, reading the quotes' parses (syntax, and
+    entities through `ParseCache.parse`, which completes a doc the same way whenever it is asked): parsed
+    on the worker, they are cache hits there."""
     from spacy.tokens import DocBin
 
+    from sro.judge.judge import AxiomJudge
+    from sro.nlp.models import Candidate
     from sro.nlp.nlp import shared_cache
+    from sro.triples.resolve import Resolver
 
     quotes = list(dict.fromkeys(c.evidence.quote for c in raw if c.evidence.quote))
     parsed = list(zip(quotes, shared_cache().parse_many(quotes)))
-    return {"candidates": [c.model_dump(mode="json") for c in raw], "quotes": [q for q, _ in parsed],
+    dumped = [c.model_dump(mode="json") for c in raw]
+    # scored as the driver will read them (from JSON), resolved as far as a worker can
+    seen = Resolver(pipeline).preview([Candidate.model_validate(c) for c in dumped])
+    judge = AxiomJudge(pipeline)
+    return {"candidates": dumped, "judged": judge.prejudge(seen, judge.context(docs)),
+            "quotes": [q for q, _ in parsed],
             "docbin": DocBin(store_user_data=False, docs=[d for _, d in parsed]).to_bytes()}
 
 
@@ -137,16 +147,21 @@ class _Prepared:
         self.records = records
 
     async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> Extraction:
+        from sro.judge.prejudged import Prejudged
         from sro.nlp.models import Candidate
 
         if "error" in self.records:  # LLM auth and connection errors stop the run, as they do locally
             kind = {c.__name__: c for c in (LLMAuthError, LLMConnectionError, BudgetExceeded)}
             raise kind.get(self.records.get("error_kind", ""), SROError)(self.records["error"])
-        _adopt_parses(self.records)
-        return Extraction([Candidate.model_validate(c) for c in self.records["candidates"]],
-                          errors=self.records.get("errors", []),
-                          failed_chunks=set(self.records.get("failed_chunks", [])),
-                          budget_stop=self.records.get("budget_stop", ""))
+        records = self.records
+        judged = records.get("judged")
+        if judged is None:  # a worker that does not judge: the judge reads its parses here
+            _adopt_parses(records)
+        return Extraction([Candidate.model_validate(c) for c in records["candidates"]],
+                          errors=records.get("errors", []), failed_chunks=set(records.get("failed_chunks", [])),
+                          budget_stop=records.get("budget_stop", ""),
+                          judged=None if judged is None else Prejudged.from_records(judged,
+                                                                                    lambda: _adopt_parses(records)))
 
 
 def _adopt_parses(records: dict) -> None:

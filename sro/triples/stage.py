@@ -110,7 +110,7 @@ class TripleStage:
         candidates = await self.resolver.arun(raw, client)
         judge: Judge = AxiomJudge(self.pipeline, client=client, graph=self.ws.graph)
         ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))
-        judgments = await judge.arun(candidates, ctx=ctx)
+        judgments = await judge.arun(candidates, ctx=ctx, pre=found.judged)  # found.judged: a worker's scores
         ids = [candidate_id(c) for c in candidates]
         items = list({cid: (cid, c, j) for cid, c, j in zip(ids, candidates, judgments)}.values())
         result.candidates = len(candidates)
