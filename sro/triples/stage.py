@@ -153,9 +153,9 @@ class TripleStage:
             return
         base = self.ws.settings.base_iri
         facts = [to_fact(t, base) for t in result.accepted]
-        added = self.ws.graph.add_facts(facts)
+        # the facts and their entities in one write
+        added = self.ws.graph.add_facts(facts, entities=entity_records(result.accepted, self.resolver.predicates))
         result.new_facts = added.new_facts
-        self.ws.graph.add_entities(entity_records(result.accepted, self.resolver.predicates))
 
 
 def extraction(ws: "Workspace", pipeline: str
