@@ -3,10 +3,12 @@ cluster (`ray`, sro.triples.ray_pool).
 
 `local` is TripleStage.run as it always was. The other two split each batch in two: a worker parses the
 batch's sentences, runs the offline extractor (or, on Ray with a worker model, calls the model: see
-sro.triples.remote_llm) and parses the candidates' quotes (`prepare`), and returns plain records: the
-candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin. The driver puts those
-parses into its parse cache and runs the rest of the stage on the worker's candidates (resolve, judge,
-store): DuckDB and the graph have one writer, the driver, which stores each batch in the order it was read,
+sro.triples.remote_llm), parses the candidates' quotes and scores their per-candidate axioms (`prepare`;
+sro.judge.prejudged), and returns plain records: the candidates as JSON-ready dicts, their scores, and the
+parses of their quotes as one spaCy DocBin. The driver runs the rest of the stage on the worker's candidates
+(resolve, the batch and graph axioms, store), taking the worker's scores for every candidate its resolution
+left as the worker saw it (the others it scores itself, after putting the worker's parses into its parse
+cache): DuckDB and the graph have one writer, the driver, which stores each batch in the order it was read,
 one stage call (and one DuckDB commit) per batch, exactly as `local` would (the judge's batch statistics and
 the store's corroboration counts see the same batches in the same order, so the facts are the same). A
 batch stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so
