@@ -10,8 +10,8 @@ Writes experiments/results/bench_scale.json:
   local executor's;
 - Ray's overhead per batch: the round trip of an actor call that receives a batch (the pipeline by reference,
   the chunks and documents) and returns at once, mean of 20;
-- the driver's write rate: chunks per second of the driver's own work (resolve, judge, store) in the Ray
-  runs, and alone (batches of all the CUAD contracts prepared beforehand, then stored as from workers, the
+- the driver's write rate: chunks per second of the driver's own work (resolve, the batch and graph axioms,
+  store; the workers score the per-candidate axioms) in the Ray runs, and alone (batches of all the CUAD contracts prepared beforehand, then stored as from workers, the
   first batch untimed) at 64, 256 and 1024-chunk batches; a projection: nodes the driver can feed = driver
   rate / one node's chunks/s, from wall-clock rates and from CPU-second rates (the driver's chunks per CPU-second
   / a worker's: the ratio on machines that are not shared; wall-clock rates here move with the other jobs'

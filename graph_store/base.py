@@ -29,7 +29,7 @@ class FactGraph(Protocol):
     (the judge's contradiction axiom), run SPARQL. Each call returns a typed result (`AddResult`, `Term`s,
     `QueryResult`), never raw backend objects; a test or another backend can stand in by providing these."""
 
-    def add_facts(self, facts: Iterable[Fact]) -> AddResult: ...
+    def add_facts(self, facts: Iterable[Fact], entities: Iterable[EntityRecord] = ()) -> AddResult: ...
     def add_entities(self, records: Iterable[EntityRecord]) -> int: ...
     def values(self, subject: str, predicate: str) -> list[Term]: ...
     def query(self, sparql: str, bindings: dict[str, Any] | None = None, timeout_s: float | None = None,
@@ -115,7 +115,9 @@ class BaseStore(ABC):
         """Compact storage after large loads (embedded); a no-op where the server manages its own storage."""
 
     # --- writes -----------------------------------------------------------------------------------------
-    def add_facts(self, facts: Iterable[Fact]) -> AddResult:
+    def add_facts(self, facts: Iterable[Fact], entities: Iterable[EntityRecord] = ()) -> AddResult:
+        """`entities`: entity records (`add_entities`) written in the same write as the last facts: a batch of
+        facts and their entities costs one write instead of two."""
         total = AddResult()
         batch: list[Fact] = []
         for fact in facts:
@@ -123,17 +125,18 @@ class BaseStore(ABC):
             if len(batch) >= BATCH:
                 self._add_batch(batch, total)
                 batch = []
-        if batch:
-            self._add_batch(batch, total)
+        extra = [q for r in entities for q in entity_quads(r)]
+        if batch or extra:
+            self._add_batch(batch, total, extra)
         return total
 
-    def _add_batch(self, facts: list[Fact], total: AddResult) -> None:
+    def _add_batch(self, facts: list[Fact], total: AddResult, extra: list[QuadText] | None = None) -> None:
         built = [fact_quads(f) for f in facts]
         # check-then-write must not interleave with another thread adding the same assertion
         with _write_lock(self):
-            self._write_batch(built, total)
+            self._write_batch(built, total, extra or [])
 
-    def _write_batch(self, built: list[FactQuads], total: AddResult) -> None:
+    def _write_batch(self, built: list[FactQuads], total: AddResult, extra: list[QuadText]) -> None:
         existing = self._existing(sorted({b.assertion for b in built}), ASSERTION_TYPE)
         evid_known = self._existing(sorted({b.evidence for b in built if b.assertion in existing}), EVIDENCE_TYPE)
         new_quads: list[QuadText] = []
@@ -158,6 +161,7 @@ class BaseStore(ABC):
                 merged.add(b.assertion)
                 merge_quads += b.evidence_quads
         (new_quads or merge_quads).extend(axiom_declarations(axioms))
+        new_quads += extra
         if new_quads:
             self._insert(new_quads)
         if merged:

@@ -62,11 +62,12 @@ class RecordingGraph:
     def __init__(self):
         self.facts, self.entities = [], []
 
-    def add_facts(self, facts):
+    def add_facts(self, facts, entities=()):
         from graph_store.model import AddResult
 
         facts = list(facts)
         self.facts += facts
+        self.entities += list(entities)
         return AddResult(new_facts=len(facts), new_sources=len(facts))
 
     def add_entities(self, records):

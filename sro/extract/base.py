@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from sro.data.models import Chunk, Document
+    from sro.judge.prejudged import Prejudged
     from sro.nlp.models import Candidate
 
 
@@ -19,6 +20,8 @@ class Extraction:
     errors: list[str] = field(default_factory=list)
     failed_chunks: set[str] = field(default_factory=set)  # not marked done: the next run retries them
     budget_stop: str = ""  # the refused call's message when a budget stopped extraction
+    # the per-candidate axioms' scores, when a worker judged them (sro.judge.prejudged.Prejudged)
+    judged: Prejudged | None = None
 
 
 class Extractor(Protocol):

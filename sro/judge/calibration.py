@@ -73,8 +73,13 @@ def _title_is_question(c: Candidate, ctx: JudgeContext) -> bool:
 def features(c: Candidate, ctx: JudgeContext, scores: list[AxiomScore], raw_total: float) -> dict[str, float]:
     """General features of a judged candidate past every gate, none tied to a domain's vocabulary (the
     per-axiom scores are near-constant once the gates passed: the weighted mean stands for them)."""
+    return {"raw_total": raw_total, **candidate_features(c, ctx)}
+
+
+def candidate_features(c: Candidate, ctx: JudgeContext) -> dict[str, float]:
+    """The features but the raw total: what the candidate, its quote's parse and its document say (a worker
+    computes them with the per-candidate axioms)."""
     return {
-        "raw_total": raw_total,
         "literal_object": float(isinstance(c.object, Value)),
         "document_subject": float(c.subject.ref == "document"),
         "title_question": float(_title_is_question(c, ctx)),

@@ -21,6 +21,7 @@ from sro.judge.axioms import anchor, assertion, contradiction, corroboration, di
 from sro.judge import calibration
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
+from sro.judge.prejudged import Prejudged, signature
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -86,8 +87,27 @@ class AxiomJudge:
         return asyncio.run(self.arun(candidates, docs))
 
     async def arun(self, candidates: list[Candidate], docs: dict[str, "Document"] | None = None, *,
-                   ctx: JudgeContext | None = None) -> list[Judgment]:
+                   ctx: JudgeContext | None = None, pre: Prejudged | None = None) -> list[Judgment]:
+        """`pre`: the per-candidate axioms' scores computed elsewhere (a worker, `prejudge`), used for the
+        candidates whose resolution left them as the worker saw them; the others are scored here."""
         ctx = ctx or self.context(docs)
+        per, features = self._per_candidate_or_pre(candidates, ctx, pre)
+        with paused_gc():
+            extras = [contradiction.batch(candidates, ctx), corroboration.batch(candidates, ctx)]
+        for i, message in schema.shacl_batch(candidates, ctx).items():
+            per[i] = [AxiomScore(axiom="schema", score=0.2, reason=f"SHACL: {message}") if s.axiom == "schema"
+                      else s for s in per[i]]
+        extras.append(await entailment.batch(candidates, self.client))
+        for extra in extras:
+            for scores, score in zip(per, extra):
+                scores.append(score)
+        with paused_gc():
+            return [self.combine(scores, self._calibrated(c, ctx, f))
+                    for c, scores, f in zip(candidates, per, features)]
+
+    def per_candidate(self, candidates: list[Candidate], ctx: JudgeContext) -> list[list[AxiomScore]]:
+        """The axioms that read only the candidate, its quote's parse and its document (PER_CANDIDATE, in that
+        order): the same scores wherever they run, one candidate independent of the others."""
         with paused_gc():
             grounded = [PER_CANDIDATE["grounding"](c, ctx) for c in candidates]
             # LLM candidates arrive with quotes nobody has parsed: parse them in batches (one nlp() call per quote,
@@ -99,23 +119,45 @@ class AxiomJudge:
             cheap = [self._cheap(c, ctx, g) for c, g in zip(candidates, grounded)]
             self._parse_quotes([c for c, (_, failed) in zip(candidates, cheap)
                                 if failed is None and c.subject.ref != "document"], ctx, None)
-            per = [self._parsed(c, ctx, scores, failed) for c, (scores, failed) in zip(candidates, cheap)]
-            extras = [contradiction.batch(candidates, ctx), corroboration.batch(candidates, ctx)]
-        for i, message in schema.shacl_batch(candidates, ctx).items():
-            per[i] = [AxiomScore(axiom="schema", score=0.2, reason=f"SHACL: {message}") if s.axiom == "schema"
-                      else s for s in per[i]]
-        extras.append(await entailment.batch(candidates, self.client))
-        for extra in extras:
-            for scores, score in zip(per, extra):
-                scores.append(score)
-        with paused_gc():
-            return [self.combine(scores, self._calibrated(c, ctx)) for c, scores in zip(candidates, per)]
+            return [self._parsed(c, ctx, scores, failed) for c, (scores, failed) in zip(candidates, cheap)]
 
-    def _calibrated(self, c: Candidate, ctx: JudgeContext) -> Callable[[list[AxiomScore], float], float] | None:
-        """The pipeline's calibration as a function of (scores, raw total), bound to the candidate."""
+    def _per_candidate_or_pre(self, candidates: list[Candidate], ctx: JudgeContext, pre: Prejudged | None
+                              ) -> tuple[list[list[AxiomScore]], list[dict[str, float] | None]]:
+        """Per-candidate scores (and calibration features): taken from `pre` where it applies, else scored here."""
+        if pre is None:
+            return self.per_candidate(candidates, ctx), [None] * len(candidates)
+        per, features = pre.take(candidates, need_features=self.calibration is not None)
+        missing = [i for i, scores in enumerate(per) if scores is None]
+        if missing:
+            pre.before_local()  # e.g. the worker's parses of the quotes into this process's cache
+            for i, scores in zip(missing, self.per_candidate([candidates[i] for i in missing], ctx)):
+                per[i] = scores
+        if self.calibration is not None and any(f is None for f in features):
+            pre.before_local()
+        return per, features
+
+    def prejudge(self, candidates: list[Candidate], ctx: JudgeContext) -> dict:
+        """What a worker sends with its candidates (`Prejudged.from_records` reads it): the per-candidate scores
+        and, with a calibration, the candidates' features, of candidates as the worker could resolve them
+        (`signature` records how: the driver uses them only for candidates its resolution left the same)."""
+        per = self.per_candidate(candidates, ctx)
+        features = [None] * len(candidates)
+        if self.calibration is not None:
+            gates = {n for n, cfg in self.axioms.items() if cfg.gate is not None} - OFFLINE_STAND_INS
+            features = [None if any(s.axiom in gates and self._fails(s.axiom, s) for s in scores)
+                        else calibration.candidate_features(c, ctx) for c, scores in zip(candidates, per)]
+        return {"scores": [[(s.axiom, s.score, s.reason, s.skipped) for s in scores] for scores in per],
+                "signatures": [signature(c) for c in candidates], "features": features}
+
+    def _calibrated(self, c: Candidate, ctx: JudgeContext, features: dict[str, float] | None = None
+                    ) -> Callable[[list[AxiomScore], float], float] | None:
+        """The pipeline's calibration as a function of (scores, raw total), bound to the candidate (`features`:
+        its features but the raw total, computed elsewhere)."""
         cal = self.calibration
         if cal is None:
             return None
+        if features is not None:
+            return lambda scores, raw: cal.probability({"raw_total": raw, **features})
         return lambda scores, raw: cal.probability(calibration.features(c, ctx, scores, raw))
 
     def _cheap(self, c: Candidate, ctx: JudgeContext, grounded: AxiomScore) -> tuple[dict[str, AxiomScore], str | None]:

@@ -11,6 +11,7 @@ from sro.nlp.models import Candidate
 if TYPE_CHECKING:
     from sro.data.models import Document
     from sro.judge.context import JudgeContext
+    from sro.judge.prejudged import Prejudged
 
 Verdict = Literal["accepted", "rejected", "conflict"]
 
@@ -70,4 +71,4 @@ class Judge(Protocol):
                 stored_support: dict | None = None) -> JudgeContext: ...
 
     async def arun(self, candidates: list[Candidate], docs: dict[str, Document] | None = None, *,
-                   ctx: JudgeContext | None = None) -> list[Judgment]: ...
+                   ctx: JudgeContext | None = None, pre: Prejudged | None = None) -> list[Judgment]: ...

@@ -3,10 +3,12 @@ cluster (`ray`, sro.triples.ray_pool).
 
 `local` is TripleStage.run as it always was. The other two split each batch in two: a worker parses the
 batch's sentences, runs the offline extractor (or, on Ray with a worker model, calls the model: see
-sro.triples.remote_llm) and parses the candidates' quotes (`prepare`), and returns plain records: the
-candidates as JSON-ready dicts and the parses of their quotes as one spaCy DocBin. The driver puts those
-parses into its parse cache and runs the rest of the stage on the worker's candidates (resolve, judge,
-store): DuckDB and the graph have one writer, the driver, which stores each batch in the order it was read,
+sro.triples.remote_llm), parses the candidates' quotes and scores their per-candidate axioms (`prepare`;
+sro.judge.prejudged), and returns plain records: the candidates as JSON-ready dicts, their scores, and the
+parses of their quotes as one spaCy DocBin. The driver runs the rest of the stage on the worker's candidates
+(resolve, the batch and graph axioms, store), taking the worker's scores for every candidate its resolution
+left as the worker saw it (the others it scores itself, after putting the worker's parses into its parse
+cache): DuckDB and the graph have one writer, the driver, which stores each batch in the order it was read,
 one stage call (and one DuckDB commit) per batch, exactly as `local` would (the judge's batch statistics and
 the store's corroboration counts see the same batches in the same order, so the facts are the same). A
 batch stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so
@@ -55,21 +57,31 @@ def prepare(pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Docume
         raw = extractor.run_sync(chunks, docs)
     except SROError as exc:
         return {"error": str(exc), "chunks": len(chunks), "seconds": time.perf_counter() - started}
-    return records_of(raw) | {"chunks": len(chunks), "seconds": time.perf_counter() - started,
+    return records_of(raw, pipeline, docs) | {"chunks": len(chunks), "seconds": time.perf_counter() - started,
                               "cpu_seconds": time.process_time() - cpu}
 
 
-def records_of(raw: list["Candidate"]) -> dict:
-    """Candidates as JSON-ready dicts and the parses of their quotes as one DocBin. The judge reads the quotes'
-    parses (syntax, and entities through `ParseCache.parse`, which completes a doc the same way whenever it is
-    asked): parsed on the worker, they are cache hits on the driver."""
+def records_of(raw: list["Candidate"], pipeline: "Pipeline", docs: dict[str, "Document"]) -> dict:
+    """Candidates as JSON-ready dicts, their per-candidate axioms' scores (`judged`: sro.judge.prejudged) and
+    the parses of their quotes as one DocBin. The driver takes the scores of the candidates its resolution
+    leaves as the worker saw them and judges the others itself, reading the quotes' parses (syntax, and
+    entities through `ParseCache.parse`, which completes a doc the same way whenever it is asked): parsed
+    on the worker, they are cache hits there."""
     from spacy.tokens import DocBin
 
+    from sro.judge.judge import AxiomJudge
+    from sro.nlp.models import Candidate
     from sro.nlp.nlp import shared_cache
+    from sro.triples.resolve import Resolver
 
     quotes = list(dict.fromkeys(c.evidence.quote for c in raw if c.evidence.quote))
     parsed = list(zip(quotes, shared_cache().parse_many(quotes)))
-    return {"candidates": [c.model_dump(mode="json") for c in raw], "quotes": [q for q, _ in parsed],
+    dumped = [c.model_dump(mode="json") for c in raw]
+    # scored as the driver will read them (from JSON), resolved as far as a worker can
+    seen = Resolver(pipeline).preview([Candidate.model_validate(c) for c in dumped])
+    judge = AxiomJudge(pipeline)
+    return {"candidates": dumped, "judged": judge.prejudge(seen, judge.context(docs)),
+            "quotes": [q for q, _ in parsed],
             "docbin": DocBin(store_user_data=False, docs=[d for _, d in parsed]).to_bytes()}
 
 
@@ -137,16 +149,21 @@ class _Prepared:
         self.records = records
 
     async def run(self, chunks: list["Chunk"], docs: dict[str, "Document"]) -> Extraction:
+        from sro.judge.prejudged import Prejudged
         from sro.nlp.models import Candidate
 
         if "error" in self.records:  # LLM auth and connection errors stop the run, as they do locally
             kind = {c.__name__: c for c in (LLMAuthError, LLMConnectionError, BudgetExceeded)}
             raise kind.get(self.records.get("error_kind", ""), SROError)(self.records["error"])
-        _adopt_parses(self.records)
-        return Extraction([Candidate.model_validate(c) for c in self.records["candidates"]],
-                          errors=self.records.get("errors", []),
-                          failed_chunks=set(self.records.get("failed_chunks", [])),
-                          budget_stop=self.records.get("budget_stop", ""))
+        records = self.records
+        judged = records.get("judged")
+        if judged is None:  # a worker that does not judge: the judge reads its parses here
+            _adopt_parses(records)
+        return Extraction([Candidate.model_validate(c) for c in records["candidates"]],
+                          errors=records.get("errors", []), failed_chunks=set(records.get("failed_chunks", [])),
+                          budget_stop=records.get("budget_stop", ""),
+                          judged=None if judged is None else Prejudged.from_records(judged,
+                                                                                    lambda: _adopt_parses(records)))
 
 
 def _adopt_parses(records: dict) -> None:

@@ -192,6 +192,6 @@ async def prepare_llm(client: "LLMClient", pipeline: "Pipeline", chunks: list["C
     except SROError as exc:  # auth, connection: every call would fail the same way
         return {"error": str(exc), "error_kind": type(exc).__name__, "chunks": len(chunks),
                 "seconds": time.perf_counter() - started}
-    return records_of(found.candidates) | {
+    return records_of(found.candidates, pipeline, docs) | {
         "errors": found.errors, "failed_chunks": sorted(found.failed_chunks),
         "budget_stop": found.budget_stop, "chunks": len(chunks), "seconds": time.perf_counter() - started}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
@@ -96,10 +96,19 @@ class Resolver:
 
     # --- candidates --------------------------------------------------------------------------
     def run(self, candidates: list[Candidate]) -> list[Candidate]:
+        return self._run(candidates, self.resolve_entity)
+
+    def preview(self, candidates: list[Candidate]) -> list[Candidate]:
+        """What a worker without the alias table can resolve: predicates mapped, subject and object swapped for
+        an active verb of a passive-named predicate; entities as extracted (no IRI, their own types)."""
+        return self._run(candidates, lambda entity, doc_id: entity)
+
+    def _run(self, candidates: list[Candidate], resolve_entity: Callable[[Entity, str | None], Entity]
+             ) -> list[Candidate]:
         out = []
         for c in candidates:
-            subject = self.resolve_entity(c.subject, c.evidence.doc_id)
-            obj = self.resolve_entity(c.object, c.evidence.doc_id) if c.object.kind == "entity" else c.object
+            subject = resolve_entity(c.subject, c.evidence.doc_id)
+            obj = resolve_entity(c.object, c.evidence.doc_id) if c.object.kind == "entity" else c.object
             mapped = self.predicates.map(c.predicate, lemmatized=not c.extractor.startswith("llm"))
             if mapped.active and isinstance(obj, Entity):  # "Tesla installed the system": system installedBy Tesla
                 subject, obj = obj, subject

@@ -123,7 +123,7 @@ class TripleStage:
         candidates = await self.resolver.arun(raw, client)
         judge: Judge = AxiomJudge(self.pipeline, client=client, graph=self.graph)
         ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))
-        judgments = await judge.arun(candidates, ctx=ctx)
+        judgments = await judge.arun(candidates, ctx=ctx, pre=found.judged)  # found.judged: a worker's scores
         ids = [candidate_id(c) for c in candidates]
         items = list({cid: (cid, c, j) for cid, c, j in zip(ids, candidates, judgments)}.values())
         result.candidates = len(candidates)
@@ -165,9 +165,9 @@ class TripleStage:
         if not result.accepted:
             return
         facts = [to_fact(t, self.base_iri) for t in result.accepted]
-        added = self.graph.add_facts(facts)
+        # the facts and their entities in one write
+        added = self.graph.add_facts(facts, entities=entity_records(result.accepted, self.resolver.predicates))
         result.new_facts = added.new_facts
-        self.graph.add_entities(entity_records(result.accepted, self.resolver.predicates))
 
 
 def extraction(ws: "Workspace", pipeline: str

@@ -26,7 +26,7 @@ A hard gate with no weight (like modality): an assertion gains nothing for being
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from sro.nlp.models import Candidate, Entity
 from sro.judge.axioms.assertion_words import (
@@ -36,9 +36,10 @@ from sro.judge.axioms.assertion_words import (
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
+from sro.nlp.nlp import ParseCache, syntax_only
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Token
 
 NAME = "assertion"
 REASONS = {
@@ -350,12 +351,11 @@ def _speaks_of_own(token: "Token") -> bool:
 
 
 @lru_cache(maxsize=256)
-def intending_author(text: str, parse: Callable[[str], "Doc"]) -> str | None:
-    """The author says in the post that they intend to acquire something ("I'm looking at adding solar",
-    "we are planning to get 3 Powerwalls", "considering installing a Tesla battery"): a verb of acquiring
-    whose governing clause is one of intention, with the author (or nobody, "Looking into adding a PW3") as
-    its subject. The words of that clause, or None."""
-    for token in parse(text):
+def intending_author(text: str, cache: "ParseCache") -> str | None:
+    """The author says in the post that they intend to acquire something ("I'm looking at adding solar", "we are
+    planning to get 3 Powerwalls"): a verb of acquiring whose governing clause is one of intention, with the
+    author (or nobody, "Looking into adding a PW3") as its subject. The words of that clause, or None."""
+    for token in cache.parse_many([text], needs_entities=syntax_only)[0]:  # fast, exact; no NER needed
         if token.pos_ != "VERB" or lemma_of(token) not in ACQUIRE:
             continue
         for verb in list(token.ancestors)[:3]:
@@ -382,7 +382,7 @@ def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     why = "the post is about a quote, an estimate or options, not an installed system" \
         if prospective_post(c, ctx) else None
     if why is None and c.subject.ref == "document" and doc is not None and doc.text and not circumstance:
-        intent = intending_author(doc.text[:4000], ctx.cache.parse)
+        intent = intending_author(doc.text[:4000], ctx.cache)
         why = f"the author says they mean to acquire something ({intent!r}), not that they have it" if intent else None
     if why is None:
         return None
