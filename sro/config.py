@@ -1,5 +1,5 @@
-"""Workspace configuration: defaults < workspace file (sro.toml) < environment (SRO_*) < a campaign spec's
-`models:` < CLI flags, resolved once, by `load_settings`, into a frozen `Settings` handed down.
+"""Workspace configuration: defaults < a campaign spec's `models:` < workspace file (sro.toml) < environment
+(SRO_*) < CLI flags, resolved once, by `load_settings`, into a frozen `Settings` handed down.
 
 Environment examples: SRO_WORKSPACE, SRO_CEO_MODEL, SRO_WORKER_BASE_URL, SRO_JUDGE_API_KEY_ENV,
 SRO_BUDGETS_USD. Keys themselves never live here: a role names the environment variable that holds its key.
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from sro.errors import ConfigError
 
@@ -22,6 +22,7 @@ ROLES = ("ceo", "worker", "judge")
 Role = Literal["ceo", "worker", "judge"]
 CONFIG_FILE = "sro.toml"
 _config_file: ContextVar[Path | None] = ContextVar("sro_config_file", default=None)
+_spec_models: ContextVar[dict[str, Any] | None] = ContextVar("sro_spec_models", default=None)
 
 
 class RoleConfig(BaseModel):
@@ -88,8 +89,9 @@ class ExecutorSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Resolved configuration, frozen. Sources, highest first: CLI flags and a campaign spec's models (init
-    kwargs, flags over the spec: `layered`), SRO_* environment, sro.toml."""
+    """Resolved configuration, frozen. Sources, highest first: CLI flags (init kwargs), SRO_* environment,
+    sro.toml, a campaign spec's models; merged field by field (an environment `SRO_WORKER_BASE_URL` and a spec's
+    `worker: {model: ...}` both hold)."""
 
     model_config = SettingsConfigDict(
         env_prefix="SRO_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid", frozen=True
@@ -121,7 +123,8 @@ class Settings(BaseSettings):
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get())
-        return (init_settings, env_settings, toml)
+        spec = InitSettingsSource(settings_cls, init_kwargs=_spec_models.get() or {})
+        return (init_settings, env_settings, toml, spec)
 
     def role(self, name: str) -> RoleConfig:
         if name not in ROLES:
@@ -130,7 +133,7 @@ class Settings(BaseSettings):
 
 
 def layered(*layers: dict[str, Any] | None) -> dict[str, Any]:
-    """Overrides merged, later layers winning key by key (a role's fields one by one): `layered(spec, flags)`."""
+    """Overrides merged, later layers winning key by key (a role's fields one by one): `layered(global, own)`."""
     merged: dict[str, Any] = {}
     for layer in layers:
         for key, value in (layer or {}).items():
@@ -142,17 +145,21 @@ def layered(*layers: dict[str, Any] | None) -> dict[str, Any]:
 def load_settings(workspace: Path | str | None = None, overrides: dict[str, Any] | None = None,
                   spec_models: dict[str, Any] | None = None) -> Settings:
     """Resolve settings for a workspace, the one place they are merged: CLI flags (`overrides`, nested dicts
-    allowed) over a campaign spec's models (`spec_models`, CampaignSpec.model_overrides()) over SRO_*
-    environment over sro.toml over the defaults."""
+    allowed) over SRO_* environment over sro.toml over a campaign spec's models (`spec_models`,
+    CampaignSpec.model_overrides()) over the defaults, a role's fields one by one. The spec comes last so that a
+    shared spec never silently replaces the model or endpoint a user chose in their environment or sro.toml."""
     root = Path(workspace or os.environ.get("SRO_WORKSPACE") or "sro-workspace")
     path = root / CONFIG_FILE
     token = _config_file.set(path if path.exists() else None)
+    spec_token = _spec_models.set(spec_models)
     try:
-        return Settings(**{**layered(spec_models, overrides), "workspace": root})
+        return Settings(**{**(overrides or {}), "workspace": root})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"invalid configuration ({path} / SRO_* environment / flags): {problems}") from None
+        raise ConfigError(f"invalid configuration ({path} / SRO_* environment / flags / campaign spec): "
+                          f"{problems}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     finally:
+        _spec_models.reset(spec_token)
         _config_file.reset(token)

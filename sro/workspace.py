@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sro.config import Settings, load_settings
+from sro.config import Settings, layered, load_settings
 from sro.errors import CampaignError, WorkspaceError
 
 if TYPE_CHECKING:  # imported lazily at run time
@@ -43,19 +43,22 @@ def writable(root: Path) -> bool:
 
 
 class Workspace:
-    def __init__(self, settings: Settings, overrides: dict[str, Any] | None = None):
+    def __init__(self, settings: Settings, overrides: dict[str, Any] | None = None,
+                 spec_models: dict[str, Any] | None = None):
         self.settings = settings
-        self.overrides = overrides or {}  # what it was opened with (flags, and a campaign spec's models)
+        self.overrides = overrides or {}  # what it was opened with: flags (and an offline spec's blanks)
+        self.spec_models = spec_models or {}  # and a campaign spec's models, the lowest layer
         self.root = Path(settings.workspace)
         self._lock = threading.RLock()
         self.read_only = self.root.is_dir() and not writable(self.root)
 
     @classmethod
     def open(cls, path: Path | str | None = None, overrides: dict[str, Any] | None = None, *,
-             create: bool = True) -> "Workspace":
+             create: bool = True, spec_models: dict[str, Any] | None = None) -> "Workspace":
         """Open a workspace; with create=False (read-only commands) a missing directory is an error,
-        so a mistyped --workspace is never mistaken for an empty one."""
-        settings = load_settings(path, overrides)
+        so a mistyped --workspace is never mistaken for an empty one. `overrides` are flags, `spec_models` a
+        campaign spec's models (sro.config.load_settings: flags > environment > sro.toml > spec)."""
+        settings = load_settings(path, overrides, spec_models)
         root = Path(settings.workspace)
         if not create and not root.is_dir():
             raise WorkspaceError(f"no workspace at {root}: check --workspace / SRO_WORKSPACE, or create one "
@@ -69,18 +72,20 @@ class Workspace:
                 private(root)
         except OSError as exc:
             raise WorkspaceError(f"cannot create workspace {root}: {exc.strerror}") from None
-        return cls(settings, overrides)
+        return cls(settings, overrides, spec_models)
 
-    def adopt_spec_models(self, spec_models: dict[str, Any]) -> None:
-        """A campaign spec's models, under the flags the workspace was opened with, resolved by `load_settings`
-        (the one place settings are merged) into a new frozen Settings. A no-op when the workspace was opened
-        with them (`sro run` does); refused once the LLM client, built from the old settings, exists."""
-        settings = load_settings(self.root, self.overrides, spec_models)
+    def adopt_spec_models(self, spec_models: dict[str, Any], forced: dict[str, Any] | None = None) -> None:
+        """A campaign spec's models (the lowest layer) and its forced values (`offline: true`, under the flags
+        the workspace was opened with), resolved by `load_settings` (the one place settings are merged) into a
+        new frozen Settings. A no-op when the workspace was opened with them (`sro run` does); refused once the
+        LLM client, built from the old settings, exists."""
+        overrides = layered(forced, self.overrides)
+        settings = load_settings(self.root, overrides, spec_models)
         if settings == self.settings:
             return
         if "llm" in self.__dict__:
             raise CampaignError("open the workspace with the spec's model overrides (its LLM client already exists)")
-        self.settings = settings
+        self.settings, self.overrides, self.spec_models = settings, overrides, spec_models
 
     # --- storage -----------------------------------------------------------------------------
     @cached_property

@@ -46,7 +46,8 @@ outputs: {graphml: false}
 def test_offline_blanks_every_role():
     spec = parse_spec({"question": "why?", "datasets": ["d"], "offline": True,
                        "models": {"ceo": {"model": "openai/x"}}})
-    assert spec.model_overrides() == {"ceo": {"model": None}, "worker": {"model": None}, "judge": {"model": None}}
+    assert spec.forced_overrides() == {"ceo": {"model": None}, "worker": {"model": None}, "judge": {"model": None}}
+    assert spec.model_overrides() == {}  # the spec's own models are ignored too
 
 
 @pytest.mark.parametrize(

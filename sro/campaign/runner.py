@@ -121,11 +121,11 @@ class CampaignRunner:
         return row
 
     def _apply_settings(self) -> None:
-        """The spec's models under the flags the workspace was opened with (`sro run` opens it with both, so
-        this is a no-op there; sro.config.load_settings resolves them, once). Its budgets do not go into the
+        """The spec's models under the flags, environment and sro.toml the workspace was opened with (`sro run`
+        opens it with the spec, so this is a no-op there; sro.config.load_settings resolves them, once). Its budgets do not go into the
         settings: they go to the LLM client's campaign scope (`llm`), which takes its spend so far from the
         ledger, so budgets hold across resumes and cover every call of the campaign."""
-        self.ws.adopt_spec_models(self.spec.model_overrides())
+        self.ws.adopt_spec_models(self.spec.model_overrides(), self.spec.forced_overrides())
 
     @property
     def llm(self) -> LLMClient:

@@ -6,11 +6,11 @@ Schema (every key except `question` and `datasets` is optional)::
     question: "Is a home solar installation economical, considering all the experience reports?"
     datasets: [teslasolar]           # dataset names already ingested in the workspace (`sro data ...`)
     pipeline: solar_reddit           # folder under pipelines/ or a path to one; default "generic"
-    offline: false                   # true: ignore configured models, every role runs offline
-    models:                          # per-role overrides of the workspace config (sro.toml / SRO_* env)
+    offline: false                   # true: ignore configured models, every role runs offline (flags still win)
+    models:                          # per-role defaults: sro.toml, SRO_* environment and flags win, field by field
       ceo:    {model: openai/gpt-4o-mini}
       worker: {model: openai/gpt-4o-mini, base_url: "http://localhost:8000/v1", api_key_env: MY_KEY}
-      judge:  {model: null}          # null = this role offline
+      judge:  {model: null}          # null = offline unless sro.toml / SRO_JUDGE_MODEL / --judge-model set one
     budgets:                         # any of them stops the campaign cleanly when reached; null = unlimited
       usd: 2.0                       # LLM spend (cost ledger), all roles
       tokens: 2000000                # prompt + completion tokens
@@ -140,24 +140,16 @@ class CampaignSpec(_Strict):
         return value
 
     def model_overrides(self) -> dict[str, Any]:
-        """Settings overrides for Workspace.open(): offline blanks every role's model."""
+        """The spec's `models:`, the lowest settings layer (`spec_models` of sro.config.load_settings): sro.toml,
+        SRO_* environment and CLI flags win over it, a role's fields one by one. Empty for an offline spec."""
         if self.offline:
-            return {role: {"model": None} for role in ROLES}
-        out: dict[str, Any] = {}
-        for role, fields in self.models.items():
-            if fields:
-                out[role] = dict(fields)
-        return out
+            return {}
+        return {role: dict(fields) for role, fields in self.models.items() if fields}
 
-    def role_configs(self, base: dict[str, RoleConfig]) -> dict[str, RoleConfig]:
-        """The effective role configs given the workspace's ones (for display and offline checks)."""
-        merged = {}
-        overrides = self.model_overrides()
-        for role in ROLES:
-            data = base[role].model_dump()
-            data.update(overrides.get(role, {}))
-            merged[role] = RoleConfig.model_validate(data)
-        return merged
+    def forced_overrides(self) -> dict[str, Any]:
+        """`offline: true` blanks every role's model over sro.toml and the environment (only CLI flags beat it):
+        an offline spec runs offline whatever the machine has configured. Empty otherwise."""
+        return {role: {"model": None} for role in ROLES} if self.offline else {}
 
 
 def _format_errors(exc: ValidationError) -> str:

@@ -25,10 +25,11 @@ EXIT_CODES = {"errors": ExitCode.ERROR, "error": ExitCode.ERROR, "interrupted": 
 
 
 def _overrides(ctx: typer.Context, spec: CampaignSpec) -> dict[str, Any]:
-    """Spec models, then the global --ceo-model/--worker-model/--judge-model flags on top (flags win)."""
+    """An offline spec's blanks, then the global --ceo-model/--worker-model/--judge-model flags on top (flags
+    win); the spec's `models:` are not here but the lowest layer (`spec_models`, under SRO_* and sro.toml)."""
     from sro.config import layered
 
-    return layered(spec.model_overrides(), (ctx.find_root().obj or {}).get("overrides", {}))
+    return layered(spec.forced_overrides(), (ctx.find_root().obj or {}).get("overrides", {}))
 
 
 def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume: bool, as_json: bool) -> None:
@@ -39,7 +40,8 @@ def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume
     spec = load_spec(spec_path)
     if name:
         spec = parse_spec({**spec.model_dump(exclude_none=True), "name": name}, str(spec_path))
-    with workspace_of(ctx, _overrides(ctx, spec), create=True) as ws, LiveView(enabled=not as_json) as view:
+    with workspace_of(ctx, _overrides(ctx, spec), create=True, spec_models=spec.model_overrides()) as ws, \
+            LiveView(enabled=not as_json) as view:
         _check_models(spec, ws.settings)
         runner = CampaignRunner(ws, spec, resume=resume, observer=view.update)
         summary = asyncio.run(runner.run())

@@ -37,7 +37,8 @@ def command_of(ctx) -> str:
     return " ".join(ctx.command_path.split()[1:])
 
 
-def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, object], *, create: bool = False):
+def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, object], *, create: bool = False,
+                   spec_models: dict[str, object] | None = None):
     """The workspace for a CLI command, held or borrowed; forwards read commands to a running holder."""
     import typer
 
@@ -52,7 +53,7 @@ def open_workspace(ctx, settings_root: Path | None, overrides: dict[str, object]
         if role != "read":
             raise WorkspaceError(f"`sro {command}` writes, so it cannot run inside the running command")
         return BorrowedWorkspace(owner)
-    ws = HeldWorkspace.open(settings_root, overrides, create=create)
+    ws = HeldWorkspace.open(settings_root, overrides, create=create, spec_models=spec_models)
     if ws.read_only:  # nobody here can write it, so there is no writer to share with and no lock to take
         return ws
     while (other := acquire(ws, command, role)) is not None:

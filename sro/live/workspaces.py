@@ -32,7 +32,7 @@ class HeldWorkspace(Workspace):
 
 class BorrowedWorkspace(Workspace):
     def __init__(self, owner: Workspace):
-        super().__init__(owner.settings, owner.overrides)
+        super().__init__(owner.settings, owner.overrides, owner.spec_models)
         self.root = owner.root
         self._owner = owner
 
