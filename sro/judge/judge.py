@@ -132,8 +132,8 @@ class AxiomJudge:
             pre.before_local()  # e.g. the worker's parses of the quotes into this process's cache
             for i, scores in zip(missing, self.per_candidate([candidates[i] for i in missing], ctx)):
                 per[i] = scores
-        if self.calibration is not None and any(f is None for f in features):
-            pre.before_local()
+        # A taken candidate without features failed a per-candidate gate on the worker, so it fails it here too
+        # and is never calibrated: it needs no parse, and the worker's parses stay packed.
         return per, features
 
     def prejudge(self, candidates: list[Candidate], ctx: JudgeContext) -> dict:
