@@ -11,7 +11,10 @@ experiments/labels/solar_real.jsonl: solar-000..339 are this script's draw (seed
 second draw, random.Random(1616).sample(200) over the ontology-predicate candidates of `rows()` not in the
 first draw (run inline, not by this script); solar-540..742 a third draw from the 225 posts none of the
 earlier draws touched (re-extracted with the extractor of 2026-12-05): every ontology-predicate candidate
-there (153) and random.Random(1617).sample(50) of their SVO triples, split by the same hash of the post id.
+there (153) and random.Random(1617).sample(50) of their SVO triples, split by the same hash of the post id;
+solar-743..1026 a fourth draw from a fresh sweep of all posts (judge of 2026-12-05): every accepted candidate
+not labelled before and random.Random(1618).sample(50) of each split's rejected ontology candidates (test
+part 743..900 labelled blind to the verdicts, tune part 901..1026).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from sro.judge import calibration
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore, Judgment
 from sro.judge.prejudged import Prejudged, signature
+from sro.judge.quotes import own_sentence
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -91,6 +92,7 @@ class AxiomJudge:
         """`pre`: the per-candidate axioms' scores computed elsewhere (a worker, `prejudge`), used for the
         candidates whose resolution left them as the worker saw them; the others are scored here."""
         ctx = ctx or self.context(docs)
+        candidates = [own_sentence(c, ctx) for c in candidates]
         per, features = self._per_candidate_or_pre(candidates, ctx, pre)
         with paused_gc():
             extras = [contradiction.batch(candidates, ctx), corroboration.batch(candidates, ctx)]
@@ -140,6 +142,7 @@ class AxiomJudge:
         """What a worker sends with its candidates (`Prejudged.from_records` reads it): the per-candidate scores
         and, with a calibration, the candidates' features, of candidates as the worker could resolve them
         (`signature` records how: the driver uses them only for candidates its resolution left the same)."""
+        candidates = [own_sentence(c, ctx) for c in candidates]
         per = self.per_candidate(candidates, ctx)
         features = [None] * len(candidates)
         if self.calibration is not None:

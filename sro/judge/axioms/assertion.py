@@ -25,18 +25,17 @@ A hard gate with no weight (like modality): an assertion gains nothing for being
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sro.nlp.models import Candidate, Entity
 from sro.judge.axioms.assertion_words import (
     MODAL, FUTURE, CONDITIONAL, QUESTION_OPENER, ASKED, QUESTION_NOUN, SUPPOSE, INTENT, INTENT_PREP,
     REPORT, HEDGE, FIRST, OTHER_PERSON, PEOPLE_NOUN, OTHER_POSSESSIVE, ACQUIRE, IMPLICATIVE, PRESENT_BE, IRREALIS,
-    PROSPECT_NOUN, PROSPECT_TITLE, PART_PREP, CIRCUMSTANCE, CLAUSE_DEPS, lemma_of)
-from sro.judge.axioms.mentions import locate_term
+    PROSPECT_NOUN, PART_PREP, CLAUSE_DEPS, lemma_of)
+from sro.judge.axioms.clause import anchor_token, speaks_of_own, subject_of
+from sro.judge.axioms.post_context import in_context
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
-from sro.nlp.nlp import ParseCache, syntax_only
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -54,15 +53,6 @@ REASONS = {
 }
 
 
-def _anchor(c: Candidate, ctx: JudgeContext) -> "Token | None":
-    quote = c.evidence.quote
-    support, start, end = locate_term(c.object, quote)
-    if support < 0.6 or end <= start:
-        return None
-    span = ctx.cache.parse(quote).char_span(start, end, alignment_mode="expand")
-    return span.root if span is not None and len(span) else None
-
-
 def _path(token: "Token") -> list["Token"]:
     """The token's governing clause heads, nearest first (verbs, and adjectives heading a clause)."""
     out = []
@@ -72,15 +62,11 @@ def _path(token: "Token") -> list["Token"]:
     return out
 
 
-def _subject(verb: "Token") -> "Token | None":
-    return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
-
-
 def _question(token: "Token", path: list["Token"]) -> bool:
     sent = token.sent
     inverted = next((t for t in sent if not t.is_punct), None)
     root = sent.root
-    subj = _subject(root)
+    subj = subject_of(root)
     if inverted is not None and inverted.dep_ in ("aux", "auxpass") and inverted.head == root and subj is not None \
             and inverted.i < subj.i:
         return True  # "Does anyone know ...", "Can I change ..."
@@ -92,7 +78,7 @@ def _question(token: "Token", path: list["Token"]) -> bool:
     if not sent.text.rstrip().rstrip("\"')").endswith("?"):
         return bool(subj is not None and subj.lower_ in ("anyone", "anybody") and root.i == token.sent.root.i)
     own = path[0] if path else None
-    own_subj = _subject(own) if own is not None else None
+    own_subj = subject_of(own) if own is not None else None
     declarative = own_subj is not None and own_subj.lower_ in FIRST and own_subj.i < own.i and not any(
         c.dep_ in ("aux", "auxpass") and c.i < own_subj.i for c in own.children)
     return not declarative
@@ -113,7 +99,7 @@ def _clause_status(verb: "Token", governing: bool) -> str | None:
         return "plan"
     if verb.tag_ == "VBG" and auxes & PRESENT_BE and lemma_of(verb) in ACQUIRE:
         return "plan"
-    if verb.tag_ == "VBG" and verb.dep_ == "ROOT" and not auxes and _subject(verb) is None \
+    if verb.tag_ == "VBG" and verb.dep_ == "ROOT" and not auxes and subject_of(verb) is None \
             and lemma_of(verb) in ACQUIRE:  # "Also adding 28 panels with an IQ8A", "Getting a PW3 soon"
         return "plan"
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in children):
@@ -226,10 +212,10 @@ def _asked_about(token: "Token") -> "Token | None":
 def _generic(token: "Token", verb: "Token") -> bool:
     """The clause speaks of any such thing ("a 10 kW system in California costs about $30k"): its subject is
     indefinite and the sentence never has the author as a subject or possessor."""
-    subj = _subject(verb)
+    subj = subject_of(verb)
     indefinite = subj is not None and any(c.dep_ == "det" and c.lower_ in ("a", "an", "any", "every", "each")
                                           for c in subj.children)
-    return indefinite and not _speaks_of_own(token) and not any(t.lower_ in ("mine", "ours") for t in token.sent)
+    return indefinite and not speaks_of_own(token) and not any(t.lower_ in ("mine", "ours") for t in token.sent)
 
 
 def _other_person(token: "Token", path: list["Token"]) -> bool:
@@ -239,7 +225,7 @@ def _other_person(token: "Token", path: list["Token"]) -> bool:
     if possessor is not None:
         return possessor.lower_ not in FIRST
     for verb in path[:2]:
-        subj = _subject(verb)
+        subj = subject_of(verb)
         if subj is not None:
             if subj.lower_ in FIRST:
                 return False
@@ -247,7 +233,7 @@ def _other_person(token: "Token", path: list["Token"]) -> bool:
             if _person_like(subj) or (owner is not None and owner.lower_ not in FIRST):
                 return True
             break
-    if _speaks_of_own(token):
+    if speaks_of_own(token):
         return False
     # Outside the governing clauses a bare "they" is most often the rates, panels or quotes the sentence is
     # about ("with rates where they are, the payback is 8 years"), not another household.
@@ -295,14 +281,14 @@ def _people_of(token: "Token") -> "Token | None":
     lemma = head.lemma_.lower()
     if lemma not in OTHER_PERSON and lemma not in PEOPLE_NOUN:
         return None
-    if head.dep_ in ("attr", "appos") or head.head.lower_ == "as" or _speaks_of_own(token):
+    if head.dep_ in ("attr", "appos") or head.head.lower_ == "as" or speaks_of_own(token):
         return None
     return head
 
 
 def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     """(kind, what decided it) when the quote does not assert the fact; None when it does."""
-    token = _anchor(c, ctx)
+    token = anchor_token(c, ctx)
     if token is None or _owned_by_author(token):
         return None
     path = _path(token)
@@ -312,11 +298,15 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
         people = _people_of(token) if c.subject.ref == "document" else None
         if people is not None:
             return "other_system", f"{people.text!r} are other people"
-        asker = _subject(path[0]) if path else None  # "Who here is on SCE's plan?": a question about others
+        asker = subject_of(path[0]) if path else None  # "Who here is on SCE's plan?": a question about others
         if asker is not None and asker.lower_ in ("who", *ASKED) and _question(token, path) and not any(
                 t.lower_ == "else" for t in asker.children):  # "anyone else see ...?": the author does too
             return "question", f"{token.sent.text.strip()[:60]!r}"
-        return None
+        # Taken for granted as the author's only where the sentence speaks of the author's own things or has
+        # no clause to weigh ("Commissioning Issue PW3"): "PG&E NEM 3.0 E-ELEC not updated for 2025" is about
+        # a rate sheet, and its clause decides.
+        if c.subject.ref != "document" or not path or speaks_of_own(token):
+            return None
     if _question(token, path):
         return "question", f"{token.sent.text.strip()[:60]!r}"
     for i, verb in enumerate(path):
@@ -330,66 +320,13 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
         return "plan", f"{prospect.text!r} has a quote, an estimate or an offer as argument"
     if c.subject.ref == "document" and _other_person(token, path):
         return "other_system", f"subject of {path[0].text!r}" if path else ""
-    subject = _subject(path[0]) if path else None  # "our proposed system is 12 kW"
+    subject = subject_of(path[0]) if path else None  # "our proposed system is 12 kW"
     irrealis = _irrealis(token) or (_irrealis(subject) if subject is not None else None)
     if c.subject.ref == "document" and irrealis is not None:
         return "plan", f"{irrealis.text!r}"
     if c.subject.ref == "document" and path and _generic(token, path[0]):
         return "generic", f"subject of {path[0].text!r}"
     return None
-
-
-def prospective_post(c: Candidate, ctx: JudgeContext) -> bool:
-    """The post's title presents it as a quote, an estimate, a comparison of options or a consideration."""
-    doc = ctx.docs.get(c.evidence.doc_id)
-    return c.subject.ref == "document" and doc is not None and bool(PROSPECT_TITLE.search(doc.title or ""))
-
-
-def _speaks_of_own(token: "Token") -> bool:
-    """The sentence has the author as a subject or possessor ("I'm in SoCal and use SCE", "my PW3")."""
-    return any(t.lower_ in FIRST and t.dep_ in ("nsubj", "nsubjpass", "poss") for t in token.sent)
-
-
-@lru_cache(maxsize=256)
-def intending_author(text: str, cache: "ParseCache") -> str | None:
-    """The author says in the post that they intend to acquire something ("I'm looking at adding solar", "we are
-    planning to get 3 Powerwalls"): a verb of acquiring whose governing clause is one of intention, with the
-    author (or nobody, "Looking into adding a PW3") as its subject. The words of that clause, or None."""
-    for token in cache.parse_many([text], needs_entities=syntax_only)[0]:  # fast, exact; no NER needed
-        if token.pos_ != "VERB" or lemma_of(token) not in ACQUIRE:
-            continue
-        for verb in list(token.ancestors)[:3]:
-            if verb.pos_ not in ("VERB", "AUX", "ADJ"):
-                continue
-            lemma = lemma_of(verb)
-            if lemma not in INTENT - {"need", "try", "like", "love", "offer", "quote", "recommend", "suggest"} \
-                    and not any(c.dep_ == "prep" and c.lower_ in INTENT_PREP.get(lemma, ()) for c in verb.children):
-                continue
-            subj = next((_subject(v) for v in [verb, *verb.ancestors] if _subject(v) is not None), None)
-            if subj is None or subj.lower_ in FIRST:
-                return verb.sent.text.strip()[:60]
-            break
-    return None
-
-
-def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
-    """The post around the quote: in a post about a quote, an estimate or options (its title says so), or
-    one where the author says they intend to acquire something ("I'm looking at adding solar"), a fact about
-    the author's installation counts only when its sentence has the author speaking of their own
-    circumstances ("I'm in SoCal and use SCE"); where they live and their utility count anyway."""
-    doc = ctx.docs.get(c.evidence.doc_id)
-    circumstance = isinstance(c.object, Entity) and c.object.type in CIRCUMSTANCE  # holds whatever they buy
-    why = "the post is about a quote, an estimate or options, not an installed system" \
-        if prospective_post(c, ctx) else None
-    if why is None and c.subject.ref == "document" and doc is not None and doc.text and not circumstance:
-        intent = intending_author(doc.text[:4000], ctx.cache)
-        why = f"the author says they mean to acquire something ({intent!r}), not that they have it" if intent else None
-    if why is None:
-        return None
-    token = _anchor(c, ctx)
-    if token is not None and _speaks_of_own(token):
-        return None
-    return "plan", why
 
 
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:

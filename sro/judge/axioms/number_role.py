@@ -27,7 +27,7 @@ import re
 from typing import TYPE_CHECKING
 
 from sro.nlp.models import Candidate, Value
-from sro.judge.axioms.assertion import prospective_post
+from sro.judge.axioms.post_context import prospective_post
 from sro.judge.axioms.assertion_words import lemma_of
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext

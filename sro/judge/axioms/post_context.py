@@ -1,0 +1,84 @@
+"""The post around a fact's quote: a post about a quote, an estimate or options (its title says so), or one where
+the author says they mean to acquire something. Read by the assertion axiom and the number-role axiom."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from sro.judge.axioms.assertion_words import (ACQUIRE, CIRCUMSTANCE, CONDITIONAL, FIRST, INTENT, INTENT_PREP, MODAL,
+                                              PROSPECT_TITLE, lemma_of)
+from sro.judge.axioms.clause import anchor_token, speaks_of_own, subject_of
+from sro.judge.context import JudgeContext
+from sro.judge.quotes import post_parts
+from sro.nlp.models import Candidate, Entity
+from sro.nlp.nlp import syntax_only
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+    from sro.nlp.nlp import ParseCache
+
+
+def prospective_post(c: Candidate, ctx: JudgeContext) -> bool:
+    """The post's title presents it as a quote, an estimate, a comparison of options or a consideration."""
+    doc = ctx.docs.get(c.evidence.doc_id)
+    return c.subject.ref == "document" and doc is not None and bool(PROSPECT_TITLE.search(doc.title or ""))
+
+
+
+@lru_cache(maxsize=256)
+def intending_author(text: str, cache: "ParseCache") -> str | None:
+    """The author says in the post that they intend to acquire something ("I'm looking at adding solar", "we are
+    planning to get 3 Powerwalls"): a verb of acquiring whose governing clause is one of intention, with the
+    author (or nobody, "Looking into adding a PW3") as its subject. The words of that clause, or None."""
+    for token in cache.parse_many([text], needs_entities=syntax_only)[0]:  # fast, exact; no NER needed
+        if token.pos_ != "VERB" or lemma_of(token) not in ACQUIRE:
+            continue
+        if _deliberated(token):
+            return token.sent.text.strip()[:60]
+        for verb in list(token.ancestors)[:3]:
+            if verb.pos_ not in ("VERB", "AUX", "ADJ"):
+                continue
+            lemma = lemma_of(verb)
+            if lemma not in INTENT - {"need", "try", "like", "love", "offer", "quote", "recommend", "suggest"} \
+                    and not any(c.dep_ == "prep" and c.lower_ in INTENT_PREP.get(lemma, ()) for c in verb.children):
+                continue
+            subj = next((subject_of(v) for v in [verb, *verb.ancestors] if subject_of(v) is not None), None)
+            if subj is None or subj.lower_ in FIRST:
+                return verb.sent.text.strip()[:60]
+            break
+    return None
+
+
+
+def _deliberated(verb: "Token") -> bool:
+    """Acquiring weighed, not done: "whether to get one extra Powerwall", "Should I add a PW3", "if I get a
+    second battery" (the author, or nobody, acquires)."""
+    children = list(verb.children)
+    weighed = any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in children) or any(
+        c.dep_ == "aux" and c.lower_ in MODAL for c in children)
+    subj = subject_of(verb)
+    return weighed and (subj is None or subj.lower_ in FIRST)
+
+
+
+def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
+    """The post around the quote: in a post about a quote, an estimate or options (its title says so), or
+    one where the author says they intend to acquire something ("I'm looking at adding solar"), a fact about
+    the author's installation counts only when its sentence has the author speaking of their own
+    circumstances ("I'm in SoCal and use SCE"); where they live and their utility count anyway."""
+    doc = ctx.docs.get(c.evidence.doc_id)
+    circumstance = isinstance(c.object, Entity) and c.object.type in CIRCUMSTANCE  # holds whatever they buy
+    why = "the post is about a quote, an estimate or options, not an installed system" \
+        if prospective_post(c, ctx) else None
+    if why is None and c.subject.ref == "document" and doc is not None and doc.text and not circumstance:
+        intent = next(filter(None, (intending_author(part, ctx.cache) for part in post_parts(doc.title, doc.text))),
+                      None)
+        why = f"the author says they mean to acquire something ({intent!r}), not that they have it" if intent else None
+    if why is None:
+        return None
+    token = anchor_token(c, ctx)
+    if token is not None and speaks_of_own(token):
+        return None
+    return "plan", why

@@ -1,0 +1,54 @@
+"""The sentence the judge reads: a post's title is a sentence of its own.
+
+Reddit posts (and many exports) store "title + ' ' + body" as one text, so a quote that starts with the title
+runs the title into the body's first sentence: "NEM 3 I currently have NEM 2 on my 13kW solar system" parses
+as one clause, in which the title's "NEM 3" becomes something the author has; "Question about Powerwall 3
+string configuration The Powerwalls in Australia only have 3 MPPT inputs" puts the author's location in a
+product note. The judge reads such a quote as the part that holds the fact: the title when subject and
+object are both in it, else the body when they are both there. The stored evidence keeps the whole quote.
+"""
+
+from __future__ import annotations
+
+from sro.judge.axioms.mentions import locate_term
+from sro.judge.context import JudgeContext
+from sro.nlp.models import Candidate
+
+FOUND = 1.0  # a term is in a part when it is written there (no fuzzy match: "NEM 2" is not in "NEM 3.0")
+MAX_POST = 4000  # characters of a post the post-level checks read
+
+
+def _holds(c: Candidate, part: str) -> bool:
+    subject = c.subject.ref == "document" or locate_term(c.subject, part)[0] >= FOUND
+    return subject and locate_term(c.object, part)[0] >= FOUND
+
+
+def own_sentence(c: Candidate, ctx: JudgeContext) -> Candidate:
+    """The candidate with its quote narrowed to the title or the body when the quote runs one into the other;
+    the candidate itself otherwise."""
+    ev = c.evidence
+    doc = ctx.docs.get(ev.doc_id)
+    title = (doc.title or "").strip() if doc is not None else ""
+    quote = ev.quote
+    if len(title) < 3 or len(quote) <= len(title) + 1 or not quote.startswith(title) \
+            or not quote[len(title)].isspace() or title[-1] in ".!?:":  # a title that ends a sentence already
+        return c
+    body_at = len(title) + len(quote[len(title):]) - len(quote[len(title):].lstrip())
+    body = quote[body_at:]
+    if _holds(c, title):  # the title first: a fact named in the title is most often the title's
+        start, end = ev.start, ev.start + len(title)
+    elif _holds(c, body):
+        start, end = ev.start + body_at, ev.end
+    else:
+        return c  # the fact spans both: read as written
+    narrowed = ev.model_copy(update={"start": start, "end": end, "quote": quote[start - ev.start:end - ev.start]})
+    return c.model_copy(update={"evidence": narrowed})
+
+
+def post_parts(title: str | None, text: str) -> list[str]:
+    """A post's text as its title and its body when the text starts with the title; else the text."""
+    title = (title or "").strip()
+    text = text[:MAX_POST]
+    if len(title) >= 3 and len(text) > len(title) + 1 and text.startswith(title) and text[len(title)].isspace():
+        return [title, text[len(title):].strip()]
+    return [text]

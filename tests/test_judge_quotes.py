@@ -1,0 +1,60 @@
+"""A post's title read as a sentence of its own (sro.judge.quotes), deliberation over acquiring something, and
+names taken for granted only in sentences where the author speaks of their own things.
+
+Sentences are written for these tests (none comes from the labelled sets the rules were tuned on)."""
+
+from __future__ import annotations
+
+from sro.judge.axioms.post_context import intending_author
+from sro.judge.context import JudgeContext
+from sro.judge.quotes import own_sentence, post_parts
+from sro.nlp.models import Candidate, Entity, Evidence
+from sro.nlp.nlp import shared_cache
+from tests.test_judge_assertion import line, verdicts
+
+
+def test_a_title_run_into_the_body_is_read_apart(workspace, tmp_path):
+    title = "NEM 3.0"
+    text = f"{title} We have NEM 2 on our 9 kW array and are thinking about adding two batteries."
+    got = verdicts(workspace, tmp_path, [
+        line(1, "netMeteringVersion", "NEM 2", text, title=title, text=text),
+        line(2, "netMeteringVersion", "NEM 3.0", text, title=title, text=text),
+    ])
+    assert got["1"][1]["assertion"].score == 1.0
+    assert got["2"][1]["assertion"].score == 0.0  # the title names a topic; the body plans batteries
+    assert got["2"][0] == "rejected"
+
+
+def test_own_sentence_narrows_the_quote_and_keeps_offsets(workspace):
+    from pipelines import load_pipeline
+
+    title = "Inverter swapped"
+    text = f"{title} Our installer replaced the SolarEdge unit with an Enphase IQ8 last week."
+    doc = type("Doc", (), {"title": title, "text": text})()
+    ev = Evidence(chunk_id="c", doc_id="d", start=0, end=len(text), quote=text)
+    c = Candidate(subject=Entity(text="Our installer"), predicate="replace", object=Entity(text="SolarEdge unit"),
+                  evidence=ev, extractor="test")
+    ctx = JudgeContext(pipeline=load_pipeline("solar_reddit"), docs={"d": doc})
+    narrowed = own_sentence(c, ctx).evidence
+    assert narrowed.quote == text[len(title) + 1:] == text[narrowed.start:narrowed.end]
+    untouched = c.model_copy(update={"evidence": ev.model_copy(update={"quote": text[5:], "start": 5})})
+    assert own_sentence(untouched, ctx) is untouched  # does not start with the title
+    assert post_parts(title, text) == [title, text[len(title) + 1:]]
+    assert post_parts("Other title", text) == [text]
+
+
+def test_weighing_an_acquisition_is_an_intention():
+    cache = shared_cache()
+    assert intending_author("Advice on whether to get a bigger inverter for the garage", cache)
+    assert intending_author("Should I add a Powerwall 3 to the array before summer", cache)
+    assert intending_author("We added a Powerwall 3 last May and it works fine.", cache) is None
+    assert intending_author("Should the installer have told us about the permit?", cache) is None  # not acquiring
+
+
+def test_a_name_in_a_clause_about_something_else_is_not_taken_for_granted(workspace, tmp_path):
+    got = verdicts(workspace, tmp_path, [
+        line(1, "utility", "PG&E", "PG&E rate sheets were not updated for 2025 in the app."),
+        line(2, "utility", "PG&E", "My PG&E bill went up again in January."),
+    ])
+    assert got["1"][1]["assertion"].score == 0.0
+    assert got["2"][1]["assertion"].score == 1.0
