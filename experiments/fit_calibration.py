@@ -25,6 +25,7 @@ def gated(judgment) -> bool:
 
 def training_rows(ws, rows: list[dict], pipeline: str) -> tuple[list[dict], list[bool]]:
     from sro.judge import calibration
+    from sro.judge.quotes import own_sentence
     from sro.commands.judge import judge_lines
 
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as fh:
@@ -34,8 +35,8 @@ def training_rows(ws, rows: list[dict], pipeline: str) -> tuple[list[dict], list
     label = {r["id"]: r["correct"] for r in rows}
     feats, labels = [], []
     for line, c, j in zip(lines, candidates, judgments):
-        if not gated(j):
-            feats.append(calibration.features(c, ctx, j.scores, j.total))
+        if not gated(j):  # the features of the candidate as the judge reads it (its quote narrowed to a sentence)
+            feats.append(calibration.features(own_sentence(c, ctx), ctx, j.scores, j.total))
             labels.append(label[line.id])
     return feats, labels
 
