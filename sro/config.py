@@ -77,14 +77,16 @@ class SandboxSettings(BaseModel):
 
 
 class ExecutorSettings(BaseModel):
-    """[executor] in sro.toml: where `sro extract` runs extraction (sro.triples.executors)."""
+    """[executor] in sro.toml (a campaign spec's `executor:` takes the same keys): where `sro extract` and a
+    campaign's extract_triples run parsing and extraction (sro.triples.executors, sro.triples.pool)."""
 
     model_config = ConfigDict(frozen=True)
 
     kind: Literal["local", "processes", "ray"] = "local"
     ray_address: str | None = None  # "auto", "HOST:PORT"; None: a Ray instance started for the run
-    batch_chunks: int = Field(0, ge=0)  # chunks per batch sent to a worker; 0: the --batch default
-    inflight: int = Field(0, ge=0)  # batches out at once; 0: twice the workers
+    # chunks per batch sent to a worker; 0: the --batch default (a campaign: one batch per extract_triples call)
+    batch_chunks: int = Field(0, ge=0)
+    inflight: int = Field(0, ge=0)  # batches out at once; 0: twice the workers (not used by campaigns)
     workers: int = Field(0, ge=0)  # processes: pool size, 0: the cores; ray: actors, 0: the cluster's CPUs
 
 

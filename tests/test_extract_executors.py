@@ -315,3 +315,23 @@ def test_driver_killed_mid_run_resumes_from_what_is_stored(corpus):
     assert 0 < resumed["chunks"] < len(corpus[1]["done"])
     assert _facts(ws) == corpus[1]
     assert _extract(ws)["chunks"] == 0  # all stored: nothing pending
+
+
+def test_campaign_on_ray_stores_what_local_stores(cluster, tmp_path, ray_env, monkeypatch):
+    """A campaign spec's `executor: {kind: ray}`: the RLM sessions' extract_triples calls go to the cluster's
+    actors in 2-chunk batches; the facts, with their campaign and node tags, are the local executor's."""
+    from tests.support.campaign_corpus import offline_campaign, stored_facts
+
+    cluster = _started(cluster)
+    offline_campaign(tmp_path / "local")
+    sizes, store = [], executors.PreparedStage.run_prepared
+
+    async def run_prepared(self, chunks, records, **tags):
+        sizes.append((len(chunks), records.get("node", "")))
+        return await store(self, chunks, records, **tags)
+
+    monkeypatch.setattr(executors.PreparedStage, "run_prepared", run_prepared)
+    summary = offline_campaign(tmp_path / "ray", {"kind": "ray", "ray_address": cluster.address, "batch_chunks": 2})
+    assert summary.errors == [] and summary.nodes_expanded == 3
+    assert max(n for n, _ in sizes) == 2 and all(node and not node.startswith("pid") for _, node in sizes)
+    assert stored_facts(tmp_path / "ray") == stored_facts(tmp_path / "local")

@@ -186,3 +186,49 @@ def test_document_self_references_become_the_document_entity():
         assert not is_document_subject(subject, doc), subject
     post = doc.model_copy(update={"kind": "comment", "title": "Our solar lease"})
     assert not is_document_subject("the contract", post) and is_document_subject("our solar lease", post)
+
+
+def _offline_worker_rlm(root, llm_server, monkeypatch, *flags: str) -> dict:
+    """`--strategy rlm` with a scripted CEO and the offline worker (no worker model): what it stored."""
+    monkeypatch.setenv("SRO_CEO_BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("SRO_CEO_API_KEY_ENV", "SRO_TEST_KEY")
+    out = runner.invoke(app, ["--workspace", str(root), "--ceo-model", "openai/test-ceo", "extract", "--pipeline",
+                              "legal_contracts", "--dataset", "contracts", "--strategy", "rlm", "--json", *flags])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["finished"] == 3
+    with Workspace.open(root) as ws:
+        return {"judged": ws.db.execute("SELECT c.id, j.verdict, round(j.total, 9), c.campaign, c.node FROM "
+                                        "candidates c JOIN judgments j ON j.candidate_id = c.id ORDER BY 1").fetchall(),
+                "done": ws.db.execute("SELECT chunk_id, candidates FROM candidates_done ORDER BY 1").fetchall()}
+
+
+def test_rlm_strategy_on_worker_processes_stores_what_local_stores(root, tmp_path, llm_server, monkeypatch):
+    """--executor processes: the sessions' extract_triples calls go to one pool of processes (1-chunk
+    batches), the facts and their campaign/node (document) tags are the local executor's."""
+    import shutil
+
+    from sro.triples import executors
+
+    llm_server.add(r"Recursive Language Model", ceo)
+    shutil.copytree(root, tmp_path / "procs")
+    local = _offline_worker_rlm(root, llm_server, monkeypatch)
+    assert any(v == "accepted" for _, v, *_ in local["judged"]) and all(n for *_, n in local["judged"])
+    sizes, store = [], executors.PreparedStage.run_prepared
+
+    async def run_prepared(self, chunks, records, **tags):
+        sizes.append(len(chunks))
+        return await store(self, chunks, records, **tags)
+
+    monkeypatch.setattr(executors.PreparedStage, "run_prepared", run_prepared)
+    procs = _offline_worker_rlm(tmp_path / "procs", llm_server, monkeypatch, "--executor", "processes",
+                                "--batch-chunks", "1")
+    assert procs == local and sizes and set(sizes) == {1}
+
+
+def test_rlm_strategy_with_a_worker_model_refuses_worker_processes(root, llm_server, monkeypatch):
+    monkeypatch.setenv("SRO_CEO_BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("SRO_WORKER_BASE_URL", llm_server.base_url)
+    out = _cli(root, llm_server, "extract", "--pipeline", "legal_contracts", "--dataset", "contracts",
+               "--strategy", "rlm", "--executor", "processes")
+    assert isinstance(out.exception, SROError) and "offline only" in str(out.exception)
+    assert not llm_server.requests

@@ -35,6 +35,7 @@ from sro.mcts.writer import CommitWriter
 
 if TYPE_CHECKING:
     from sro.llm.client import LLMClient
+    from sro.triples.pool import ExtractionPool
     from sro.workspace import Workspace
 
 
@@ -66,6 +67,7 @@ class CampaignRunner:
         self.name = name or spec.name or "campaign"
         self.observer, self.handle_signals = observer, handle_signals
         self._expander = expander
+        self._pool: ExtractionPool | None = None  # the run's executor (the default expander's extraction)
         self._llm: LLMClient | None = None
         self.errors: list[str] = []
         self.in_flight: dict[asyncio.Task, ResearchNode] = {}
@@ -79,6 +81,8 @@ class CampaignRunner:
         self.pipeline = self.ws.pipeline(self.spec.pipeline)
         self.eff: Effective = effective(self.spec, self.pipeline.mcts)
         self._apply_settings()
+        if self._pool is not None:  # a worker model with a remote executor: refused before anything is stored
+            self._pool.check()
         self._llm = self._campaign_llm()  # the campaign's budgets are in force before its first call
         self.store = TreeStore(self.ws.db)
         row = self._campaign_row()
@@ -143,11 +147,14 @@ class CampaignRunner:
 
     def _default_expander(self) -> Expander:
         from sro.mcts.expand_rlm import RLMExpander
+        from sro.triples.pool import ExtractionPool
         from sro.triples.stage import extraction
 
         for name in self.spec.datasets:  # an unknown dataset is a spec error, before anything is created
             self.ws.datasets.dataset(name)
-        return RLMExpander(self.ws, partial(extraction, self.ws))
+        # one executor for the run (spec `executor:` over sro.toml's): started by the first extract_triples
+        self._pool = ExtractionPool(self.ws, self.spec.executor)
+        return RLMExpander(self.ws, partial(extraction, self.ws, pool=self._pool))
 
     # --- main loop -----------------------------------------------------------------------------
     async def run(self) -> RunSummary:
@@ -168,6 +175,8 @@ class CampaignRunner:
             raise
         finally:
             remove_handlers()
+            if self._pool is not None:  # also on an error or an interrupt
+                self._pool.close()
         return await self._finish()
 
     async def _loop(self, expander: Expander) -> None:
@@ -187,6 +196,9 @@ class CampaignRunner:
                 break
             for task in done:
                 self._settle(task, self.in_flight.pop(task))
+            if self._pool is not None and self._pool.error:  # the executor did not start: stop, say why
+                self.errors.append(f"extraction executor: {self._pool.error}")
+                self._stop_reason = "error"
             self._notify()
         await self._cancel_in_flight()
 

@@ -28,6 +28,9 @@ Schema (every key except `question` and `datasets` is optional)::
       min_gain: 0.0                  # stopping rule: never expand a node whose prior is below this (docs/planner.md)
       max_failures: 3                # consecutive failed expansions that stop the campaign
       rlm_iterations: 6              # root iterations of each node's RLM session
+    executor:                        # where extract_triples' parsing and extraction run (docs/scale-out.md); any key
+      kind: processes                # of sro.toml's [executor], over it field by field; `sro run --executor` wins
+      batch_chunks: 16               # split an extract_triples call into batches of this many chunks (0: one batch)
     outputs:
       report: true                   # runs/<campaign>/report.md
       html: true                     # runs/<campaign>/report.html (self-contained)
@@ -49,7 +52,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipelines import MCTSDefaults
-from sro.config import ROLES, RoleConfig
+from sro.config import ROLES, ExecutorSettings, RoleConfig
 from sro.errors import CampaignError
 from sro.mcts.reward import RewardWeights
 
@@ -103,6 +106,9 @@ class CampaignSpec(_Strict):
     budgets: CampaignBudgets = Field(default_factory=CampaignBudgets)
     mcts: MCTSParams = Field(default_factory=MCTSParams)
     outputs: Outputs = Field(default_factory=Outputs)
+    executor: dict[str, Any] = Field(default_factory=dict, description=(
+        "where extraction runs: any key of sro.toml's [executor] (kind, ray_address, batch_chunks, workers, "
+        "inflight); over sro.toml's values field by field, under `sro run --executor/--ray-address/--batch-chunks`"))
 
     @field_validator("name")
     @classmethod
@@ -138,6 +144,24 @@ class CampaignSpec(_Strict):
             except ValidationError as exc:
                 raise ValueError(f"{role}: {_format_errors(exc).strip()}") from None
         return value
+
+    @field_validator("executor")
+    @classmethod
+    def _executor_ok(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """The keys of sro.config.ExecutorSettings, checked by validating them; only the keys given are kept
+        (the others come from sro.toml's [executor])."""
+        bad = sorted(set(value) - set(ExecutorSettings.model_fields))
+        if bad:
+            raise ValueError(f"unknown key(s) {', '.join(bad)}; known: {', '.join(ExecutorSettings.model_fields)}")
+        try:
+            checked = ExecutorSettings.model_validate(value)
+        except ValidationError as exc:
+            raise ValueError(_format_errors(exc).strip()) from None
+        return checked.model_dump(include=set(value))
+
+    def executor_settings(self, base: ExecutorSettings) -> ExecutorSettings:
+        """sro.toml's [executor] (`base`) with the spec's `executor:` keys over it."""
+        return base.model_copy(update=self.executor)
 
     def model_overrides(self) -> dict[str, Any]:
         """The spec's `models:`, the lowest settings layer (`spec_models` of sro.config.load_settings): sro.toml,

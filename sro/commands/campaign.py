@@ -32,14 +32,17 @@ def _overrides(ctx: typer.Context, spec: CampaignSpec) -> dict[str, Any]:
     return layered(spec.forced_overrides(), (ctx.find_root().obj or {}).get("overrides", {}))
 
 
-def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume: bool, as_json: bool) -> None:
+def run_command(ctx: typer.Context, spec_path: Path, name: Optional[str], resume: bool, as_json: bool,
+                executor: dict[str, object] | None = None) -> None:
+    """`executor`: the --executor/--ray-address/--batch-chunks flags given, over the spec's `executor:`."""
     from sro.campaign.live import LiveView
     from sro.campaign.runner import CampaignRunner
     from sro.campaign.spec import load_spec, parse_spec
 
     spec = load_spec(spec_path)
-    if name:
-        spec = parse_spec({**spec.model_dump(exclude_none=True), "name": name}, str(spec_path))
+    if name or executor:
+        spec = parse_spec({**spec.model_dump(exclude_none=True), **({"name": name} if name else {}),
+                           "executor": {**spec.executor, **(executor or {})}}, str(spec_path))
     with workspace_of(ctx, _overrides(ctx, spec), create=True, spec_models=spec.model_overrides()) as ws, \
             LiveView(enabled=not as_json) as view:
         _check_models(spec, ws.settings)
@@ -82,10 +85,18 @@ def register(app: typer.Typer) -> None:
         spec: Path = typer.Argument(..., help="Campaign spec (YAML); see `sro/campaign/spec.py` for the schema."),
         name: Optional[str] = typer.Option(None, "--name", help="Campaign name (default: spec name or file stem)."),
         resume: bool = typer.Option(False, "--resume", help="Continue an existing campaign of this name."),
+        executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where "
+                                               "extract_triples parses and extracts [spec executor.kind, else "
+                                               "sro.toml [executor] kind, else local]."),
+        ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT [a new "
+                                                  "local Ray instance]."),
+        batch_chunks: Optional[int] = typer.Option(None, "--batch-chunks", min=1, help="Chunks per batch sent "
+                                                   "to a worker [one batch per extract_triples call]."),
         as_json: bool = JsonOpt,
     ) -> None:
         """Run (or resume) a research campaign; writes runs/<campaign>/report.md and report.html."""
-        run_command(ctx, spec, name, resume, as_json)
+        flags = {"kind": executor, "ray_address": ray_address, "batch_chunks": batch_chunks}
+        run_command(ctx, spec, name, resume, as_json, {k: v for k, v in flags.items() if v is not None})
 
     @app.command("status")
     def status(ctx: typer.Context, campaign: Optional[str] = typer.Argument(None), as_json: bool = JsonOpt) -> None:

@@ -75,11 +75,12 @@ async def _run(ws, dataset: str, pipeline: str, limit: int | None, batch: int, s
 
 
 def _run_rlm(ws, dataset: str, pipeline: str, limit: int | None, parallel: int, max_iterations: int,
-             show: bool) -> dict:
-    """Per-document RLM partition-and-map (a CEO model is configured): see sro.triples.partition_map."""
+             show: bool, executor: dict[str, object] | None = None) -> dict:
+    """Per-document RLM partition-and-map (a CEO model is configured): see sro.triples.partition_map.
+    `executor`: the executor flags given (over sro.toml's [executor])."""
     from sro.triples.partition_map import PartitionMap
 
-    pm = PartitionMap(ws, pipeline, dataset, parallel=parallel, max_iterations=max_iterations)
+    pm = PartitionMap(ws, pipeline, dataset, parallel=parallel, max_iterations=max_iterations, executor=executor)
     with progress(show) as bar:
         task = bar.add_task(f"extract {dataset} (rlm, {pm.parallel} parallel)", total=None)
 
@@ -163,14 +164,15 @@ def extract_cmd(
         started = time.perf_counter()
         rlm = strategy_for(ws, strategy) == "rlm"
         check_roles(ws.settings, ("ceo", "worker", "judge") if rlm else ("worker", "judge"))
+        flags = {k: v for k, v in {"kind": executor, "ray_address": ray_address, "batch_chunks": batch_chunks}.items()
+                 if v}
         if rlm:
-            summary = _run_rlm(ws, dataset, pipeline, limit, parallel, max_iterations, not as_json)
+            summary = _run_rlm(ws, dataset, pipeline, limit, parallel, max_iterations, not as_json, flags)
             errors = summary.pop("_errors")
             summary["seconds"] = round(time.perf_counter() - started, 2)
             return _report(summary, errors, as_json)
         offline = ws.settings.worker.offline
-        cfg = ws.settings.executor.model_copy(update={k: v for k, v in {
-            "kind": executor, "ray_address": ray_address, "batch_chunks": batch_chunks}.items() if v})
+        cfg = ws.settings.executor.model_copy(update=flags)
         batch = batch or cfg.batch_chunks or (64 if offline else 32)
         stage, total, nodes = _with_executor(ws, cfg, gleaning, lambda pool: asyncio.run(
             _run(ws, dataset, pipeline, limit, batch, not as_json, gleaning, pool)))

@@ -35,6 +35,8 @@ from sro.triples.result import StageResult
 from sro.triples.stage import TripleStage
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
     from sro.llm.client import LLMClient
@@ -112,6 +114,9 @@ class ProcessExecutor:
     def submit(self, pipeline: "Pipeline", chunks: list["Chunk"], docs: dict[str, "Document"]) -> Any:
         return self._pool.submit(_process_prepare, pipeline, chunks, docs)
 
+    def ready(self, handle: "Future[dict]") -> "Future[dict]":
+        return handle  # the pool's future
+
     def result(self, handle: Any) -> dict:
         try:
             return handle.result()
@@ -187,10 +192,11 @@ class PreparedStage(TripleStage):
     def extractor(self, client: LLMClient) -> Extractor:
         return _Prepared(self._records) if self._records is not None else super().extractor(client)
 
-    async def run_prepared(self, chunks: list["Chunk"], records: dict) -> StageResult:
+    async def run_prepared(self, chunks: list["Chunk"], records: dict, *, campaign: str | None = None,
+                           node: str | None = None) -> StageResult:
         self._records = records
         try:
-            return await self.run(chunks)
+            return await self.run(chunks, campaign=campaign, node=node)
         finally:
             self._records = None
 

@@ -153,8 +153,12 @@ class PartitionMap:
     """Runs the per-document RLM sessions of one `sro extract --strategy rlm` call."""
 
     def __init__(self, ws: "Workspace", pipeline: "Pipeline | str", dataset: str, *, parallel: int = DOC_PARALLEL,
-                 max_iterations: int = DOC_ITERATIONS, campaign: str | None = None):
+                 max_iterations: int = DOC_ITERATIONS, campaign: str | None = None,
+                 executor: dict[str, object] | None = None):
+        from sro.triples.pool import ExtractionPool
+
         self.ws = ws
+        self.pool = ExtractionPool(ws, executor)  # sro.toml's [executor], `executor` (the flags) over it
         self.pipeline = ws.pipeline(pipeline) if isinstance(pipeline, str) else pipeline
         self.dataset = dataset
         self.parallel = max(1, parallel)
@@ -205,7 +209,7 @@ class PartitionMap:
             return out
         session = RLMSession(self.ws, SessionConfig(
             datasets=(self.dataset,), campaign=self.campaign, node=doc["id"], max_iterations=self.max_iterations,
-            max_depth=1, extract=extraction(self.ws, self.pipeline.name)))
+            max_depth=1, extract=extraction(self.ws, self.pipeline.name, self.pool)))
         try:
             result = await session.run(task_prompt(self.pipeline, self.dataset, doc, ids))
         except SROError as exc:
@@ -233,6 +237,13 @@ class PartitionMap:
     async def run(self, *, limit: int | None = None,
                   on_progress: Callable[[int, int], None] | None = None) -> BatchSummary:
         """All unfinished documents, `parallel` sessions at a time. `on_progress(done, total)` after each."""
+        self.pool.check()
+        try:
+            return await self._run(limit, on_progress)
+        finally:
+            self.pool.close()
+
+    async def _run(self, limit: int | None, on_progress: Callable[[int, int], None] | None) -> BatchSummary:
         todo, already = self.documents(limit)
         summary = BatchSummary(documents=len(todo) + already, skipped_done=already)
         client = self.ws.llm.scoped(campaign=self.campaign)

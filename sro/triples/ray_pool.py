@@ -20,6 +20,8 @@ from sro.errors import ConfigError
 from sro.triples.executors import RAY_MISSING, SOURCE_ROOT, prepare
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ray.actor import ActorHandle
 
     from pipelines import Pipeline
@@ -158,6 +160,10 @@ class RayExecutor:
         self._send(job)
         self._jobs.append(job)
         return job
+
+    def ready(self, job: Job) -> "Future[dict]":
+        """A future done when the job's first send is (a lost actor fails it: `result` sends the job again)."""
+        return job.ref.future()
 
     def result(self, job: Job) -> dict:
         ray = self._ray

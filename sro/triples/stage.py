@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
     from sro.llm.client import LLMClient
+    from sro.triples.pool import ExtractionPool
     from sro.workspace import Workspace
 
 DOC_CACHE = 256
@@ -170,17 +171,20 @@ class TripleStage:
         result.new_facts = added.new_facts
 
 
-def extraction(ws: "Workspace", pipeline: str
+def extraction(ws: "Workspace", pipeline: str, pool: "ExtractionPool | None" = None
                ) -> Callable[[list["Chunk"], str | None, str | None], Awaitable[StageResult]]:
     """An RLM session's extract_triples: one TripleStage, built on first use. The call runs on the event loop,
     not the sandbox's host thread: the stage keeps the workspace's shared DuckDB connection, which parallel
-    sessions (K > 1) may only use from the loop's thread."""
+    sessions (K > 1) may only use from the loop's thread. `pool`: the run's executor (sro.triples.pool), which
+    parses and extracts elsewhere unless it is `local`."""
     stage: TripleStage | None = None
 
     async def extract(chunks: list["Chunk"], campaign: str | None, node: str | None) -> StageResult:
         nonlocal stage
         if stage is None:
-            stage = TripleStage.for_workspace(ws, pipeline)
+            stage = TripleStage.for_workspace(ws, pipeline) if pool is None else pool.stage(pipeline)
+        if pool is not None:
+            return await pool.run(stage, chunks, campaign, node)
         return await stage.run(chunks, campaign=campaign, node=node)
 
     return extract

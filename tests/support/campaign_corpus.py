@@ -40,3 +40,35 @@ def solar_documents(dataset: str = "solar") -> list[Document]:
 
 def ingest_solar(ws, dataset: str = "solar") -> None:
     ws.datasets.add_documents(dataset, solar_documents(dataset))
+
+
+def offline_campaign(ws_path, executor: dict | None = None, parallel: int = 1, name: str = "c"):
+    """An offline campaign over the corpus (solar_reddit, 3 nodes) in a fresh workspace at `ws_path`, run by the
+    real runner, RLM sessions and triples stage; `executor`: the spec's `executor:`. Returns its summary."""
+    import asyncio
+
+    from sro.campaign.runner import CampaignRunner
+    from sro.campaign.spec import parse_spec
+    from sro.workspace import Workspace
+
+    spec = parse_spec({"name": name, "question": "Is home solar economical?", "datasets": ["solar"],
+                       "pipeline": "solar_reddit", "offline": True, "budgets": {"max_nodes": 3, "max_depth": 2},
+                       "mcts": {"parallel": parallel, "children": 3}, "outputs": {"report": False},
+                       **({"executor": executor} if executor is not None else {})})
+    with Workspace.open(ws_path) as ws:
+        ingest_solar(ws)
+        return asyncio.run(CampaignRunner(ws, spec, handle_signals=False).run())
+
+
+def stored_facts(ws_path) -> dict:
+    """What a campaign stored: candidates with their verdicts, scores and campaign/node tags, finished chunks, the
+    graph's quads (but for prov:generatedAtTime, the wall-clock time of storing)."""
+    from sro.workspace import Workspace
+
+    with Workspace.open(ws_path) as ws:
+        judged = ws.db.execute("SELECT c.id, j.verdict, round(j.total, 9), c.subject_iri, c.predicate_iri, "
+                               "c.object_iri, c.campaign, c.node FROM candidates c JOIN judgments j "
+                               "ON j.candidate_id = c.id ORDER BY c.id").fetchall()
+        done = ws.db.execute("SELECT chunk_id, candidates FROM candidates_done ORDER BY 1").fetchall()
+        quads = sorted(str(q) for q in ws.graph.iter_quads() if "generatedAtTime" not in str(q.predicate))
+    return {"judged": judged, "done": done, "graph": quads}
