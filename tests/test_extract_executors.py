@@ -9,12 +9,14 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -335,3 +337,23 @@ def test_campaign_on_ray_stores_what_local_stores(cluster, tmp_path, ray_env, mo
     assert summary.errors == [] and summary.nodes_expanded == 3
     assert max(n for n, _ in sizes) == 2 and all(node and not node.startswith("pid") for _, node in sizes)
     assert stored_facts(tmp_path / "ray") == stored_facts(tmp_path / "local")
+
+
+def test_ray_without_an_address_starts_its_own_instance(tmp_path, ray_env):
+    """`--executor ray` with no address runs on a Ray instance of its own, even where an earlier `ray start`
+    left its (now stopped) cluster's address in Ray's temp dir: Ray alone would wait for that cluster."""
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'sro[ray]')")
+    import tempfile
+
+    temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths live under it
+    (Path(temp) / "ray").mkdir()
+    (Path(temp) / "ray" / "ray_current_cluster").write_text(f"127.0.0.1:{ray_cluster.free_port()}")  # nobody there
+    code = "from sro.triples.ray_pool import RayExecutor\ne = RayExecutor(None, workers=1)\nprint('workers', " \
+           "e.workers)\ne.close()"
+    try:
+        out = subprocess.run([sys.executable, "-c", code], env={**ray_cluster.cluster_env(), "RAY_TMPDIR": temp},
+                             capture_output=True, text=True, timeout=120)
+    finally:  # the instance stops with its driver (RayExecutor.close shuts it down)
+        shutil.rmtree(temp, ignore_errors=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "workers 1" in out.stdout

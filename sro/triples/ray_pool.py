@@ -86,7 +86,9 @@ class RayExecutor:
         self._ray = ray
         env = {"PYTHONPATH": SOURCE_ROOT, "SRO_NLP_PROCESSES": "1", "OPENBLAS_NUM_THREADS": "1"}
         try:
-            ray.init(address=address, runtime_env={"env_vars": env}, logging_level="ERROR",
+            # "local": a new instance of this run only. With no address at all Ray would join whatever cluster
+            # /tmp/ray/ray_current_cluster names, and wait for it when that cluster has since stopped.
+            ray.init(address=address or "local", runtime_env={"env_vars": env}, logging_level="ERROR",
                      log_to_driver=False, include_dashboard=False if address is None else None)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise ConfigError(f"cannot connect to Ray at {address or 'a new local instance'}: "
