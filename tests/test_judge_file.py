@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from pathlib import Path
 
 import pytest
@@ -69,26 +68,8 @@ def test_the_judge_reports_the_calibrated_probability_when_a_pipeline_ships_one(
     out = run(tmp_path, LINES[:1], "--pipeline", "solar_reddit", "--json")
     score = json.loads(out.output[out.output.index("{"):])["results"][0]["score"]
     assert 0 < score < 1 and score != 0.9357  # a probability from the fitted model, not the weighted mean
-    general = {"raw_total", "literal_object", "document_subject", "first_person", "title_question",
-               "sentence_length", "own_subject", "post_mentions"}
-    assert general <= set(cal.weights)
-    assert all(n.startswith("predicate=") for n in set(cal.weights) - general)  # one prior per predicate
-
-
-def test_a_one_hot_group_is_centred_so_an_unseen_value_scores_as_the_average():
-    rng = random.Random(7)
-    rows, labels = [], []
-    for _ in range(400):
-        kind = rng.choice(["good", "good", "bad"])
-        rows.append({"x": rng.random(), f"kind={kind}": 1.0})
-        labels.append(rng.random() < (0.9 if kind == "good" else 0.4))
-    cal = calibration.fit(rows, labels)
-    good = cal.probability({"x": 0.5, "kind=good": 1.0})
-    bad = cal.probability({"x": 0.5, "kind=bad": 1.0})
-    unseen = cal.probability({"x": 0.5, "kind=other": 1.0})
-    assert bad < unseen < good  # not the bias alone, which sat below both before centring
-    counts = {k: sum(k in r for r in rows) for k in ("kind=good", "kind=bad")}
-    assert math.isclose(sum(n * cal.weights[k] for k, n in counts.items()), 0.0, abs_tol=0.5)  # mean weight 0
+    assert set(cal.weights) == {"raw_total", "literal_object", "document_subject", "first_person", "title_question",
+                                "sentence_length", "own_subject", "post_mentions"}
 
 
 @pytest.mark.parametrize("subject", ["this installation", "the poster's installation", "OP's system", "my solar system",

@@ -85,16 +85,7 @@ def candidate_features(c: Candidate, ctx: JudgeContext) -> dict[str, float]:
         "title_question": float(_title_is_question(c, ctx)),
         **(_clause_features(c, ctx) if c.evidence.quote else {}),
         "post_mentions": _post_mentions(c, ctx),
-        f"predicate={_predicate(c, ctx)}": 1.0,
     }
-
-
-def _predicate(c: Candidate, ctx: JudgeContext) -> str:
-    """The pipeline predicate's name, or "surface" for a verb phrase no predicate took: how often each kind
-    of fact is right is learnt from the labelled tune split (an installer named in passing is wrong far more
-    often than a system size)."""
-    known = ctx.predicate_by_iri.get(c.predicate_iri or "")
-    return known.name if known is not None else "surface"
 
 
 @dataclass
@@ -138,15 +129,4 @@ def fit(rows: list[dict[str, float]], labels: list[bool], *, l2: float = 1.0, st
         grad = x.T @ (p - y) + penalty @ w
         hess = (x.T * (p * (1 - p))) @ x + penalty
         w -= np.linalg.solve(hess, grad)
-    weights, bias = dict(zip(names, (float(v) for v in w[:-1]))), float(w[-1])
-    # A one-hot group ("predicate=..."): every row has one of its features, so moving the group's mean weight
-    # (by how often each value occurs) into the bias changes no prediction on these rows, and a value never
-    # seen in training (a predicate no tune candidate had) is scored as the average one, not as the bias alone.
-    for group in {n.split("=", 1)[0] for n in names if "=" in n}:
-        members = [i for i, n in enumerate(names) if n.startswith(group + "=")]
-        share = x[:, members].sum(axis=0)
-        mean = float((share * w[members]).sum() / share.sum())
-        bias += mean
-        for i in members:
-            weights[names[i]] -= mean
-    return Calibration(weights={n: round(v, 4) for n, v in weights.items()}, bias=round(bias, 4))
+    return Calibration(weights={n: round(float(v), 4) for n, v in zip(names, w[:-1])}, bias=round(float(w[-1]), 4))
