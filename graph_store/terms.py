@@ -120,11 +120,14 @@ def _ntriples_literal(text: str) -> Literal | None:
 
 _ESCAPES = str.maketrans(_ECHAR)
 _BACKSLASH_U = re.compile(r"\\\\([uU])")  # an escaped backslash followed by u/U after translation
+_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(_ECHAR)) + "]")
 
 
 def sparql_string(text: str) -> str:
     """A double-quoted string valid in SPARQL *and* N-Triples/N-Quads: ECHAR escapes only; a backslash that
     precedes u/U is followed by the escaped letter (\\u0075), so no \\uXXXX sequence ever appears."""
+    if _NEEDS_ESCAPE.search(text) is None:  # most text: a regex scan is ~3x faster than translate
+        return f'"{text}"'
     body = text.translate(_ESCAPES)
     if "\\u" in body or "\\U" in body:
         body = _BACKSLASH_U.sub(lambda m: "\\\\" + ("\\u0075" if m.group(1) == "u" else "\\u0055"), body)

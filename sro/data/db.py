@@ -105,10 +105,11 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[st
     spec = "{" + ", ".join(f"'{c}': '{'VARCHAR' if types[c] == 'JSON' else types[c]}'" for c in columns) + "}"
     names = ", ".join(columns)
     fd, path = tempfile.mkstemp(prefix="sro-insert-", suffix=".ndjson")
+    encode = _ENCODER.encode  # one encoder: json.dumps with options builds a new one for every row
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for row in rows:
-                fh.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=_json_value) + "\n")
+                fh.write(encode(dict(zip(columns, row))) + "\n")
         con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM "
                     f"read_json(?, format = 'newline_delimited', columns = {spec}) {suffix}", [path])
     finally:
@@ -117,3 +118,6 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[st
 
 def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (datetime, date)) else str(value)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_value)
