@@ -17,7 +17,7 @@ import duckdb
 from sro.data.db import bulk_insert as db_bulk_insert, transaction
 
 from sro.nlp.models import Candidate
-from sro.judge.models import Judgment
+from sro.judge.models import AxiomScore, Judgment
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS candidates (
@@ -117,9 +117,17 @@ def _rows(pipeline: str, items: Sequence[tuple[str, Candidate, Judgment]]) -> tu
         cand_rows.append((cid, pipeline, c.evidence.chunk_id, c.evidence.doc_id, c.evidence.start, c.evidence.end,
                           c.subject.text, c.subject.iri, c.predicate, c.predicate_iri, obj, obj_iri, c.object.kind,
                           c.evidence.quote, c.extractor, c.model, c.campaign, c.node, c.model_dump_json()))
-        judge_rows.append((cid, j.verdict, j.total, json.dumps([s.model_dump() for s in j.scores]),
-                           json.dumps(j.reasons)))
+        judge_rows.append((cid, j.verdict, j.total, json.dumps([_fields(s) for s in j.scores]), json.dumps(j.reasons)))
     return cand_rows, judge_rows
+
+
+SCORE_FIELDS = tuple(AxiomScore.model_fields)
+
+
+def _fields(score: AxiomScore) -> dict[str, Any]:
+    """`score.model_dump()` (plain fields only: str, float, bool), without pydantic's serializer per score."""
+    values = score.__dict__
+    return {name: values[name] for name in SCORE_FIELDS}
 
 
 class TripleStore:
