@@ -174,14 +174,18 @@ def worker_rates(records: list[dict]) -> dict:
 
 
 async def _store_all(stage, batches, records) -> tuple[float, float]:
-    """(wall, CPU) seconds storing all batches but the first. Each batch's records are let go once stored, as
-    run_distributed lets them go (the driver's heap holds a few batches, not the corpus)."""
-    pending = list(zip(batches, records))[::-1]
+    """(wall, CPU) seconds storing all batches but the first, each as run_distributed stores it (`store_batch`);
+    each batch's records are let go once stored, as there (the driver's heap holds a few batches, not the
+    corpus)."""
+    from sro.triples.executors import store_batch
+    from sro.triples.result import StageResult
+
+    pending, total = list(zip(batches, records))[::-1], StageResult()
     records.clear()
-    await stage.run_prepared(*pending.pop())
+    await store_batch(stage, *pending.pop(), total)
     wall, cpu = time.perf_counter(), time.process_time()
     while pending:
-        await stage.run_prepared(*pending.pop())
+        await store_batch(stage, *pending.pop(), total)
     return time.perf_counter() - wall, time.process_time() - cpu
 
 

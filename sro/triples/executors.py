@@ -21,6 +21,7 @@ reported and left pending, never marked done.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections import deque
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sro.errors import BudgetExceeded, ConfigError, LLMAuthError, LLMConnectionError, SROError
 from sro.extract.base import Extraction, Extractor
+from sro.nlp.nlp import paused_gc
 from sro.triples.protocols import Executor
 from sro.triples.result import StageResult
 from sro.triples.stage import TripleStage
@@ -190,15 +192,23 @@ class PreparedStage(TripleStage):
     async def run_prepared(self, chunks: list["Chunk"], records: dict) -> StageResult:
         """Store a worker's batch. No cyclic garbage collection meanwhile (`paused_gc`): storing allocates many
         short-lived objects, which set off collections that scan the driver's whole heap (a tenth of its
-        work); what the batch leaves behind is freed by reference counting, cycles once the collector resumes."""
-        from sro.nlp.nlp import paused_gc
-
+        work); what the batch leaves behind is freed by reference counting, cycles once the collector resumes
+        (`store_batch` collects once the batch's result is let go)."""
         self._records = records
         try:
             with paused_gc():
                 return await self.run(chunks)
         finally:
             self._records = None
+
+
+async def store_batch(stage: PreparedStage, chunks: list["Chunk"], records: dict, total: StageResult) -> None:
+    """The driver's work on one worker's batch: store it and add its counts to `total` (its triples let go), the
+    cyclic garbage collector paused throughout; then one young-generation collection, which finds only what
+    outlives the batch (collecting with the batch's result still alive scanned all of it)."""
+    with paused_gc():
+        total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
+        gc.collect(0)
 
 
 @dataclass
@@ -242,7 +252,7 @@ async def run_distributed(stage: PreparedStage, executor: Executor, batches: Ite
         records = executor.result(handle)
         rates.add(records)
         started, cpu = time.perf_counter(), time.process_time()
-        total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
+        await store_batch(stage, chunks, records, total)
         rates.driver_seconds += time.perf_counter() - started
         rates.driver_cpu_seconds += time.process_time() - cpu
         if on_batch is not None:
