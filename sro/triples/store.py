@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import weakref
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 
 import duckdb
@@ -117,17 +118,26 @@ def _rows(pipeline: str, items: Sequence[tuple[str, Candidate, Judgment]]) -> tu
         cand_rows.append((cid, pipeline, c.evidence.chunk_id, c.evidence.doc_id, c.evidence.start, c.evidence.end,
                           c.subject.text, c.subject.iri, c.predicate, c.predicate_iri, obj, obj_iri, c.object.kind,
                           c.evidence.quote, c.extractor, c.model, c.campaign, c.node, c.model_dump_json()))
-        judge_rows.append((cid, j.verdict, j.total, json.dumps([_fields(s) for s in j.scores]), json.dumps(j.reasons)))
+        judge_rows.append((cid, j.verdict, j.total, _scores_json(j.scores), json.dumps(j.reasons)))
     return cand_rows, judge_rows
 
 
 SCORE_FIELDS = tuple(AxiomScore.model_fields)
 
 
-def _fields(score: AxiomScore) -> dict[str, Any]:
-    """`score.model_dump()` (plain fields only: str, float, bool), without pydantic's serializer per score."""
-    values = score.__dict__
-    return {name: values[name] for name in SCORE_FIELDS}
+def _scores_json(scores: Sequence[AxiomScore]) -> str:
+    """`json.dumps([s.model_dump() for s in scores])`, joined from each score's own text: a batch's ~2,000 scores
+    are a few hundred distinct ones (the same axiom, value and reason), whose text is kept."""
+    texts = []
+    for score in scores:
+        values = tuple(score.__dict__[name] for name in SCORE_FIELDS)  # plain fields: str, float, bool
+        texts.append(_score_json(values, tuple(map(type, values))))  # the types too: 1.0 == 1 == True
+    return "[" + ", ".join(texts) + "]"
+
+
+@lru_cache(maxsize=4096)
+def _score_json(values: tuple, _types: tuple) -> str:
+    return json.dumps(dict(zip(SCORE_FIELDS, values)))
 
 
 class TripleStore:
@@ -181,16 +191,21 @@ class TripleStore:
         return {r[0] for r in rows}
 
     def support(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], list[str]]:
-        """(s_iri, p_iri, o) -> doc ids of stored candidates saying the same thing (corroboration)."""
+        """(s_iri, p_iri, o) -> the distinct doc ids of stored candidates saying the same thing (corroboration),
+        in no particular order."""
         keys = list(set(keys))
         if not keys:
             return {}
-        rows = self.con.execute(
-            "SELECT subject_iri, predicate_iri, coalesce(object_iri, object), list(DISTINCT doc_id) FROM candidates "
-            "WHERE subject_iri IN (SELECT unnest(string_split(?, chr(31)))) GROUP BY ALL",
+        rows = self.con.execute(  # grouped here: DuckDB's list(DISTINCT) aggregate cost as much as the scan
+            "SELECT subject_iri, predicate_iri, coalesce(object_iri, object), doc_id FROM candidates "
+            "WHERE subject_iri IN (SELECT unnest(string_split(?, chr(31))))",
             [id_list({k[0] for k in keys})]).fetchall()
         wanted = set(keys)
-        return {(s, p, o): docs for s, p, o, docs in rows if (s, p, o) in wanted}
+        found: dict[tuple[str, str, str], dict[str, None]] = {}
+        for s, p, o, doc in rows:
+            if (s, p, o) in wanted:
+                found.setdefault((s, p, o), {})[doc] = None
+        return {key: list(docs) for key, docs in found.items()}
 
     def triples(self, *, rejected: bool = False, limit: int = 50, pipeline: str | None = None) -> list[dict[str, Any]]:
         verdicts = ["rejected", "conflict"] if rejected else ["accepted"]
