@@ -174,19 +174,20 @@ def worker_rates(records: list[dict]) -> dict:
 
 
 async def _store_all(stage, batches, records) -> tuple[float, float]:
-    """(wall, CPU) seconds storing all batches but the first, each as run_distributed stores it (`store_batch`);
-    each batch's records are let go once stored, as there (the driver's heap holds a few batches, not the
-    corpus)."""
-    from sro.triples.executors import store_batch
+    """(wall, CPU) seconds storing all batches but the first, each as run_distributed stores it (`store_batch`,
+    DuckDB on one thread); each batch's records are let go once stored, as there (the driver's heap holds a few
+    batches, not the corpus)."""
+    from sro.triples.executors import driver_threads, store_batch
     from sro.triples.result import StageResult
 
     pending, total = list(zip(batches, records))[::-1], StageResult()
     records.clear()
-    await store_batch(stage, *pending.pop(), total)
-    wall, cpu = time.perf_counter(), time.process_time()
-    while pending:
+    with driver_threads(stage.store.con):  # as run_distributed
         await store_batch(stage, *pending.pop(), total)
-    return time.perf_counter() - wall, time.process_time() - cpu
+        wall, cpu = time.perf_counter(), time.process_time()
+        while pending:
+            await store_batch(stage, *pending.pop(), total)
+        return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def ray_overhead(template: Path, batch: int, rounds: int = 20) -> float:

@@ -25,9 +25,10 @@ import gc
 import os
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from sro.errors import BudgetExceeded, ConfigError, LLMAuthError, LLMConnectionError, SROError
 from sro.extract.base import Extraction, Extractor
@@ -37,6 +38,8 @@ from sro.triples.result import StageResult
 from sro.triples.stage import TripleStage
 
 if TYPE_CHECKING:
+    import duckdb
+
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
     from sro.llm.client import LLMClient
@@ -202,6 +205,19 @@ class PreparedStage(TripleStage):
             self._records = None
 
 
+@contextmanager
+def driver_threads(con: "duckdb.DuckDBPyConnection") -> Iterator[None]:
+    """DuckDB on one thread while the driver stores batches (the setting as it was afterwards): a batch's
+    statements carry a few hundred rows each, for which DuckDB's second thread cost more CPU than it saved
+    (~40% of such a statement's CPU time), and the driver is sized to one core of its own."""
+    before = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {before}")  # an int read back from DuckDB
+
+
 async def store_batch(stage: PreparedStage, chunks: list["Chunk"], records: dict, total: StageResult) -> None:
     """The driver's work on one worker's batch: store it and add its counts to `total` (its triples let go), the
     cyclic garbage collector paused throughout; then one young-generation collection, which finds only what
@@ -258,14 +274,15 @@ async def run_distributed(stage: PreparedStage, executor: Executor, batches: Ite
         if on_batch is not None:
             on_batch(len(chunks), rates)
 
-    for chunks in batches:
-        window.append((chunks, executor.submit(stage.pipeline, chunks, stage.documents(chunks))))
-        if len(window) >= executor.inflight:
+    with driver_threads(stage.store.con):
+        for chunks in batches:
+            window.append((chunks, executor.submit(stage.pipeline, chunks, stage.documents(chunks))))
+            if len(window) >= executor.inflight:
+                await store_next()
+            if total.budget_stop:  # a budget stopped the workers: no more batches
+                break
+        while window:
             await store_next()
-        if total.budget_stop:  # a budget stopped the workers: no more batches
-            break
-    while window:
-        await store_next()
     if llm is not None and before is not None:  # every call paid for this run: the workers' (also those of
         after = llm.client.spent()  # a worker that died before returning its batch) and the driver's
         total.calls, total.tokens = after.calls - before.calls, after.tokens - before.tokens
