@@ -14,7 +14,9 @@ the store's corroboration counts see the same batches in the same order, so the 
 batch stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so
 a driver killed mid-run resumes from what is stored.
 
-At most `inflight` batches are out at once (back-pressure: workers never run far ahead of the writer).
+At most `inflight` batches are out at once (back-pressure: workers never run far ahead of the writer). While
+the driver stores (`store_batch`), the cyclic garbage collector waits and DuckDB runs on one thread
+(`driver_threads`): the driver is sized to one core.
 Faults: a batch whose worker or node died is sent again to a live worker; a batch that still fails is
 reported and left pending, never marked done.
 """
