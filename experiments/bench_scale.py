@@ -11,12 +11,19 @@ Writes experiments/results/bench_scale.json:
 - Ray's overhead per batch: the round trip of an actor call that receives a batch (the pipeline by reference,
   the chunks and documents) and returns at once, mean of 20;
 - the driver's write rate: chunks per second of the driver's own work (resolve, the batch and graph axioms,
-  store; the workers score the per-candidate axioms) in the Ray runs, and alone (batches of all the CUAD contracts prepared beforehand, then stored as from workers, the
-  first batch untimed) at 64, 256 and 1024-chunk batches; a projection: nodes the driver can feed = driver
-  rate / one node's chunks/s, from wall-clock rates and from CPU-second rates (the driver's chunks per CPU-second
-  / a worker's: the ratio on machines that are not shared; wall-clock rates here move with the other jobs'
-  load, recorded with every measurement). Assumptions: nodes like this machine's cores, one worker each; the
-  driver on a core of its own; DuckDB on a local disk; the corpus' chunk mix (CUAD contracts) is representative.
+  store; the workers score the per-candidate axioms) in the Ray runs (`driver_chunks_per_s`, `..._per_cpu_s`),
+  and alone (`driver_alone_by_batch_chunks`: all the CUAD contracts, `driver_corpus`, at 64, 256 and
+  1024-chunk batches prepared beforehand by a pool of one worker process per core, then stored as from
+  workers, the first batch untimed); with each batch size, `workers_on_the_same_batches`: one worker's chunks
+  per second and per CPU-second preparing those same batches (from their records; each worker's first batch,
+  which loads the model, left out);
+- a projection (`projection`): nodes the driver can feed = the driver's rate / one node's, each pair measured
+  on one corpus and batch size (`corpus_of_rates` names it): in the Ray runs (`corpus`) the driver's rate
+  there / a Ray node's, and alone (`driver_corpus`) the driver / a worker on the same prepared batches; from
+  wall-clock rates and from CPU-second rates (the ratio on machines that are not shared; wall-clock rates here
+  move with the other jobs' load, recorded with every measurement). Assumptions: nodes like this machine's
+  cores, one worker each; the driver on a core of its own; DuckDB on a local disk; the corpus' chunk mix (CUAD
+  contracts) is representative.
 Skips (exit 0, no JSON) when the CUAD contracts are not on this machine.
 """
 
@@ -121,7 +128,8 @@ def driver_only(template: Path, tmp: Path, batch: int) -> dict:
     """The driver's write rate alone: batches prepared beforehand (by a pool of worker processes), then stored
     one by one as from workers (parses adopted from the records, resolve, judge, store) in one event loop,
     nothing else running. The first batch is stored untimed: it pays one-time costs (imports of the SHACL
-    validator, opening the graph store) that a long run does not see per batch."""
+    validator, opening the graph store) that a long run does not see per batch. The workers' rates come from
+    the records of the same batches (`worker_rates`), so both sides are measured on the same chunks."""
     from sro.commands.extract import _pending
     from sro.triples.executors import PreparedStage, ProcessExecutor
     from sro.nlp.nlp import shared_cache
@@ -138,23 +146,48 @@ def driver_only(template: Path, tmp: Path, batch: int) -> dict:
             records = [pool.result(h) for h in [pool.submit(stage.pipeline, b, stage.documents(b)) for b in batches]]
         finally:
             pool.close()
+        workers = worker_rates(records) | {"load_avg_1m": load()}
         shared_cache()._docs.clear()  # the driver has only what the records bring
         wall, cpu = asyncio.run(_store_all(stage, batches, records))
     finally:
         ws.close()
     chunks = sum(len(b) for b in batches[1:])
-    print(f"bench_scale: driver alone, {batch}-chunk batches: {chunks / wall:.0f} chunks/s", flush=True)
-    return {"chunks": chunks, "chunks_per_s": round(chunks / wall, 1), "chunks_per_cpu_s": round(chunks / cpu, 1),
-            "ms_per_batch": round(1000 * wall / max(1, len(batches) - 1), 1), "load_avg_1m": load()}
+    print(f"bench_scale: driver alone, {batch}-chunk batches: {chunks / cpu:.0f} chunks per CPU-s; a worker on the "
+          f"same batches: {workers['chunks_per_cpu_s']}", flush=True)
+    return {"corpus": "driver_corpus", "chunks": chunks, "chunks_per_s": round(chunks / wall, 1),
+            "chunks_per_cpu_s": round(chunks / cpu, 1), "ms_per_batch": round(1000 * wall / max(1, len(batches) - 1), 1),
+            "load_avg_1m": load(), "workers_on_the_same_batches": workers}
+
+
+def worker_rates(records: list[dict]) -> dict:
+    """One worker's chunks per second and per CPU-second over the prepared batches, each worker's first batch
+    left out (it loads the model): the pool's processes ran one per core, as one-CPU nodes would."""
+    seen: set[str] = set()
+    chunks = seconds = cpu = 0.0
+    for r in records:
+        if r.get("node") not in seen:
+            seen.add(r.get("node"))
+            continue
+        chunks, seconds, cpu = chunks + r["chunks"], seconds + r["seconds"], cpu + r.get("cpu_seconds", 0.0)
+    return {"chunks": int(chunks), "chunks_per_s": round(chunks / seconds, 1) if seconds else 0.0,
+            "chunks_per_cpu_s": round(chunks / cpu, 1) if cpu else 0.0, "workers": len(seen)}
 
 
 async def _store_all(stage, batches, records) -> tuple[float, float]:
-    """(wall, CPU) seconds storing all batches but the first."""
-    await stage.run_prepared(batches[0], records[0])
-    wall, cpu = time.perf_counter(), time.process_time()
-    for b, r in zip(batches[1:], records[1:]):
-        await stage.run_prepared(b, r)
-    return time.perf_counter() - wall, time.process_time() - cpu
+    """(wall, CPU) seconds storing all batches but the first, each as run_distributed stores it (`store_batch`,
+    DuckDB on one thread); each batch's records are let go once stored, as there (the driver's heap holds a few
+    batches, not the corpus)."""
+    from sro.triples.executors import driver_threads, store_batch
+    from sro.triples.result import StageResult
+
+    pending, total = list(zip(batches, records))[::-1], StageResult()
+    records.clear()
+    with driver_threads(stage.store.con):  # as run_distributed
+        await store_batch(stage, *pending.pop(), total)
+        wall, cpu = time.perf_counter(), time.process_time()
+        while pending:
+            await store_batch(stage, *pending.pop(), total)
+        return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def ray_overhead(template: Path, batch: int, rounds: int = 20) -> float:
@@ -187,27 +220,41 @@ class Echo:
 
 
 def projection(runs: dict, driver: dict, batch: int) -> dict:
-    """Nodes the driver can feed: its write rate / one node's chunks/s, in the Ray runs (the driver sharing
-    the two cores with the workers) and alone at each batch size; wall-clock rates (moved by the machine's
-    load) and CPU-second rates (driver CPU rate / a worker's CPU rate: what the ratio is on idle machines)."""
+    """Nodes the driver can feed: its write rate / one node's rate, each pair measured on one corpus and batch
+    size. In the Ray runs (`corpus`, `batch` chunks; the driver sharing the two cores with the workers):
+    the driver's rate there / a Ray node's. Alone (`driver_corpus`, each batch size): the driver storing the
+    prepared batches / a worker preparing those same batches. Wall-clock rates move with the machine's load;
+    CPU-second rates give the ratio on machines that are not shared."""
     two = runs["ray_2_nodes"]
     node_rate = sum(two["chunks_per_s_by_node"].values()) / len(two["chunks_per_s_by_node"])
     node_cpu = sum(two["chunks_per_cpu_s_by_node"].values()) / len(two["chunks_per_cpu_s_by_node"])
     in_run = min(runs["ray_1_node"]["driver_chunks_per_s"], two["driver_chunks_per_s"])
-    alone = {b: round(d["chunks_per_s"] / node_rate, 1) for b, d in driver.items()}
-    alone_cpu = {b: round(d["chunks_per_cpu_s"] / node_cpu, 1) for b, d in driver.items()}
+    in_run_cpu = min(runs["ray_1_node"]["driver_chunks_per_cpu_s"], two["driver_chunks_per_cpu_s"])
+    alone = {b: round(d["chunks_per_s"] / d["workers_on_the_same_batches"]["chunks_per_s"], 1)
+             for b, d in driver.items()}
+    alone_cpu = {b: round(d["chunks_per_cpu_s"] / d["workers_on_the_same_batches"]["chunks_per_cpu_s"], 1)
+                 for b, d in driver.items()}
     biggest = max(driver, key=int)
     return {"chunks_per_s_per_node": round(node_rate, 1), "chunks_per_cpu_s_per_node": round(node_cpu, 1),
-            "driver_chunks_per_s_in_ray_runs": in_run, "nodes_before_driver_bound_in_ray_runs": round(in_run / node_rate, 1),
+            "driver_chunks_per_s_in_ray_runs": in_run, "driver_chunks_per_cpu_s_in_ray_runs": in_run_cpu,
+            "nodes_before_driver_bound_in_ray_runs": round(in_run / node_rate, 1),
+            "nodes_before_driver_bound_in_ray_runs_cpu": round(in_run_cpu / node_cpu, 1),
             "nodes_before_driver_bound_alone_by_batch_chunks": alone,
             "nodes_before_driver_bound_alone_by_batch_chunks_cpu": alone_cpu,
             "hours_for_10M_chunks_at_the_driver_ceiling": round(10_000_000 / driver[biggest]["chunks_per_s"] / 3600, 2),
             "batch_chunks_of_the_runs": batch,
-            "assumptions": "nodes like this machine's cores, one worker (one CPU) each, at the measured "
-                           "chunks/s per node; the driver on a core of its own at its measured write rate "
-                           "(resolve, judge, store per chunk; DuckDB on a local disk), steady state (first batch "
-                           "excluded); the CUAD chunk mix (all contracts for the driver alone); per-batch Ray "
-                           "overhead as measured (it overlaps with work while batches are queued)"}
+            "corpus_of_rates": {"chunks_per_s_per_node": "corpus", "chunks_per_cpu_s_per_node": "corpus",
+                                "driver_chunks_per_s_in_ray_runs": "corpus",
+                                "driver_chunks_per_cpu_s_in_ray_runs": "corpus",
+                                "nodes_before_driver_bound_alone_by_batch_chunks": "driver_corpus (driver and "
+                                "workers on the same prepared batches)",
+                                "nodes_before_driver_bound_alone_by_batch_chunks_cpu": "driver_corpus (driver and "
+                                "workers on the same prepared batches)"},
+            "assumptions": "nodes like this machine's cores, one worker (one CPU) each; the driver on a core of "
+                           "its own at its measured write rate (resolve, judge, store per chunk; DuckDB on a local "
+                           "disk), steady state (the driver's first batch and each worker's first batch "
+                           "excluded); the chunk mix of the corpus each pair was measured on (CUAD contracts); "
+                           "per-batch Ray overhead as measured (it overlaps with work while batches are queued)"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {"corpus": {"contracts": len(files), "chunks": runs["local"]["chunks"],
                          "source": str(ray_cluster.CUAD)},
               "driver_corpus": {"contracts": len(ray_cluster.cuad_files(10_000, 0, 10**9)),
-                                "chunks": driver[str(args.batch_chunks)]["chunks"] + args.batch_chunks},
+                                "chunks": driver[str(args.batch_chunks)]["chunks"] + args.batch_chunks,
+                                "source": str(ray_cluster.CUAD)},
               "batch_chunks": args.batch_chunks, "cpus": len(os.sched_getaffinity(0)),
               "load_avg_1m_start_end": [started_load, load()], "runs": runs,
               "same_counts_as_local": all(v == same["local"] for v in same.values()),
@@ -262,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     path = write_result("bench_scale", result)
     print(f"bench_scale: ray 2 nodes / processes = {result['ray_2_nodes_vs_processes']}; the driver alone feeds "
           f"{result['projection']['nodes_before_driver_bound_alone_by_batch_chunks']} nodes by batch size "
-          f"(CPU-second rates: {result['projection']['nodes_before_driver_bound_alone_by_batch_chunks_cpu']}); "
+          f"(CPU-second rates, driver and workers on the same batches: "
+          f"{result['projection']['nodes_before_driver_bound_alone_by_batch_chunks_cpu']}); "
           f"wrote {path}")
     return 0
 

@@ -162,6 +162,9 @@ class BaseStore(ABC):
                 merge_quads += b.evidence_quads
         (new_quads or merge_quads).extend(axiom_declarations(axioms))
         new_quads += extra
+        # each distinct quad once (the activity of every source, entities' types): quads are a set, and the
+        # store reads and locks every quad it is handed
+        new_quads, merge_quads = list(dict.fromkeys(new_quads)), list(dict.fromkeys(merge_quads))
         if new_quads:
             self._insert(new_quads)
         if merged:

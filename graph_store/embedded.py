@@ -11,10 +11,11 @@ from pyoxigraph import (NamedNode, QueryBoolean, QuerySolutions, Quad, RdfFormat
 from graph_store import vocab as v
 from graph_store.errors import BackendError, ImportFailed
 from graph_store.base import ASSERTION_TYPE, BaseStore
-from graph_store.model import QueryResult
+from graph_store.model import QueryResult, Term
 from graph_store.provenance import ASSERTION as ASSERTION_MARKER, TYPE as MARKER_TYPE, QuadText, \
     AXIOM_NODES_LEFT, axiom_nodes_update, is_marker, nquads
 from graph_store.sparql import in_query_order, inject_values, run_with_timeout, syntax_error
+from graph_store.terms import from_ox
 
 TYPE = v.RDF.type
 MARKER_NODES = (v.SRO.Assertion, v.SRO.Evidence)
@@ -218,6 +219,16 @@ class EmbeddedStore(BaseStore):
                 raise BackendError(f"query failed: {exc}") from None
 
         return run_with_timeout(work, timeout_s)
+
+    def values(self, subject: str, predicate: str) -> list[Term]:
+        """What `BaseStore.values`' query returns (distinct objects in any graph: the default graph is the union
+        of all graphs), read from the indexes: the judge asks this for every functional predicate in a batch,
+        and the query path cost ~10x more."""
+        try:
+            s, p = NamedNode(subject), NamedNode(predicate)
+        except (TypeError, ValueError):
+            return super().values(subject, predicate)  # an invalid IRI: the query path raises its usual error
+        return [from_ox(o) for o in dict.fromkeys(q.object for q in self._store.quads_for_pattern(s, p, None, None))]
 
     def iter_quads(self) -> Iterator[Quad]:
         return self._store.quads_for_pattern(None, None, None, None)

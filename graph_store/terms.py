@@ -118,14 +118,20 @@ def _ntriples_literal(text: str) -> Literal | None:
     return quads[0].object
 
 
-_ESCAPES = str.maketrans(_ECHAR)
-_BACKSLASH_U = re.compile(r"\\\\([uU])")  # an escaped backslash followed by u/U after translation
+_BACKSLASH_U = re.compile(r"\\\\([uU])")  # an escaped backslash followed by u/U after escaping
+_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(_ECHAR)) + "]")
+_ECHAR_AFTER_BACKSLASH = [c for c in _ECHAR if c != "\\"]
 
 
 def sparql_string(text: str) -> str:
     """A double-quoted string valid in SPARQL *and* N-Triples/N-Quads: ECHAR escapes only; a backslash that
     precedes u/U is followed by the escaped letter (\\u0075), so no \\uXXXX sequence ever appears."""
-    body = text.translate(_ESCAPES)
+    if _NEEDS_ESCAPE.search(text) is None:  # most text: a regex scan is ~3x faster than translate
+        return f'"{text}"'
+    body = text.replace("\\", "\\\\")  # the backslash first: the escapes below add backslashes
+    for char in _ECHAR_AFTER_BACKSLASH:  # str.replace per character: several times faster than translate
+        if char in body:
+            body = body.replace(char, _ECHAR[char])
     if "\\u" in body or "\\U" in body:
         body = _BACKSLASH_U.sub(lambda m: "\\\\" + ("\\u0075" if m.group(1) == "u" else "\\u0055"), body)
     return f'"{body}"'

@@ -267,6 +267,23 @@ def test_node_rates_per_wall_and_cpu_second():
     assert executors.NodeRates().driver_rate(cpu=True) == 0.0
 
 
+def test_the_driver_runs_duckdb_on_one_thread_then_as_before():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads = 3")
+
+    def threads() -> int:
+        return con.execute("SELECT current_setting('threads')").fetchone()[0]
+
+    with executors.driver_threads(con):
+        assert threads() == 1
+    assert threads() == 3
+    with pytest.raises(RuntimeError), executors.driver_threads(con):
+        raise RuntimeError("a batch failed")
+    assert threads() == 3
+
+
 def test_unknown_executor_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="unknown executor 'gpu'"):
         executors.make_executor("gpu")

@@ -241,3 +241,36 @@ def test_select_star_columns_follow_the_query_not_the_alphabet():
     assert distinct.variables == ["z", "a", "m"]
     assert s.query("SELECT ?obj ?subj { ?subj ?p ?obj }").variables == ["obj", "subj"]  # explicit: unchanged
     assert star_columns("SELECT ?a { { SELECT * { ?b ?c ?d } } }") is None  # only the outer projection
+
+
+def test_a_merge_recomputes_its_own_assertions_only(store):
+    """Further sources recompute the aggregates (max score, source count) of the assertions they add to, and of
+    no other: the merge's VALUES sit inside its aggregating subquery."""
+    store.add_facts([fact(f"x{i}", "p", "y", doc="d1", score=0.5) for i in range(3)])
+    res = store.add_facts([fact("x0", "p", "y", doc="d2", score=0.9), fact("x1", "p", "y", doc="d2", score=0.2),
+                           fact("x1", "p", "y", doc="d3", score=0.3)])
+    assert (res.new_facts, res.new_sources) == (0, 3)
+    rows = store.query(PFX + "SELECT ?x ?s ?n WHERE { GRAPH ?a { ?x ?p ?o } ?a sro:score ?s ; sro:sourceCount ?n }"
+                       " ORDER BY ?x").rows
+    assert [(r["x"], r["s"], r["n"]) for r in rows] == [
+        (EX + "x0", Decimal("0.9"), 2), (EX + "x1", Decimal("0.5"), 3), (EX + "x2", Decimal("0.5"), 1)]
+
+
+def test_embedded_values_read_from_the_indexes_as_the_query_does(tmp_path):
+    """EmbeddedStore.values reads (s, p, ?) from the indexes; BaseStore.values asks the same with a query (the
+    default graph as the union of all graphs): distinct objects of every graph, the default graph's too."""
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from graph_store.base import BaseStore
+
+    store = open_store(str(tmp_path / "graph"))
+    try:
+        s, p = NamedNode(EX + "s"), NamedNode(EX + "p")
+        for o, g in ((Literal("default"), None), (Literal("named"), EX + "g1"), (Literal("named"), EX + "g2"),
+                     (NamedNode(EX + "o"), EX + "g2"), (Literal("10", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#decimal")), EX + "g1")):
+            store.raw.add(Quad(s, p, o, NamedNode(g)) if g else Quad(s, p, o))
+        got = store.values(EX + "s", EX + "p")
+        assert sorted(map(repr, got)) == sorted(map(repr, BaseStore.values(store, EX + "s", EX + "p")))
+        assert len(got) == 4 and store.values(EX + "s", EX + "other") == []
+    finally:
+        store.close()

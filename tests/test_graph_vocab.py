@@ -1,4 +1,5 @@
-"""The published sro: vocabulary defines, labels and comments every sro: term the store writes."""
+"""The published sro: vocabulary defines, labels and comments every sro: term the store writes; the literal text
+the store writes (terms.sparql_string) reads back as the same string."""
 
 from __future__ import annotations
 
@@ -29,3 +30,29 @@ def test_every_written_sro_term_is_defined(tmp_path):
     for term in used:
         assert vocab.value(term, rdflib.RDFS.label) is not None, term
         assert vocab.value(term, rdflib.RDFS.comment) is not None, term
+
+
+def test_literal_text_is_the_character_maps_and_reads_back():
+    """`sparql_string` (a scan for characters to escape, then str.replace per character) writes what mapping
+    every character through the ECHAR table writes, and pyoxigraph reads the text back as the same string."""
+    import random
+    import re
+
+    from pyoxigraph import RdfFormat, parse
+
+    from graph_store.terms import _ECHAR, sparql_string
+
+    table = str.maketrans(_ECHAR)
+
+    def reference(text: str) -> str:
+        body = re.sub(r"\\\\([uU])", lambda m: "\\\\" + ("\\u0075" if m.group(1) == "u" else "\\u0055"),
+                      text.translate(table))
+        return f'"{body}"'
+
+    rng = random.Random(20)
+    texts = ["", "plain", 'say "hi"', "a\\u0041", "\\U0001F600", "é中", *(
+        "".join(rng.choice('ab "\\\n\r\t\b\fuU\u00e9') for _ in range(rng.randint(1, 12))) for _ in range(2000))]
+    for text in texts:
+        assert sparql_string(text) == reference(text), text
+        quad = next(iter(parse(f"<urn:x:s> <urn:x:p> {sparql_string(text)} .", format=RdfFormat.N_TRIPLES)))
+        assert quad.object.value == text

@@ -163,6 +163,35 @@ def test_shacl_shapes_validated_per_batch(tmp_path):
     assert not score(js[3], "schema").reason.startswith("SHACL")  # Acme has one law: conforms
 
 
+def test_shacl_data_graph_holds_each_distinct_triple_once():
+    """The batch's SHACL data graph holds every candidate's triple and its entities' types, each distinct one
+    added once (a literal and an entity of the same text stay two triples)."""
+    import rdflib
+
+    from sro.judge.axioms.schema import _data_graph
+    from sro.nlp.predicates import PredicateMapper
+
+    legal = load_pipeline("legal_contracts")
+    law = cand("Acme contract", "governing law", "Delaware")
+    cands = Resolver(legal).run([law, law, cand("Acme contract", "governing law", "Delaware", start=5),
+                                 cand("Acme contract", "has party", "Acme"),
+                                 cand("Acme contract", "has party", Value(text="Acme", value="Acme"))])
+    cands = [c.model_copy(update={"subject": c.subject.model_copy(update={"type": "Contract"})}) for c in cands]
+    mapper = PredicateMapper(legal)
+    expected = []  # the triples as the per-candidate loop added them
+    for c in cands:
+        obj = rdflib.URIRef(c.object.iri) if isinstance(c.object, Entity) and c.object.iri else \
+            rdflib.Literal(c.object.value if isinstance(c.object, Value) else c.object.text)
+        expected.append((rdflib.URIRef(c.subject.iri), rdflib.URIRef(c.predicate_iri), obj))
+        for term in (c.subject, c.object):
+            if getattr(term, "type", None) and getattr(term, "iri", None):
+                expected.append((rdflib.URIRef(term.iri), rdflib.RDF.type, rdflib.URIRef(mapper.class_iri(term.type))))
+    data = _data_graph(cands, mapper)
+    assert set(data) == set(expected) and len(data) == len(set(expected)) < len(expected)
+    objects = {o for _, p, o in data if str(p).endswith("hasParty")}
+    assert objects == {rdflib.URIRef(cands[3].object.iri), rdflib.Literal("Acme")}
+
+
 def _pattern_cand(obj: Entity, quote: str) -> Candidate:
     ev = Evidence(chunk_id="p#0", doc_id="p", start=0, end=len(quote), quote=quote)
     return Candidate(subject=Entity(text="My solar story", type="Installation", ref="document"),

@@ -51,3 +51,21 @@ def test_a_failing_batch_stores_nothing_of_itself():
     with pytest.raises(RuntimeError):
         store.save("legal", [_item(0)], also=broken, done={"c0": 1}, extractor="nlp")
     assert _rows(con) == (0, 0, [])
+
+
+def test_support_gives_the_distinct_documents_of_each_stored_triple():
+    con = duckdb.connect()
+    store = TripleStore(con)
+
+    def item(doc: str, chunk: str, obj: str) -> tuple[str, Candidate, Judgment]:
+        quote, start = f"Acme pays {obj}.", 100 * int(chunk[1:])  # ids differ by where the candidate is
+        c = Candidate(subject=Entity(text="Acme", iri="https://x/acme"), predicate="pay", predicate_iri="https://x/pays",
+                      object=Entity(text=obj), evidence=Evidence(chunk_id=chunk, doc_id=doc, start=start,
+                                                                 end=start + len(quote), quote=quote), extractor="test")
+        return candidate_id(c), c, Judgment(verdict="accepted", total=0.9)
+
+    store.save("legal", [item("d1", "c1", "fee"), item("d1", "c2", "fee"), item("d2", "c3", "fee"),
+                         item("d3", "c4", "rent")])
+    got = store.support([("https://x/acme", "https://x/pays", "fee"), ("https://x/acme", "https://x/pays", "tax"),
+                         ("https://x/other", "https://x/pays", "fee")])
+    assert {k: sorted(v) for k, v in got.items()} == {("https://x/acme", "https://x/pays", "fee"): ["d1", "d2"]}

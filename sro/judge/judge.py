@@ -46,6 +46,7 @@ DEFAULTS: dict[str, AxiomConfig] = {
     "source_reliability": AxiomConfig(weight=0.5),
     "entailment": AxiomConfig(weight=3.0, gate=0.5),
 }
+UNCONFIGURED = AxiomConfig()  # an axiom the pipeline does not configure (read only; built once, not per score)
 OFFLINE_STAND_INS = {"direction", "anchor"}
 CHEAP = ("grounding", "modality", "specificity", "source_reliability")
 PARSED = ("schema", "direction", "anchor", "assertion", "number_role")  # may read the quote's parse
@@ -199,7 +200,7 @@ class AxiomJudge:
         # they only weigh in (no gate): "Stern designed the hall" does entail (hall, architect, Stern).
         entailed = any(s.axiom == "entailment" and not s.skipped for s in scores)
         for s in scores:
-            cfg = self.axioms.get(s.axiom, AxiomConfig())
+            cfg = self.axioms.get(s.axiom, UNCONFIGURED)
             if entailed and s.axiom in OFFLINE_STAND_INS:
                 cfg = cfg.model_copy(update={"gate": None})
             fields = s.__dict__  # plain writes: pydantic's __setattr__ was a tenth of offline judging

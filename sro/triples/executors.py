@@ -14,28 +14,35 @@ the store's corroboration counts see the same batches in the same order, so the 
 batch stored twice stores nothing new (deterministic ids), and a batch is marked done only once stored, so
 a driver killed mid-run resumes from what is stored.
 
-At most `inflight` batches are out at once (back-pressure: workers never run far ahead of the writer).
+At most `inflight` batches are out at once (back-pressure: workers never run far ahead of the writer). While
+the driver stores (`store_batch`), the cyclic garbage collector waits and DuckDB runs on one thread
+(`driver_threads`): the driver is sized to one core.
 Faults: a batch whose worker or node died is sent again to a live worker; a batch that still fails is
 reported and left pending, never marked done.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from sro.errors import BudgetExceeded, ConfigError, LLMAuthError, LLMConnectionError, SROError
 from sro.extract.base import Extraction, Extractor
+from sro.nlp.nlp import paused_gc
 from sro.triples.protocols import Executor
 from sro.triples.result import StageResult
 from sro.triples.stage import TripleStage
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    import duckdb
 
     from pipelines import Pipeline
     from sro.data.models import Chunk, Document
@@ -194,11 +201,38 @@ class PreparedStage(TripleStage):
 
     async def run_prepared(self, chunks: list["Chunk"], records: dict, *, campaign: str | None = None,
                            node: str | None = None) -> StageResult:
+        """Store a worker's batch. No cyclic garbage collection meanwhile (`paused_gc`): storing allocates many
+        short-lived objects, which set off collections that scan the driver's whole heap (a tenth of its
+        work); what the batch leaves behind is freed by reference counting, cycles once the collector resumes
+        (`store_batch` collects once the batch's result is let go)."""
         self._records = records
         try:
-            return await self.run(chunks, campaign=campaign, node=node)
+            with paused_gc():
+                return await self.run(chunks, campaign=campaign, node=node)
         finally:
             self._records = None
+
+
+@contextmanager
+def driver_threads(con: "duckdb.DuckDBPyConnection") -> Iterator[None]:
+    """DuckDB on one thread while the driver stores batches (the setting as it was afterwards): a batch's
+    statements carry a few hundred rows each, for which DuckDB's second thread cost more CPU than it saved
+    (~40% of such a statement's CPU time), and the driver is sized to one core of its own."""
+    before = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {before}")  # an int read back from DuckDB
+
+
+async def store_batch(stage: PreparedStage, chunks: list["Chunk"], records: dict, total: StageResult) -> None:
+    """The driver's work on one worker's batch: store it and add its counts to `total` (its triples let go), the
+    cyclic garbage collector paused throughout; then one young-generation collection, which finds only what
+    outlives the batch (collecting with the batch's result still alive scanned all of it)."""
+    with paused_gc():
+        total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
+        gc.collect(0)
 
 
 @dataclass
@@ -242,20 +276,21 @@ async def run_distributed(stage: PreparedStage, executor: Executor, batches: Ite
         records = executor.result(handle)
         rates.add(records)
         started, cpu = time.perf_counter(), time.process_time()
-        total.merge(await stage.run_prepared(chunks, records), keep_triples=False)
+        await store_batch(stage, chunks, records, total)
         rates.driver_seconds += time.perf_counter() - started
         rates.driver_cpu_seconds += time.process_time() - cpu
         if on_batch is not None:
             on_batch(len(chunks), rates)
 
-    for chunks in batches:
-        window.append((chunks, executor.submit(stage.pipeline, chunks, stage.documents(chunks))))
-        if len(window) >= executor.inflight:
+    with driver_threads(stage.store.con):
+        for chunks in batches:
+            window.append((chunks, executor.submit(stage.pipeline, chunks, stage.documents(chunks))))
+            if len(window) >= executor.inflight:
+                await store_next()
+            if total.budget_stop:  # a budget stopped the workers: no more batches
+                break
+        while window:
             await store_next()
-        if total.budget_stop:  # a budget stopped the workers: no more batches
-            break
-    while window:
-        await store_next()
     if llm is not None and before is not None:  # every call paid for this run: the workers' (also those of
         after = llm.client.spent()  # a worker that died before returning its batch) and the driver's
         total.calls, total.tokens = after.calls - before.calls, after.tokens - before.tokens

@@ -120,7 +120,8 @@ class TripleStage:
             return result
         result.errors += found.errors
         result.budget_stop = found.budget_stop
-        raw = [c.model_copy(update={"campaign": campaign, "node": node}) for c in found.candidates]
+        raw = [c if c.campaign == campaign and c.node == node else  # a copy only where the tags change
+               c.model_copy(update={"campaign": campaign, "node": node}) for c in found.candidates]
         candidates = await self.resolver.arun(raw, client)
         judge: Judge = AxiomJudge(self.pipeline, client=client, graph=self.graph)
         ctx = judge.context(docs, self.store.support(triple_key(c) for c in candidates))

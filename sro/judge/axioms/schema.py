@@ -22,7 +22,10 @@ from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
 
 if TYPE_CHECKING:
+    import rdflib
+
     from pipelines import PredicateDef
+    from sro.nlp.predicates import PredicateMapper
 
 NAME = "schema"
 DATATYPES = {"decimal": {"decimal", "integer"}, "integer": {"integer"}, "date": {"date"}, "duration": {"duration"},
@@ -123,6 +126,31 @@ def _shapes(path: str):
     return rdflib.Graph().parse(path, format="turtle")
 
 
+def _data_graph(candidates: list[Candidate], mapper: "PredicateMapper") -> "rdflib.Graph":
+    """The batch's triples and their entities' types. A batch repeats most of them (the same types, the same
+    triple from several chunks): each distinct one is made into rdflib terms and added once, in the order
+    first seen (rdflib's add was most of the graph's cost)."""
+    import rdflib
+
+    seen: dict[tuple[str, str, str, bool], None] = {}
+    for c in candidates:
+        if not (c.subject.iri and c.predicate_iri):
+            continue
+        entity = isinstance(c.object, Entity) and bool(c.object.iri)
+        obj = c.object.iri if entity else c.object.value if isinstance(c.object, Value) else c.object.text
+        seen[(c.subject.iri, c.predicate_iri, obj, entity)] = None
+        for term, typ in ((c.subject, c.subject.type), (c.object, getattr(c.object, "type", None))):
+            if typ and getattr(term, "iri", None):
+                seen[(term.iri, RDF_TYPE, mapper.class_iri(typ), True)] = None
+    data = rdflib.Graph()
+    for s, p, o, entity in seen:
+        data.add((rdflib.URIRef(s), rdflib.URIRef(p), rdflib.URIRef(o) if entity else rdflib.Literal(o)))
+    return data
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
 def shacl_batch(candidates: list[Candidate], ctx: JudgeContext) -> dict[int, str]:
     """Index -> SHACL violation message, validating the whole batch in one pyshacl run."""
     shapes = ctx.pipeline.shapes_path
@@ -133,19 +161,8 @@ def shacl_batch(candidates: list[Candidate], ctx: JudgeContext) -> dict[int, str
 
     from sro.nlp.predicates import PredicateMapper
 
-    mapper = PredicateMapper(ctx.pipeline)
-    data = rdflib.Graph()
-    for c in candidates:
-        if not (c.subject.iri and c.predicate_iri):
-            continue
-        s = rdflib.URIRef(c.subject.iri)
-        obj = rdflib.URIRef(c.object.iri) if isinstance(c.object, Entity) and c.object.iri else \
-            rdflib.Literal(c.object.value if isinstance(c.object, Value) else c.object.text)
-        data.add((s, rdflib.URIRef(c.predicate_iri), obj))
-        for term, typ in ((c.subject, c.subject.type), (c.object, getattr(c.object, "type", None))):
-            if typ and getattr(term, "iri", None):
-                data.add((rdflib.URIRef(term.iri), rdflib.RDF.type, rdflib.URIRef(mapper.class_iri(typ))))
-    conforms, results, _ = pyshacl.validate(data, shacl_graph=_shapes(str(shapes)), inference="none")
+    conforms, results, _ = pyshacl.validate(_data_graph(candidates, PredicateMapper(ctx.pipeline)),
+                                            shacl_graph=_shapes(str(shapes)), inference="none")
     if conforms:
         return {}
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
