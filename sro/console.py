@@ -73,10 +73,11 @@ class PlainLines:
         self.update(task, advance=advance)
 
     def update(self, task: int, *, advance: float = 0, completed: float | None = None,
-               total: float | None = None) -> None:
+               total: float | None = None, description: str | None = None) -> None:
         state = self.tasks[task]
         state["completed"] = completed if completed is not None else state["completed"] + advance
         state["total"] = total if total is not None else state["total"]
+        state["description"] = description if description is not None else state["description"]
         if time.monotonic() - state["last"] >= self.period:
             self._line(state)
 

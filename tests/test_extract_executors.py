@@ -374,3 +374,15 @@ def test_ray_without_an_address_starts_its_own_instance(tmp_path, ray_env):
         shutil.rmtree(temp, ignore_errors=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "workers 1" in out.stdout
+
+
+@needs_cuad
+def test_processes_progress_off_a_terminal_names_the_workers(corpus, monkeypatch):
+    """Without --json and off a terminal (a log, a pipe) the progress lines name each worker's rate."""
+    monkeypatch.setenv("SRO_PROGRESS_SECONDS", "0")
+    ws = _fresh(corpus, "plain")
+    out = runner.invoke(app, ["-w", str(ws), "extract", "-d", "contracts", "-p", "legal_contracts",
+                              "--batch-chunks", BATCH, "--executor", "processes"])
+    assert out.exit_code == 0, out.output
+    assert re.search(r"extract contracts \(processes: pid\d+ [\d.]+/s", out.output)
+    assert _facts(ws) == corpus[1]
