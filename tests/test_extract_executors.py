@@ -27,6 +27,7 @@ from sro.triples import executors
 from sro.triples.ray_pool import RayExecutor
 from sro.workspace import Workspace
 from tests.support import ray_cluster
+from tests.support.campaign_corpus import stored_facts
 
 runner = CliRunner()
 FILES = ray_cluster.cuad_files(3)
@@ -36,18 +37,9 @@ slow = pytest.mark.skipif(os.environ.get("SRO_SLOW_TESTS") != "1", reason="slow 
 
 
 def _facts(ws_path) -> dict:
-    """Everything a run stores: candidates with their verdicts and scores, finished chunks, the graph's quads
-    (but for prov:generatedAtTime, the wall-clock time of storing)."""
-    ws = Workspace.open(ws_path)
-    try:
-        rows = ws.db.execute("SELECT c.id, j.verdict, round(j.total, 9), c.subject_iri, c.predicate_iri, "
-                             "c.object_iri FROM candidates c JOIN judgments j ON j.candidate_id = c.id "
-                             "ORDER BY c.id").fetchall()
-        done = ws.db.execute("SELECT chunk_id, candidates FROM candidates_done ORDER BY 1").fetchall()
-        quads = sorted(str(q) for q in ws.graph.iter_quads() if "generatedAtTime" not in str(q.predicate))
-        return {"judged": rows, "done": done, "graph": quads}
-    finally:
-        ws.close()
+    """Everything a run stores (tests.support.campaign_corpus.stored_facts: candidates with their verdicts and
+    scores, finished chunks, the graph's quads)."""
+    return stored_facts(ws_path)
 
 
 def _extract(ws_path, *flags: str) -> dict:
