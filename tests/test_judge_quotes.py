@@ -58,3 +58,28 @@ def test_a_name_in_a_clause_about_something_else_is_not_taken_for_granted(worksp
     ])
     assert got["1"][1]["assertion"].score == 0.0
     assert got["2"][1]["assertion"].score == 1.0
+
+
+def test_a_title_run_into_the_body_is_no_subject_of_its_verb(workspace, tmp_path):
+    title = "Battery Firmware Delays"
+    text = f"{title} Called the support line twice about the update on Monday."
+    got = verdicts(workspace, tmp_path, [
+        line(1, "call", "support line", text, subject=title, title=title, text=text),
+        line(2, "call", "support line", "Battery Firmware Delays called the support line twice.",
+             subject=title, title="Updates", text="Updates Battery Firmware Delays called the support line twice."),
+    ])
+    assert got["1"][0] == "rejected" and "title run into the body" in got["1"][1]["direction"].reason
+    assert "title" not in got["2"][1]["direction"].reason  # written in the body's own sentence
+
+
+def test_a_name_the_author_does_not_own_follows_its_clause(workspace, tmp_path):
+    got = verdicts(workspace, tmp_path, [
+        # a name inside a noun phrase is taken for granted only in a clause the author is the subject of
+        line(1, "hasBattery", "Powerwall 3", "The crew is coming next Friday for my site survey for the Powerwall 3 "
+                                             "install."),
+        line(2, "hasBattery", "Powerwall 3", "Our Powerwall 3 firmware updated overnight."),
+        line(3, "utility", "Duke Energy", "I must pick a Duke Energy plan before the meter swap."),
+    ])
+    assert got["1"][0] == "rejected" and got["1"][1]["assertion"].reason.startswith("future")
+    assert got["2"][1]["assertion"].score == 1.0
+    assert got["3"][1]["assertion"].score == 1.0

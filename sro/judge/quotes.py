@@ -23,18 +23,41 @@ def _holds(c: Candidate, part: str) -> bool:
     return subject and locate_term(c.object, part)[0] >= FOUND
 
 
+def _run_in_title(c: Candidate, ctx: JudgeContext) -> int:
+    """Where the body starts in the quote when the quote runs the post's title into it (0 when it does not)."""
+    doc = ctx.docs.get(c.evidence.doc_id)
+    title = (doc.title or "").strip() if doc is not None else ""
+    quote = c.evidence.quote
+    if len(title) < 3 or len(quote) <= len(title) + 1 or not quote.startswith(title) \
+            or not quote[len(title)].isspace() or title[-1] in ".!?:":  # a title that ends a sentence already
+        return 0
+    return len(title) + len(quote[len(title):]) - len(quote[len(title):].lstrip())
+
+
+def title_as_subject(c: Candidate, ctx: JudgeContext) -> bool:
+    """The subject is written only in the title and the object only in the body of a quote that runs one into
+    the other: "PG&E 2024 VPP Payment Reached out to Tesla VPP email" makes the title the subject of the
+    body's first verb, which no sentence says."""
+    body_at = _run_in_title(c, ctx)
+    if not body_at or c.subject.ref == "document" and (c.predicate_iri or "") in ctx.predicate_by_iri:
+        return False  # an ontology fact about the post's installation is named by the title; a verb's is not
+    title, body = c.evidence.quote[:body_at], c.evidence.quote[body_at:]
+    found, start, end = locate_term(c.subject, title)
+    if found < FOUND or locate_term(c.subject, body)[0] >= FOUND:
+        return False
+    rest = title[:start] + " " + title[end:]  # the title but the subject ("PowerWall WiFi Disconnected": nothing)
+    return locate_term(c.object, body)[0] >= FOUND and locate_term(c.object, rest)[0] < FOUND
+
+
 def own_sentence(c: Candidate, ctx: JudgeContext) -> Candidate:
     """The candidate with its quote narrowed to the title or the body when the quote runs one into the other;
     the candidate itself otherwise."""
     ev = c.evidence
-    doc = ctx.docs.get(ev.doc_id)
-    title = (doc.title or "").strip() if doc is not None else ""
+    body_at = _run_in_title(c, ctx)
+    if not body_at or title_as_subject(c, ctx):
+        return c  # (a title taken for the subject is for the direction axiom to see)
     quote = ev.quote
-    if len(title) < 3 or len(quote) <= len(title) + 1 or not quote.startswith(title) \
-            or not quote[len(title)].isspace() or title[-1] in ".!?:":  # a title that ends a sentence already
-        return c
-    body_at = len(title) + len(quote[len(title):]) - len(quote[len(title):].lstrip())
-    body = quote[body_at:]
+    title, body = quote[:body_at].rstrip(), quote[body_at:]
     if _holds(c, title):  # the title first: a fact named in the title is most often the title's
         start, end = ev.start, ev.start + len(title)
     elif _holds(c, body):

@@ -31,7 +31,7 @@ from sro.nlp.models import Candidate, Entity
 from sro.judge.axioms.assertion_words import (
     MODAL, FUTURE, CONDITIONAL, QUESTION_OPENER, ASKED, QUESTION_NOUN, SUPPOSE, INTENT, INTENT_PREP,
     REPORT, HEDGE, FIRST, OTHER_PERSON, PEOPLE_NOUN, OTHER_POSSESSIVE, ACQUIRE, IMPLICATIVE, PRESENT_BE, IRREALIS,
-    PROSPECT_NOUN, PART_PREP, CLAUSE_DEPS, lemma_of)
+    PROSPECT_NOUN, PART_PREP, TOPIC_PREP, CLAUSE_DEPS, lemma_of)
 from sro.judge.axioms.clause import anchor_token, speaks_of_own, subject_of
 from sro.judge.axioms.post_context import in_context
 from sro.judge.context import JudgeContext
@@ -168,9 +168,10 @@ def _person_like(subj: "Token") -> bool:
 
 def _possessor(token: "Token") -> "Token | None":
     """Whose thing the noun phrase around the token is ("my neighbor's 6.6 kW system": neighbor; "his
-    system": his; "my PW3": my), up to the governing verb; None when no person possesses it."""
+    system": his; "my PW3": my), up to the governing verb; None when no person possesses it. A phrase of
+    purpose or topic is not a part ("my site survey for the Powerwall 3 install": the survey is the author's)."""
     for t in [token, *token.ancestors]:
-        if t.pos_ in ("VERB", "AUX"):
+        if t.pos_ in ("VERB", "AUX") or t.dep_ == "prep" and t.lower_ in TOPIC_PREP:
             return None
         poss = next((c for c in t.children if c.dep_ == "poss"), None)
         if poss is not None and (poss.lower_ in FIRST or poss.lower_ in OTHER_POSSESSIVE or _person_like(poss)):
@@ -271,6 +272,17 @@ def presupposed(token: "Token") -> bool:
         and token.head.lower_ not in PART_PREP
 
 
+def _author_subject(verb: "Token") -> bool:
+    """The author, or a thing of the author's, is the subject of the clause ("I have ...", "we are on ...",
+    "my system was knocked offline by ..."; a conjoined verb shares its head's subject: "I'm in SoCal and use
+    SCE")."""
+    for v in (verb, verb.head) if verb.dep_ == "conj" else (verb,):
+        subj = subject_of(v)
+        if subj is not None:
+            return subj.lower_ in FIRST or _owned_by_author(subj)
+    return False
+
+
 def _people_of(token: "Token") -> "Token | None":
     """The name qualifies a noun for people other than the author ("any APS customers who have installed",
     "Tesla owners"): it is theirs. Not when the author is one of them ("as a PG&E customer, I", "I am an
@@ -305,7 +317,7 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
         # Taken for granted as the author's only where the sentence speaks of the author's own things or has
         # no clause to weigh ("Commissioning Issue PW3"): "PG&E NEM 3.0 E-ELEC not updated for 2025" is about
         # a rate sheet, and its clause decides.
-        if c.subject.ref != "document" or not path or speaks_of_own(token):
+        if c.subject.ref != "document" or not path or _author_subject(path[0]):
             return None
     if _question(token, path):
         return "question", f"{token.sent.text.strip()[:60]!r}"

@@ -59,6 +59,7 @@ PROSPECT_NOUN = {"quote", "estimate", "proposal", "bid", "offer", "option", "des
 PROSPECT_TITLE = re.compile(r"\b(?:quotes?|quoted|estimates?|proposal|bids?|options?|vs\.?|versus|worth it|"
                             r"looking at|considering|thinking about|design)\b", re.IGNORECASE)
 PART_PREP = {"with", "w/", "including", "plus", "and"}
+TOPIC_PREP = {"for", "about", "regarding", "than", "like"}  # what a noun is for or about, not a part of it
 CIRCUMSTANCE = {"Location", "Place", "Utility", "Country", "City", "State", "Region"}
 CLAUSE_DEPS = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "conj", "acl", "pcomp", "csubj", "parataxis", "acomp"}
 
