@@ -77,6 +77,8 @@ NOT_ASSERTED = [
     ("question", "utility", "SCE", "Who here is on SCE's TOU-D-PRIME plan?"),
     ("other_system", "hasBattery", "Powerwall 3", "Tesla owners with a Powerwall 3 get a better rate."),
     ("question", "hasBattery", "Powerwall 3", "Advice on Powerwall 3 placement in a hot garage"),
+    ("reported", "hasBattery", "Powerwall 3", "In my opinion, the warranty of the Powerwall 3 is too short."),
+    ("plan", "netMeteringVersion", "NEM 3.0", "Preparing for NEM 3.0 this spring with a second battery."),
 ]
 
 

@@ -72,9 +72,9 @@ def test_a_title_run_into_the_body_is_no_subject_of_its_verb(workspace, tmp_path
     assert "title" not in got["2"][1]["direction"].reason  # written in the body's own sentence
 
 
-def test_a_name_the_author_does_not_own_follows_its_clause(workspace, tmp_path):
+def test_a_phrase_of_purpose_is_no_part_the_author_owns(workspace, tmp_path):
     got = verdicts(workspace, tmp_path, [
-        # a name inside a noun phrase is taken for granted only in a clause the author is the subject of
+        # "my site survey for the Powerwall 3 install": the survey is the author's, the Powerwall 3 not yet
         line(1, "hasBattery", "Powerwall 3", "The crew is coming next Friday for my site survey for the Powerwall 3 "
                                              "install."),
         line(2, "hasBattery", "Powerwall 3", "Our Powerwall 3 firmware updated overnight."),

@@ -14,7 +14,8 @@ non-asserted when it is
   ("I am getting a 10 kW system"), an unrealised to-infinitive, a quote or an offer as the clause's
   argument, a prospect modifier ("our proposed system");
 - reported or hedged belief: governed by a verb of saying or believing (say, claim, hear, think, believe,
-  suppose, read), a hedging adverb (allegedly, supposedly, apparently, probably) or "according to";
+  suppose, read), a hedging adverb (allegedly, supposedly, apparently, probably), "according to" or a frame
+  of belief ("from my understanding", "in my opinion");
 - about someone else's system (for facts about the author's own installation, the document subject): the
   governing clause's subject is another person ("you", "anyone", "a friend", "people", "my neighbour"),
   or someone else possesses the object's noun phrase ("my neighbour's 6.6 kW system");
@@ -30,8 +31,8 @@ from typing import TYPE_CHECKING
 from sro.nlp.models import Candidate, Entity
 from sro.judge.axioms.assertion_words import (
     MODAL, FUTURE, CONDITIONAL, QUESTION_OPENER, ASKED, QUESTION_NOUN, SUPPOSE, INTENT, INTENT_PREP,
-    REPORT, HEDGE, FIRST, OTHER_PERSON, PEOPLE_NOUN, OTHER_POSSESSIVE, ACQUIRE, IMPLICATIVE, PRESENT_BE, IRREALIS,
-    PROSPECT_NOUN, PART_PREP, TOPIC_PREP, CLAUSE_DEPS, lemma_of)
+    REPORT, HEDGE, BELIEF_NOUN, FIRST, OTHER_PERSON, PEOPLE_NOUN, OTHER_POSSESSIVE, ACQUIRE, IMPLICATIVE,
+    PRESENT_BE, IRREALIS, PROSPECT_NOUN, PART_PREP, TOPIC_PREP, CLAUSE_DEPS, lemma_of)
 from sro.judge.axioms.clause import anchor_token, speaks_of_own, subject_of
 from sro.judge.axioms.post_context import in_context
 from sro.judge.context import JudgeContext
@@ -272,17 +273,6 @@ def presupposed(token: "Token") -> bool:
         and token.head.lower_ not in PART_PREP
 
 
-def _author_subject(verb: "Token") -> bool:
-    """The author, or a thing of the author's, is the subject of the clause ("I have ...", "we are on ...",
-    "my system was knocked offline by ..."; a conjoined verb shares its head's subject: "I'm in SoCal and use
-    SCE")."""
-    for v in (verb, verb.head) if verb.dep_ == "conj" else (verb,):
-        subj = subject_of(v)
-        if subj is not None:
-            return subj.lower_ in FIRST or _owned_by_author(subj)
-    return False
-
-
 def _people_of(token: "Token") -> "Token | None":
     """The name qualifies a noun for people other than the author ("any APS customers who have installed",
     "Tesla owners"): it is theirs. Not when the author is one of them ("as a PG&E customer, I", "I am an
@@ -317,7 +307,7 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
         # Taken for granted as the author's only where the sentence speaks of the author's own things or has
         # no clause to weigh ("Commissioning Issue PW3"): "PG&E NEM 3.0 E-ELEC not updated for 2025" is about
         # a rate sheet, and its clause decides.
-        if c.subject.ref != "document" or not path or _author_subject(path[0]):
+        if c.subject.ref != "document" or not path or speaks_of_own(token):
             return None
     if _question(token, path):
         return "question", f"{token.sent.text.strip()[:60]!r}"
@@ -327,6 +317,10 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
             return kind, f"{verb.text!r}"
     if any(t.lower_ == "according" and t.nbor(1).lower_ == "to" for t in token.sent if t.i + 1 < len(t.doc)):
         return "reported", "'according to'"
+    frame = next((p for v in path for c in v.children if c.dep_ == "prep" for p in c.children
+                  if p.dep_ == "pobj" and p.lemma_.lower() in BELIEF_NOUN), None)
+    if frame is not None:  # "From my understanding, the capacity of a Powerwall 3 is 13.5 kW"
+        return "reported", f"{frame.head.text!r} {frame.text!r}"
     prospect = next((v for v in path if _prospect_clause(token, v)), None) if c.subject.ref == "document" else None
     if prospect is not None:
         return "plan", f"{prospect.text!r} has a quote, an estimate or an offer as argument"

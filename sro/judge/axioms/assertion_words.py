@@ -24,10 +24,12 @@ SUPPOSE = {"assume", "suppose", "imagine", "say", "provide", "pretend", "hypothe
 INTENT = {"plan", "want", "hope", "consider", "intend", "wish", "wonder", "expect", "anticipate", "estimate",
           "quote", "propose", "offer", "recommend", "suggest", "debate", "compare", "shop", "need", "try",
           "like", "love", "prefer", "interested", "thinking", "looking", "aim", "schedule", "lean", "pitch",
-          "weigh", "research", "decide", "torn"}
+          "weigh", "research", "decide", "torn", "prepare"}
 INTENT_PREP = {"look": {"at", "into", "for"}, "think": {"about", "of"}}
 REPORT = {"say", "claim", "hear", "believe", "think", "suppose", "read", "allege", "tell", "report", "assume",
           "guess", "seem", "appear", "understand"}
+# The nouns of those verbs, as a frame of the whole clause ("from my understanding", "in my opinion").
+BELIEF_NOUN = {"understanding", "belief", "opinion", "knowledge", "impression", "guess", "view"}
 HEDGE = {"allegedly", "supposedly", "apparently", "reportedly", "probably", "maybe", "perhaps", "hopefully",
          "possibly", "presumably", "roughly"}
 FIRST = {"i", "we", "me", "us", "my", "our"}
