@@ -70,6 +70,10 @@ def test_a_title_run_into_the_body_is_no_subject_of_its_verb(workspace, tmp_path
     ])
     assert got["1"][0] == "rejected" and "title run into the body" in got["1"][1]["direction"].reason
     assert "title" not in got["2"][1]["direction"].reason  # written in the body's own sentence
+    essay = "Black holes emit a faint glow of radiation."  # a text that starts with its topic: no title run in
+    [(_, scores)] = verdicts(workspace, tmp_path, [
+        line(3, "emit", "faint glow", essay, subject="Black holes", title="Black holes", text=essay)]).values()
+    assert "title" not in scores["direction"].reason
 
 
 def test_a_phrase_of_purpose_is_no_part_the_author_owns(workspace, tmp_path):

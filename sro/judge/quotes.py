@@ -42,11 +42,19 @@ def title_as_subject(c: Candidate, ctx: JudgeContext) -> bool:
     if not body_at or c.subject.ref == "document" and (c.predicate_iri or "") in ctx.predicate_by_iri:
         return False  # an ontology fact about the post's installation is named by the title; a verb's is not
     title, body = c.evidence.quote[:body_at], c.evidence.quote[body_at:]
+    if not body[:1].isupper():
+        return False  # "Black holes are regions of ...": a text that starts with its topic, not a title run in
     found, start, end = locate_term(c.subject, title)
     if found < FOUND or locate_term(c.subject, body)[0] >= FOUND:
         return False
     rest = title[:start] + " " + title[end:]  # the title but the subject ("PowerWall WiFi Disconnected": nothing)
-    return locate_term(c.object, body)[0] >= FOUND and locate_term(c.object, rest)[0] < FOUND
+    if locate_term(c.object, body)[0] < FOUND or locate_term(c.object, rest)[0] >= FOUND:
+        return False
+    # A body whose first clause has a subject of its own ("It pumps blood", resolved to the title's "The
+    # heart") was not read with the title as its subject.
+    first = next(iter(ctx.cache.parse_syntax(body).sents), None)
+    return first is not None and not any(t.dep_ in ("nsubj", "nsubjpass", "expl") and t.head == first.root
+                                         for t in first)
 
 
 def own_sentence(c: Candidate, ctx: JudgeContext) -> Candidate:
