@@ -14,7 +14,8 @@ earlier draws touched (re-extracted with the extractor of 2026-12-05): every ont
 there (153) and random.Random(1617).sample(50) of their SVO triples, split by the same hash of the post id;
 solar-743..1026 a fourth draw from a fresh sweep of all posts (judge of 2026-12-05): every accepted candidate
 not labelled before and random.Random(1618).sample(50) of each split's rejected ontology candidates (test
-part 743..900 labelled blind to the verdicts, tune part 901..1026).
+part 743..900 labelled blind to the verdicts, tune part 901..1026). Round 5 re-split: the candidates of the
+test posts whose sha1("resplit:" + post id) is even were moved to tune (their errors were then read).
 """
 
 from __future__ import annotations
