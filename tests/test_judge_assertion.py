@@ -39,6 +39,9 @@ ASSERTED = [
     ("utility", "Xcel", "As an Xcel customer I pay a fixed fee every month."),
     ("hasBattery", "Powerwall 3", "We signed the contract for two Powerwall 3 units in December."),
     ("utility", "Xcel", "Question for the group: Xcel net metering with my new Powerwall 3."),
+    # a first-person statement the question follows ("..., is that normal?") is asserted
+    ("hasBattery", "Powerwall 2", "I have 2x Powerwall 2 installed, one in the garage, but the left one shows no light, "
+                                  "is it normal?"),
 ]
 NOT_ASSERTED = [
     ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),
@@ -78,6 +81,7 @@ NOT_ASSERTED = [
     ("other_system", "hasBattery", "Powerwall 3", "Tesla owners with a Powerwall 3 get a better rate."),
     ("question", "hasBattery", "Powerwall 3", "Advice on Powerwall 3 placement in a hot garage"),
     ("reported", "hasBattery", "Powerwall 3", "In my opinion, the warranty of the Powerwall 3 is too short."),
+    ("question", "hasBattery", "Powerwall 3", "I have a question: does the Powerwall 3 support grid charging?"),
     ("plan", "netMeteringVersion", "NEM 3.0", "Preparing for NEM 3.0 this spring with a second battery."),
 ]
 

@@ -78,11 +78,18 @@ def _question(token: "Token", path: list["Token"]) -> bool:
         return True  # "Does the Powerwall 3 support ..." parsed as a noun phrase, "Anyone else with PG&E seeing"
     if not sent.text.rstrip().rstrip("\"')").endswith("?"):
         return bool(subj is not None and subj.lower_ in ("anyone", "anybody") and root.i == token.sent.root.i)
-    own = path[0] if path else None
-    own_subj = subject_of(own) if own is not None else None
-    declarative = own_subj is not None and own_subj.lower_ in FIRST and own_subj.i < own.i and not any(
-        c.dep_ in ("aux", "auxpass") and c.i < own_subj.i for c in own.children)
-    return not declarative
+    # The fact's own clause, or the nearest clause above it before any asking one, is a first-person statement
+    # ("I have 2x PW3 installed, ..., is it normal?"): the question is about something else.
+    for verb in path:
+        subj = subject_of(verb)
+        asking = any(c.dep_ in ("aux", "auxpass") and (subj is None or c.i < subj.i) for c in verb.children) \
+            or verb.pos_ == "AUX" and subj is not None and verb.i < subj.i \
+            or any(c.tag_ in ("WP", "WRB", "WDT") for c in verb.children)
+        if asking:
+            return True
+        if subj is not None and subj.lower_ in FIRST and subj.i < verb.i:
+            return False
+    return True
 
 
 def _clause_status(verb: "Token", governing: bool) -> str | None:
