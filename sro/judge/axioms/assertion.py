@@ -324,8 +324,8 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
             return kind, f"{verb.text!r}"
     if any(t.lower_ == "according" and t.nbor(1).lower_ == "to" for t in token.sent if t.i + 1 < len(t.doc)):
         return "reported", "'according to'"
-    frame = next((p for v in path for c in v.children if c.dep_ == "prep" for p in c.children
-                  if p.dep_ == "pobj" and p.lemma_.lower() in BELIEF_NOUN), None)
+    frame = next((p for v in path for c in v.children if c.dep_ == "prep" and c.lower_ in ("from", "in", "to", "by")
+                  for p in c.children if p.dep_ == "pobj" and p.lemma_.lower() in BELIEF_NOUN), None)
     if frame is not None:  # "From my understanding, the capacity of a Powerwall 3 is 13.5 kW"
         return "reported", f"{frame.head.text!r} {frame.text!r}"
     prospect = next((v for v in path if _prospect_clause(token, v)), None) if c.subject.ref == "document" else None
