@@ -87,3 +87,14 @@ def test_a_phrase_of_purpose_is_no_part_the_author_owns(workspace, tmp_path):
     assert got["1"][0] == "rejected" and got["1"][1]["assertion"].reason.startswith("future")
     assert got["2"][1]["assertion"].score == 1.0
     assert got["3"][1]["assertion"].score == 1.0
+
+
+def test_a_name_run_from_the_title_into_the_body_is_no_name(workspace, tmp_path):
+    title = "Inspection After Charger Installed by Bay Electric"
+    text = f"{title} Hi everyone, the inspector comes on Monday."
+    got = verdicts(workspace, tmp_path, [
+        line(1, "installedBy", "Bay Electric Hi", text, title=title, text=text),
+        line(2, "installedBy", "Bay Electric", text, title=title, text=text),
+    ])
+    assert got["1"][0] == "rejected" and "runs from the post's title" in got["1"][1]["direction"].reason
+    assert "title" not in got["2"][1]["direction"].reason

@@ -57,13 +57,27 @@ def title_as_subject(c: Candidate, ctx: JudgeContext) -> bool:
                                          for t in first)
 
 
+def straddles_title(c: Candidate, ctx: JudgeContext) -> bool:
+    """A mention runs from the title into the body ("... Installed by Unlicensed Electrician Hi everyone": the
+    installer "Unlicensed Electrician Hi"): no sentence has that phrase."""
+    body_at = _run_in_title(c, ctx)
+    if not body_at:
+        return False
+    terms = (c.object,) if c.subject.ref == "document" else (c.subject, c.object)
+    for term in terms:
+        found, start, end = locate_term(term, c.evidence.quote)
+        if found >= FOUND and start < body_at and end > body_at:
+            return True
+    return False
+
+
 def own_sentence(c: Candidate, ctx: JudgeContext) -> Candidate:
     """The candidate with its quote narrowed to the title or the body when the quote runs one into the other;
     the candidate itself otherwise."""
     ev = c.evidence
     body_at = _run_in_title(c, ctx)
-    if not body_at or title_as_subject(c, ctx):
-        return c  # (a title taken for the subject is for the direction axiom to see)
+    if not body_at or title_as_subject(c, ctx) or straddles_title(c, ctx):
+        return c  # (a title taken for the subject, or run into a name, is for the direction axiom to see)
     quote = ev.quote
     title, body = quote[:body_at].rstrip(), quote[body_at:]
     if _holds(c, title):  # the title first: a fact named in the title is most often the title's

@@ -27,7 +27,7 @@ from sro.nlp.predicates import passive_named
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
-from sro.judge.quotes import title_as_subject
+from sro.judge.quotes import straddles_title, title_as_subject
 
 NAME = "direction"
 SUBJ = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
@@ -87,6 +87,8 @@ def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
     if c.evidence.quote and title_as_subject(c, ctx):
         return AxiomScore.of(NAME, TITLE_SUBJECT, reason="the subject is the post's title run into the body's "
                              "sentence, not a subject of its verb")
+    if c.evidence.quote and straddles_title(c, ctx):
+        return AxiomScore.of(NAME, TITLE_SUBJECT, reason="a name runs from the post's title into its body")
     if c.subject.ref == "document":
         return AxiomScore.of(NAME, 1.0, reason="subject is the source document", skipped=True)
     quote = c.evidence.quote
