@@ -98,3 +98,18 @@ def test_a_name_run_from_the_title_into_the_body_is_no_name(workspace, tmp_path)
     ])
     assert got["1"][0] == "rejected" and "runs from the post's title" in got["1"][1]["direction"].reason
     assert "title" not in got["2"][1]["direction"].reason
+
+
+def test_a_first_line_cut_at_the_title_limit_is_no_title(workspace, tmp_path):
+    from sro.data.models import TITLE_CHARS
+
+    cut_after = "Acme Industrial Holdings "  # the cut falls right after these words of the party's name
+    lead = "This Supply Agreement is made and entered into by and between the parties: ".ljust(
+        TITLE_CHARS - len(cut_after) - 1, "-") + " "
+    text = lead + "Acme Industrial Holdings Inc. as supplier and Beta LLC as buyer."
+    title = text[:TITLE_CHARS]  # how `sro ingest docs` titles a file: its first line, cut
+    assert title.endswith("Holdings ")
+    [(_, scores)] = verdicts(workspace, tmp_path, [
+        line(1, "hasParty", "Acme Industrial Holdings Inc.", text, subject="Supply Agreement", title=title,
+             text=text)]).values()
+    assert "title" not in scores["direction"].reason

@@ -174,6 +174,10 @@ def test_agreement_date_skips_other_agreements_and_reads_blank_and_witness_dates
     assert dates("The term of this Agreement shall commence as of April 1, 2018.") == []
     assert dates("IN WITNESS WHEREOF, the undersigned hereby execute this Agreement as of July 6, 2020.") \
         == ["2020-07-06"]
+    # a cover page's date line, near the start; a date line deep in the text is not one
+    assert dates("SUPPLY AGREEMENT\n\nby and between\n\nACME INC.\n\nand\n\nBETA LLC\n\nMarch 3, 2019\n\n") \
+        == ["2019-03-03"]
+    assert dates("SUPPLY AGREEMENT\n\n" + "The parties agree as follows. " * 60 + "\n\nMarch 3, 2019\n") == []
 
 
 # --- normalisers -----------------------------------------------------------------------------------------

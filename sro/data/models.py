@@ -8,6 +8,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+TITLE_CHARS = 200  # a file's title is its first line cut here (sro.judge.quotes reads a cut one as no title)
+
+
 class Document(BaseModel):
     id: str  # unique across the workspace, e.g. "reddit:t3_abc123" or "docs:<sha1>"
     dataset: str

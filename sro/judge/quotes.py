@@ -10,6 +10,7 @@ object are both in it, else the body when they are both there. The stored eviden
 
 from __future__ import annotations
 
+from sro.data.models import TITLE_CHARS
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.nlp.models import Candidate
@@ -26,11 +27,11 @@ def _holds(c: Candidate, part: str) -> bool:
 def _run_in_title(c: Candidate, ctx: JudgeContext) -> int:
     """Where the body starts in the quote when the quote runs the post's title into it (0 when it does not)."""
     doc = ctx.docs.get(c.evidence.doc_id)
-    title = (doc.title or "").strip() if doc is not None else ""
-    quote = c.evidence.quote
-    if len(title) < 3 or len(quote) <= len(title) + 1 or not quote.startswith(title) \
+    raw = (doc.title or "") if doc is not None else ""
+    title, quote = raw.strip(), c.evidence.quote
+    if len(title) < 3 or len(raw) >= TITLE_CHARS or len(quote) <= len(title) + 1 or not quote.startswith(title) \
             or not quote[len(title)].isspace() or title[-1] in ".!?:":  # a title that ends a sentence already
-        return 0
+        return 0  # (a file's first line cut at TITLE_CHARS does not end where a title would)
     return len(title) + len(quote[len(title):]) - len(quote[len(title):].lstrip())
 
 

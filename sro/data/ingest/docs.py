@@ -20,7 +20,7 @@ import duckdb
 from sro.data.ingest.lines import decode_text
 from sro.data.ingest.report import FileOutcome
 from sro.data.ingest.runner import Loader
-from sro.data.models import Document
+from sro.data.models import TITLE_CHARS, Document
 from sro.data.records import document_json
 from sro.errors import IngestError
 
@@ -106,7 +106,7 @@ def read_document(path: Path, rel: str, dataset: str) -> Document:
             text, title = _html_text(text)
     if title is None:
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-        title = first[:200] or path.name
+        title = first[:TITLE_CHARS] or path.name
     return Document(id=f"{dataset}:{rel}", dataset=dataset, source_uri=path.resolve().as_uri(), title=title,
                     text=text, kind="doc", metadata=meta)
 
