@@ -5,6 +5,8 @@ Sentences are written for these tests (none comes from the labelled sets the rul
 
 from __future__ import annotations
 
+import pytest
+
 from sro.judge.axioms.post_context import intending_author
 from sro.judge.context import JudgeContext
 from sro.judge.quotes import own_sentence, post_parts
@@ -60,19 +62,36 @@ def test_a_name_in_a_clause_about_something_else_is_not_taken_for_granted(worksp
     assert got["2"][1]["assertion"].score == 1.0
 
 
-def test_a_title_run_into_the_body_is_no_subject_of_its_verb(workspace, tmp_path):
-    title = "Battery Firmware Delays"
-    text = f"{title} Called the support line twice about the update on Monday."
-    got = verdicts(workspace, tmp_path, [
-        line(1, "call", "support line", text, subject=title, title=title, text=text),
-        line(2, "call", "support line", "Battery Firmware Delays called the support line twice.",
-             subject=title, title="Updates", text="Updates Battery Firmware Delays called the support line twice."),
-    ])
-    assert got["1"][0] == "rejected" and "title run into the body" in got["1"][1]["direction"].reason
-    assert "title" not in got["2"][1]["direction"].reason  # written in the body's own sentence
-    essay = "Black holes emit a faint glow of radiation."  # a text that starts with its topic: no title run in
+@pytest.mark.parametrize("predicate,obj,subject,title,body,why", [
+    # the title taken for the subject of the body's first verb
+    ("call", "support line", "Battery Firmware Delays", "Battery Firmware Delays",
+     "Called the support line twice about the update on Monday.", "title run into the body"),
+    # a name that runs from the title into the body
+    ("installedBy", "Bay Electric Hi", "this installation", "Inspection After Charger Installed by Bay Electric",
+     "Hi everyone, the inspector comes on Monday.", "runs from the post's title"),
+])
+def test_a_title_misread_into_the_body_fails_the_direction_gate(workspace, tmp_path, predicate, obj, subject, title,
+                                                                 body, why):
+    text = f"{title} {body}"
+    [(verdict, scores)] = verdicts(workspace, tmp_path, [
+        line(1, predicate, obj, text, subject=subject, title=title, text=text)]).values()
+    assert verdict == "rejected" and why in scores["direction"].reason
+
+
+@pytest.mark.parametrize("predicate,obj,subject,title,text", [
+    # written in the body's own sentence
+    ("call", "support line", "Battery Firmware Delays", "Updates",
+     "Updates Battery Firmware Delays called the support line twice."),
+    # a text that starts with its topic: no title run in
+    ("emit", "faint glow", "Black holes", "Black holes", "Black holes emit a faint glow of radiation."),
+    # the name ends where the title does
+    ("installedBy", "Bay Electric", "this installation", "Inspection After Charger Installed by Bay Electric",
+     "Inspection After Charger Installed by Bay Electric Hi everyone, the inspector comes on Monday."),
+])
+def test_a_title_read_as_written_passes_the_direction_axiom(workspace, tmp_path, predicate, obj, subject, title,
+                                                            text):
     [(_, scores)] = verdicts(workspace, tmp_path, [
-        line(3, "emit", "faint glow", essay, subject="Black holes", title="Black holes", text=essay)]).values()
+        line(1, predicate, obj, text, subject=subject, title=title, text=text)]).values()
     assert "title" not in scores["direction"].reason
 
 
@@ -87,17 +106,6 @@ def test_a_phrase_of_purpose_is_no_part_the_author_owns(workspace, tmp_path):
     assert got["1"][0] == "rejected" and got["1"][1]["assertion"].reason.startswith("future")
     assert got["2"][1]["assertion"].score == 1.0
     assert got["3"][1]["assertion"].score == 1.0
-
-
-def test_a_name_run_from_the_title_into_the_body_is_no_name(workspace, tmp_path):
-    title = "Inspection After Charger Installed by Bay Electric"
-    text = f"{title} Hi everyone, the inspector comes on Monday."
-    got = verdicts(workspace, tmp_path, [
-        line(1, "installedBy", "Bay Electric Hi", text, title=title, text=text),
-        line(2, "installedBy", "Bay Electric", text, title=title, text=text),
-    ])
-    assert got["1"][0] == "rejected" and "runs from the post's title" in got["1"][1]["direction"].reason
-    assert "title" not in got["2"][1]["direction"].reason
 
 
 def test_a_first_line_cut_at_the_title_limit_is_no_title(workspace, tmp_path):

@@ -35,12 +35,24 @@ def _run_in_title(c: Candidate, ctx: JudgeContext) -> int:
     return len(title) + len(quote[len(title):]) - len(quote[len(title):].lstrip())
 
 
-def title_as_subject(c: Candidate, ctx: JudgeContext) -> bool:
-    """The subject is written only in the title and the object only in the body of a quote that runs one into
-    the other: "PG&E 2024 VPP Payment Reached out to Tesla VPP email" makes the title the subject of the
-    body's first verb, which no sentence says."""
+def title_misread(c: Candidate, ctx: JudgeContext) -> str | None:
+    """Why a quote that runs the post's title into its body makes a triple no sentence states, or None."""
     body_at = _run_in_title(c, ctx)
-    if not body_at or c.subject.ref == "document" and (c.predicate_iri or "") in ctx.predicate_by_iri:
+    return _misread(c, ctx, body_at) if body_at else None
+
+
+def _misread(c: Candidate, ctx: JudgeContext, body_at: int) -> str | None:
+    if _title_as_subject(c, ctx, body_at):
+        return "the subject is the post's title run into the body's sentence, not a subject of its verb"
+    if _straddles(c, body_at):
+        return "a name runs from the post's title into its body"
+    return None
+
+
+def _title_as_subject(c: Candidate, ctx: JudgeContext, body_at: int) -> bool:
+    """The subject is written only in the title and the object only in the body: "PG&E 2024 VPP Payment
+    Reached out to Tesla VPP email" makes the title the subject of the body's first verb."""
+    if c.subject.ref == "document" and (c.predicate_iri or "") in ctx.predicate_by_iri:
         return False  # an ontology fact about the post's installation is named by the title; a verb's is not
     title, body = c.evidence.quote[:body_at], c.evidence.quote[body_at:]
     if not body[:1].isupper():
@@ -58,16 +70,13 @@ def title_as_subject(c: Candidate, ctx: JudgeContext) -> bool:
                                          for t in first)
 
 
-def straddles_title(c: Candidate, ctx: JudgeContext) -> bool:
+def _straddles(c: Candidate, body_at: int) -> bool:
     """A mention runs from the title into the body ("... Installed by Unlicensed Electrician Hi everyone": the
-    installer "Unlicensed Electrician Hi"): no sentence has that phrase."""
-    body_at = _run_in_title(c, ctx)
-    if not body_at:
-        return False
+    installer "Unlicensed Electrician Hi")."""
     terms = (c.object,) if c.subject.ref == "document" else (c.subject, c.object)
     for term in terms:
         found, start, end = locate_term(term, c.evidence.quote)
-        if found >= FOUND and start < body_at and end > body_at:
+        if found >= FOUND and start < body_at < end:
             return True
     return False
 
@@ -77,7 +86,7 @@ def own_sentence(c: Candidate, ctx: JudgeContext) -> Candidate:
     the candidate itself otherwise."""
     ev = c.evidence
     body_at = _run_in_title(c, ctx)
-    if not body_at or title_as_subject(c, ctx) or straddles_title(c, ctx):
+    if not body_at or _misread(c, ctx, body_at):
         return c  # (a title taken for the subject, or run into a name, is for the direction axiom to see)
     quote = ev.quote
     title, body = quote[:body_at].rstrip(), quote[body_at:]

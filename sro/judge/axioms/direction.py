@@ -27,13 +27,13 @@ from sro.nlp.predicates import passive_named
 from sro.judge.axioms.mentions import locate_term
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
-from sro.judge.quotes import straddles_title, title_as_subject
+from sro.judge.quotes import title_misread
 
 NAME = "direction"
 SUBJ = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
 OBJ = {"dobj", "attr", "pobj", "agent", "dative", "oprd", "prep", "acomp", "obj", "pcomp", "xcomp", "ccomp"}
 CONSISTENT, REVERSED, FORWARD, BACKWARD, UNKNOWN = 1.0, 0.1, 0.8, 0.5, 0.6
-TITLE_SUBJECT = 0.1  # below the gate: no sentence says it
+TITLE_MISREAD = 0.1  # below the gate: no sentence says it
 
 
 def _head(doc: Doc, start: int, end: int) -> Token | None:
@@ -84,11 +84,8 @@ def judge_parse(doc: Doc, s: Token, o: Token) -> tuple[float, str]:
 
 
 def score(c: Candidate, ctx: JudgeContext) -> AxiomScore:
-    if c.evidence.quote and title_as_subject(c, ctx):
-        return AxiomScore.of(NAME, TITLE_SUBJECT, reason="the subject is the post's title run into the body's "
-                             "sentence, not a subject of its verb")
-    if c.evidence.quote and straddles_title(c, ctx):
-        return AxiomScore.of(NAME, TITLE_SUBJECT, reason="a name runs from the post's title into its body")
+    if c.evidence.quote and (why := title_misread(c, ctx)):
+        return AxiomScore.of(NAME, TITLE_MISREAD, reason=why)
     if c.subject.ref == "document":
         return AxiomScore.of(NAME, 1.0, reason="subject is the source document", skipped=True)
     quote = c.evidence.quote
