@@ -42,6 +42,7 @@ ASSERTED = [
     # a first-person statement the question follows ("..., is that normal?") is asserted
     ("hasBattery", "Powerwall 2", "I have 2x Powerwall 2 installed, one in the garage, but the left one shows no light, "
                                   "is it normal?"),
+    ("hasBattery", "PW3", "Tesla PW3 trips the main breaker every night"),  # a headline tells of an event
 ]
 NOT_ASSERTED = [
     ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),
@@ -83,6 +84,7 @@ NOT_ASSERTED = [
     ("reported", "hasBattery", "Powerwall 3", "In my opinion, the warranty of the Powerwall 3 is too short."),
     ("question", "hasBattery", "Powerwall 3", "I have a question: does the Powerwall 3 support grid charging?"),
     ("plan", "netMeteringVersion", "NEM 3.0", "Preparing for NEM 3.0 this spring with a second battery."),
+    ("generic", "hasBattery", "Powerwall 2", "Powerwall 2 has a small heater that only runs below freezing."),
 ]
 
 
@@ -158,10 +160,16 @@ def test_numbers_in_their_own_role_pass(workspace, tmp_path, predicate, obj, quo
 def test_a_post_where_the_author_means_to_acquire_something_needs_them_speaking_of_their_own(workspace, tmp_path):
     title = "Battery sizing"
     text = ("Battery sizing\n\nWe are thinking about adding a battery this spring. 2 x Powerwall 3 with backup switch. "
-            "Based in Tucson, AZ. I have a 9 kW array on the roof.")
+            "Based in Tucson, AZ. I have a 9 kW array on the roof. My array is 9 kW. "
+            "I measured twice, the garage wall fits a Powerwall 3.")
     got = verdicts(workspace, tmp_path, [
         line(1, "hasBattery", "Powerwall 3", "2 x Powerwall 3 with backup switch.", title=title, text=text),
         line(2, "location", "Tucson", "Based in Tucson, AZ.", title=title, text=text),
-        line(3, "systemSize", "9 kW", "I have a 9 kW array on the roof.", title=title, text=text)])
+        line(3, "systemSize", "9 kW", "I have a 9 kW array on the roof.", title=title, text=text),
+        line(4, "systemSize", "9 kW", "My array is 9 kW.", title=title, text=text),
+        # the author in the sentence but not in the fact's clause: the garage is theirs, the battery not yet
+        line(5, "hasBattery", "Powerwall 3", "I measured twice, the garage wall fits a Powerwall 3.", title=title,
+             text=text)])
     assert got["1"][0] == "rejected" and "mean to acquire" in got["1"][1]["assertion"].reason
-    assert got["2"][0] == "accepted" and got["3"][0] == "accepted"
+    assert got["5"][0] == "rejected" and "mean to acquire" in got["5"][1]["assertion"].reason
+    assert got["2"][0] == "accepted" and got["3"][0] == "accepted" and got["4"][0] == "accepted"

@@ -19,7 +19,8 @@ non-asserted when it is
 - about someone else's system (for facts about the author's own installation, the document subject): the
   governing clause's subject is another person ("you", "anyone", "a friend", "people", "my neighbour"),
   or someone else possesses the object's noun phrase ("my neighbour's 6.6 kW system");
-- generic: an indefinite subject and no author in the sentence ("a 10 kW system costs about $30k").
+- generic: an indefinite subject, or the bare product name as the subject of a present-tense sentence
+  ("a 10 kW system costs about $30k", "Powerwall 2 has an internal heater."), and no author in the sentence.
 The verb classes are small and closed; what decides is where the word sits on the path, not that it occurs.
 A hard gate with no weight (like modality): an assertion gains nothing for being one.
 """
@@ -50,7 +51,8 @@ REASONS = {
     "plan": "a plan, wish or consideration (a verb of intention governs the fact)",
     "reported": "reported or hedged belief (say/hear/think/allegedly), not the author's own assertion",
     "other_system": "about someone else (the governing clause's subject is another person), not the author's",
-    "generic": "a generic statement (an indefinite subject, 'a 10 kW system costs ...'), not about the author's",
+    "generic": "a generic statement (an indefinite subject or the bare product name: 'a 10 kW system costs ...',"
+               " 'Powerwall 2 has a heater.'), not about the author's",
 }
 
 
@@ -224,7 +226,13 @@ def _generic(token: "Token", verb: "Token") -> bool:
     subj = subject_of(verb)
     indefinite = subj is not None and any(c.dep_ == "det" and c.lower_ in ("a", "an", "any", "every", "each")
                                           for c in subj.children)
-    return indefinite and not speaks_of_own(token) and not any(t.lower_ in ("mine", "ours") for t in token.sent)
+    # The bare name itself as the subject of a present-tense sentence says what the model does ("Powerwall 2 has
+    # an internal heater.", "PW3 continue to power the house."), not what the author's unit did; a headline
+    # (no closing stop: "Tesla PW3 force solar export rather than battery charge") tells of an event.
+    model = subj is not None and subj.i == token.i and verb.tag_ in ("VBZ", "VBP") and subj.pos_ == "PROPN" \
+        and not any(c.dep_ in ("det", "poss") for c in subj.children) and token.sent.text.rstrip()[-1:] in ".!"
+    return (indefinite or model) and not speaks_of_own(token) and not any(t.lower_ in ("mine", "ours")
+                                                                           for t in token.sent)
 
 
 def _other_person(token: "Token", path: list["Token"]) -> bool:

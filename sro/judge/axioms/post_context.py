@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sro.judge.axioms.assertion_words import (ACQUIRE, CIRCUMSTANCE, CONDITIONAL, FIRST, INTENT, INTENT_PREP, MODAL,
                                               PROSPECT_TITLE, lemma_of)
-from sro.judge.axioms.clause import anchor_token, speaks_of_own, subject_of
+from sro.judge.axioms.clause import anchor_token, author_in_clause, subject_of
 from sro.judge.context import JudgeContext
 from sro.judge.quotes import post_parts
 from sro.nlp.models import Candidate, Entity
@@ -79,6 +79,6 @@ def in_context(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
     if why is None:
         return None
     token = anchor_token(c, ctx)
-    if token is not None and speaks_of_own(token):
+    if token is not None and author_in_clause(token):
         return None
     return "plan", why
