@@ -196,11 +196,15 @@ def _owned_by_author(token: "Token") -> bool:
 
 
 def _irrealis(token: "Token") -> "Token | None":
-    """A modifier of the noun phrase around the token that makes it a prospect ("the proposed 10 kW system")."""
+    """A modifier of the noun phrase around the token that makes it a prospect ("the proposed 10 kW system") or
+    an alternative to the author's ("there is another plan called E-ELEC")."""
     for t in [token, *token.ancestors]:
         if t.pos_ in ("VERB", "AUX"):
+            if t.dep_ == "acl" and lemma_of(t) in ("call", "name"):
+                continue  # "another plan called E-ELEC": the noun named
             return None
-        hit = next((c for c in t.children if c.dep_ in ("amod", "compound") and c.lower_ in IRREALIS), None)
+        hit = next((c for c in t.children if c.dep_ in ("amod", "compound") and c.lower_ in IRREALIS
+                    or c.dep_ == "det" and c.lower_ == "another"), None)  # "there is another plan called ..."
         if hit is not None:
             return hit
         if t.i != token.i and t.pos_ == "NOUN" and lemma_of(t) in PROSPECT_NOUN:
