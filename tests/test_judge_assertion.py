@@ -174,3 +174,16 @@ def test_a_post_where_the_author_means_to_acquire_something_needs_them_speaking_
     assert got["1"][0] == "rejected" and "mean to acquire" in got["1"][1]["assertion"].reason
     assert got["5"][0] == "rejected" and "mean to acquire" in got["5"][1]["assertion"].reason
     assert got["2"][0] == "accepted" and got["3"][0] == "accepted" and got["4"][0] == "accepted"
+
+
+def test_a_post_where_the_author_is_getting_something_in_the_present_progressive(workspace, tmp_path):
+    arranged = ("Backup wiring\n\nWe are installing two Powerwall 3 units next to the main panel. "
+                "Gateway 3 and a Powerwall 3 with the backup switch.")
+    frustrated = ("Backup wiring\n\nI'm getting frustrated with the app. "
+                  "Gateway 3 and a Powerwall 3 with the backup switch.")
+    quote = "Gateway 3 and a Powerwall 3 with the backup switch."
+    got = verdicts(workspace, tmp_path, [
+        line(1, "hasBattery", "Powerwall 3", quote, title="Backup wiring", text=arranged),
+        line(2, "hasBattery", "Powerwall 3", quote, title="Backup wiring", text=frustrated)])
+    assert got["1"][0] == "rejected" and "mean to acquire" in got["1"][1]["assertion"].reason
+    assert got["2"][0] == "accepted", got["2"][1]["assertion"].reason

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sro.judge.axioms.assertion_words import (ACQUIRE, CIRCUMSTANCE, CONDITIONAL, FIRST, INTENT, INTENT_PREP, MODAL,
-                                              PROSPECT_TITLE, lemma_of)
+                                              PRESENT_BE, PROSPECT_TITLE, lemma_of)
 from sro.judge.axioms.clause import anchor_token, author_in_clause, subject_of
 from sro.judge.context import JudgeContext
 from sro.judge.quotes import post_parts
@@ -35,7 +35,7 @@ def intending_author(text: str, cache: "ParseCache") -> str | None:
     for token in cache.parse_many([text], needs_entities=syntax_only)[0]:  # fast, exact; no NER needed
         if token.pos_ != "VERB" or lemma_of(token) not in ACQUIRE:
             continue
-        if _deliberated(token):
+        if _deliberated(token) or _arranged(token):
             return token.sent.text.strip()[:60]
         for verb in list(token.ancestors)[:3]:
             if verb.pos_ not in ("VERB", "AUX", "ADJ"):
@@ -50,6 +50,15 @@ def intending_author(text: str, cache: "ParseCache") -> str | None:
             break
     return None
 
+
+
+def _arranged(verb: "Token") -> bool:
+    """The author acquiring in the present progressive ("we are installing 2 x Powerwall 3", "I'm getting a
+    PW3"): an arrangement, not something installed."""
+    subj = subject_of(verb)
+    return verb.tag_ == "VBG" and subj is not None and subj.lower_ in FIRST and any(
+        c.dep_ == "aux" and c.lower_ in PRESENT_BE for c in verb.children) and any(
+        c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN", "NUM") for c in verb.children)  # not "getting frustrated"
 
 
 def _deliberated(verb: "Token") -> bool:
