@@ -187,3 +187,16 @@ def test_a_post_where_the_author_is_getting_something_in_the_present_progressive
         line(2, "hasBattery", "Powerwall 3", quote, title="Backup wiring", text=frustrated)])
     assert got["1"][0] == "rejected" and "mean to acquire" in got["1"][1]["assertion"].reason
     assert got["2"][0] == "accepted", got["2"][1]["assertion"].reason
+
+
+def test_a_post_given_without_its_title_is_read_for_one_in_its_first_sentence(workspace, tmp_path):
+    """`sro judge` input may omit `title`: a text that starts with a quote-post title is still read as one."""
+    fact = line(1, "hasBattery", "Powerwall 3", "2 x Powerwall 3 with backup switch.",
+                text="Is this quote fair for Phoenix 2 x Powerwall 3 with backup switch.")
+    del fact["title"]
+    owned = line(2, "hasBattery", "Powerwall 3", "2 x Powerwall 3 with backup switch.",
+                 text="Two years in 2 x Powerwall 3 with backup switch.")
+    del owned["title"]
+    got = verdicts(workspace, tmp_path, [fact, owned])
+    assert got["1"][0] == "rejected" and "quote, an estimate or options" in got["1"][1]["assertion"].reason
+    assert got["2"][0] == "accepted", got["2"][1]["assertion"].reason

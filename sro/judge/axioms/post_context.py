@@ -10,7 +10,7 @@ from sro.judge.axioms.assertion_words import (ACQUIRE, CIRCUMSTANCE, CONDITIONAL
                                               PRESENT_BE, PROSPECT_TITLE, lemma_of)
 from sro.judge.axioms.clause import anchor_token, author_in_clause, subject_of
 from sro.judge.context import JudgeContext
-from sro.judge.quotes import post_parts
+from sro.judge.quotes import MAX_POST, post_parts
 from sro.nlp.models import Candidate, Entity
 from sro.nlp.nlp import syntax_only
 
@@ -23,7 +23,16 @@ if TYPE_CHECKING:
 def prospective_post(c: Candidate, ctx: JudgeContext) -> bool:
     """The post's title presents it as a quote, an estimate, a comparison of options or a consideration."""
     doc = ctx.docs.get(c.evidence.doc_id)
-    return c.subject.ref == "document" and doc is not None and bool(PROSPECT_TITLE.search(doc.title or ""))
+    if c.subject.ref != "document" or doc is None:
+        return False
+    return bool(PROSPECT_TITLE.search(doc.title or _opening(doc.text or "", ctx.cache)))
+
+
+@lru_cache(maxsize=256)
+def _opening(text: str, cache: "ParseCache") -> str:
+    """A text given without its title: the first sentence, which holds the title when the text starts with it."""
+    first = next(iter(cache.parse_syntax(text[:MAX_POST]).sents), None)
+    return first.text if first is not None else ""
 
 
 
