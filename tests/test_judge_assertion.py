@@ -130,6 +130,8 @@ WRONG_ROLE = [
     ("paybackPeriod", "25 years", "Over 25 years the array saves us about $70k.", "horizon"),
     ("production", "28 kWh", "The house uses about 28 kWh a day.", "not energy produced"),
     ("componentFailure", "Powerwall", "The installer that serviced my Powerwall went out of business.", "not a failure"),
+    ("timeToPTO", "5 weeks", "We are going on 5 weeks since the install and the utility still has no meter.",
+     "permission to operate"),
     ("componentFailure", "inverter", "Tesla replaced our inverter as part of an upgrade.", "upgrade"),
 ]
 
@@ -151,6 +153,7 @@ def test_numbers_in_another_role_fail_the_number_role_gate(workspace, tmp_path, 
     ("paybackPeriod", "7 years", "The system paid for itself in 7 years."),
     ("componentFailure", "inverter", "Our inverter failed after two years."),
     ("componentFailure", "gateway", "Tesla replaced my gateway because it kept dropping offline."),
+    ("timeToPTO", "6 weeks", "It took 6 weeks from install to get PTO from Xcel."),
 ])
 def test_numbers_in_their_own_role_pass(workspace, tmp_path, predicate, obj, quote):
     [(verdict, scores)] = verdicts(workspace, tmp_path, [line(1, predicate, obj, quote)]).values()

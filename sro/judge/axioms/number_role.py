@@ -14,7 +14,8 @@ is the price of, and its clause):
 - a copular clause's amount is its subject's ("our loan balance is $35k"); a paid amount is for what the
   verb's "for" names ("paid $2,000 for the electrician to move the meter"); money "back" is a refund;
 - a payback period is named as one in its clause (payback, pay for itself, break even): "over 25 years the
-  array saves $70k" is a horizon; energy the house uses, stores or draws is not production;
+  array saves $70k" is a horizon; a time to PTO has permission to operate in its sentence ("4 weeks since
+  our install" is not one); energy the house uses, stores or draws is not production;
 - a failed component is the one the failure verb is about (not "the company that serviced my powerwall
   went out of business"), and a replacement for an upgrade or a recall is no failure.
 The role words are per predicate family (`ROLES`); none is matched anywhere in the text, only in the
@@ -56,9 +57,11 @@ NOT_ROLE = {
 # A payback period is named as one in the number's clause ("payback", "pay for itself", "break even", "ROI").
 PAYBACK_CUE = {"payback", "pay", "pays", "paid", "paying", "roi", "break", "breakeven", "even", "return", "recoup",
                "itself", "amortize", "amortized", "pay-back", "pay-off", "payoff"}
+# So is a time to permission to operate: "it took 6 weeks to get PTO", not "4 weeks since our install".
+PTO_CUE = {"pto", "permission", "operate", "interconnection", "approval", "approved", "activated", "live"}
 FAMILY = {"systemCost": "cost", "quotedPrice": "cost", "incentiveAmount": "incentive", "production": "production",
           "electricityRate": "rate", "paybackPeriod": "payback", "savings": "savings", "monthlyBill": "bill",
-          "billBefore": "bill", "billAfter": "bill", "panelCount": "count"}
+          "billBefore": "bill", "billAfter": "bill", "panelCount": "count", "timeToPTO": "pto"}
 # A count is the installation's ("46 panels", "a 12 kW system with 30 panels", "we had 24 panels put in")
 # when a verb of having or installing takes the counted noun, or a noun for the whole installation does; a
 # count governed by another verb or noun, or by a preposition of place or part, is a part of it ("Tesla
@@ -188,6 +191,9 @@ def role_problem(c: Candidate, ctx: JudgeContext, family: str | None) -> str | N
         return "an amount per period (a payment), not a total cost"
     if family == "payback" and not (PAYBACK_CUE & (clause | phrase)):
         return "a period with no payback in its clause (a horizon, a warranty, a loan term), not the payback"
+    if family == "pto" and not (PTO_CUE & {t.lower_.strip(".") for t in token.sent}):
+        return "a period with no permission to operate in its sentence (time since an install, a wait), " \
+            "not the time to PTO"
     if family == "count" and (why := _count_of_part(token)):
         return why
     if c.predicate_iri and c.predicate_iri.endswith("quotedPrice") and (why := _bundle(c, token)):
