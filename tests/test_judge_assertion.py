@@ -203,3 +203,14 @@ def test_a_post_given_without_its_title_is_read_for_one_in_its_first_sentence(wo
     got = verdicts(workspace, tmp_path, [fact, owned])
     assert got["1"][0] == "rejected" and "quote, an estimate or options" in got["1"][1]["assertion"].reason
     assert got["2"][0] == "accepted", got["2"][1]["assertion"].reason
+
+
+def test_meaning_to_acquire_more_of_something_makes_a_plan_of_that_thing_only(workspace, tmp_path):
+    quote = "The PW3 firmware from May stopped the app from loading."
+    first = f"App trouble I'm looking to install a PW3 next year. {quote}"
+    more = f"App trouble I'm looking to add another battery next year. {quote}"
+    got = verdicts(workspace, tmp_path, [
+        line(1, "hasBattery", "PW3", quote, title="App trouble", text=first),
+        line(2, "hasBattery", "PW3", quote, title="App trouble", text=more)])
+    assert got["1"][0] == "rejected" and "mean to acquire" in got["1"][1]["assertion"].reason
+    assert got["2"][0] == "accepted", got["2"][1]["assertion"].reason

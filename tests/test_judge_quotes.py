@@ -49,8 +49,8 @@ def test_weighing_an_acquisition_is_an_intention():
     cache = shared_cache()
     assert intending_author("Advice on whether to get a bigger inverter for the garage", cache)
     assert intending_author("Should I add a Powerwall 3 to the array before summer", cache)
-    assert intending_author("We added a Powerwall 3 last May and it works fine.", cache) is None
-    assert intending_author("Should the installer have told us about the permit?", cache) is None  # not acquiring
+    assert intending_author("We added a Powerwall 3 last May and it works fine.", cache) == ()
+    assert intending_author("Should the installer have told us about the permit?", cache) == ()  # not acquiring
 
 
 def test_a_name_in_a_clause_about_something_else_is_not_taken_for_granted(workspace, tmp_path):

@@ -44,6 +44,8 @@ PEOPLE_NOUN = {"owner", "user", "member", "subscriber", "resident", "buyer", "co
 OTHER_POSSESSIVE = {"your", "their", "his", "her", "its"}
 # A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
 # is an arrangement for the future, not an installation that exists.
+# Words that make an acquisition more of what the author has ("another PW", "a second battery").
+MORE = {"another", "second", "third", "fourth", "extra", "additional", "more", "2nd", "3rd"}
 ACQUIRE = {"get", "install", "add", "buy", "purchase", "order", "put", "switch", "upgrade", "lease", "finance",
            "give", "provide"}
 # Verbs whose to-infinitive happened ("managed to get PTO"); any other to-infinitive on the path is an aim,
