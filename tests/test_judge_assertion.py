@@ -43,6 +43,7 @@ ASSERTED = [
     ("hasBattery", "Powerwall 2", "I have 2x Powerwall 2 installed, one in the garage, but the left one shows no light, "
                                   "is it normal?"),
     ("hasBattery", "PW3", "Tesla PW3 trips the main breaker every night"),  # a headline tells of an event
+    ("location", "NJ", "We live in NJ and the array faces south."),  # a state code the NER model calls an org
 ]
 NOT_ASSERTED = [
     ("question", "systemCost", "$3k", "Should I spend $3k on a second battery"),

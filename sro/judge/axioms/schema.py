@@ -49,6 +49,9 @@ CUE = {word: kind for kind, words in CUES.items() for word in words.split()}
 ORG_WORDS = {"university", "school", "college", "institute", "council", "club", "company", "corporation", "inc",
              "band", "party", "association", "agency", "organisation", "organization", "fc", "ltd", "airline",
              "bank", "records", "league", "committee", "army", "force", "navy", "ministry", "department"}
+# The US postal codes: spaCy's small model tags a bare "CO", "NJ" or "CT" as an organisation.
+US_STATE_CODES = set("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
+                     "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split())
 LABEL_KIND = {"GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person", "DATE": "date", "ORG": "org",
               "CARDINAL": "number", "QUANTITY": "number", "MONEY": "number", "PERCENT": "number"}
 COMPATIBLE = {"place": {"place"}, "person": {"person"}, "date": {"date", "number"}, "number": {"number"},
@@ -68,6 +71,8 @@ def observed_kind(c: Candidate, ctx: JudgeContext) -> str | None:
     if isinstance(obj, Value):
         return {"date": "date", "decimal": "number", "integer": "number", "money": "number",
                 "duration": "number"}.get(obj.datatype)
+    if obj.text.strip() in US_STATE_CODES:
+        return "place"
     words = set(re.findall(r"[a-z]+", obj.text.lower()))
     if words & ORG_WORDS:
         return "org"  # the head words say organisation, whatever the NER model thinks
