@@ -8,6 +8,8 @@ Sets (labels in experiments/labels/, texts read in place from /work/shared/data 
   (error kinds: hypothetical, question, plan, reported, other_system, number_role, wrong_predicate,
   negated, vague, garbled, not_stated). Split by document (a hash of the post id): tune / test.
   The candidates go through `sro judge` (sro.commands.judge.judge_file) exactly as a user's file would.
+  `pre_issue_accepted` repeats precision and recall on the candidates the pre-issue pipeline (commit
+  d110c9d, offline) had accepted (label field `pre_issue`): the population the issue's 0.64 was measured on.
 - webnlg: eval_webnlg's judge sets (correct triples and three corruptions) on the WebNLG categories of the
   split (webnlg_data.split: by category, so test categories are unseen by anything tuned on tune).
 Writes experiments/results/eval_judge.json.
@@ -121,7 +123,10 @@ def solar(split: str) -> dict:
     rows = [r for r in load_labels("solar_real") if split == "all" or r["split"] == split]
     with posts_workspace() as ws:
         results = judge_rows(ws, judge_input(ws, rows), "solar_reddit")
-    return {split: metrics(rows, results)}
+    # The population the issue's sample came from: facts the pre-issue pipeline accepted.
+    before = [r for r in rows if r.get("pre_issue") == "accepted"]
+    subset = {k: v for k, v in metrics(before, results).items() if k != "calibration"}
+    return {split: {**metrics(rows, results), "pre_issue_accepted": subset}}
 
 
 def webnlg(split: str) -> dict:

@@ -16,6 +16,9 @@ solar-743..1026 a fourth draw from a fresh sweep of all posts (judge of 2026-12-
 not labelled before and random.Random(1618).sample(50) of each split's rejected ontology candidates (test
 part 743..900 labelled blind to the verdicts, tune part 901..1026). Round 5 re-split: the candidates of the
 test posts whose sha1("resplit:" + post id) is even were moved to tune (their errors were then read).
+solar-1027..1071 (draw 5): random.Random(5) over the 292 unlabelled surface triples the pre-issue pipeline
+(commit d110c9d, offline) accepted, first 45; split by the post's existing split, else the parity of
+sha1("draw5:" + post id). Field `pre_issue`: that pipeline's verdict on the candidate (null: it never made it).
 """
 
 from __future__ import annotations
