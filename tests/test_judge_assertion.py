@@ -86,6 +86,7 @@ NOT_ASSERTED = [
     ("question", "hasBattery", "Powerwall 3", "I have a question: does the Powerwall 3 support grid charging?"),
     ("plan", "netMeteringVersion", "NEM 3.0", "Preparing for NEM 3.0 this spring with a second battery."),
     ("plan", "netMeteringVersion", "NEM 3.0", "My bill shows E-TOU-C, but there is another plan called NEM 3.0."),
+    ("listed", "utility", "SRP", "Some utilities add a demand charge (APS, SRP, TEP) to solar plans."),
     ("generic", "hasBattery", "Powerwall 2", "Powerwall 2 has a small heater that only runs below freezing."),
 ]
 

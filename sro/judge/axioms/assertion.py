@@ -19,6 +19,7 @@ non-asserted when it is
 - about someone else's system (for facts about the author's own installation, the document subject): the
   governing clause's subject is another person ("you", "anyone", "a friend", "people", "my neighbour"),
   or someone else possesses the object's noun phrase ("my neighbour's 6.6 kW system");
+- listed: one of three or more names given as examples of a kind ("a demand charge (APS, SRP, TEP)");
 - generic: an indefinite subject, or the bare product name as the subject of a present-tense sentence
   ("a 10 kW system costs about $30k", "Powerwall 2 has an internal heater."), and no author in the sentence.
 The verb classes are small and closed; what decides is where the word sits on the path, not that it occurs.
@@ -34,7 +35,7 @@ from sro.judge.axioms.assertion_words import (
     MODAL, FUTURE, CONDITIONAL, QUESTION_OPENER, ASKED, QUESTION_NOUN, SUPPOSE, INTENT, INTENT_PREP,
     REPORT, HEDGE, BELIEF_NOUN, FIRST, OTHER_PERSON, PEOPLE_NOUN, OTHER_POSSESSIVE, ACQUIRE, IMPLICATIVE,
     PRESENT_BE, IRREALIS, PROSPECT_NOUN, PART_PREP, TOPIC_PREP, CLAUSE_DEPS, lemma_of)
-from sro.judge.axioms.clause import anchor_token, speaks_of_own, subject_of
+from sro.judge.axioms.clause import anchor_token, author_in_clause, speaks_of_own, subject_of
 from sro.judge.axioms.post_context import in_context
 from sro.judge.context import JudgeContext
 from sro.judge.models import AxiomScore
@@ -51,6 +52,8 @@ REASONS = {
     "plan": "a plan, wish or consideration (a verb of intention governs the fact)",
     "reported": "reported or hedged belief (say/hear/think/allegedly), not the author's own assertion",
     "other_system": "about someone else (the governing clause's subject is another person), not the author's",
+    "listed": "one of several names listed as examples of a kind ('a demand charge (APS, SRP, TEP)'), not the "
+              "author's",
     "generic": "a generic statement (an indefinite subject or the bare product name: 'a 10 kW system costs ...',"
                " 'Powerwall 2 has a heater.'), not about the author's",
 }
@@ -272,6 +275,19 @@ def _prospect_clause(token: "Token", verb: "Token") -> bool:
                for c in verb.children)
 
 
+def _listed(token: "Token") -> bool:
+    """The name is one of three or more names listed as examples of a common noun ("a demand charge (APS, SRP,
+    TEP)"): options or examples, of which the author's is at most one."""
+    first = token
+    while first.dep_ in ("conj", "appos") and first.head.pos_ == "PROPN":
+        first = first.head
+    names = [first, *(t for t in first.subtree if t.dep_ in ("conj", "appos") and t.pos_ == "PROPN")]
+    # listed after a common noun they are examples of ("a demand charge (APS, SRP, TEP)", "utilities like
+    # APS, SRP and TEP"); "SRP (Mesa, AZ) + PowerWall 3" is one name with its place
+    return len(names) >= 3 and first.dep_ in ("appos", "pobj") and first.head.pos_ in ("NOUN", "ADP") \
+        and (first.dep_ == "appos" or first.head.head.pos_ == "NOUN")
+
+
 def presupposed(token: "Token") -> bool:
     """A name inside a noun phrase ("my NEM 2", "PG&E PTO", "a SRP plan", "PTO from PG&E") is taken for
     granted by the sentence whatever its clause does: "Would I lose my NEM 2?" still says the author has
@@ -340,6 +356,8 @@ def status(c: Candidate, ctx: JudgeContext) -> tuple[str, str] | None:
                   for p in c.children if p.dep_ == "pobj" and p.lemma_.lower() in BELIEF_NOUN), None)
     if frame is not None:  # "From my understanding, the capacity of a Powerwall 3 is 13.5 kW"
         return "reported", f"{frame.head.text!r} {frame.text!r}"
+    if c.subject.ref == "document" and isinstance(c.object, Entity) and _listed(token) and not author_in_clause(token):
+        return "listed", f"{token.text!r}"
     prospect = next((v for v in path if _prospect_clause(token, v)), None) if c.subject.ref == "document" else None
     if prospect is not None:
         return "plan", f"{prospect.text!r} has a quote, an estimate or an offer as argument"
