@@ -43,6 +43,14 @@ def test_judge_json_gives_a_verdict_score_axioms_and_reasons_per_line(tmp_path):
     assert by["c"]["verdict"] == "rejected" and any(r.startswith("grounding") for r in by["c"]["reasons"])
 
 
+def test_the_table_shows_gate_for_a_triple_a_gate_rejected(tmp_path):
+    out = run(tmp_path, LINES, "--pipeline", "solar_reddit")
+    assert out.exit_code == 0, out.output
+    rows = {line.split("│")[1].strip(): line for line in out.output.splitlines() if line.count("│") >= 4}
+    assert "gate" in rows["b"] and "gate" in rows["c"]
+    assert "gate" not in rows["a"] and "accepted" in rows["a"]
+
+
 def test_a_malformed_line_is_a_clean_error_naming_the_line(tmp_path):
     out = run(tmp_path, [LINES[0], '{"id": "x", "subject": "only a subject"}'], "--pipeline", "solar_reddit")
     assert out.exit_code != 0

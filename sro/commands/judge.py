@@ -47,6 +47,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(out)
             return
-        rows = [{"id": r["id"], "verdict": r["verdict"], "score": f"{r['score']:.2f}",
+        rows = [{"id": r["id"], "verdict": r["verdict"], "score": _shown_score(r),
                  "why": "; ".join(r["reasons"])[:120]} for r in out["results"]]
         print_table(rows, title=f"sro judge: {out['accepted']} of {out['judged']} accepted")
+
+
+def _shown_score(result: dict) -> str:
+    """The score as the table shows it: a triple a gate rejected keeps the axioms' raw mean (in --json), which
+    is no probability of being right, so the table says "gate" instead of a number that reads as confidence."""
+    gated = result["verdict"] == "rejected" and not all(r.startswith("total") for r in result["reasons"])
+    return "gate" if gated else f"{result['score']:.2f}"
