@@ -83,14 +83,11 @@ def metrics(rows: list[dict], results: dict[str, dict]) -> dict:
             "calibration": calibration(rows, results)}
 
 
-def past_gates(result: dict) -> bool:
-    """No hard gate failed: the score is the calibrated probability (gated candidates keep the raw mean)."""
-    return result["verdict"] == "accepted" or all(r.startswith("total") for r in result["reasons"])
-
-
 def calibration(rows: list[dict], results: dict[str, dict]) -> dict:
     """Reliability table over the candidates past every hard gate (score bin -> share correct) and the
     expected calibration error: the bin-size-weighted mean |mean score - share correct|."""
+    from sro.commands.judge import past_gates
+
     rows = [r for r in rows if past_gates(results[r["id"]])]
     table, ece = [], 0.0
     for lo, hi in zip(BINS, BINS[1:]):

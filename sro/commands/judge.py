@@ -52,8 +52,14 @@ def register(app: typer.Typer) -> None:
         print_table(rows, title=f"sro judge: {out['accepted']} of {out['judged']} accepted")
 
 
+def past_gates(result: dict) -> bool:
+    """No hard gate failed (a result of `judge_file`): its score is the calibrated probability; a triple a gate
+    rejected keeps the axioms' raw weighted mean, which is none."""
+    return result["verdict"] == "accepted" or all(r.startswith("total") for r in result["reasons"])
+
+
 def _shown_score(result: dict) -> str:
-    """The score as the table shows it: a triple a gate rejected keeps the axioms' raw mean (in --json), which
-    is no probability of being right, so the table says "gate" instead of a number that reads as confidence."""
-    gated = result["verdict"] == "rejected" and not all(r.startswith("total") for r in result["reasons"])
+    """The score as the table shows it: "gate" for a triple a gate rejected, not a number that reads as
+    confidence (--json keeps it)."""
+    gated = result["verdict"] == "rejected" and not past_gates(result)
     return "gate" if gated else f"{result['score']:.2f}"

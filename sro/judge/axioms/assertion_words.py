@@ -42,10 +42,10 @@ OTHER_PERSON = {"you", "anyone", "anybody", "someone", "somebody", "everyone", "
                 "colleague", "boss", "buddy", "roommate", "landlord", "tenant", "client", "acquaintance"}
 PEOPLE_NOUN = {"owner", "user", "member", "subscriber", "resident", "buyer", "consumer"}
 OTHER_POSSESSIVE = {"your", "their", "his", "her", "its"}
-# A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
-# is an arrangement for the future, not an installation that exists.
 # Words that make an acquisition more of what the author has ("another PW", "a second battery").
 MORE = {"another", "second", "third", "fourth", "extra", "additional", "more", "2nd", "3rd"}
+# A present progressive of acquiring ("I am getting a 10.66 kW system", "we are installing 2 Powerwall 3")
+# is an arrangement for the future, not an installation that exists.
 ACQUIRE = {"get", "install", "add", "buy", "purchase", "order", "put", "switch", "upgrade", "lease", "finance",
            "give", "provide"}
 # Verbs whose to-infinitive happened ("managed to get PTO"); any other to-infinitive on the path is an aim,

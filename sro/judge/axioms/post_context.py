@@ -37,6 +37,11 @@ def _opening(text: str, cache: "ParseCache") -> str:
 
 
 
+# Verbs of intention that say the author means to acquire (not "need", "try", "like", ...: an installed
+# system's owner needs or tries things too, and offers and quotes come from the installer).
+POST_INTENT = INTENT - {"need", "try", "like", "love", "offer", "quote", "recommend", "suggest"}
+
+
 class Intention(NamedTuple):
     words: str  # the start of the sentence that says it
     acquired: str  # what the author means to acquire ("an expansion pack"), "" when the verb takes no object
@@ -62,8 +67,8 @@ def _intended(token: "Token") -> "Token | None":
     for verb in list(token.ancestors)[:3]:
         if verb.pos_ not in ("VERB", "AUX", "ADJ"):
             continue
-        lemma, weak = lemma_of(verb), {"need", "try", "like", "love", "offer", "quote", "recommend", "suggest"}
-        if lemma not in INTENT - weak and verb.lower_ not in INTENT - weak \
+        lemma = lemma_of(verb)
+        if lemma not in POST_INTENT and verb.lower_ not in POST_INTENT \
                 and not any(c.dep_ == "prep" and c.lower_ in INTENT_PREP.get(lemma, ()) for c in verb.children):
             continue
         subj = next((subject_of(v) for v in [verb, *verb.ancestors] if subject_of(v) is not None), None)
