@@ -127,6 +127,20 @@ def test_cli_help_lists_commands(tmp_path):
     assert "--workspace" in result.stdout
 
 
+def test_no_option_help_has_square_brackets():
+    """Typer renders help as Rich markup: "[default: ./sro-workspace]" would be read as a style tag and vanish."""
+    import typer
+
+    from sro.commands.cli import app
+
+    def helps(command):
+        yield from ((p.name, p.help) for p in command.params if getattr(p, "help", None))
+        for sub in getattr(command, "commands", {}).values():
+            yield from helps(sub)
+
+    assert [name for name, text in helps(typer.main.get_command(app)) if "[" in text] == []
+
+
 def test_sro_run_puts_env_and_flags_over_the_spec(tmp_path, monkeypatch):
     """`sro run` resolves in the same order: the environment's worker model beats the spec's (the preflight
     names it), and a flag beats the environment; the spec's api_key_env, set nowhere else, still holds."""

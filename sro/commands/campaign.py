@@ -86,12 +86,12 @@ def register(app: typer.Typer) -> None:
         name: Optional[str] = typer.Option(None, "--name", help="Campaign name (default: spec name or file stem)."),
         resume: bool = typer.Option(False, "--resume", help="Continue an existing campaign of this name."),
         executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where "
-                                               "extract_triples parses and extracts [spec executor.kind, else "
-                                               "sro.toml [executor] kind, else local]."),
-        ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT [a new "
-                                                  "local Ray instance]."),
+                                               "extract_triples parses and extracts (spec executor.kind, else "
+                                               "sro.toml executor.kind, else local)."),
+        ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT (a new "
+                                                  "local Ray instance)."),
         batch_chunks: Optional[int] = typer.Option(None, "--batch-chunks", min=1, help="Chunks per batch sent "
-                                                   "to a worker [one batch per extract_triples call]."),
+                                                   "to a worker (one batch per extract_triples call)."),
         as_json: bool = JsonOpt,
     ) -> None:
         """Run (or resume) a research campaign; writes runs/<campaign>/report.md and report.html."""

@@ -42,7 +42,7 @@ COMMAND_MODULES = [
 def _root(
     ctx: typer.Context,
     workspace: Optional[Path] = typer.Option(
-        None, "--workspace", "-w", envvar="SRO_WORKSPACE", help="Workspace directory [default: ./sro-workspace]"
+        None, "--workspace", "-w", envvar="SRO_WORKSPACE", help="Workspace directory (default: ./sro-workspace)"
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the LLM response cache."),
     ceo_model: Optional[str] = typer.Option(None, "--ceo-model", help="litellm model string for the CEO role."),

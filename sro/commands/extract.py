@@ -137,16 +137,16 @@ def extract_cmd(
     pipeline: str = typer.Option("generic", "--pipeline", "-p", help="Pipeline (folder under pipelines/)."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="At most this many unfinished chunks "
                                          "(--strategy rlm: documents)."),
-    batch: int = typer.Option(0, "--batch", help="Chunks per stage call [offline 64, LLM 32: up to 8 concurrent calls]."),
+    batch: int = typer.Option(0, "--batch", help="Chunks per stage call (offline 64, LLM 32: up to 8 concurrent calls)."),
     gleaning: int = typer.Option(0, "--gleaning", help="Extra LLM passes for missed facts."),
     strategy: str = typer.Option("auto", "--strategy", help="auto | chunks | rlm (auto: rlm when a CEO "
                                  "model is configured, else chunks)."),
     parallel: int = typer.Option(DOC_PARALLEL, "--parallel", help="rlm: documents (RLM sessions) run at once."),
     max_iterations: int = typer.Option(DOC_ITERATIONS, "--max-iterations", help="rlm: root turns per document (fewer than `sro rlm`'s for a whole question)."),
     executor: Optional[str] = typer.Option(None, "--executor", help="local | processes | ray: where "
-                                           "parsing and extraction run [sro.toml [executor] kind, else local]."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT [a new "
-                                              "local Ray instance]."),
+                                           "parsing and extraction run (sro.toml executor.kind, else local)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray: auto | HOST:PORT (a new "
+                                              "local Ray instance)."),
     batch_chunks: Optional[int] = typer.Option(None, "--batch-chunks", min=1, help="Chunks per batch sent "
                                                "to a worker (same as --batch)."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),

@@ -21,7 +21,7 @@ from sro.errors import GraphError
 
 graph_app = typer.Typer(help="Inspect and load the RDF graph.", no_args_is_help=True)
 STORE_OPT = typer.Option(None, "--store", help="Graph store: a directory or http(s) SPARQL endpoint URL "
-                         "[default: the workspace's store, or SRO_GRAPH_URL].")
+                         "(default: the workspace's store, or SRO_GRAPH_URL).")
 
 
 @contextmanager

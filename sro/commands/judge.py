@@ -33,8 +33,8 @@ def register(app: typer.Typer) -> None:
     @app.command("judge")
     def judge(
         ctx: typer.Context,
-        file: Path = typer.Argument(..., help="JSONL: id, subject, predicate, object, quote, text [title, doc_id, "
-                                    "source_uri, kind, qualifiers] per line."),
+        file: Path = typer.Argument(..., help="JSONL: id, subject, predicate, object, quote, text (optional: title, doc_id, "
+                                    "source_uri, kind, qualifiers) per line."),
         pipeline: str = typer.Option("generic", "--pipeline", "-p", help="Pipeline whose axioms judge."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable verdicts."),
     ) -> None:
